@@ -1,0 +1,65 @@
+"""The ``openbeta`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Optional, Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .server.app import create_app
+    from .server.settings import Settings
+
+    overrides = {
+        key: value
+        for key, value in {
+            "host": args.host,
+            "port": args.port,
+            "database_url": args.database,
+            "data_dir": args.data_dir,
+            "upstream_base_url": args.upstream_base_url,
+            "upstream_api_key": args.upstream_api_key,
+            "local_model_path": args.model_path,
+            "provider": args.provider,
+            "log_level": args.log_level,
+        }.items()
+        if value is not None
+    }
+    settings = Settings(**overrides)
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openbeta", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", help="address to bind (OPENBETA_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (OPENBETA_PORT, default 8000)")
+    serve.add_argument("--database", help="sqlite:///path or postgresql://... (OPENBETA_DATABASE_URL)")
+    serve.add_argument("--data-dir", help="where the default database and files live (OPENBETA_DATA_DIR)")
+    serve.add_argument("--upstream-base-url", help="OpenAI-compatible server for runs (OPENBETA_UPSTREAM_BASE_URL)")
+    serve.add_argument("--upstream-api-key", help="key for the upstream server (OPENBETA_UPSTREAM_API_KEY)")
+    serve.add_argument("--model-path", help="GGUF file for the embedded model (OPENBETA_LOCAL_MODEL_PATH)")
+    serve.add_argument("--provider", choices=["auto", "local", "upstream", "scripted"],
+                       help="model provider for runs (OPENBETA_PROVIDER, default auto)")
+    serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The openbeta server: ``create_app(settings)`` builds the ASGI app."""

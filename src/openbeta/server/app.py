@@ -1,0 +1,115 @@
+"""``create_app(settings)``: the ASGI app. Everything it needs hangs off ``app.state``."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .._version import __version__
+from .api import assistants, messages, threads
+from .errors import APIError, InvalidRequest, Unauthorized
+from .services.container import Services, build_services
+from .settings import Settings
+
+log = logging.getLogger("openbeta")
+
+
+def error_response(exc: APIError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+def check_api_key(request: Request) -> None:
+    keys: list[str] = request.app.state.settings.api_keys
+    if not keys:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(
+            "You didn't provide an API key. You need to provide your API key in an Authorization header "
+            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
+    if not any(secrets.compare_digest(token.strip(), key) for key in keys):
+        shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
+        raise Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
+
+
+def api_router() -> APIRouter:
+    """Every ``/v1`` route. Later parts of the API add their routers here."""
+    router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
+    for module in (assistants, threads, messages):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(settings: Optional[Settings] = None, services: Optional[Services] = None) -> FastAPI:
+    settings = settings or Settings()
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for start in services.startup:
+            await start()
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            for stop in reversed(services.shutdown):
+                await stop()
+            services.db.dispose()
+
+    app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
+                  description="A self-hosted implementation of OpenAI's beta API family.")
+    app.state.settings = settings
+    app.state.services = services
+    app.state.ready = False
+
+    @app.exception_handler(APIError)
+    async def _api_error(_request: Request, exc: APIError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        param = ".".join(loc) or None
+        return error_response(InvalidRequest(f"Invalid '{param}': {first.get('msg')}.", param=param,
+                                             code="invalid_value"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (404, 405):
+            return error_response(APIError(f"Invalid URL ({request.method} {request.url.path})",
+                                           status_code=404, type="invalid_request_error"))
+        return error_response(APIError(str(exc.detail), status_code=exc.status_code,
+                                       type="invalid_request_error"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(APIError("The server had an error while processing your request. Sorry about that!"))
+
+    @app.middleware("http")
+    async def _log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        log.info("request method=%s path=%s status=%s ms=%.1f", request.method, request.url.path,
+                 response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> JSONResponse:
+        ok = app.state.ready
+        return JSONResponse({"status": "ok" if ok else "starting", "version": __version__},
+                            status_code=200 if ok else 503)
+
+    app.include_router(api_router())
+    return app

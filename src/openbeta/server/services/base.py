@@ -1,0 +1,43 @@
+"""What every object service shares: load-or-404, pages, and rendering rows."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..store.pages import PageQuery, fetch_page
+
+
+def render_page(rows: Sequence[Any], has_more: bool) -> dict[str, Any]:
+    data = [row.body for row in rows]
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": has_more,
+    }
+
+
+def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, param: str | None = None,
+         for_update: bool = False) -> Any:
+    stmt = select(model).where(model.id == object_id, *where)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound.of(kind, object_id, param=param)
+    return row
+
+
+def list_page(session: Session, model: Any, page: PageQuery, *where: Any) -> dict[str, Any]:
+    result = fetch_page(session, model, page, where)
+    return render_page(result.rows, result.has_more)
+
+
+def set_body(row: Any, body: dict[str, Any]) -> None:
+    """Replace a row's JSON body (a new dict, so the ORM sees the change)."""
+    row.body = dict(body)

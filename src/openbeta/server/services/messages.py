@@ -1,0 +1,92 @@
+"""Messages in a thread."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy.orm import Session
+
+from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
+from ..ids import new_id, now
+from ..store import Database
+from ..store.pages import PageQuery
+from ..store.tables import MessageRow, ThreadRow
+from .base import list_page, load, set_body
+
+
+def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Optional[int] = None,
+                 run_id: Optional[str] = None, assistant_id: Optional[str] = None) -> dict[str, Any]:
+    """A stored message, built from what a caller sent."""
+    given = params.given()
+    return {
+        "id": new_id("msg_"),
+        "object": "thread.message",
+        "created_at": created_at or now(),
+        "thread_id": thread_id,
+        "status": "completed",
+        "incomplete_details": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "role": params.role,
+        "content": content_blocks(params.content),
+        "assistant_id": assistant_id,
+        "run_id": run_id,
+        "attachments": given.get("attachments") or [],
+        "metadata": given.get("metadata") or {},
+    }
+
+
+def insert_message(session: Session, body: dict[str, Any]) -> MessageRow:
+    row = MessageRow(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
+                     created_at=body["created_at"], body=body)
+    session.add(row)
+    return row
+
+
+class MessageService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        #: Called with (session, thread_id) before a message is added; the run
+        #: engine uses it to refuse messages while a run is active.
+        self.guards: list = []
+
+    def create(self, thread_id: str, params: MessageCreateParams) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            for guard in self.guards:
+                guard(s, thread_id)
+            body = message_body(thread_id, params)
+            insert_message(s, body)
+            return body
+
+    def get(self, thread_id: str, message_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            return load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id).body
+
+    def update(self, thread_id: str, message_id: str, params: MessageUpdateParams) -> dict[str, Any]:
+        given = params.given()
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id,
+                       for_update=True)
+            body = dict(row.body)
+            if "metadata" in given:
+                body["metadata"] = given["metadata"] or {}
+            set_body(row, body)
+            return body
+
+    def delete(self, thread_id: str, message_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
+            s.delete(row)
+        return {"id": message_id, "object": "thread.message.deleted", "deleted": True}
+
+    def list(self, thread_id: str, page: PageQuery, run_id: Optional[str] = None) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            where = [MessageRow.thread_id == thread_id]
+            if run_id is not None:
+                where.append(MessageRow.run_id == run_id)
+            return list_page(s, MessageRow, page, *where)

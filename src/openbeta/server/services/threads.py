@@ -1,0 +1,72 @@
+"""Threads, created empty or with initial messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from ...types.thread import ThreadCreateParams, ThreadUpdateParams
+from ..ids import new_id, now
+from ..store import Database
+from ..store.tables import MessageRow, ThreadRow
+from .base import load, set_body
+from .messages import insert_message, message_body
+from .resources import check_tool_resources
+
+
+def create_thread(session: Session, params: ThreadCreateParams, param: str = "") -> dict[str, Any]:
+    """Insert a thread and its initial messages in the caller's unit of work."""
+    given = params.given()
+    prefix = f"{param}." if param else ""
+    body = {
+        "id": new_id("thread_"),
+        "object": "thread",
+        "created_at": now(),
+        "tool_resources": check_tool_resources(session, given.get("tool_resources") or {},
+                                               f"{prefix}tool_resources"),
+        "metadata": given.get("metadata") or {},
+    }
+    session.add(ThreadRow(id=body["id"], created_at=body["created_at"], body=body))
+    session.flush()
+    for message in params.messages or []:
+        insert_message(session, message_body(body["id"], message, created_at=body["created_at"]))
+    return body
+
+
+class ThreadService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        #: Called with (session, thread_id) before a thread is deleted, so that
+        #: other parts (runs, steps, vector stores) delete what hangs off it.
+        self.on_delete: list = []
+
+    def create(self, params: ThreadCreateParams) -> dict[str, Any]:
+        with self.db.session() as s:
+            return create_thread(s, params)
+
+    def get(self, thread_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return load(s, ThreadRow, thread_id, "thread").body
+
+    def update(self, thread_id: str, params: ThreadUpdateParams) -> dict[str, Any]:
+        given = params.given()
+        with self.db.session() as s:
+            row = load(s, ThreadRow, thread_id, "thread", for_update=True)
+            body = dict(row.body)
+            if "metadata" in given:
+                body["metadata"] = given["metadata"] or {}
+            if "tool_resources" in given:
+                body["tool_resources"] = check_tool_resources(s, given["tool_resources"] or {}, "tool_resources")
+            set_body(row, body)
+            return body
+
+    def delete(self, thread_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = load(s, ThreadRow, thread_id, "thread")
+            for hook in self.on_delete:
+                hook(s, thread_id)
+            s.execute(delete(MessageRow).where(MessageRow.thread_id == thread_id))
+            s.delete(row)
+        return {"id": thread_id, "object": "thread.deleted", "deleted": True}

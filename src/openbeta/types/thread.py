@@ -1,0 +1,36 @@
+"""Threads: ``/v1/threads``."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from ._base import WireModel
+from .message import MessageCreateParams
+from .shared import MetadataMixin, ToolResources
+
+MAX_INITIAL_MESSAGES = 32
+
+
+class Thread(WireModel):
+    id: str
+    object: Literal["thread"] = "thread"
+    created_at: int
+    tool_resources: Optional[ToolResources] = None
+    metadata: Optional[dict[str, str]] = None
+
+
+class ThreadCreateParams(MetadataMixin):
+    messages: Optional[list[MessageCreateParams]] = Field(default=None, max_length=MAX_INITIAL_MESSAGES)
+    tool_resources: Optional[ToolResources] = None
+
+
+class ThreadUpdateParams(MetadataMixin):
+    tool_resources: Optional[ToolResources] = None
+
+
+class ThreadDeleted(WireModel):
+    id: str
+    object: Literal["thread.deleted"] = "thread.deleted"
+    deleted: bool = True
