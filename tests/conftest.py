@@ -1,0 +1,139 @@
+"""Fixtures shared by every test folder.
+
+``live_server`` runs a real ``openbeta serve`` process on a free loopback port,
+with its own data directory. ``start_server(**env)`` starts more of them with
+other settings (``OPENBETA_*`` variables). When ``OPENBETA_TEST_POSTGRES_URL``
+is set, the ``db_url`` fixture is parametrized over SQLite and PostgreSQL and
+each server gets a fresh PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+POSTGRES_URL = os.environ.get("OPENBETA_TEST_POSTGRES_URL")  # e.g. postgresql://postgres@127.0.0.1/postgres
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_postgres_database(admin_url: str) -> str:
+    """Create an empty database on the test PostgreSQL server; return its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = "ob_" + uuid.uuid4().hex[:12]
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class Server:
+    base_url: str  # ends in /v1
+    root_url: str
+    process: subprocess.Popen
+    data_dir: Path
+    env: dict[str, str]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def launch(data_dir: Path, env_overrides: dict[str, str], *, port: Optional[int] = None,
+           timeout: float = 60.0) -> Server:
+    port = port or free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
+    env.update({
+        "PYTHONPATH": str(SRC) + os.pathsep + env.get("PYTHONPATH", ""),
+        "OPENBETA_HOST": "127.0.0.1",
+        "OPENBETA_PORT": str(port),
+        "OPENBETA_DATA_DIR": str(data_dir),
+        "OPENBETA_LOG_LEVEL": "info",
+    })
+    env.update(env_overrides)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"server-{port}.log"
+    log_file = open(log_path, "ab")
+    process = subprocess.Popen([sys.executable, "-m", "openbeta.cli", "serve"], env=env,
+                               stdout=log_file, stderr=subprocess.STDOUT)
+    root = f"http://127.0.0.1:{port}"
+    server = Server(base_url=root + "/v1", root_url=root, process=process, data_dir=data_dir, env=env,
+                    log_path=log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"openbeta serve exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(root + "/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"openbeta serve did not become healthy in {timeout}s:\n{server.log()}")
+
+
+def _db_params() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    if POSTGRES_URL:
+        params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+    return params
+
+
+@pytest.fixture(scope="session", params=_db_params())
+def db_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
+    """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`."""
+    servers: list[Server] = []
+
+    def start(**env: str) -> Server:
+        env = dict(env)
+        if db_kind == "postgresql" and "OPENBETA_DATABASE_URL" not in env:
+            env["OPENBETA_DATABASE_URL"] = fresh_postgres_database(POSTGRES_URL)  # type: ignore[arg-type]
+        server = launch(tmp_path_factory.mktemp("server"), env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(start_server) -> Server:
+    """One shared server (scripted model provider) for protocol and conformance tests."""
+    return start_server(OPENBETA_PROVIDER="scripted")
