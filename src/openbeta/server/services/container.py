@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from ..blobs import LocalBlobStore
+from ..retrieval.embed import build_embedder, build_tokenizer
+from ..retrieval.index import DenseIndex
+from ..retrieval.ingest import IngestionWorker, Ingestor
+from ..retrieval.search import HybridSearcher
 from ..settings import Settings
 from ..store import Database
 from .assistants import AssistantService
+from .files import FileService
 from .messages import MessageService
 from .threads import ThreadService
+from .vector_stores import VectorStoreService
 
 
 @dataclass
@@ -19,6 +26,9 @@ class Services:
     assistants: AssistantService
     threads: ThreadService
     messages: MessageService
+    files: FileService
+    vector_stores: VectorStoreService
+    ingestion: IngestionWorker
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -27,10 +37,24 @@ class Services:
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
+    blobs = LocalBlobStore(settings.resolved_files_dir())
+    tokenizer = build_tokenizer(settings)
+    embedder = build_embedder(settings, tokenizer)
+    dense = DenseIndex()
+    files = FileService(db, blobs, settings.max_upload_bytes)
+    vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
+    files.on_delete.append(vector_stores.on_file_deleted)
+    ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
+    vector_stores.notify = ingestion.notify
     return Services(
         settings=settings,
         db=db,
         assistants=AssistantService(db),
         threads=ThreadService(db),
         messages=MessageService(db),
+        files=files,
+        vector_stores=vector_stores,
+        ingestion=ingestion,
+        startup=[ingestion.start],
+        shutdown=[ingestion.stop],
     )

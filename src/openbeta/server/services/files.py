@@ -1,0 +1,81 @@
+"""Files: upload, read, download, delete. Contents live in a :class:`BlobStore`."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Callable, Iterator, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...types.file import FileUploadParams
+from ..blobs import BlobStore
+from ..ids import new_id, now
+from ..store import Database
+from ..store.pages import PageQuery
+from ..store.tables import FileRow, FileTextRow
+from .base import list_page, load
+
+
+class FileService:
+    def __init__(self, db: Database, blobs: BlobStore, max_bytes: int) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.max_bytes = max_bytes
+        #: Called with (session, file_id) before a file is deleted (vector stores drop it).
+        self.on_delete: list[Callable[[Session, str], None]] = []
+
+    def create(self, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
+        file_id = new_id("file-")
+        size = self.blobs.put(file_id, source, max_bytes=self.max_bytes)
+        created = now()
+        expires = params.expires_after
+        body = {
+            "id": file_id,
+            "object": "file",
+            "bytes": size,
+            "created_at": created,
+            "expires_at": created + expires.seconds if expires else None,
+            "filename": filename,
+            "purpose": params.purpose,
+            "status": "processed",
+            "status_details": None,
+        }
+        try:
+            with self.db.session() as s:
+                s.add(FileRow(id=file_id, purpose=params.purpose, created_at=created,
+                              expires_at=body["expires_at"], body=body))
+        except BaseException:
+            self.blobs.delete(file_id)
+            raise
+        return body
+
+    def get(self, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return load(s, FileRow, file_id, "file").body
+
+    def list(self, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
+        with self.db.session() as s:
+            where = [FileRow.purpose == purpose] if purpose else []
+            return list_page(s, FileRow, page, *where)
+
+    def content(self, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
+        body = self.get(file_id)
+        return body, self.blobs.stream(file_id)
+
+    def delete(self, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = load(s, FileRow, file_id, "file")
+            for hook in self.on_delete:
+                hook(s, file_id)
+            text = s.get(FileTextRow, file_id)
+            if text is not None:
+                s.delete(text)
+            s.delete(row)
+        self.blobs.delete(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    def expired(self, at: int) -> list[str]:
+        """Ids of files whose ``expires_at`` has passed."""
+        with self.db.session() as s:
+            return list(s.scalars(select(FileRow.id).where(FileRow.expires_at.is_not(None),
+                                                           FileRow.expires_at <= at)))

@@ -1,0 +1,236 @@
+"""Vector stores, their files, file batches and search: ``/v1/vector_stores``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from ._base import RequestModel, WireModel
+from .shared import ChunkingStrategyParam, MetadataMixin, StaticChunking
+
+MAX_ATTRIBUTES = 16
+MAX_ATTRIBUTE_KEY = 64
+MAX_ATTRIBUTE_VALUE = 512
+
+Attributes = Optional[dict[str, Union[str, float, bool]]]
+
+
+def check_attributes(value: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """At most 16 pairs; keys <= 64 characters; values strings (<= 512), numbers or booleans."""
+    if value is None:
+        return None
+    if len(value) > MAX_ATTRIBUTES:
+        raise ValueError(f"too many properties. Expected an object with at most {MAX_ATTRIBUTES} "
+                         f"properties, but got an object with {len(value)} properties instead")
+    for key, item in value.items():
+        if len(key) > MAX_ATTRIBUTE_KEY:
+            raise ValueError(f"key '{key[:20]}...' is too long. Expected a key with maximum length "
+                             f"{MAX_ATTRIBUTE_KEY}, but got a key with length {len(key)} instead")
+        if not isinstance(item, (str, int, float, bool)):
+            raise ValueError(f"value for key '{key}' must be a string, number or boolean")
+        if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_VALUE:
+            raise ValueError(f"value for key '{key}' is too long. Expected a string with maximum length "
+                             f"{MAX_ATTRIBUTE_VALUE}, but got a string with length {len(item)} instead")
+    return value
+
+
+def check_static(strategy: Any) -> Any:
+    """The overlap must not exceed half of ``max_chunk_size_tokens``."""
+    static = getattr(strategy, "static", None)
+    if isinstance(static, StaticChunking) and static.chunk_overlap_tokens > static.max_chunk_size_tokens // 2:
+        raise ValueError("chunk_overlap_tokens must not exceed half of max_chunk_size_tokens")
+    return strategy
+
+
+class _Attributed(RequestModel):
+    attributes: Optional[dict[str, Any]] = None
+
+    @field_validator("attributes")
+    @classmethod
+    def _attributes(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+        return check_attributes(value)
+
+
+class _Chunked(RequestModel):
+    chunking_strategy: Optional[ChunkingStrategyParam] = None
+
+    @field_validator("chunking_strategy")
+    @classmethod
+    def _chunking(cls, value: Any) -> Any:
+        return check_static(value)
+
+
+# ---------------------------------------------------------------- objects
+
+class FileCounts(WireModel):
+    in_progress: int = 0
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    total: int = 0
+
+
+class VectorStoreExpiresAfter(RequestModel):
+    anchor: Literal["last_active_at"]
+    days: Annotated[int, Field(ge=1, le=365)]
+
+
+class VectorStore(WireModel):
+    id: str
+    object: Literal["vector_store"] = "vector_store"
+    created_at: int
+    name: Optional[str] = None
+    description: Optional[str] = None
+    usage_bytes: int = 0
+    file_counts: FileCounts
+    status: Literal["expired", "in_progress", "completed"]
+    expires_after: Optional[dict[str, Any]] = None
+    expires_at: Optional[int] = None
+    last_active_at: Optional[int] = None
+    metadata: Optional[dict[str, str]] = None
+
+
+class LastError(WireModel):
+    code: Literal["server_error", "unsupported_file", "invalid_file"]
+    message: str
+
+
+class VectorStoreFile(WireModel):
+    id: str
+    object: Literal["vector_store.file"] = "vector_store.file"
+    usage_bytes: int = 0
+    created_at: int
+    vector_store_id: str
+    status: Literal["in_progress", "completed", "cancelled", "failed"]
+    last_error: Optional[LastError] = None
+    chunking_strategy: Optional[dict[str, Any]] = None
+    attributes: Attributes = None
+
+
+class VectorStoreFileBatch(WireModel):
+    id: str
+    object: Literal["vector_store.files_batch"] = "vector_store.files_batch"
+    created_at: int
+    vector_store_id: str
+    status: Literal["in_progress", "completed", "cancelled", "failed"]
+    file_counts: FileCounts
+
+
+class VectorStoreDeleted(WireModel):
+    id: str
+    object: Literal["vector_store.deleted"] = "vector_store.deleted"
+    deleted: bool = True
+
+
+class VectorStoreFileDeleted(WireModel):
+    id: str
+    object: Literal["vector_store.file.deleted"] = "vector_store.file.deleted"
+    deleted: bool = True
+
+
+class TextContent(WireModel):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class FileContentPage(WireModel):
+    object: Literal["vector_store.file_content.page"] = "vector_store.file_content.page"
+    data: list[TextContent]
+    has_more: bool = False
+    next_page: Optional[str] = None
+
+
+class SearchResult(WireModel):
+    file_id: str
+    filename: str
+    score: Annotated[float, Field(ge=0, le=1)]
+    attributes: Attributes = None
+    content: list[TextContent]
+
+
+class SearchResultsPage(WireModel):
+    object: Literal["vector_store.search_results.page"] = "vector_store.search_results.page"
+    search_query: list[str]
+    data: list[SearchResult]
+    has_more: bool = False
+    next_page: Optional[str] = None
+
+
+# ---------------------------------------------------------------- requests
+
+class VectorStoreCreateParams(_Chunked, MetadataMixin):
+    file_ids: Annotated[list[str], Field(max_length=500)] = Field(default_factory=list)
+    name: Optional[Annotated[str, Field(max_length=256)]] = None
+    description: Optional[Annotated[str, Field(max_length=512)]] = None
+    expires_after: Optional[VectorStoreExpiresAfter] = None
+
+
+class VectorStoreUpdateParams(MetadataMixin):
+    name: Optional[Annotated[str, Field(max_length=256)]] = None
+    expires_after: Optional[VectorStoreExpiresAfter] = None
+
+
+class VectorStoreFileCreateParams(_Chunked, _Attributed):
+    file_id: Annotated[str, Field(min_length=1)]
+
+
+class VectorStoreFileUpdateParams(RequestModel):
+    attributes: Optional[dict[str, Any]]
+
+    @field_validator("attributes")
+    @classmethod
+    def _attributes(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+        return check_attributes(value)
+
+
+class FileBatchCreateParams(_Chunked, _Attributed):
+    file_ids: Optional[Annotated[list[str], Field(min_length=1, max_length=2000)]] = None
+    files: Optional[Annotated[list[VectorStoreFileCreateParams], Field(min_length=1, max_length=2000)]] = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "FileBatchCreateParams":
+        if (self.file_ids is None) == (self.files is None):
+            raise ValueError("exactly one of 'file_ids' or 'files' must be given")
+        return self
+
+
+class ComparisonFilter(RequestModel):
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+    key: str
+    value: Union[str, float, bool, list[Union[str, float]]]
+
+
+class CompoundFilter(RequestModel):
+    type: Literal["and", "or"]
+    filters: list[Union[ComparisonFilter, "CompoundFilter"]]
+
+
+Filter = Union[ComparisonFilter, CompoundFilter]
+
+
+class SearchRankingOptions(RequestModel):
+    ranker: Literal["none", "auto", "default-2024-11-15", "default_2024_08_21"] = "auto"
+    score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+
+class SearchParams(RequestModel):
+    query: Union[Annotated[str, Field(min_length=1)], Annotated[list[str], Field(min_length=1)]]
+    rewrite_query: bool = False
+    max_num_results: Annotated[int, Field(ge=1, le=50)] = 10
+    filters: Optional[Filter] = None
+    ranking_options: Optional[SearchRankingOptions] = None
+
+    def queries(self) -> list[str]:
+        return [self.query] if isinstance(self.query, str) else list(self.query)
+
+
+CompoundFilter.model_rebuild()
+
+__all__ = [
+    "Attributes", "ComparisonFilter", "CompoundFilter", "FileBatchCreateParams", "FileContentPage",
+    "FileCounts", "Filter", "LastError", "SearchParams", "SearchRankingOptions", "SearchResult",
+    "SearchResultsPage", "TextContent", "VectorStore", "VectorStoreCreateParams", "VectorStoreDeleted",
+    "VectorStoreExpiresAfter", "VectorStoreFile", "VectorStoreFileBatch", "VectorStoreFileCreateParams",
+    "VectorStoreFileDeleted", "VectorStoreFileUpdateParams", "VectorStoreUpdateParams", "check_attributes",
+]
