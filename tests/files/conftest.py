@@ -1,67 +1,14 @@
-"""Fixtures for files, vector stores and search: an SDK client, document makers, waiting helpers."""
+"""Fixtures for files, vector stores and search: SDK clients on live servers, restarts."""
 
 from __future__ import annotations
 
-import io
-import time
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import openai
 import pytest
 
-
-def make_pdf(pages: list[str]) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
-
-
-def make_docx(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if table:
-        grid = document.add_table(rows=len(table), cols=len(table[0]))
-        for r, row in enumerate(table):
-            for c, cell in enumerate(row):
-                grid.cell(r, c).text = cell
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-@dataclass
-class Kit:
-    client: openai.OpenAI
-
-    def upload(self, name: str, data: bytes | str, purpose: str = "assistants") -> Any:
-        if isinstance(data, str):
-            data = data.encode()
-        return self.client.files.create(file=(name, data), purpose=purpose)
-
-    def wait_store(self, store_id: str, timeout: float = 90) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            store = self.client.vector_stores.retrieve(store_id)
-            if store.status != "in_progress":
-                return store
-            if time.monotonic() > deadline:
-                raise AssertionError(f"vector store {store_id} still in progress: {store.file_counts}")
-            time.sleep(0.2)
-
-    def store_with(self, files: dict[str, bytes | str], **kwargs: Any) -> tuple[Any, dict[str, str]]:
-        """A vector store holding ``files`` (name -> content), fully ingested; and name -> file id."""
-        ids = {name: self.upload(name, data).id for name, data in files.items()}
-        store = self.client.vector_stores.create(file_ids=list(ids.values()), **kwargs)
-        return self.wait_store(store.id), ids
+from filekit import Kit
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +30,22 @@ def idle_server(start_server):
 @pytest.fixture(scope="session")
 def idle_kit(idle_server) -> Kit:
     return Kit(openai.OpenAI(base_url=idle_server.base_url, api_key="test", max_retries=0))
+
+
+@pytest.fixture(scope="session")
+def relaunch(request) -> Callable[..., Any]:
+    """``relaunch(server, **env)``: start a new server on a stopped one's data directory and database."""
+    root = Path(__file__).resolve().parent.parent / "conftest.py"
+    shared = next(p for p in request.config.pluginmanager.get_plugins()
+                  if getattr(p, "__file__", None) and Path(p.__file__).resolve() == root)
+    started: list = []
+
+    def start(server: Any, **env: str) -> Any:
+        keep = {k: v for k, v in server.env.items() if k.startswith("OPENBETA_") and k != "OPENBETA_PORT"}
+        new = shared.launch(server.data_dir, {**keep, **env})
+        started.append(new)
+        return new
+
+    yield start
+    for server in started:
+        server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from conftest import Kit, make_docx, make_pdf
+from filekit import Kit, make_docx, make_pdf
 
 FILLER = ("This paragraph is unrelated filler text about office logistics, meeting rooms, printer toner "
           "and the schedule of the weekly status call. ") * 6
