@@ -80,3 +80,33 @@ def test_upload_size_limit_is_413(start_server):
     assert all(f.bytes <= 1000 for f in small.files.list())
     leftovers = [p for p in (server.data_dir / "files").iterdir()]
     assert len(leftovers) == 1  # only the accepted upload is stored
+
+
+def test_expired_files_are_swept(tmp_path):
+    """The sweeper deletes a file once its ``expires_at`` has passed, vector stores included."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from openbeta.server.app import create_app
+    from openbeta.server.services.files import ExpirySweeper
+    from openbeta.server.settings import Settings
+    from openbeta.server.store.tables import FileRow
+
+    app = create_app(Settings(data_dir=tmp_path, provider="scripted", embeddings="none", ingestion_workers=0))
+    with TestClient(app) as http:
+        keep = http.post("/v1/files", files={"file": ("k.txt", b"keep")}, data={"purpose": "assistants"}).json()
+        old = http.post("/v1/files", files={"file": ("o.txt", b"old")},
+                        data={"purpose": "assistants", "expires_after[anchor]": "created_at",
+                              "expires_after[seconds]": "3600"}).json()
+        assert old["expires_at"] == old["created_at"] + 3600
+        store = http.post("/v1/vector_stores", json={"file_ids": [old["id"]]}).json()
+        services = app.state.services
+        sweeper = ExpirySweeper(services.files)
+        assert sweeper.sweep() == 0
+        with services.db.session() as s:
+            s.execute(update(FileRow).where(FileRow.id == old["id"]).values(expires_at=1))
+        assert sweeper.sweep() == 1
+        assert http.get(f"/v1/files/{old['id']}").status_code == 404
+        assert http.get(f"/v1/files/{keep['id']}").status_code == 200
+        assert http.get(f"/v1/vector_stores/{store['id']}").json()["file_counts"]["total"] == 0
+        assert not (tmp_path / "files" / old["id"]).exists()

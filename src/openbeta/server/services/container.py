@@ -13,7 +13,7 @@ from ..retrieval.search import HybridSearcher
 from ..settings import Settings
 from ..store import Database
 from .assistants import AssistantService
-from .files import FileService
+from .files import ExpirySweeper, FileService
 from .messages import MessageService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -46,6 +46,7 @@ def build_services(settings: Settings) -> Services:
     files.on_delete.append(vector_stores.on_file_deleted)
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
+    sweeper = ExpirySweeper(files)
     return Services(
         settings=settings,
         db=db,
@@ -55,6 +56,6 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
-        startup=[ingestion.start],
-        shutdown=[ingestion.stop],
+        startup=[ingestion.start, sweeper.start],
+        shutdown=[ingestion.stop, sweeper.stop],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, BinaryIO, Callable, Iterator, Optional
 
 from sqlalchemy import select
@@ -9,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from ...types.file import FileUploadParams
 from ..blobs import BlobStore
+from ..errors import NotFound
 from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import FileRow, FileTextRow
 from .base import list_page, load
+
+log = logging.getLogger("openbeta")
 
 
 class FileService:
@@ -79,3 +84,38 @@ class FileService:
         with self.db.session() as s:
             return list(s.scalars(select(FileRow.id).where(FileRow.expires_at.is_not(None),
                                                            FileRow.expires_at <= at)))
+
+
+class ExpirySweeper:
+    """Deletes files whose ``expires_at`` has passed, every ``interval`` seconds."""
+
+    def __init__(self, files: FileService, interval: float = 60.0) -> None:
+        self.files = files
+        self.interval = interval
+        self._task: Optional[asyncio.Task] = None
+
+    def sweep(self) -> int:
+        gone = 0
+        for file_id in self.files.expired(now()):
+            try:
+                self.files.delete(file_id)
+                gone += 1
+            except NotFound:
+                pass
+        return gone
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.sweep)
+            except Exception:
+                log.exception("expired file sweep failed")
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="file-expiry")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
