@@ -31,6 +31,7 @@ from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatch
 from .base import list_page, load, render_page, set_body
 
 DAY = 86_400
+TOUCH_SECONDS = 60
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
 AUTO_CHUNKING = {"type": "static", "static": {"max_chunk_size_tokens": AUTO_MAX_TOKENS,
                                               "chunk_overlap_tokens": AUTO_OVERLAP_TOKENS}}
@@ -65,6 +66,11 @@ def chunking_body(strategy: Any) -> dict[str, Any]:
         return {"type": "static", "static": dict(AUTO_CHUNKING["static"])}
     return {"type": "static", "static": {"max_chunk_size_tokens": strategy["static"]["max_chunk_size_tokens"],
                                          "chunk_overlap_tokens": strategy["static"]["chunk_overlap_tokens"]}}
+
+
+def expires_at(body: Mapping[str, Any]) -> Optional[int]:
+    policy = body.get("expires_after")
+    return body["last_active_at"] + policy["days"] * DAY if policy else None
 
 
 def count_files(session: Session, *where: Any) -> dict[str, int]:
@@ -150,8 +156,7 @@ class VectorStoreService:
             VectorStoreFileRow.vector_store_id == row.id))
         body["file_counts"] = counts
         body["usage_bytes"] = int(usage or 0)
-        expires = body.get("expires_after")
-        body["expires_at"] = body["last_active_at"] + expires["days"] * DAY if expires else None
+        body["expires_at"] = expires_at(body)
         if body["expires_at"] is not None and body["expires_at"] <= now():
             body["status"] = "expired"
         else:
@@ -339,7 +344,9 @@ class VectorStoreService:
     # ------------------------------------------------------------ search
 
     def _touch(self, row: VectorStoreRow) -> None:
-        set_body(row, {**row.body, "last_active_at": now()})
+        """Mark the store active (at most once a minute, so searches rarely write)."""
+        if now() - row.body.get("last_active_at", 0) >= TOUCH_SECONDS:
+            set_body(row, {**row.body, "last_active_at": now()})
 
     def search(self, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]], max_num_results: int = 10,
                ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
@@ -354,8 +361,9 @@ class VectorStoreService:
         with self.db.session() as s:
             stores = []
             for store_id in dict.fromkeys(vector_store_ids):
-                row = self._store(s, store_id, for_update=True)
-                if self.render(s, row)["status"] == "expired":
+                row = self._store(s, store_id)
+                expiry = expires_at(row.body)
+                if expiry is not None and expiry <= now():
                     raise InvalidRequest(f"Vector store '{store_id}' has expired.", param="vector_store_id",
                                          code="vector_store_expired")
                 self._touch(row)
