@@ -129,6 +129,10 @@ def test_errors(kit, client):
         client.vector_stores.files.list(vector_store_id=store.id, filter="nope")  # type: ignore[arg-type]
     with pytest.raises(openai.BadRequestError) as err:
         client.vector_stores.file_batches.create(vector_store_id=store.id)  # type: ignore[call-arg]
+    assert err.value.body["code"] == "missing_required_parameter"
+    with pytest.raises(openai.BadRequestError) as err:
+        client.vector_stores.file_batches.create(vector_store_id=store.id, file_ids=["a"], files=[{"file_id": "a"}])
+    assert err.value.body["param"] == "files"
     with pytest.raises(openai.NotFoundError):
         client.vector_stores.files.retrieve("file-nope", vector_store_id=store.id)
     with pytest.raises(openai.NotFoundError):

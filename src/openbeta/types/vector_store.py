@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from ._base import RequestModel, WireModel
 from .shared import ChunkingStrategyParam, MetadataMixin, StaticChunking
@@ -187,12 +187,6 @@ class VectorStoreFileUpdateParams(RequestModel):
 class FileBatchCreateParams(_Chunked, _Attributed):
     file_ids: Optional[Annotated[list[str], Field(min_length=1, max_length=2000)]] = None
     files: Optional[Annotated[list[VectorStoreFileCreateParams], Field(min_length=1, max_length=2000)]] = None
-
-    @model_validator(mode="after")
-    def _one_of(self) -> "FileBatchCreateParams":
-        if (self.file_ids is None) == (self.files is None):
-            raise ValueError("exactly one of 'file_ids' or 'files' must be given")
-        return self
 
 
 class ComparisonFilter(RequestModel):

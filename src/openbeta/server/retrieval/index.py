@@ -11,6 +11,7 @@ product is fast enough and needs no extra index service.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from typing import Optional
 
 import numpy as np
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..store.tables import ChunkRow
 
+log = logging.getLogger("openbeta.retrieval")
 _TERMS = re.compile(r"\S+")
 MAX_TERMS = 64
 
@@ -53,10 +56,14 @@ def lexical_search(session: Session, store_ids: list[str], query: str,
         return []
     marks = ", ".join(f":s{i}" for i in range(len(store_ids)))
     params = {f"s{i}": sid for i, sid in enumerate(store_ids)}
-    rows = session.execute(text(
-        f"SELECT rowid, file_id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH :match "
-        f"AND vector_store_id IN ({marks}) ORDER BY rank LIMIT :limit"),
-        {"match": match, "limit": limit, **params})
+    try:
+        rows = session.execute(text(
+            f"SELECT rowid, file_id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH :match "
+            f"AND vector_store_id IN ({marks}) ORDER BY rank LIMIT :limit"),
+            {"match": match, "limit": limit, **params}).all()
+    except OperationalError:  # a query FTS5 cannot read: no lexical matches
+        log.warning("FTS5 could not parse %r", match)
+        return []
     return [(int(seq), file_id, -float(rank)) for seq, file_id, rank in rows]
 
 

@@ -297,6 +297,12 @@ class VectorStoreService:
     # ------------------------------------------------------------ file batches
 
     def create_batch(self, store_id: str, params: FileBatchCreateParams) -> dict[str, Any]:
+        if params.file_ids is None and params.files is None:
+            raise InvalidRequest("Missing required parameter: 'file_ids' (or 'files').", param="file_ids",
+                                 code="missing_required_parameter")
+        if params.file_ids is not None and params.files is not None:
+            raise InvalidRequest("'file_ids' and 'files' are mutually exclusive: give only one.", param="files",
+                                 code="invalid_value")
         with self.db.session() as s:
             self._touch(self._store(s, store_id, for_update=True))
             body = {"id": new_id("vsfb_"), "object": "vector_store.files_batch", "created_at": now(),
