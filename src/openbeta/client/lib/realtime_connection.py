@@ -196,15 +196,16 @@ class RealtimeConnectionManager:
     def enter(self) -> RealtimeConnection:
         from websockets.sync.client import connect
 
-        self._connection = RealtimeConnection(
-            connect(self._url, additional_headers=self._headers, user_agent_header=None, **self._options))
+        self._socket_cm = connect(self._url, additional_headers=self._headers, user_agent_header=None,
+                                  **self._options)
+        self._connection = RealtimeConnection(self._socket_cm.__enter__())
         return self._connection
 
     __enter__ = enter
 
     def __exit__(self, *exc: Any) -> None:
         if self._connection is not None:
-            self._connection.close()
+            self._socket_cm.__exit__(*exc)
 
 
 class AsyncRealtimeConnectionManager(RealtimeConnectionManager):
