@@ -1,4 +1,8 @@
-"""Vector stores, their files and file batches, and search results (spec ``VectorStore*``)."""
+"""Vector stores, their files and file batches, and search results (spec ``VectorStore*``).
+
+Client-side reading of these objects; the ``files`` branch defines the same names with
+request models beside them.
+"""
 
 from __future__ import annotations
 
@@ -77,22 +81,17 @@ class VectorStoreFileBatch(WireModel):
     file_counts: FileCounts
 
 
-class SearchContent(WireModel):
+class TextContent(WireModel):
     type: Literal["text"] = "text"
     text: str
 
 
-class VectorStoreSearchResult(WireModel):
+class SearchResult(WireModel):
     file_id: str
     filename: str
     score: float
     attributes: Attributes = None
-    content: list[SearchContent] = Field(default_factory=list)
-
-
-class VectorStoreFileContent(WireModel):
-    type: str = "text"
-    text: str
+    content: list[TextContent] = Field(default_factory=list)
 
 
 __all__ = [
@@ -101,7 +100,7 @@ __all__ = [
     "VectorStoreDeleted",
     "VectorStoreFile",
     "VectorStoreFileBatch",
-    "VectorStoreFileContent",
+    "TextContent",
     "VectorStoreFileDeleted",
-    "VectorStoreSearchResult",
+    "SearchResult",
 ]

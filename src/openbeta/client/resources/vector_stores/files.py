@@ -6,7 +6,7 @@ from typing import Any, Literal, Union
 
 from typing_extensions import Unpack
 
-from ....types.vector_store import VectorStoreFile, VectorStoreFileContent, VectorStoreFileDeleted
+from ....types.vector_store import TextContent, VectorStoreFile, VectorStoreFileDeleted
 from ..._files import FileTypes
 from ..._pagination import SyncCursorPage, SyncPage
 from ..._polling import apoll_until, poll_until
@@ -55,10 +55,10 @@ class VectorStoreFiles(APIResource):
                           cast_to=VectorStoreFileDeleted)
 
     def content(self, file_id: str, *, vector_store_id: str,
-                **options: Unpack[RequestOptions]) -> SyncPage[VectorStoreFileContent]:
+                **options: Unpack[RequestOptions]) -> SyncPage[TextContent]:
         """The parsed text of a file in the store."""
         return self._call("GET", f"vector_stores/{vector_store_id}/files/{file_id}/content", options,
-                          cast_to=VectorStoreFileContent, page=self._page_class(single=True))
+                          cast_to=TextContent, page=self._page_class(single=True))
 
     def poll(self, file_id: str, *, vector_store_id: str,
              poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN) -> VectorStoreFile:

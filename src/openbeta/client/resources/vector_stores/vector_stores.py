@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional, Union
 
 from typing_extensions import Unpack
 
-from ....types.vector_store import VectorStore, VectorStoreDeleted, VectorStoreSearchResult
+from ....types.vector_store import SearchResult, VectorStore, VectorStoreDeleted
 from ..._pagination import SyncCursorPage, SyncPage
 from ..._request import RequestOptions
 from ..._resource import APIResource
@@ -61,12 +61,12 @@ class VectorStores(APIResource):
                max_num_results: Union[int, NotGiven] = NOT_GIVEN,
                ranking_options: Union[dict[str, Any], NotGiven] = NOT_GIVEN,
                rewrite_query: Union[bool, NotGiven] = NOT_GIVEN,
-               **options: Unpack[RequestOptions]) -> SyncPage[VectorStoreSearchResult]:
+               **options: Unpack[RequestOptions]) -> SyncPage[SearchResult]:
         """Search the store's chunks; one page of results, best first."""
         body = given(query=query, filters=filters, max_num_results=max_num_results,
                      ranking_options=ranking_options, rewrite_query=rewrite_query)
         return self._call("POST", f"vector_stores/{vector_store_id}/search", options,
-                          cast_to=VectorStoreSearchResult, body=body, page=self._page_class(single=True))
+                          cast_to=SearchResult, body=body, page=self._page_class(single=True))
 
 
 class AsyncVectorStores(VectorStores):
