@@ -203,3 +203,15 @@ def test_chatkit_resources(mock_client) -> None:
     assert [i.type for i in chatkit.threads.list_items("cthr_1", order="asc")] == ["chatkit.user_message"]
     assert chatkit.threads.delete("cthr_1").deleted
     assert all(r.headers["OpenAI-Beta"] == "chatkit_beta=v1" for r in seen)
+
+
+def test_poll_max_wait_seconds(mock_client, no_wait) -> None:
+    server = FakeFilesServer()
+    client = mock_client(server)
+    with pytest.raises(TimeoutError):
+        client.vector_stores.files.poll("file_9", vector_store_id="vs_1", max_wait_seconds=0)
+    assert server.seen == []  # zero allows no request
+    with pytest.raises(ValueError):
+        client.vector_stores.files.poll("file_9", vector_store_id="vs_1", max_wait_seconds=-1)
+    done = client.vector_stores.files.poll("file_9", vector_store_id="vs_1", max_wait_seconds=30)
+    assert done.status == "completed" and len(server.seen) == 2

@@ -60,18 +60,22 @@ class VectorStoreFiles(APIResource):
         return self._call("GET", f"vector_stores/{vector_store_id}/files/{file_id}/content", options,
                           cast_to=TextContent, page=self._page_class(single=True))
 
-    def poll(self, file_id: str, *, vector_store_id: str,
-             poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN) -> VectorStoreFile:
+    def poll(self, file_id: str, *, vector_store_id: str, poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+             max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN) -> VectorStoreFile:
+        """Retrieve until processed or failed; ``TimeoutError`` after ``max_wait_seconds`` if given."""
         raw = self._plain.with_raw_response
-        return poll_until(lambda: raw.retrieve(file_id, vector_store_id=vector_store_id), settled, poll_interval_ms)
+        return poll_until(lambda: raw.retrieve(file_id, vector_store_id=vector_store_id), settled, poll_interval_ms,
+                          max_wait_seconds)
 
     def create_and_poll(self, file_id: str, *, vector_store_id: str,
                         attributes: Union[dict[str, Any], None, NotGiven] = NOT_GIVEN,
                         poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+                        max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN,
                         chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
         self._plain.create(vector_store_id, file_id=file_id, attributes=attributes,
                            chunking_strategy=chunking_strategy)
-        return self.poll(file_id, vector_store_id=vector_store_id, poll_interval_ms=poll_interval_ms)
+        return self.poll(file_id, vector_store_id=vector_store_id, poll_interval_ms=poll_interval_ms,
+                         max_wait_seconds=max_wait_seconds)
 
     def upload(self, *, vector_store_id: str, file: FileTypes,
                chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
@@ -82,28 +86,33 @@ class VectorStoreFiles(APIResource):
     def upload_and_poll(self, *, vector_store_id: str, file: FileTypes,
                         attributes: Union[dict[str, Any], None, NotGiven] = NOT_GIVEN,
                         poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+                        max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN,
                         chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
         uploaded = self._client.files.create(file=file, purpose="assistants")
         return self.create_and_poll(uploaded.id, vector_store_id=vector_store_id, attributes=attributes,
-                                    poll_interval_ms=poll_interval_ms, chunking_strategy=chunking_strategy)
+                                    poll_interval_ms=poll_interval_ms, max_wait_seconds=max_wait_seconds,
+                                    chunking_strategy=chunking_strategy)
 
 
 class AsyncVectorStoreFiles(VectorStoreFiles):
     """Async twin: methods return awaitables; the helpers are coroutines."""
 
     async def poll(self, file_id: str, *, vector_store_id: str,  # type: ignore[override]
-                   poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN) -> VectorStoreFile:
+                   poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+                   max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN) -> VectorStoreFile:
         raw = self._plain.with_raw_response
         return await apoll_until(lambda: raw.retrieve(file_id, vector_store_id=vector_store_id), settled,
-                                 poll_interval_ms)
+                                 poll_interval_ms, max_wait_seconds)
 
     async def create_and_poll(self, file_id: str, *, vector_store_id: str,  # type: ignore[override]
                               attributes: Union[dict[str, Any], None, NotGiven] = NOT_GIVEN,
                               poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+                              max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN,
                               chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
         await self._plain.create(vector_store_id, file_id=file_id, attributes=attributes,
                                  chunking_strategy=chunking_strategy)
-        return await self.poll(file_id, vector_store_id=vector_store_id, poll_interval_ms=poll_interval_ms)
+        return await self.poll(file_id, vector_store_id=vector_store_id, poll_interval_ms=poll_interval_ms,
+                               max_wait_seconds=max_wait_seconds)
 
     async def upload(self, *, vector_store_id: str, file: FileTypes,  # type: ignore[override]
                      chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
@@ -113,7 +122,9 @@ class AsyncVectorStoreFiles(VectorStoreFiles):
     async def upload_and_poll(self, *, vector_store_id: str, file: FileTypes,  # type: ignore[override]
                               attributes: Union[dict[str, Any], None, NotGiven] = NOT_GIVEN,
                               poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,
+                              max_wait_seconds: Union[float, NotGiven] = NOT_GIVEN,
                               chunking_strategy: Union[dict[str, Any], NotGiven] = NOT_GIVEN) -> VectorStoreFile:
         uploaded = await self._client.files.create(file=file, purpose="assistants")
         return await self.create_and_poll(uploaded.id, vector_store_id=vector_store_id, attributes=attributes,
-                                          poll_interval_ms=poll_interval_ms, chunking_strategy=chunking_strategy)
+                                          poll_interval_ms=poll_interval_ms, max_wait_seconds=max_wait_seconds,
+                                    chunking_strategy=chunking_strategy)
