@@ -47,3 +47,19 @@ def mock_client() -> Callable[..., OpenBeta]:
 @pytest.fixture
 def async_mock_client() -> Callable[..., AsyncOpenBeta]:
     return _async_mock_client
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """Record (and skip) every wait the SDK makes: retry backoff and polling intervals."""
+    from openbeta.client import _base_client, _polling
+
+    waited: list[float] = []
+
+    async def fake_async_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    for module in (_base_client, _polling):
+        monkeypatch.setattr(module.time, "sleep", waited.append)
+        monkeypatch.setattr(module.asyncio, "sleep", fake_async_sleep)
+    return waited

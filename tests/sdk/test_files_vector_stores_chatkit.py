@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from openbeta import BinaryContent, SyncPage
-from openbeta.client import _polling
 from openbeta.types.chatkit import ChatKitThread, ChatSession
 from openbeta.types.file import FileObject
 from openbeta.types.vector_store import SearchResult, VectorStore, VectorStoreFile, VectorStoreFileBatch
@@ -93,16 +92,6 @@ class FakeFilesServer:
                                          "vector_store_id": "vs_1", "status": status, "file_counts": counts})
 
 
-@pytest.fixture
-def no_wait(monkeypatch) -> None:
-    monkeypatch.setattr(_polling.time, "sleep", lambda s: None)
-
-    async def instant(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_polling.asyncio, "sleep", instant)
-
-
 def test_files_upload_retrieve_content_delete(mock_client, tmp_path: Path) -> None:
     server = FakeFilesServer()
     client = mock_client(server)
@@ -130,7 +119,7 @@ def test_files_upload_retrieve_content_delete(mock_client, tmp_path: Path) -> No
     assert second.filename == "data.bin"
 
 
-def test_vector_store_helpers_poll_until_settled(mock_client, no_wait) -> None:
+def test_vector_store_helpers_poll_until_settled(mock_client, sleeps) -> None:
     server = FakeFilesServer()
     client = mock_client(server)
     store = client.vector_stores.create(name="docs", metadata=None)
@@ -151,7 +140,7 @@ def test_vector_store_helpers_poll_until_settled(mock_client, no_wait) -> None:
     assert results.extra["search_query"] == ["hello"]
 
 
-async def test_async_vector_store_helpers(async_mock_client, no_wait) -> None:
+async def test_async_vector_store_helpers(async_mock_client, sleeps) -> None:
     server = FakeFilesServer()
     async with async_mock_client(server) as client:
         file = await client.vector_stores.files.upload_and_poll(vector_store_id="vs_1", file=b"xyz")
@@ -205,7 +194,7 @@ def test_chatkit_resources(mock_client) -> None:
     assert all(r.headers["OpenAI-Beta"] == "chatkit_beta=v1" for r in seen)
 
 
-def test_poll_max_wait_seconds(mock_client, no_wait) -> None:
+def test_poll_max_wait_seconds(mock_client, sleeps) -> None:
     server = FakeFilesServer()
     client = mock_client(server)
     with pytest.raises(TimeoutError):

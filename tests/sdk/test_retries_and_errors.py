@@ -10,23 +10,10 @@ import pytest
 
 import openbeta
 from openbeta import OpenBeta
-from openbeta.client import _base_client
 from openbeta.client._request import retry_after, retry_delay
 
 
 ASSISTANT = {"id": "asst_1", "object": "assistant", "created_at": 1, "model": "m", "tools": []}
-
-
-@pytest.fixture
-def sleeps(monkeypatch) -> list[float]:
-    waited: list[float] = []
-    monkeypatch.setattr(_base_client.time, "sleep", waited.append)
-
-    async def fake_async_sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_base_client.asyncio, "sleep", fake_async_sleep)
-    return waited
 
 
 def scripted(*responses: httpx.Response):

@@ -5,26 +5,12 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from openbeta.client import _polling
 
 
 def run_json(status: str, **extra) -> dict:
     return {"id": "run_1", "object": "thread.run", "created_at": 1, "thread_id": "thread_1",
             "assistant_id": "asst_1", "status": status, "model": "m", **extra}
-
-
-@pytest.fixture
-def waits(monkeypatch) -> list[float]:
-    waited: list[float] = []
-    monkeypatch.setattr(_polling.time, "sleep", waited.append)
-
-    async def fake(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_polling.asyncio, "sleep", fake)
-    return waited
 
 
 def run_server(statuses: list[str], seen: list[httpx.Request]):
@@ -40,7 +26,7 @@ def run_server(statuses: list[str], seen: list[httpx.Request]):
     return handler
 
 
-def test_create_and_poll_until_terminal(mock_client, waits) -> None:
+def test_create_and_poll_until_terminal(mock_client, sleeps) -> None:
     seen: list[httpx.Request] = []
     client = mock_client(run_server(["queued", "in_progress", "completed"], seen))
     run = client.beta.threads.runs.create_and_poll(thread_id="thread_1", assistant_id="asst_1",
@@ -52,17 +38,17 @@ def test_create_and_poll_until_terminal(mock_client, waits) -> None:
     assert json.loads(seen[0].content) == {"assistant_id": "asst_1", "instructions": None}
     assert seen[0].headers["OpenAI-Beta"] == "assistants=v2"
     assert [r.method for r in seen] == ["POST", "GET", "GET", "GET"]
-    assert waits == [0.25, 0.25]  # the server's openai-poll-after-ms hint
+    assert sleeps == [0.25, 0.25]  # the server's openai-poll-after-ms hint
 
 
-def test_poll_stops_at_requires_action_and_honours_interval(mock_client, waits) -> None:
+def test_poll_stops_at_requires_action_and_honours_interval(mock_client, sleeps) -> None:
     seen: list[httpx.Request] = []
     client = mock_client(run_server(["in_progress", "requires_action"], seen))
     run = client.beta.threads.runs.poll("run_1", "thread_1", poll_interval_ms=40)
-    assert run.status == "requires_action" and waits == [0.04]
+    assert run.status == "requires_action" and sleeps == [0.04]
 
 
-def test_submit_tool_outputs_and_poll(mock_client, waits) -> None:
+def test_submit_tool_outputs_and_poll(mock_client, sleeps) -> None:
     seen: list[httpx.Request] = []
     client = mock_client(run_server(["completed"], seen))
     run = client.beta.threads.runs.submit_tool_outputs_and_poll(
@@ -72,7 +58,7 @@ def test_submit_tool_outputs_and_poll(mock_client, waits) -> None:
     assert json.loads(seen[0].content) == {"tool_outputs": [{"tool_call_id": "call_1", "output": "22C"}]}
 
 
-def test_create_and_run_poll(mock_client, waits) -> None:
+def test_create_and_run_poll(mock_client, sleeps) -> None:
     seen: list[httpx.Request] = []
     client = mock_client(run_server(["failed"], seen))
     run = client.beta.threads.create_and_run_poll(assistant_id="asst_1", thread={"messages": [
@@ -81,14 +67,14 @@ def test_create_and_run_poll(mock_client, waits) -> None:
     assert seen[1].url.path == "/v1/threads/thread_1/runs/run_1"
 
 
-async def test_async_polling(async_mock_client, waits) -> None:
+async def test_async_polling(async_mock_client, sleeps) -> None:
     seen: list[httpx.Request] = []
     async with async_mock_client(run_server(["in_progress", "cancelled", "completed"], seen)) as client:
         run = await client.beta.threads.runs.create_and_poll(thread_id="thread_1", assistant_id="asst_1")
         assert run.status == "cancelled"
         run = await client.beta.threads.create_and_run_poll(assistant_id="asst_1", poll_interval_ms=5)
-        assert run.status == "completed" and waits[-1] != 0.005  # completed on the first poll: no wait
-    assert waits == [0.25]
+        assert run.status == "completed" and sleeps[-1] != 0.005  # completed on the first poll: no wait
+    assert sleeps == [0.25]
 
 
 def test_other_run_methods_build_the_right_requests(mock_client) -> None:

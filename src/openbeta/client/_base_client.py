@@ -98,6 +98,14 @@ class BaseClient:
 
     copy = with_options
 
+    def _transport_retry_delay(self, exc: httpx.TransportError, request: httpx.Request, attempt: int) -> float:
+        """Seconds to wait before retrying after a connection error or timeout, or raise the SDK's error."""
+        if attempt < self.max_retries:
+            return retry_delay(attempt)
+        if isinstance(exc, httpx.TimeoutException):
+            raise APITimeoutError(request) from exc
+        raise APIConnectionError(request=request) from exc
+
     def _owns_http(self) -> bool:
         return self._given_http_client is None
 
@@ -130,18 +138,10 @@ class SyncAPIClient(BaseClient):
         while True:
             try:
                 response = self._http.send(request, stream=stream)
-            except httpx.TimeoutException as exc:
-                if attempt < self.max_retries:
-                    time.sleep(retry_delay(attempt))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(request) from exc
             except httpx.TransportError as exc:
-                if attempt < self.max_retries:
-                    time.sleep(retry_delay(attempt))
-                    attempt += 1
-                    continue
-                raise APIConnectionError(request=request) from exc
+                time.sleep(self._transport_retry_delay(exc, request, attempt))
+                attempt += 1
+                continue
             if not response.is_error:
                 return response
             if attempt < self.max_retries and should_retry(response):
@@ -197,18 +197,10 @@ class AsyncAPIClient(BaseClient):
         while True:
             try:
                 response = await self._http.send(request, stream=stream)
-            except httpx.TimeoutException as exc:
-                if attempt < self.max_retries:
-                    await asyncio.sleep(retry_delay(attempt))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(request) from exc
             except httpx.TransportError as exc:
-                if attempt < self.max_retries:
-                    await asyncio.sleep(retry_delay(attempt))
-                    attempt += 1
-                    continue
-                raise APIConnectionError(request=request) from exc
+                await asyncio.sleep(self._transport_retry_delay(exc, request, attempt))
+                attempt += 1
+                continue
             if not response.is_error:
                 return response
             if attempt < self.max_retries and should_retry(response):
