@@ -57,6 +57,10 @@ class BaseClient:
         self._custom_headers = dict(default_headers or {})
         self._custom_query = dict(default_query or {})
         self._given_http_client = http_client
+        self._http = http_client or self._default_http_client()
+
+    def _default_http_client(self) -> Any:
+        raise NotImplementedError
 
     @property
     def default_headers(self) -> dict[str, str]:
@@ -116,9 +120,8 @@ class BaseClient:
 class SyncAPIClient(BaseClient):
     """Sends :class:`APIRequest` objects with ``httpx.Client``, retrying as the policy says."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._http = self._given_http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+    def _default_http_client(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, follow_redirects=True)
 
     def request(self, req: APIRequest, mode: str = "parse") -> Any:
         """Send ``req``; ``mode`` is ``parse`` (typed object), ``raw`` or ``stream`` (lazy raw)."""
@@ -168,9 +171,8 @@ class AsyncAPIClient(BaseClient):
 
     is_async = True
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._http = self._given_http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+    def _default_http_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
 
     def request(self, req: APIRequest, mode: str = "parse") -> Any:
         """Like the sync client's, but returns awaitables (and an :class:`AsyncPaginator` for lists)."""
