@@ -54,7 +54,7 @@ def test_client_errors_map_to_exceptions_without_retry(status, exc, sleeps, mock
     assert len(seen) == 1 and sleeps == []
     err = info.value
     assert err.status_code == status and err.code == "c" and err.param == "p" and err.type == "x"
-    assert err.body["error"]["message"] == f"status {status}"
+    assert err.body["message"] == f"status {status}"  # the inner error object, as the official SDK keeps it
 
 
 def test_retries_exhausted_raise_the_last_error(sleeps, mock_client) -> None:

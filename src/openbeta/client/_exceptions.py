@@ -12,7 +12,7 @@ class OpenBetaError(Exception):
 
 
 class APIError(OpenBetaError):
-    """An error tied to a request; ``body`` is the decoded JSON error body, if any."""
+    """An error tied to a request; ``body`` is the decoded error object (``{"message", "type", ...}``)."""
 
     message: str
     request: httpx.Request
@@ -26,8 +26,7 @@ class APIError(OpenBetaError):
         self.message = message
         self.request = request
         self.body = body
-        error = body.get("error", body) if isinstance(body, dict) else None
-        error = error if isinstance(error, dict) else {}
+        error = body if isinstance(body, dict) else {}
         self.code = error.get("code")
         self.param = error.get("param")
         self.type = error.get("type")
@@ -110,16 +109,13 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error(response: httpx.Response, body: Any) -> APIStatusError:
-    """The exception for an error response (its body already read)."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        message = f"Error code: {response.status_code} - {body}"
-    else:
-        message = f"Error code: {response.status_code}" + (f" - {body}" if body else "")
+    """The exception for an error response (its body already read); ``body`` keeps the inner error."""
+    message = f"Error code: {response.status_code}" + (f" - {body}" if body else "")
+    error = body.get("error", body) if isinstance(body, dict) else body
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
-    return cls(message, response=response, body=body)
+    return cls(message, response=response, body=error)
 
 
 __all__ = [

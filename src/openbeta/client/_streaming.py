@@ -30,7 +30,7 @@ def assistant_event_decoder(adapter: TypeAdapter) -> Callable[[ServerSentEvent, 
         if sse.event == "error":
             error = data.get("error", data) if isinstance(data, dict) else {}
             message = error.get("message") if isinstance(error, dict) else None
-            raise APIError(message or "An error occurred during streaming", request, body=data)
+            raise APIError(message or "An error occurred during streaming", request, body=error)
         if sse.event is None or sse.event == "message":
             return adapter.validate_python(data)
         return adapter.validate_python({"event": sse.event, "data": data})
@@ -46,7 +46,7 @@ def json_event_decoder(adapter: TypeAdapter) -> Callable[[ServerSentEvent, httpx
             return _DONE
         data = json.loads(sse.data)
         if sse.event == "error" or (isinstance(data, dict) and "error" in data and len(data) == 1):
-            raise APIError(str(data.get("error")), request, body=data)
+            raise APIError(str(data.get("error")), request, body=data.get("error", data))
         return adapter.validate_python(data)
 
     return decode
