@@ -23,7 +23,10 @@ def _serve(args: argparse.Namespace) -> int:
             "data_dir": args.data_dir,
             "upstream_base_url": args.upstream_base_url,
             "upstream_api_key": args.upstream_api_key,
+            "upstream_model_map": args.upstream_model_map,
+            "upstream_timeout": args.upstream_timeout,
             "local_model_path": args.model_path,
+            "local_context_size": args.context_size,
             "provider": args.provider,
             "log_level": args.log_level,
         }.items()
@@ -48,7 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="where the default database and files live (OPENBETA_DATA_DIR)")
     serve.add_argument("--upstream-base-url", help="OpenAI-compatible server for runs (OPENBETA_UPSTREAM_BASE_URL)")
     serve.add_argument("--upstream-api-key", help="key for the upstream server (OPENBETA_UPSTREAM_API_KEY)")
+    serve.add_argument("--upstream-model-map",
+                       help="rename models on their way upstream: name=upstream-name,... (OPENBETA_UPSTREAM_MODEL_MAP)")
+    serve.add_argument("--upstream-timeout", type=float,
+                       help="seconds to wait for the upstream server (OPENBETA_UPSTREAM_TIMEOUT, default 600)")
     serve.add_argument("--model-path", help="GGUF file for the embedded model (OPENBETA_LOCAL_MODEL_PATH)")
+    serve.add_argument("--context-size", type=int,
+                       help="context window of the embedded model in tokens (OPENBETA_LOCAL_CONTEXT_SIZE, default 8192)")
     serve.add_argument("--provider", choices=["auto", "local", "upstream", "scripted"],
                        help="model provider for runs (OPENBETA_PROVIDER, default auto)")
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
