@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .server.settings import Settings
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .server.app import create_app
+def settings_from_args(args: argparse.Namespace) -> "Settings":
+    """Settings from ``serve`` flags over ``OPENBETA_*`` environment over defaults."""
     from .server.settings import Settings
 
     overrides = {
@@ -32,7 +33,15 @@ def _serve(args: argparse.Namespace) -> int:
         }.items()
         if value is not None
     }
-    settings = Settings(**overrides)
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .server.app import create_app
+
+    settings = settings_from_args(args)
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)

