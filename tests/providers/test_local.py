@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from openbeta.server.providers import ChatRequest, Delta, ProviderError
+from openbeta.server.providers.chat_template import TOOL_CALL_OPEN
 from openbeta.server.providers.local import LocalProvider
 
 WEATHER = {
@@ -172,3 +173,16 @@ async def test_without_llama_cpp_runs_fail_with_an_install_hint(monkeypatch, smo
     with pytest.raises(ProviderError):
         provider.count_tokens(ask("hi"))
     await provider.aclose()
+
+
+async def test_auto_tool_choice_gives_text_or_a_valid_call(local_provider):
+    request = ask("What is the weather like in Paris today?", tools=TOOLS, tool_choice="auto", max_tokens=40)
+    deltas = await collect(local_provider, request)
+    final = deltas[-1]
+    if any(d.tool_calls for d in deltas):
+        _, name, arguments = tool_call(deltas)
+        jsonschema.validate(json.loads(arguments), WEATHER if name == "get_weather" else ADD)
+        assert final.finish_reason in ("tool_calls", "length")
+    else:
+        assert "".join(d.text for d in deltas).strip() and TOOL_CALL_OPEN not in "".join(d.text for d in deltas)
+        assert final.finish_reason in ("stop", "length")
