@@ -186,3 +186,20 @@ async def test_auto_tool_choice_gives_text_or_a_valid_call(local_provider):
     else:
         assert "".join(d.text for d in deltas).strip() and TOOL_CALL_OPEN not in "".join(d.text for d in deltas)
         assert final.finish_reason in ("stop", "length")
+
+
+async def test_closing_stops_running_and_queued_generations(smollm2_path):
+    provider = LocalProvider(smollm2_path, context_size=1024)
+    long = ask("Write a very long story about a lighthouse.", max_tokens=1500, temperature=0.8)
+    running, queued = provider.stream(long), provider.stream(ask("Say yes.", max_tokens=3))
+    assert (await anext(running)).text is not None
+    waiting = asyncio.ensure_future(collect(provider, ask("Say no.", max_tokens=3)))
+    await asyncio.sleep(0.1)
+    await provider.aclose()
+    with pytest.raises(ProviderError, match="shutting down"):
+        async for delta in running:
+            assert delta.finish_reason is None  # a reply cut short never looks finished
+    with pytest.raises(ProviderError, match="shutting down"):
+        await waiting
+    with pytest.raises(ProviderError, match="shutting down"):
+        await anext(queued)

@@ -56,6 +56,7 @@ class LocalProvider:
         self._model: Optional[LlamaModel] = None
         self._vocab: Optional[LlamaModel] = None
         self._vocab_lock = threading.Lock()
+        self._closed = threading.Event()
 
     def _path(self) -> str:
         path = self.model_path or default_model_path()
@@ -88,17 +89,26 @@ class LocalProvider:
             except RuntimeError:  # the loop is gone: nobody is listening
                 stopped.set()
 
+        def cancelled() -> bool:
+            return stopped.is_set() or self._closed.is_set()
+
         def work() -> None:
             if stopped.is_set():
                 return
             try:
-                _chat().answer(self.model(), request, put, stopped.is_set)
+                if self._closed.is_set():
+                    raise ProviderError("The local model is shutting down.")
+                _chat().answer(self.model(), request, put, cancelled)
+                if self._closed.is_set():
+                    raise ProviderError("The local model is shutting down.")
                 put(_END)
             except ProviderError as exc:
                 put(exc)
             except Exception as exc:  # a model runtime failure ends this run, not the server
                 put(ProviderError(f"The local model failed: {exc}"))
 
+        if self._closed.is_set():
+            raise ProviderError("The local model is shutting down.")
         self._worker.submit(work)
         try:
             while True:
@@ -119,5 +129,7 @@ class LocalProvider:
             return len(self._vocab.tokenize(_chat().prompt_for(self._vocab, request)))
 
     async def aclose(self) -> None:
+        """Stop running generations, fail queued ones, then free the model."""
+        self._closed.set()
         await asyncio.get_running_loop().run_in_executor(None, self._worker.shutdown, True)
         self._model = None

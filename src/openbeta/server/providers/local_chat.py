@@ -36,7 +36,10 @@ def prompt_for(model: LlamaModel, request: ChatRequest) -> str:
 
 def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None],
            cancelled: Callable[[], bool]) -> None:
-    """Generate the reply to ``request``, emitting deltas; the last one has finish reason and usage."""
+    """Generate the reply to ``request``, emitting deltas; the last one has finish reason and usage.
+
+    A cancelled reply ends without that last delta.
+    """
     prompt = prompt_for(model, request)
     prompt_tokens = len(model.tokenize(prompt))
     sampling = Sampling(
@@ -70,6 +73,8 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
             finish = "length"
     if names is not None and not cancelled():
         finish = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names, emit)
+    if cancelled():
+        return  # nobody is listening, or the provider is closing: no final delta
     emit(Delta(finish_reason=finish, usage=Usage(prompt_tokens, used)))
 
 
