@@ -3,7 +3,8 @@
 The first path segment picks the behaviour, so one server serves every case:
 ``http://127.0.0.1:<port>/<mode>/v1`` with mode ``ok``, ``429``, ``500``,
 ``hang`` (no answer), ``stall`` (one chunk, then silence), ``cut`` (one chunk,
-then the connection closes) or ``error-event`` (an error inside the stream).
+then the connection closes), ``cut-chunked`` (the same inside an unfinished
+chunked body) or ``error-event`` (an error inside the stream).
 Every request body and its headers are kept in ``requests``.
 """
 
@@ -58,6 +59,12 @@ class LoopbackUpstream:
                     return
                 if mode == "hang":
                     owner.release.wait(30)
+                    return
+                if mode == "cut-chunked":
+                    event = f"data: {json.dumps(ok_stream()[1])}\n\n".encode()
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                     b"Transfer-Encoding: chunked\r\n\r\n")
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(event) + 100, event))  # promises more than it sends
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")

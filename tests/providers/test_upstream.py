@@ -98,6 +98,7 @@ async def test_unset_options_are_left_out(loopback, provider_for):
     ("500", "server_error", "The engine exploded"),
     ("error-event", "server_error", "upstream overloaded"),
     ("cut", "server_error", "closed the stream"),
+    ("cut-chunked", "server_error", "incomplete chunked read"),
 ])
 async def test_failures_map_to_provider_errors(provider_for, mode, code, words):
     with pytest.raises(ProviderError) as raised:
