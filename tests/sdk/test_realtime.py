@@ -134,3 +134,23 @@ def test_realtime_session_endpoints(mock_client) -> None:
     transcription = client.beta.realtime.transcription_sessions.create(input_audio_format="pcm16")
     assert transcription.client_secret.expires_at == 99
     assert seen[1].url.path == "/v1/realtime/transcription_sessions"
+
+
+def test_refused_upgrade_is_an_openai_shaped_error(client: OpenBeta) -> None:
+    """openbeta does not serve realtime yet: the refused upgrade surfaces as the SDK's status error."""
+    import openbeta
+
+    with pytest.raises(openbeta.APIStatusError) as info:
+        with client.beta.realtime.connect(model="m"):
+            pass
+    assert info.value.status_code in (403, 404, 426, 501)
+
+
+async def test_connection_refused_is_an_api_connection_error() -> None:
+    import openbeta
+
+    client = AsyncOpenBeta(base_url="http://127.0.0.1:9/v1", api_key="k")
+    with pytest.raises(openbeta.APIConnectionError):
+        async with client.beta.realtime.connect(model="m"):
+            pass
+    await client.close()

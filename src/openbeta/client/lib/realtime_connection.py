@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel
 
 from ...types.realtime import RealtimeServerEvent
+from .._exceptions import APIConnectionError, status_error
 from .._types import NOT_GIVEN, NotGiven, given
 
 
@@ -33,6 +34,22 @@ def websocket_headers(client: Any, extra_headers: Optional[Mapping[str, str]]) -
     headers["OpenAI-Beta"] = "realtime=v1"
     headers.update(extra_headers or {})
     return headers
+
+
+def handshake_error(exc: Exception, url: str, headers: Mapping[str, str]) -> Exception:
+    """A refused WebSocket upgrade as the SDK's status error (``NotFoundError``, ...)."""
+    from websockets.exceptions import InvalidStatus
+
+    if not isinstance(exc, InvalidStatus):
+        return APIConnectionError(request=httpx.Request("GET", url, headers=headers))
+    answer = exc.response
+    response = httpx.Response(answer.status_code, headers=list(answer.headers.raw_items()), content=answer.body,
+                              request=httpx.Request("GET", url, headers=headers))
+    try:
+        body: Any = json.loads(answer.body or b"null")
+    except ValueError:
+        body = (answer.body or b"").decode(errors="replace") or None
+    return status_error(response, body)
 
 
 def encode_event(event: Union[Mapping[str, Any], BaseModel]) -> str:
@@ -196,9 +213,15 @@ class RealtimeConnectionManager:
     def enter(self) -> RealtimeConnection:
         from websockets.sync.client import connect
 
-        self._socket_cm = connect(self._url, additional_headers=self._headers, user_agent_header=None,
-                                  **self._options)
-        self._connection = RealtimeConnection(self._socket_cm.__enter__())
+        from websockets.exceptions import InvalidHandshake
+
+        try:
+            self._socket_cm = connect(self._url, additional_headers=self._headers, user_agent_header=None,
+                                      **self._options)
+            websocket = self._socket_cm.__enter__()
+        except (InvalidHandshake, OSError) as exc:
+            raise handshake_error(exc, self._url, self._headers) from exc
+        self._connection = RealtimeConnection(websocket)
         return self._connection
 
     __enter__ = enter
@@ -213,9 +236,13 @@ class AsyncRealtimeConnectionManager(RealtimeConnectionManager):
 
     async def enter(self) -> AsyncRealtimeConnection:  # type: ignore[override]
         from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidHandshake
 
-        websocket = await connect(self._url, additional_headers=self._headers, user_agent_header=None,
-                                  **self._options)
+        try:
+            websocket = await connect(self._url, additional_headers=self._headers, user_agent_header=None,
+                                      **self._options)
+        except (InvalidHandshake, OSError) as exc:
+            raise handshake_error(exc, self._url, self._headers) from exc
         self._connection = AsyncRealtimeConnection(websocket)
         return self._connection
 
