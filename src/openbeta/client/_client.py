@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from .resources.beta import AsyncBeta, Beta
@@ -10,59 +11,51 @@ from .resources.files import AsyncFiles, Files
 from .resources.vector_stores import AsyncVectorStores, VectorStores
 
 
-class OpenBeta(SyncAPIClient):
+class ResourceTree:
+    """The top of the resource tree (``beta``, ``files``, ``vector_stores``) in one response mode."""
+
+    def __init__(self, client: Any, mode: str = "parse") -> None:
+        async_ = client.is_async
+        self.beta: Beta = (AsyncBeta if async_ else Beta)(client, mode)
+        self.files: Files = (AsyncFiles if async_ else Files)(client, mode)
+        self.vector_stores: VectorStores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
+
+
+class _ClientResources:
+    """Resource properties shared by both clients; the classes follow the client's ``is_async``."""
+
+    @cached_property
+    def _tree(self) -> ResourceTree:
+        return ResourceTree(self)
+
+    @property
+    def beta(self) -> Beta:
+        return self._tree.beta
+
+    @property
+    def files(self) -> Files:
+        return self._tree.files
+
+    @property
+    def vector_stores(self) -> VectorStores:
+        return self._tree.vector_stores
+
+    @cached_property
+    def with_raw_response(self) -> ResourceTree:
+        """``client.with_raw_response.beta.assistants.create(...)`` returns raw responses."""
+        return ResourceTree(self, "raw")
+
+    @cached_property
+    def with_streaming_response(self) -> ResourceTree:
+        return ResourceTree(self, "stream")
+
+
+class OpenBeta(_ClientResources, SyncAPIClient):
     """Synchronous client. ``OpenBeta(base_url=..., api_key=...)``; use as a context manager or ``close()``."""
 
-    @cached_property
-    def beta(self) -> Beta:
-        return Beta(self)
 
-    @cached_property
-    def files(self) -> Files:
-        return Files(self)
+class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
+    """Asynchronous client (``httpx.AsyncClient``); ``async with`` or ``await close()``.
 
-    @cached_property
-    def vector_stores(self) -> VectorStores:
-        return VectorStores(self)
-
-    @cached_property
-    def with_raw_response(self) -> "_RawOpenBeta":
-        return _RawOpenBeta(self, "raw")
-
-    @cached_property
-    def with_streaming_response(self) -> "_RawOpenBeta":
-        return _RawOpenBeta(self, "stream")
-
-
-class AsyncOpenBeta(AsyncAPIClient):
-    """Asynchronous client (``httpx.AsyncClient``); ``async with`` or ``await close()``."""
-
-    @cached_property
-    def beta(self) -> AsyncBeta:
-        return AsyncBeta(self)
-
-    @cached_property
-    def files(self) -> AsyncFiles:
-        return AsyncFiles(self)
-
-    @cached_property
-    def vector_stores(self) -> AsyncVectorStores:
-        return AsyncVectorStores(self)
-
-    @cached_property
-    def with_raw_response(self) -> "_RawOpenBeta":
-        return _RawOpenBeta(self, "raw")
-
-    @cached_property
-    def with_streaming_response(self) -> "_RawOpenBeta":
-        return _RawOpenBeta(self, "stream")
-
-
-class _RawOpenBeta:
-    """``client.with_raw_response.beta...``: the resource tree in raw or streaming-response mode."""
-
-    def __init__(self, client: SyncAPIClient | AsyncAPIClient, mode: str) -> None:
-        async_ = client.is_async
-        self.beta = (AsyncBeta if async_ else Beta)(client, mode)
-        self.files = (AsyncFiles if async_ else Files)(client, mode)
-        self.vector_stores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
+    The resource tree is the same; ``client.beta`` is an ``AsyncBeta`` and so on down.
+    """
