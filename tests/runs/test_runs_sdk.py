@@ -416,3 +416,18 @@ def test_steps_include_and_thread_delete_removes_runs(client, live_server, assis
     client.beta.threads.delete(thread.id)
     response = httpx.get(f"{live_server.base_url}/threads/{thread.id}/runs/{run.id}")
     assert response.status_code == 404 and response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_client_disconnect_does_not_stop_the_run(client, live_server, assistant, thread):
+    import httpx
+
+    text = " ".join(f"x{i}" for i in range(30))
+    client.beta.threads.messages.create(thread.id, role="user", content=script(text=text, delay=0.03))
+    body = {"assistant_id": assistant.id, "stream": True}
+    with httpx.stream("POST", f"{live_server.base_url}/threads/{thread.id}/runs", json=body, timeout=30) as response:
+        lines = response.iter_lines()
+        seen = [line for _, line in zip(range(30), lines)]
+    assert any(line == "event: thread.message.delta" for line in seen)
+    run = client.beta.threads.runs.list(thread.id).data[0]
+    run = wait_for(client, thread.id, run.id, {"completed"})
+    assert text_of(client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]) == text
