@@ -7,21 +7,11 @@ import time
 import openai
 import pytest
 from fastapi.testclient import TestClient
-from runs_helpers import WEATHER, script
+from runs_helpers import WEATHER, script, wait_for
 
 from openbeta.server.app import create_app
 from openbeta.server.settings import Settings
 from openbeta.types.run import RunCreateParams
-
-
-def poll(client, thread_id, run_id, statuses, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
-        if run.status in statuses:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run stayed {run.status}")
 
 
 def test_requires_action_expires(start_server):
@@ -33,7 +23,7 @@ def test_requires_action_expires(start_server):
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    poll_interval_ms=50)
     assert run.status == "requires_action" and run.expires_at - time.time() <= 1.5
-    run = poll(client, thread.id, run.id, {"expired"}, timeout=10)
+    run = wait_for(client, thread.id, run.id, {"expired"}, timeout=10)
     assert run.required_action is None
     step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.status == "expired" and step.expired_at
@@ -52,7 +42,7 @@ def test_run_of_a_killed_server_is_failed_on_restart(start_server):
     thread = client.beta.threads.create(messages=[
         {"role": "user", "content": script(text=" ".join(["word"] * 200), delay=0.05)}])
     run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
-    poll(client, thread.id, run.id, {"in_progress"})
+    wait_for(client, thread.id, run.id, {"in_progress"})
     deadline = time.monotonic() + 10
     while not client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
         assert time.monotonic() < deadline

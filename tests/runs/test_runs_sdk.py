@@ -9,7 +9,7 @@ import openai
 import pytest
 from openai import AssistantEventHandler
 
-from runs_helpers import script
+from runs_helpers import script, wait_for
 
 
 class Recorder(AssistantEventHandler):
@@ -29,16 +29,6 @@ class Recorder(AssistantEventHandler):
 
 def text_of(message) -> str:
     return "".join(block.text.value for block in message.content if block.type == "text")
-
-
-def wait_for(client, thread_id: str, run_id: str, statuses: set[str], timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
-        if run.status in statuses:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run stayed {run.status}")
 
 
 REPLY_EVENTS = [

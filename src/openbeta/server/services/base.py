@@ -41,3 +41,12 @@ def list_page(session: Session, model: Any, page: PageQuery, *where: Any) -> dic
 def set_body(row: Any, body: dict[str, Any]) -> None:
     """Replace a row's JSON body (a new dict, so the ORM sees the change)."""
     row.body = dict(body)
+
+
+def update_metadata(row: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """Apply a modify request that may only change ``metadata``; return the new body."""
+    body = dict(row.body)
+    if "metadata" in given:
+        body["metadata"] = given["metadata"] or {}
+    set_body(row, body)
+    return body

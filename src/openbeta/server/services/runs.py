@@ -23,7 +23,7 @@ from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
-from .base import list_page, load, set_body
+from .base import list_page, load, set_body, update_metadata
 from .messages import insert_message, message_body
 from .resources import normalize_tools
 from .threads import create_thread
@@ -159,11 +159,7 @@ class RunService:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
-            body = dict(row.body)
-            if "metadata" in given:
-                body["metadata"] = given["metadata"] or {}
-            set_body(row, body)
-            return body
+            return update_metadata(row, given)
 
     def cancel(self, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
