@@ -288,18 +288,33 @@ def test_one_active_run_per_thread(client, assistant, thread):
 
 
 def test_cancel_mid_stream_keeps_partial_text(client, assistant, thread):
+    import threading
+
     client.beta.threads.messages.create(
         thread.id, role="user", content=script(text=" ".join(f"w{i}" for i in range(60)), delay=0.05))
-    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
-    wait_for(client, thread.id, run.id, {"in_progress"})
-    time.sleep(0.4)
-    cancelling = client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
-    assert cancelling.status == "cancelling"
-    run = wait_for(client, thread.id, run.id, {"cancelled"})
+    handler = Recorder()
+    answers = []
+
+    def cancel_when_streaming() -> None:
+        run = client.beta.threads.runs.list(thread.id).data[0]
+        while len(handler.deltas) < 3:
+            time.sleep(0.02)
+        answers.append(client.beta.threads.runs.cancel(run.id, thread_id=thread.id))
+
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
+                                         event_handler=handler) as stream:
+        canceller = threading.Thread(target=cancel_when_streaming)
+        canceller.start()
+        stream.until_done()
+        canceller.join()
+    assert answers[0].status == "cancelling"
+    assert handler.events[-4:] == ["thread.run.cancelling", "thread.message.incomplete", "thread.run.step.cancelled",
+                                   "thread.run.cancelled"]
+    run = wait_for(client, thread.id, answers[0].id, {"cancelled"})
     assert run.cancelled_at and run.completed_at is None
     message = client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]
     assert message.status == "incomplete" and message.incomplete_details.reason == "run_cancelled"
-    assert text_of(message).startswith("w0 w1") and len(text_of(message).split()) < 60
+    assert text_of(message).startswith("w0 w1 w2") and len(text_of(message).split()) < 60
     step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.status == "cancelled" and step.cancelled_at
     with pytest.raises(openai.BadRequestError, match="Cannot cancel run with status 'cancelled'"):

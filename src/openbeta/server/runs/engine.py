@@ -81,6 +81,8 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.message_step)
             self.emit("thread.message.created", self.message)
             self.emit("thread.message.in_progress", self.message)
+        if not fragment:
+            return
         text: dict[str, Any] = {"value": fragment}
         if not self.text:
             text["annotations"] = []
@@ -194,13 +196,14 @@ class RunEngine:
         """Drive ``run_id`` (queued, or cancelling) in a task of its own."""
         self._call(self._spawn, run_id)
 
-    def request_cancel(self, run_id: str) -> None:
-        self._call(self._cancel, run_id)
+    def request_cancel(self, run: dict[str, Any]) -> None:
+        """Stop a run now ``cancelling`` (its stream hears ``thread.run.cancelling``)."""
+        self._call(self._cancel, run["id"], run)
 
-    def _call(self, fn: Callable[[str], None], run_id: str) -> None:
+    def _call(self, fn: Callable[..., None], *args: Any) -> None:
         if self._loop is None:
             raise RuntimeError("the run engine is not started")
-        self._loop.call_soon_threadsafe(fn, run_id)
+        self._loop.call_soon_threadsafe(fn, *args)
 
     def _spawn(self, run_id: str) -> None:
         task = self._tasks.get(run_id)
@@ -210,8 +213,9 @@ class RunEngine:
         self._tasks[run_id] = task
         task.add_done_callback(lambda t: self._tasks.pop(run_id, None) if self._tasks.get(run_id) is t else None)
 
-    def _cancel(self, run_id: str) -> None:
+    def _cancel(self, run_id: str, run: dict[str, Any]) -> None:
         self._cancels.add(run_id)
+        self.emit(run_id, "thread.run.cancelling", run)
         if run_id not in self._tasks:
             self._spawn(run_id)
 

@@ -169,7 +169,7 @@ class RunService:
                 raise InvalidRequest(f"Cannot cancel run with status '{row.status}'.")
             body = dict(row.body, status="cancelling")
             save_run(row, body)
-        self.engine.request_cancel(run_id)
+        self.engine.request_cancel(body)
         return body
 
     def submit_tool_outputs(self, thread_id: str, run_id: str,
