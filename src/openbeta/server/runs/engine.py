@@ -15,6 +15,7 @@ resumed (nothing of them had happened yet), ``in_progress`` runs are failed with
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any, Callable, Optional, TypeVar
 
@@ -154,6 +155,8 @@ class RunEngine:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancels: set[str] = set()
         self._sweeper: Optional[asyncio.Task[None]] = None
+        self._again: set[str] = set()
+        self._stopping = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -164,6 +167,7 @@ class RunEngine:
         self._sweeper = asyncio.create_task(self._sweep())
 
     async def shutdown(self) -> None:
+        self._stopping = True
         tasks = [t for t in [self._sweeper, *self._tasks.values()] if t is not None]
         for task in tasks:
             task.cancel()
@@ -206,18 +210,28 @@ class RunEngine:
         self._loop.call_soon_threadsafe(fn, *args)
 
     def _spawn(self, run_id: str) -> None:
+        """One task per run; a request while it is busy drives the run again after it."""
+        if self._stopping:
+            return
         task = self._tasks.get(run_id)
         if task is not None and not task.done():
+            self._again.add(run_id)
             return
         task = asyncio.create_task(self._drive(run_id))
         self._tasks[run_id] = task
-        task.add_done_callback(lambda t: self._tasks.pop(run_id, None) if self._tasks.get(run_id) is t else None)
+        task.add_done_callback(functools.partial(self._finished, run_id))
+
+    def _finished(self, run_id: str, task: "asyncio.Task[None]") -> None:
+        if self._tasks.get(run_id) is task:
+            del self._tasks[run_id]
+        if run_id in self._again:
+            self._again.discard(run_id)
+            self._spawn(run_id)
 
     def _cancel(self, run_id: str, run: dict[str, Any]) -> None:
         self._cancels.add(run_id)
         self.emit(run_id, "thread.run.cancelling", run)
-        if run_id not in self._tasks:
-            self._spawn(run_id)
+        self._spawn(run_id)
 
     # ------------------------------------------------------------ driving a run
 
