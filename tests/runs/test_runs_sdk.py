@@ -436,3 +436,19 @@ def test_client_disconnect_does_not_stop_the_run(client, live_server, assistant,
     run = client.beta.threads.runs.list(thread.id).data[0]
     run = wait_for(client, thread.id, run.id, {"completed"})
     assert text_of(client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]) == text
+
+
+def test_text_before_tool_calls_becomes_its_own_step(client, assistant, thread):
+    client.beta.threads.messages.create(thread.id, role="user", content=script(
+        text="Let me look.", tool_calls=[{"name": "get_weather", "arguments": {"city": "Kyiv"}}]))
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                   poll_interval_ms=50)
+    assert run.status == "requires_action"
+    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    assert [(s.type, s.status) for s in steps] == [("message_creation", "completed"), ("tool_calls", "in_progress")]
+    call = run.required_action.submit_tool_outputs.tool_calls[0]
+    run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call.id, "output": "cold"}],
+        poll_interval_ms=50)
+    texts = [text_of(m) for m in client.beta.threads.messages.list(thread.id, run_id=run.id, order="asc").data]
+    assert texts == ["Let me look.", "Tool outputs: cold"]

@@ -107,9 +107,13 @@ class Turn:
                                      status="completed", usage=usage)
         self.emit("thread.run.step.completed", self.message_step)
 
-    async def on_tool_call(self, index: int, call_id: Optional[str], name: Optional[str], arguments: str) -> None:
-        if self.message is not None and self.message_step and self.message_step["status"] == "in_progress":
+    async def settle_message(self) -> None:
+        """Complete the text written so far, before tool calls follow it."""
+        if self.message_step is not None and self.message_step["status"] == "in_progress":
             await self.close_message(None)
+
+    async def on_tool_call(self, index: int, call_id: Optional[str], name: Optional[str], arguments: str) -> None:
+        await self.settle_message()
         if self.tool_step is None:
             self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
             await db(self.engine.records.add_step, self.tool_step)
@@ -319,6 +323,7 @@ class RunEngine:
             await turn.close_message(used)
             await self._end(run_id, status="completed")
             return False
+        await turn.settle_message()
         return await self._tool_calls(turn, used)
 
     async def _tool_calls(self, turn: Turn, usage: dict[str, int]) -> bool:
