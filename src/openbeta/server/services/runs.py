@@ -2,7 +2,8 @@
 submit tool outputs. The engine does the work; this checks requests and records them.
 
 Creating calls return the run and the prelude events a stream opens with; the
-route then :meth:`RunService.launch` es the run, subscribing first when it streams.
+route then starts the run with :meth:`RunService.launch`, which subscribes to its
+events first when the caller streams.
 """
 
 from __future__ import annotations
