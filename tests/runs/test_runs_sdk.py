@@ -452,3 +452,22 @@ def test_text_before_tool_calls_becomes_its_own_step(client, assistant, thread):
         poll_interval_ms=50)
     texts = [text_of(m) for m in client.beta.threads.messages.list(thread.id, run_id=run.id, order="asc").data]
     assert texts == ["Let me look.", "Tool outputs: cold"]
+
+
+def test_concurrent_creates_leave_one_active_run(client, assistant, thread):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client.beta.threads.messages.create(thread.id, role="user", content=script(text="a b", delay=0.2))
+
+    def create(_: int):
+        try:
+            return client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id).id
+        except openai.BadRequestError as exc:
+            return exc.status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(create, range(6)))
+    created = [o for o in outcomes if isinstance(o, str)]
+    assert len(created) == 1 and outcomes.count(400) == 5
+    assert [r.id for r in client.beta.threads.runs.list(thread.id).data] == created
+    wait_for(client, thread.id, created[0], {"completed"})

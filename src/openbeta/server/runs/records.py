@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
 from ..ids import new_id, now
 from ..services.base import load, set_body
 from ..services.messages import insert_message
 from ..store import Database
-from ..store.tables import MessageRow, RunRow, RunStepRow
+from ..store.tables import MessageRow, RunRow, RunStepRow, ThreadRow
 
 log = logging.getLogger("openbeta.runs")
 
@@ -44,6 +44,12 @@ def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
 
 
 def active_run_id(session: Any, thread_id: str) -> Optional[str]:
+    """The thread's active run, if any, with the thread locked until the unit of work ends.
+
+    The lock is a no-op write to the thread row: it serializes "check, then add a
+    run or message" on SQLite (whose reads take no locks) and PostgreSQL alike.
+    """
+    session.execute(update(ThreadRow).where(ThreadRow.id == thread_id).values(created_at=ThreadRow.created_at))
     return session.scalar(select(RunRow.id).where(RunRow.thread_id == thread_id,
                                                   RunRow.status.in_(ACTIVE_STATUSES)).limit(1))
 

@@ -77,7 +77,7 @@ class RunService:
     def create(self, thread_id: str, params: RunCreateParams) -> tuple[dict[str, Any], list[Event]]:
         given = params.given()
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread", for_update=True)
+            load(s, ThreadRow, thread_id, "thread")
             run_id = active_run_id(s, thread_id)
             if run_id:
                 raise InvalidRequest(f"Thread {thread_id} already has an active run {run_id}.")
