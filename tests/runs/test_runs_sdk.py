@@ -471,3 +471,29 @@ def test_concurrent_creates_leave_one_active_run(client, assistant, thread):
     assert len(created) == 1 and outcomes.count(400) == 5
     assert [r.id for r in client.beta.threads.runs.list(thread.id).data] == created
     wait_for(client, thread.id, created[0], {"completed"})
+
+
+def test_concurrent_submits_are_accepted_once(client, assistant, thread):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client.beta.threads.messages.create(thread.id, role="user",
+                                        content=script(tool_calls=[{"name": "get_weather", "arguments": {}}]))
+    for _ in range(3):
+        run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                       poll_interval_ms=20,
+                                                       tool_choice={"type": "function",
+                                                                    "function": {"name": "get_weather"}})
+        call_id = run.required_action.submit_tool_outputs.tool_calls[0].id
+
+        def submit(i: int):
+            try:
+                client.beta.threads.runs.submit_tool_outputs(
+                    run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call_id, "output": str(i)}])
+                return "accepted"
+            except openai.BadRequestError:
+                return "refused"
+
+        with ThreadPoolExecutor(6) as pool:
+            outcomes = list(pool.map(submit, range(6)))
+        assert outcomes.count("accepted") == 1
+        assert wait_for(client, thread.id, run.id, {"completed"}).status == "completed"
