@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     local_context_size: int = Field(default=8192, gt=0)
     #: ``auto`` (upstream if set, else local), ``local``, ``upstream`` or ``scripted`` (tests).
     provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
+    #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.
+    run_expiry_seconds: float = Field(default=600.0, gt=0)
     log_level: str = "info"
 
     @field_validator("api_keys", mode="before")
