@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from .api import assistants, files, messages, threads, vector_stores
+from .api import assistants, files, messages, runs, threads, vector_stores
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
 from .settings import Settings
@@ -44,7 +44,7 @@ def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, threads, messages, files, vector_stores):
+    for module in (assistants, runs, threads, messages, files, vector_stores):
         router.include_router(module.router)
     return router
 

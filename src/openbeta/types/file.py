@@ -34,7 +34,7 @@ class FileObject(WireModel):
     created_at: int
     expires_at: Optional[int] = None
     filename: str
-    purpose: FilePurpose
+    purpose: str
     status: Literal["uploaded", "processed", "error"] = "processed"
     status_details: Optional[str] = None
 
@@ -42,7 +42,7 @@ class FileObject(WireModel):
 class FileDeleted(WireModel):
     id: str
     object: Literal["file"] = "file"
-    deleted: bool = True
+    deleted: bool
 
 
 __all__ = ["FileDeleted", "FileExpiresAfter", "FileObject", "FilePurpose", "FileUploadParams", "UploadPurpose"]

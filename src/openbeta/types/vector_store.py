@@ -1,4 +1,8 @@
-"""Vector stores, their files, file batches and search: ``/v1/vector_stores``."""
+"""Vector stores, their files, file batches and search: ``/v1/vector_stores``.
+
+Response objects are lenient (the SDK reads them); request models are strict
+(the server validates them).
+"""
 
 from __future__ import annotations
 
@@ -71,6 +75,11 @@ class FileCounts(WireModel):
     total: int = 0
 
 
+class ExpiresAfter(WireModel):
+    anchor: Literal["last_active_at"] = "last_active_at"
+    days: int
+
+
 class VectorStoreExpiresAfter(RequestModel):
     anchor: Literal["last_active_at"]
     days: Annotated[int, Field(ge=1, le=365)]
@@ -83,16 +92,17 @@ class VectorStore(WireModel):
     name: Optional[str] = None
     description: Optional[str] = None
     usage_bytes: int = 0
-    file_counts: FileCounts
+    file_counts: FileCounts = Field(default_factory=FileCounts)
     status: Literal["expired", "in_progress", "completed"]
-    expires_after: Optional[dict[str, Any]] = None
+    expires_after: Optional[ExpiresAfter] = None
     expires_at: Optional[int] = None
     last_active_at: Optional[int] = None
     metadata: Optional[dict[str, str]] = None
 
 
-class LastError(WireModel):
-    code: Literal["server_error", "unsupported_file", "invalid_file"]
+class VectorStoreFileError(WireModel):
+    #: ``server_error``, ``unsupported_file`` or ``invalid_file``.
+    code: str
     message: str
 
 
@@ -103,7 +113,7 @@ class VectorStoreFile(WireModel):
     created_at: int
     vector_store_id: str
     status: Literal["in_progress", "completed", "cancelled", "failed"]
-    last_error: Optional[LastError] = None
+    last_error: Optional[VectorStoreFileError] = None
     chunking_strategy: Optional[dict[str, Any]] = None
     attributes: Attributes = None
 
@@ -120,13 +130,13 @@ class VectorStoreFileBatch(WireModel):
 class VectorStoreDeleted(WireModel):
     id: str
     object: Literal["vector_store.deleted"] = "vector_store.deleted"
-    deleted: bool = True
+    deleted: bool
 
 
 class VectorStoreFileDeleted(WireModel):
     id: str
     object: Literal["vector_store.file.deleted"] = "vector_store.file.deleted"
-    deleted: bool = True
+    deleted: bool
 
 
 class TextContent(WireModel):
@@ -144,9 +154,10 @@ class FileContentPage(WireModel):
 class SearchResult(WireModel):
     file_id: str
     filename: str
-    score: Annotated[float, Field(ge=0, le=1)]
+    #: In [0, 1].
+    score: float
     attributes: Attributes = None
-    content: list[TextContent]
+    content: list[TextContent] = Field(default_factory=list)
 
 
 class SearchResultsPage(WireModel):
@@ -222,9 +233,9 @@ class SearchParams(RequestModel):
 CompoundFilter.model_rebuild()
 
 __all__ = [
-    "Attributes", "ComparisonFilter", "CompoundFilter", "FileBatchCreateParams", "FileContentPage",
-    "FileCounts", "Filter", "LastError", "SearchParams", "SearchRankingOptions", "SearchResult",
+    "Attributes", "ComparisonFilter", "CompoundFilter", "ExpiresAfter", "FileBatchCreateParams",
+    "FileContentPage", "FileCounts", "Filter", "SearchParams", "SearchRankingOptions", "SearchResult",
     "SearchResultsPage", "TextContent", "VectorStore", "VectorStoreCreateParams", "VectorStoreDeleted",
     "VectorStoreExpiresAfter", "VectorStoreFile", "VectorStoreFileBatch", "VectorStoreFileCreateParams",
-    "VectorStoreFileDeleted", "VectorStoreFileUpdateParams", "VectorStoreUpdateParams", "check_attributes",
+    "VectorStoreFileDeleted", "VectorStoreFileError", "VectorStoreFileUpdateParams", "VectorStoreUpdateParams", "check_attributes",
 ]

@@ -6,15 +6,19 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from ..blobs import LocalBlobStore
+from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.index import DenseIndex
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
+from ..runs.engine import RunEngine
+from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
 from .assistants import AssistantService
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
 
@@ -26,6 +30,9 @@ class Services:
     assistants: AssistantService
     threads: ThreadService
     messages: MessageService
+    runs: RunService
+    #: Server-side tools runs can use, by type (file_search ... register here).
+    server_tools: ServerTools
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
@@ -37,6 +44,8 @@ class Services:
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
+    server_tools = ServerTools()
+    engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds)
     blobs = LocalBlobStore(settings.resolved_files_dir())
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
@@ -47,15 +56,20 @@ def build_services(settings: Settings) -> Services:
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
     sweeper = ExpirySweeper(files)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         assistants=AssistantService(db),
         threads=ThreadService(db),
         messages=MessageService(db),
+        runs=RunService(db, engine, server_tools),
+        server_tools=server_tools,
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
-        startup=[ingestion.start, sweeper.start],
-        shutdown=[ingestion.stop, sweeper.stop],
+        startup=[engine.startup, ingestion.start, sweeper.start],
+        shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
+    services.messages.guards.append(services.runs.refuse_while_active)
+    services.threads.on_delete.append(services.runs.delete_for_thread)
+    return services
