@@ -1,7 +1,7 @@
 """Embeddings from an OpenAI-compatible ``/embeddings`` server (``OPENBETA_EMBEDDINGS_BASE_URL``).
 
 The stand-in server embeds by hashed character trigrams: crude, but it makes
-"quokkas" close to "quokka", which no lexical index here matches.
+the misspelt "quokkka" close to "quokka", which no lexical index here matches.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_remote_embeddings_feed_dense_search(start_server, embeddings_server):
     assert store.file_counts.completed == 2
     assert seen and all(call["model"] == "trigrams-1" and call["auth"] == "Bearer sk-embed" for call in seen)
     before = len(seen)
-    results = list(kit.client.vector_stores.search(store.id, query="quokkas"))
+    results = list(kit.client.vector_stores.search(store.id, query="quokkka"))
     assert len(seen) == before + 1  # the query was embedded remotely
     assert results and results[0].file_id == ids["animals.txt"]
-    assert results[0].score < 1.0  # found by the dense list only: the lexical index has no "quokkas"
+    assert results[0].score < 1.0  # found by the dense list only: no lexical match
