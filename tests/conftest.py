@@ -3,8 +3,8 @@
 ``live_server`` runs a real ``openbeta serve`` process on a free loopback port,
 with its own data directory. ``start_server(**env)`` starts more of them with
 other settings (``OPENBETA_*`` variables). When ``OPENBETA_TEST_POSTGRES_URL``
-is set, the ``db_url`` fixture is parametrized over SQLite and PostgreSQL and
-each server gets a fresh PostgreSQL database.
+is set, the ``db_kind`` fixture is parametrized over SQLite and PostgreSQL and
+each server (and each ``database_url``) gets a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -115,16 +115,25 @@ def db_kind(request) -> str:
     return request.param
 
 
+@pytest.fixture
+def database_url(db_kind) -> Optional[str]:
+    """A fresh PostgreSQL database for ``db_kind == "postgresql"``; None (SQLite in a data dir) otherwise."""
+    return fresh_postgres_database(POSTGRES_URL) if db_kind == "postgresql" else None  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
-    """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`."""
+    """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`.
+
+    ``data_dir=`` reuses a data directory (to restart on the same SQLite database).
+    """
     servers: list[Server] = []
 
-    def start(**env: str) -> Server:
+    def start(data_dir: Optional[Path] = None, **env: str) -> Server:
         env = dict(env)
         if db_kind == "postgresql" and "OPENBETA_DATABASE_URL" not in env:
             env["OPENBETA_DATABASE_URL"] = fresh_postgres_database(POSTGRES_URL)  # type: ignore[arg-type]
-        server = launch(tmp_path_factory.mktemp("server"), env)
+        server = launch(data_dir or tmp_path_factory.mktemp("server"), env)
         servers.append(server)
         return server
 

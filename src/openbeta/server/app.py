@@ -86,9 +86,12 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code in (404, 405):
+        if exc.status_code == 404:
             return error_response(APIError(f"Invalid URL ({request.method} {request.url.path})",
                                            status_code=404, type="invalid_request_error"))
+        if exc.status_code == 405:
+            return error_response(APIError(f"Invalid method for URL ({request.method} {request.url.path})",
+                                           status_code=405, type="invalid_request_error"))
         return error_response(APIError(str(exc.detail), status_code=exc.status_code,
                                        type="invalid_request_error"))
 
