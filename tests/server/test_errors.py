@@ -206,3 +206,15 @@ def test_api_keys_guard_v1_only(tmp_path, database_url):
         assert "sk-wrong-key-123" not in wrong.text
         for key in ("sk-right", "sk-other"):
             assert client.get("/v1/assistants", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_operations_not_built_say_so(api):
+    """Every operation listed as not built answers so (a part that gets built removes its lines)."""
+    from openbeta.server.api.unbuilt import OPERATIONS
+
+    assert OPERATIONS
+    for method, pattern in OPERATIONS:
+        path = "/v1" + pattern.replace("[^/]+", "x_1")
+        error = assert_error(api.request(method, path), 404, None, "not_implemented")
+        assert error["message"] == f"{method} {path} is not supported by this server yet."
+    assert api.get("/v1/files/x_1/other").json()["error"]["message"] == "Invalid URL (GET /v1/files/x_1/other)"

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from .api import assistants, messages, threads
+from .api import assistants, messages, threads, unbuilt
+from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
 from .settings import Settings
@@ -44,7 +45,7 @@ def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, threads, messages):
+    for module in (unbuilt, assistants, threads, messages):
         router.include_router(module.router)
     return router
 
@@ -86,6 +87,9 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        not_built = unbuilt_error(request.method, request.url.path) if exc.status_code in (404, 405) else None
+        if not_built is not None:
+            return error_response(not_built)
         if exc.status_code == 404:
             return error_response(APIError(f"Invalid URL ({request.method} {request.url.path})",
                                            status_code=404, type="invalid_request_error"))
