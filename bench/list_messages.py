@@ -32,26 +32,16 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
 from openbeta.server.app import create_app
 from openbeta.server.ids import new_id, now
 from openbeta.server.settings import Settings
+from openbeta.server.store.db import create_postgres_database
 from openbeta.server.store.tables import MessageRow, ThreadRow
 
 SIZES = (100, 10_000, 100_000)
 BATCH = 5_000
-
-
-def fresh_postgres(admin_url: str) -> str:
-    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "ob_bench_" + uuid.uuid4().hex[:8]
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def seed(app, size: int) -> tuple[str, list[str]]:
@@ -122,7 +112,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         rows += run("SQLite", Settings(data_dir=Path(tmp), provider="scripted"), args.repeat)
         if args.postgres:
-            rows += run("PostgreSQL", Settings(data_dir=Path(tmp), database_url=fresh_postgres(args.postgres),
+            rows += run("PostgreSQL", Settings(data_dir=Path(tmp), database_url=create_postgres_database(args.postgres, "ob_bench_" + uuid.uuid4().hex[:8]),
                                                provider="scripted"), args.repeat)
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
           f"median of {args.repeat} requests, ms (ratio to the 100-message thread)\n")

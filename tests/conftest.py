@@ -35,16 +35,9 @@ def free_port() -> int:
 
 def fresh_postgres_database(admin_url: str) -> str:
     """Create an empty database on the test PostgreSQL server; return its URL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from openbeta.server.store.db import create_postgres_database
 
-    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "ob_" + uuid.uuid4().hex[:12]
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return create_postgres_database(admin_url, "ob_" + uuid.uuid4().hex[:12])
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -55,3 +55,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the PostgreSQL server at ``server_url``; return its URL."""
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
