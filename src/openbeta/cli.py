@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .server.settings import Settings
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .server.app import create_app
+def settings_from_args(args: argparse.Namespace) -> "Settings":
+    """Settings from ``serve`` flags over ``OPENBETA_*`` environment over defaults."""
     from .server.settings import Settings
 
     overrides = {
@@ -23,13 +24,24 @@ def _serve(args: argparse.Namespace) -> int:
             "data_dir": args.data_dir,
             "upstream_base_url": args.upstream_base_url,
             "upstream_api_key": args.upstream_api_key,
+            "upstream_model_map": args.upstream_model_map,
+            "upstream_timeout": args.upstream_timeout,
             "local_model_path": args.model_path,
+            "local_context_size": args.context_size,
             "provider": args.provider,
             "log_level": args.log_level,
         }.items()
         if value is not None
     }
-    settings = Settings(**overrides)
+    return Settings(**overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .server.app import create_app
+
+    settings = settings_from_args(args)
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
@@ -48,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="where the default database and files live (OPENBETA_DATA_DIR)")
     serve.add_argument("--upstream-base-url", help="OpenAI-compatible server for runs (OPENBETA_UPSTREAM_BASE_URL)")
     serve.add_argument("--upstream-api-key", help="key for the upstream server (OPENBETA_UPSTREAM_API_KEY)")
+    serve.add_argument("--upstream-model-map",
+                       help="rename models on their way upstream: name=upstream-name,... (OPENBETA_UPSTREAM_MODEL_MAP)")
+    serve.add_argument("--upstream-timeout", type=float,
+                       help="seconds to wait for the upstream server (OPENBETA_UPSTREAM_TIMEOUT, default 600)")
     serve.add_argument("--model-path", help="GGUF file for the embedded model (OPENBETA_LOCAL_MODEL_PATH)")
+    serve.add_argument("--context-size", type=int,
+                       help="context window of the embedded model in tokens (OPENBETA_LOCAL_CONTEXT_SIZE, default 8192)")
     serve.add_argument("--provider", choices=["auto", "local", "upstream", "scripted"],
                        help="model provider for runs (OPENBETA_PROVIDER, default auto)")
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from .api import assistants, messages, threads, unbuilt
+from .api import assistants, messages, runs, threads
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
@@ -45,7 +45,7 @@ def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (unbuilt, assistants, threads, messages):
+    for module in (assistants, runs, threads, messages):
         router.include_router(module.router)
     return router
 

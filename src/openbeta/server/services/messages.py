@@ -11,7 +11,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import MessageRow, ThreadRow
-from .base import list_page, load, set_body
+from .base import list_page, load, update_metadata
 
 
 def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Optional[int] = None,
@@ -70,11 +70,7 @@ class MessageService:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id,
                        for_update=True)
-            body = dict(row.body)
-            if "metadata" in given:
-                body["metadata"] = given["metadata"] or {}
-            set_body(row, body)
-            return body
+            return update_metadata(row, given)
 
     def delete(self, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:

@@ -1,0 +1,84 @@
+"""Runs and run steps: ``/threads/{thread_id}/runs``, ``/threads/runs``, ``.../steps``."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
+from ..runs.events import Event
+from ..services.runs import RunService, check_include
+from ..store.pages import PageQuery
+from .deps import Pages, body, service
+
+router = APIRouter(tags=["Assistants"])
+Runs = service("runs")
+
+
+def started(svc: RunService, run: dict[str, Any], prelude: list[Event], stream: Optional[bool]) -> Any:
+    """The run as JSON, or its events as ``text/event-stream`` when ``stream`` is true."""
+    events = svc.launch(run["id"], prelude, bool(stream))
+    if events is None:
+        return run
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def includes(request: Request) -> list[str]:
+    return request.query_params.getlist("include[]") + request.query_params.getlist("include")
+
+
+@router.post("/threads/runs")
+def create_thread_and_run(params: ThreadCreateAndRunParams = body(ThreadCreateAndRunParams),
+                          svc: RunService = Runs) -> Any:
+    return started(svc, *svc.create_thread_and_run(params), params.stream)
+
+
+@router.post("/threads/{thread_id}/runs")
+def create_run(thread_id: str, request: Request, params: RunCreateParams = body(RunCreateParams),
+               svc: RunService = Runs) -> Any:
+    include = includes(request)
+    if include:
+        check_include(include)
+    return started(svc, *svc.create(thread_id, params), params.stream)
+
+
+@router.get("/threads/{thread_id}/runs")
+def list_runs(thread_id: str, page: PageQuery = Pages, svc: RunService = Runs) -> dict:
+    return svc.list(thread_id, page)
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}")
+def get_run(thread_id: str, run_id: str, svc: RunService = Runs) -> dict:
+    return svc.get(thread_id, run_id)
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}")
+def modify_run(thread_id: str, run_id: str, params: RunUpdateParams = body(RunUpdateParams),
+               svc: RunService = Runs) -> dict:
+    return svc.update(thread_id, run_id, params)
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}/cancel")
+def cancel_run(thread_id: str, run_id: str, svc: RunService = Runs) -> dict:
+    return svc.cancel(thread_id, run_id)
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs")
+def submit_tool_outputs(thread_id: str, run_id: str,
+                        params: SubmitToolOutputsParams = body(SubmitToolOutputsParams),
+                        svc: RunService = Runs) -> Any:
+    return started(svc, *svc.submit_tool_outputs(thread_id, run_id, params), params.stream)
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/steps")
+def list_run_steps(thread_id: str, run_id: str, request: Request, page: PageQuery = Pages,
+                   svc: RunService = Runs) -> dict:
+    return svc.list_steps(thread_id, run_id, page, includes(request))
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
+def get_run_step(thread_id: str, run_id: str, step_id: str, request: Request, svc: RunService = Runs) -> dict:
+    return svc.get_step(thread_id, run_id, step_id, includes(request))

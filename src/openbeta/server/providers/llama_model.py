@@ -1,0 +1,130 @@
+"""One GGUF model in llama.cpp: prompt rendering, tokenizing and a token loop.
+
+Everything here is blocking; :mod:`.local` runs it on its worker thread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Optional
+
+from .base import ProviderError
+from .chat_template import ChatTemplate
+
+StopReason = Literal["eog", "length", "stop", "cancelled"]
+
+
+@dataclass
+class Generation:
+    text: str
+    tokens: int
+    reason: StopReason
+
+
+@dataclass
+class Sampling:
+    temperature: float = 0.8
+    top_p: float = 0.95
+
+
+class LlamaModel:
+    """A loaded model; ``vocab_only`` loads just the tokenizer and template (for counting)."""
+
+    def __init__(self, path: str, *, context_size: int, vocab_only: bool = False) -> None:
+        import llama_cpp
+
+        self._llama_cpp = llama_cpp
+        try:
+            self.llama = llama_cpp.Llama(model_path=path, n_ctx=context_size, vocab_only=vocab_only,
+                                         verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ProviderError(f"Could not load the local model {path}: {exc}") from exc
+        meta = self.llama.metadata
+        bos, eos = self.llama.token_bos(), self.llama.token_eos()
+        self.template = ChatTemplate(
+            meta.get("tokenizer.chat_template"),
+            bos_token=self.llama._model.token_get_text(bos) if bos != -1 else "",
+            eos_token=self.llama._model.token_get_text(eos) if eos != -1 else "",
+        )
+
+    @property
+    def context_size(self) -> int:
+        return self.llama.n_ctx()
+
+    def render(self, messages: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:
+        return self.template.render(messages, functions)
+
+    def tokenize(self, prompt: str) -> list[int]:
+        bos = self.template.bos_token
+        add_bos = not (bos and prompt.startswith(bos))
+        return self.llama.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def generate(self, prompt: str, *, max_tokens: int, sampling: Sampling,
+                 emit: Callable[[str], None], cancelled: Callable[[], bool],
+                 schema: Optional[dict[str, Any]] = None, stop: tuple[str, ...] = ()) -> Generation:
+        """Continue ``prompt`` token by token, calling ``emit`` with text as it becomes final.
+
+        ``schema`` constrains the output to JSON matching it; text up to the first
+        ``stop`` string is emitted, the stop string itself is not.
+        """
+        tokens = self.tokenize(prompt)
+        room = self.context_size - len(tokens)
+        if room <= 0:
+            raise ProviderError(
+                f"The prompt has {len(tokens)} tokens; the local model's context holds {self.context_size} "
+                "(OPENBETA_LOCAL_CONTEXT_SIZE).", code="invalid_prompt")
+        limit = min(max_tokens, room)
+        grammar = None
+        if schema is not None:
+            grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        vocab = self.llama._model.vocab
+        pending, emitted, count = "", [], 0
+        reason: StopReason = "length" if limit <= 0 else "eog"
+
+        def send(text: str) -> None:
+            if text:
+                emitted.append(text)
+                emit(text)
+
+        if limit > 0:
+            for token in self.llama.generate(tokens, temp=sampling.temperature, top_p=sampling.top_p,
+                                             grammar=grammar):
+                if self._llama_cpp.llama_vocab_is_eog(vocab, token):
+                    break
+                count += 1
+                pending += decoder.decode(self.llama.detokenize([token]))
+                cut = _first_stop(pending, stop)
+                if cut is not None:
+                    send(pending[:cut])
+                    pending, reason = "", "stop"
+                    break
+                keep = _partial_stop(pending, stop)
+                send(pending[:len(pending) - keep])
+                pending = pending[len(pending) - keep:]
+                if count >= limit:
+                    reason = "length"
+                    break
+                if cancelled():
+                    reason = "cancelled"
+                    break
+        send(pending + decoder.decode(b"", final=True))
+        return Generation("".join(emitted), count, reason)
+
+
+def _first_stop(text: str, stops: tuple[str, ...]) -> Optional[int]:
+    found = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return min(found) if found else None
+
+
+def _partial_stop(text: str, stops: tuple[str, ...]) -> int:
+    """Length of the longest tail of ``text`` that could begin a stop string."""
+    best = 0
+    for stop in stops:
+        for size in range(min(len(stop) - 1, len(text)), best, -1):
+            if stop.startswith(text[-size:]):
+                best = size
+                break
+    return best

@@ -1,0 +1,157 @@
+"""A deterministic provider for protocol tests, driven by what the test sends.
+
+Without a directive it echoes the last user message. A directive is a JSON
+object after ``SCRIPT:`` in the last user message (or, failing that, in the
+system instructions)::
+
+    SCRIPT: {"text": "Hello there", "delay": 0.05}
+
+Keys (all optional):
+
+- ``text``: the reply, streamed one word (with its trailing space) per delta.
+- ``tool_calls``: ``[{"name": "f", "arguments": {...} | "raw json"}, ...]``: call
+  functions (streamed as chat-completion fragments, without ids); the finish
+  reason is ``tool_calls``. Several entries are parallel calls.
+- ``after_tools``: the reply once tool results are the newest messages; default:
+  ``Tool outputs: <output>; <output>``.
+- ``usage``: ``{"prompt_tokens": n, "completion_tokens": m}`` to report instead of
+  the counts (prompt: words in every message; completion: deltas sent).
+- ``error``: ``{"message": "...", "code": "server_error"}``: raise
+  :class:`ProviderError` after the text (if any) is streamed.
+- ``delay``: seconds to sleep before each delta (slow streams for cancel tests).
+- ``reveal``: reply with the request itself as JSON (model, messages, tools,
+  sampling options) so tests can see the context a run built.
+
+``max_tokens`` cuts the reply to that many words with finish reason ``length``.
+``tool_choice``: ``none`` suppresses tool calls; ``required`` or a named function
+without a ``tool_calls`` directive calls that (or the first) function with ``{}``.
+A ``json_object``/``json_schema`` response format without a directive answers
+``{"echo": "<last user text>"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any, AsyncIterator, Optional
+
+from .base import ChatRequest, Delta, ProviderError, ToolCallDelta, Usage
+
+MARKER = "SCRIPT:"
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def message_text(message: dict[str, Any]) -> str:
+    content = message.get("content") or ""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+def _directive(text: str) -> Optional[dict[str, Any]]:
+    if MARKER not in text:
+        return None
+    raw = text.split(MARKER, 1)[1].strip()
+    try:
+        value, _ = json.JSONDecoder().raw_decode(raw)
+    except ValueError as exc:
+        raise ProviderError(f"scripted provider: bad directive: {exc}", code="invalid_prompt") from None
+    return value if isinstance(value, dict) else None
+
+
+def _last(messages: list[dict[str, Any]], role: str) -> Optional[dict[str, Any]]:
+    return next((m for m in reversed(messages) if m.get("role") == role), None)
+
+
+def _function_names(request: ChatRequest) -> list[str]:
+    return [t["function"]["name"] for t in request.tools if t.get("type") == "function"]
+
+
+class ScriptedProvider:
+    name = "scripted"
+
+    def count_tokens(self, request: ChatRequest) -> int:
+        return sum(len(message_text(m).split()) + 1 for m in request.messages)
+
+    def _script(self, request: ChatRequest) -> dict[str, Any]:
+        user = _last(request.messages, "user")
+        system = _last(request.messages, "system")
+        script = (_directive(message_text(user)) if user else None) or \
+            (_directive(message_text(system)) if system else None) or {}
+        return dict(script)
+
+    def _plan(self, request: ChatRequest) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+        """What to answer: (text, tool calls, the directive)."""
+        script = self._script(request)
+        if script.get("reveal"):
+            return json.dumps(self._reveal(request)), [], script
+        messages = request.messages
+        if messages and messages[-1].get("role") == "tool":
+            outputs = []
+            for message in reversed(messages):
+                if message.get("role") != "tool":
+                    break
+                outputs.insert(0, message_text(message))
+            return script.get("after_tools", "Tool outputs: " + "; ".join(outputs)), [], script
+        calls = list(script.get("tool_calls") or [])
+        names = _function_names(request)
+        choice = request.tool_choice
+        if choice == "none":
+            calls = []
+        elif isinstance(choice, dict) and not calls:
+            calls = [{"name": choice.get("function", {}).get("name"), "arguments": {}}]
+        elif choice == "required" and not calls and names:
+            calls = [{"name": names[0], "arguments": {}}]
+        if calls and not request.parallel_tool_calls:
+            calls = calls[:1]
+        user = _last(messages, "user")
+        text = script.get("text")
+        if text is None:
+            said = message_text(user) if user else ""
+            fmt = (request.response_format or {}).get("type")
+            text = json.dumps({"echo": said}) if fmt in ("json_object", "json_schema") else said
+        return ("" if calls and "text" not in script else text), calls, script
+
+    @staticmethod
+    def _reveal(request: ChatRequest) -> dict[str, Any]:
+        return {
+            "model": request.model, "messages": request.messages,
+            "tools": _function_names(request), "tool_choice": request.tool_choice,
+            "parallel_tool_calls": request.parallel_tool_calls, "temperature": request.temperature,
+            "top_p": request.top_p, "max_tokens": request.max_tokens,
+            "response_format": request.response_format,
+        }
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Delta]:
+        text, calls, script = self._plan(request)
+        delay = float(script.get("delay") or 0)
+        words = _WORDS.findall(text)
+        finish = "tool_calls" if calls else "stop"
+        if request.max_tokens is not None and len(words) > request.max_tokens:
+            words, calls, finish = words[: request.max_tokens], [], "length"
+        sent = 0
+        for word in words:
+            if delay:
+                await asyncio.sleep(delay)
+            sent += 1
+            yield Delta(text=word)
+        if script.get("error"):
+            error = script["error"]
+            raise ProviderError(error.get("message", "scripted failure"), code=error.get("code", "server_error"))
+        for index, call in enumerate(calls):
+            args = call.get("arguments", {})
+            args = args if isinstance(args, str) else json.dumps(args)
+            if delay:
+                await asyncio.sleep(delay)
+            yield Delta(tool_calls=[ToolCallDelta(index=index, name=call["name"])])
+            for start in range(0, len(args), 8):
+                sent += 1
+                yield Delta(tool_calls=[ToolCallDelta(index=index, arguments=args[start:start + 8])])
+        usage = script.get("usage") or {}
+        yield Delta(finish_reason=finish,  # type: ignore[arg-type]
+                    usage=Usage(prompt_tokens=usage.get("prompt_tokens", self.count_tokens(request)),
+                                completion_tokens=usage.get("completion_tokens", sent)))
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,111 @@
+"""Where runs become chat requests: instructions, thread messages, this run's tool calls.
+
+Order: the system instructions, then the thread's messages oldest first (earlier
+assistant replies included), then what this run has done so far (its messages
+and tool calls with their outputs). ``truncation_strategy`` drops the oldest
+thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
+``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..providers.base import ChatRequest, Provider
+from .tools import ServerTools
+
+
+class PromptTooLong(Exception):
+    """Even truncated, the prompt exceeds ``max_prompt_tokens``."""
+
+
+def _text(blocks: list[dict[str, Any]]) -> str:
+    return "".join(b["text"]["value"] for b in blocks if b.get("type") == "text")
+
+
+def chat_content(message: dict[str, Any]) -> Any:
+    """A thread message's content in chat format: a string, or parts when images are present."""
+    blocks = message.get("content") or []
+    notes = [f"[attached file: {a['file_id']}]" for a in message.get("attachments") or [] if a.get("file_id")]
+    if all(b.get("type") == "text" for b in blocks):
+        return "\n".join([_text(blocks), *notes]) if notes else _text(blocks)
+    parts: list[dict[str, Any]] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "text":
+            parts.append({"type": "text", "text": block["text"]["value"]})
+        elif kind == "image_url":
+            parts.append({"type": "image_url", "image_url": dict(block["image_url"])})
+        elif kind == "image_file":
+            parts.append({"type": "text", "text": f"[image file: {block['image_file']['file_id']}]"})
+    parts.extend({"type": "text", "text": note} for note in notes)
+    return parts
+
+
+def step_messages(steps: list[dict[str, Any]], messages: dict[str, dict[str, Any]],
+                  tools: ServerTools) -> list[dict[str, Any]]:
+    """This run's work so far, as chat messages."""
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        details = step["step_details"]
+        if details["type"] == "message_creation":
+            message = messages.get(details["message_creation"]["message_id"])
+            if message and message.get("content"):
+                out.append({"role": "assistant", "content": _text(message["content"])})
+            continue
+        calls = [(c["id"], seen) for c in details["tool_calls"] if (seen := tools.replay(c))]
+        if not calls:
+            continue
+        out.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+            for call_id, (name, arguments, _) in calls]})
+        out.extend({"role": "tool", "tool_call_id": call_id, "content": output}
+                   for call_id, (_, _, output) in calls)
+    return out
+
+
+def response_format(value: Any) -> Optional[dict[str, Any]]:
+    if isinstance(value, dict) and value.get("type") in ("json_object", "json_schema"):
+        return value
+    return None
+
+
+def tool_choice(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get("type") == "function":
+            return {"type": "function", "function": {"name": value["function"]["name"]}}
+        return {"type": "function", "function": {"name": value["type"]}}
+    return value
+
+
+@dataclass
+class Context:
+    run: dict[str, Any]
+    thread_messages: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+
+    def build(self, provider: Provider, tools: ServerTools, max_tokens: Optional[int]) -> ChatRequest:
+        run = self.run
+        own = {m["id"]: m for m in self.thread_messages if m.get("run_id") == run["id"]}
+        history = [{"role": m["role"], "content": chat_content(m)}
+                   for m in self.thread_messages if m.get("run_id") != run["id"]]
+        system = [{"role": "system", "content": run["instructions"]}] if run.get("instructions") else []
+        tail = step_messages(self.steps, own, tools)
+        strategy = run.get("truncation_strategy") or {"type": "auto"}
+        if strategy.get("type") == "last_messages" and strategy.get("last_messages"):
+            history = history[-strategy["last_messages"]:]
+        request = ChatRequest(
+            model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
+            tool_choice=tool_choice(run.get("tool_choice")), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
+            response_format=response_format(run.get("response_format")))
+        limit = run.get("max_prompt_tokens")
+        if limit is None:
+            return request
+        while provider.count_tokens(request) > limit:
+            if strategy.get("type") != "auto" or len(history) <= 1:
+                raise PromptTooLong(f"The prompt needs more than max_prompt_tokens ({limit}) tokens.")
+            history = history[1:]
+            request.messages = system + history + tail
+        return request

@@ -1,0 +1,402 @@
+"""The run engine: asyncio tasks that drive runs through their states.
+
+One task per running run, started by :meth:`RunEngine.kick` (from any thread).
+Each model call is one turn: text becomes a ``message_creation`` step, tool calls
+a ``tool_calls`` step. Server tools run here; function calls stop the run in
+``requires_action`` until the caller submits outputs (or it expires). Every
+boundary is written before the next begins; token deltas only go to subscribers.
+
+On start-up, runs a dead process left behind are settled: ``queued`` runs are
+resumed (nothing of them had happened yet), ``in_progress`` runs are failed with
+``server_error`` (a half-streamed model answer cannot be resumed faithfully),
+``cancelling`` runs are cancelled, and ``requires_action`` runs keep waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import Any, Callable, Optional, TypeVar
+
+from ..ids import new_id, now
+from ..providers.base import Provider, ProviderError, Usage
+from ..store import Database
+from .context import Context, PromptTooLong
+from .events import EventBus
+from .records import RunCancelled, RunRecords, assistant_message_body, step_body
+from .tools import ServerTools
+
+log = logging.getLogger("openbeta.runs")
+T = TypeVar("T")
+
+RESTART_ERROR = {"code": "server_error",
+                 "message": "The server stopped while this run was in progress. Please start a new run."}
+
+
+def text_content(text: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"value": text, "annotations": []}}]
+
+
+def usage_dict(usage: Usage) -> dict[str, int]:
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens}
+
+
+def total_usage(steps: list[dict[str, Any]]) -> Optional[dict[str, int]]:
+    used = [s["usage"] for s in steps if s.get("usage")]
+    if not used:
+        return None
+    total = Usage(sum(u["prompt_tokens"] for u in used), sum(u["completion_tokens"] for u in used))
+    return usage_dict(total)
+
+
+async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a (blocking) database call off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+class Turn:
+    """One model call: the message and tool-call step it opens, and what streamed."""
+
+    def __init__(self, engine: "RunEngine", run: dict[str, Any]) -> None:
+        self.engine = engine
+        self.run = run
+        self.message: Optional[dict[str, Any]] = None
+        self.message_step: Optional[dict[str, Any]] = None
+        self.text = ""
+        self.tool_step: Optional[dict[str, Any]] = None
+        self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
+        self._index: dict[int, int] = {}
+
+    def emit(self, event: str, data: Any) -> None:
+        self.engine.bus.publish(self.run["id"], event, data)
+
+    async def on_text(self, fragment: str) -> None:
+        if self.message is None:
+            self.message = assistant_message_body(self.run)
+            self.message_step = step_body(self.run, {"type": "message_creation",
+                                                     "message_creation": {"message_id": self.message["id"]}})
+            await db(self.engine.records.add_step, self.message_step, self.message)
+            self.emit("thread.run.step.created", self.message_step)
+            self.emit("thread.run.step.in_progress", self.message_step)
+            self.emit("thread.message.created", self.message)
+            self.emit("thread.message.in_progress", self.message)
+        if not fragment:
+            return
+        text: dict[str, Any] = {"value": fragment}
+        if not self.text:
+            text["annotations"] = []
+        self.text += fragment
+        self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
+                                           "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
+
+    async def close_message(self, usage: Optional[dict[str, int]], *, incomplete: bool = False) -> None:
+        if self.message is None:
+            await self.on_text("")
+        assert self.message is not None and self.message_step is not None
+        stamp = now()
+        changes: dict[str, Any] = {"content": text_content(self.text)}
+        if incomplete:
+            changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
+        else:
+            changes.update(status="completed", completed_at=stamp)
+        self.message = await db(self.engine.records.update_message, self.message["id"], **changes)
+        self.emit("thread.message.incomplete" if incomplete else "thread.message.completed", self.message)
+        self.message_step = await db(self.engine.records.update_step, self.message_step["id"],
+                                     status="completed", usage=usage)
+        self.emit("thread.run.step.completed", self.message_step)
+
+    async def settle_message(self) -> None:
+        """Complete the text written so far, before tool calls follow it."""
+        if self.message_step is not None and self.message_step["status"] == "in_progress":
+            await self.close_message(None)
+
+    async def on_tool_call(self, index: int, call_id: Optional[str], name: Optional[str], arguments: str) -> None:
+        await self.settle_message()
+        if self.tool_step is None:
+            self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
+            await db(self.engine.records.add_step, self.tool_step)
+            self.emit("thread.run.step.created", self.tool_step)
+            self.emit("thread.run.step.in_progress", self.tool_step)
+        if index not in self._index:
+            server = self.engine.tools.for_call(self.run["tools"], name or "")
+            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server}
+            self._index[index] = len(self.calls)
+            self.calls.append(call)
+            if server is not None:
+                first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": server[0].type,
+                                         server[0].type: {}}
+            else:
+                first = {"index": self._index[index], "id": call["id"], "type": "function",
+                         "function": {"name": call["name"], "arguments": arguments, "output": None}}
+            self._step_delta(first)
+            return
+        call = self.calls[self._index[index]]
+        if name and not call["name"]:
+            call["name"] = name
+        call["arguments"] += arguments
+        if arguments and call["server"] is None:
+            self._step_delta({"index": self._index[index], "type": "function", "function": {"arguments": arguments}})
+
+    def _step_delta(self, tool_call: dict[str, Any]) -> None:
+        assert self.tool_step is not None
+        self.emit("thread.run.step.delta", {"id": self.tool_step["id"], "object": "thread.run.step.delta",
+                                            "delta": {"step_details": {"type": "tool_calls",
+                                                                       "tool_calls": [tool_call]}}})
+
+
+class RunEngine:
+    def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
+                 expiry_seconds: float) -> None:
+        self.records = RunRecords(db_)
+        self.bus = EventBus()
+        self.tools = tools
+        self.expiry_seconds = expiry_seconds
+        self._provider_factory = provider_factory
+        self._provider: Optional[Provider] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cancels: set[str] = set()
+        self._sweeper: Optional[asyncio.Task[None]] = None
+        self._again: set[str] = set()
+        self._stopping = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def startup(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for run_id in await self.recover():
+            self._spawn(run_id)
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def shutdown(self) -> None:
+        self._stopping = True
+        tasks = [t for t in [self._sweeper, *self._tasks.values()] if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._provider is not None:
+            await self._provider.aclose()
+
+    async def recover(self) -> list[str]:
+        """Settle runs a dead process left behind; return the ids to resume."""
+        for run in await db(self.records.runs_in, {"in_progress"}):
+            await self._close(run["id"], "failed", "run_failed", RESTART_ERROR)
+            await self._end(run["id"], status="failed", last_error=RESTART_ERROR)
+        for run in await db(self.records.runs_in, {"cancelling"}):
+            await self._close(run["id"], "cancelled", "run_cancelled")
+            await self._end(run["id"], status="cancelled")
+        return [run["id"] for run in await db(self.records.runs_in, {"queued"})]
+
+    @property
+    def provider(self) -> Provider:
+        if self._provider is None:
+            try:
+                self._provider = self._provider_factory()
+            except Exception as exc:  # a model that cannot load fails runs, not the server
+                raise ProviderError(f"The model provider is not available: {exc}") from exc
+        return self._provider
+
+    # ------------------------------------------------------------ requests (any thread)
+
+    def kick(self, run_id: str) -> None:
+        """Drive ``run_id`` (queued, or cancelling) in a task of its own."""
+        self._call(self._spawn, run_id)
+
+    def request_cancel(self, run: dict[str, Any]) -> None:
+        """Stop a run now ``cancelling`` (its stream hears ``thread.run.cancelling``)."""
+        self._call(self._cancel, run["id"], run)
+
+    def _call(self, fn: Callable[..., None], *args: Any) -> None:
+        if self._loop is None:
+            raise RuntimeError("the run engine is not started")
+        self._loop.call_soon_threadsafe(fn, *args)
+
+    def _spawn(self, run_id: str) -> None:
+        """One task per run; a request while it is busy drives the run again after it."""
+        if self._stopping:
+            return
+        task = self._tasks.get(run_id)
+        if task is not None and not task.done():
+            self._again.add(run_id)
+            return
+        task = asyncio.create_task(self._drive(run_id))
+        self._tasks[run_id] = task
+        task.add_done_callback(functools.partial(self._finished, run_id))
+
+    def _finished(self, run_id: str, task: "asyncio.Task[None]") -> None:
+        if self._tasks.get(run_id) is task:
+            del self._tasks[run_id]
+        if run_id in self._again:
+            self._again.discard(run_id)
+            self._spawn(run_id)
+
+    def _cancel(self, run_id: str, run: dict[str, Any]) -> None:
+        self._cancels.add(run_id)
+        self.emit(run_id, "thread.run.cancelling", run)
+        self._spawn(run_id)
+
+    # ------------------------------------------------------------ driving a run
+
+    def emit(self, run_id: str, event: str, data: Any) -> None:
+        self.bus.publish(run_id, event, data)
+
+    async def _drive(self, run_id: str) -> None:
+        turn: Optional[Turn] = None
+        try:
+            run = await db(self.records.run, run_id)
+            if run["status"] == "cancelling":
+                raise RunCancelled(run_id)
+            if run["status"] != "queued":
+                return
+            run = await db(self.records.update_run, run_id, status="in_progress", started_at=now())
+            self.emit(run_id, "thread.run.in_progress", run)
+            while True:
+                turn = Turn(self, run)
+                if not await self._turn(turn):
+                    return
+                turn = None
+        except RunCancelled:
+            await self._close(run_id, "cancelled", "run_cancelled", partial=turn)
+            await self._end(run_id, status="cancelled")
+        except PromptTooLong:
+            await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_prompt_tokens"})
+        except ProviderError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            await self._close(run_id, "failed", "run_failed", error, partial=turn)
+            await self._end(run_id, status="failed", last_error=error)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("run %s crashed", run_id)
+            error = {"code": "server_error", "message": "The server had an error while processing the run."}
+            try:
+                await self._close(run_id, "failed", "run_failed", error, partial=turn)
+                await self._end(run_id, status="failed", last_error=error)
+            except Exception:
+                log.exception("run %s could not be marked failed", run_id)
+                self.emit(run_id, "error", {"message": error["message"], "type": "server_error",
+                                            "param": None, "code": "server_error"})
+        finally:
+            self._cancels.discard(run_id)
+
+    def _check_cancel(self, run_id: str) -> None:
+        if run_id in self._cancels:
+            raise RunCancelled(run_id)
+
+    async def _turn(self, turn: Turn) -> bool:
+        """One model call. True: call the model again (server tools ran)."""
+        run = turn.run
+        run_id = run["id"]
+        self._check_cancel(run_id)
+        messages = await db(self.records.thread_messages, run["thread_id"])
+        steps = await db(self.records.steps, run_id)
+        max_tokens = run.get("max_completion_tokens")
+        if max_tokens is not None:
+            max_tokens -= sum(s["usage"]["completion_tokens"] for s in steps if s.get("usage"))
+            if max_tokens <= 0:
+                await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
+                return False
+        request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
+        finish, usage = "stop", Usage()
+        async for delta in self.provider.stream(request):
+            self._check_cancel(run_id)
+            if delta.text:
+                await turn.on_text(delta.text)
+            for call in delta.tool_calls:
+                await turn.on_tool_call(call.index, call.id, call.name, call.arguments)
+            if delta.finish_reason:
+                finish = delta.finish_reason
+            if delta.usage:
+                usage = delta.usage
+        self._check_cancel(run_id)
+        used = usage_dict(usage)
+        if finish == "length":
+            if turn.tool_step is not None:
+                error = {"code": "server_error", "message": "The model reached max_completion_tokens while calling tools."}
+                await self._close(run_id, "failed", "max_tokens", error)
+            await turn.close_message(used, incomplete=True)
+            await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
+            return False
+        if not turn.calls:
+            await turn.close_message(used)
+            await self._end(run_id, status="completed")
+            return False
+        await turn.settle_message()
+        return await self._tool_calls(turn, used)
+
+    async def _tool_calls(self, turn: Turn, usage: dict[str, int]) -> bool:
+        run = turn.run
+        assert turn.tool_step is not None
+        records: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = []
+        for call in turn.calls:
+            if call["server"] is None:
+                record = {"id": call["id"], "type": "function",
+                          "function": {"name": call["name"], "arguments": call["arguments"], "output": None}}
+                pending.append({"id": call["id"], "type": "function",
+                                "function": {"name": call["name"], "arguments": call["arguments"]}})
+            else:
+                server, tool = call["server"]
+                record = (await server.run(run, tool, call["id"], call["arguments"])).record
+            records.append(record)
+        details = {"type": "tool_calls", "tool_calls": records}
+        if not pending:
+            step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
+                            status="completed", usage=usage)
+            self.emit(run["id"], "thread.run.step.completed", step)
+            return True
+        await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+        run = await db(self.records.update_run, run["id"], status="requires_action",
+                       expires_at=now() + int(self.expiry_seconds),
+                       required_action={"type": "submit_tool_outputs",
+                                        "submit_tool_outputs": {"tool_calls": pending}})
+        self.emit(run["id"], "thread.run.requires_action", run)
+        return False
+
+    async def _end(self, run_id: str, **changes: Any) -> None:
+        """Put a run in a terminal state and announce it."""
+        steps = await db(self.records.steps, run_id)
+        run = await db(self.records.update_run, run_id, allow_cancelling=True, required_action=None,
+                       usage=total_usage(steps), **changes)
+        self.emit(run_id, f"thread.run.{run['status']}", run)
+
+    async def _close(self, run_id: str, status: str, reason: str, last_error: Optional[dict[str, str]] = None, *,
+                     partial: Optional[Turn] = None) -> None:
+        """End every open step of a run with ``status`` (and its message as incomplete)."""
+        for step in await db(self.records.steps, run_id):
+            if step["status"] != "in_progress":
+                continue
+            if step["type"] == "message_creation":
+                message_id = step["step_details"]["message_creation"]["message_id"]
+                changes: dict[str, Any] = {"status": "incomplete", "incomplete_at": now(),
+                                           "incomplete_details": {"reason": reason}}
+                if partial is not None and partial.message and partial.message["id"] == message_id:
+                    changes["content"] = text_content(partial.text)
+                self.emit(run_id, "thread.message.incomplete",
+                          await db(self.records.update_message, message_id, **changes))
+            step_changes: dict[str, Any] = {"status": status}
+            if status == "failed" and last_error:
+                step_changes["last_error"] = last_error
+            self.emit(run_id, f"thread.run.step.{status}", await db(self.records.update_step, step["id"], **step_changes))
+
+    # ------------------------------------------------------------ expiry
+
+    async def _sweep(self) -> None:
+        interval = min(1.0, self.expiry_seconds / 4)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for run in await db(self.records.runs_in, {"requires_action"}):
+                    if run.get("expires_at") is not None and run["expires_at"] <= now():
+                        await self._expire(run["id"])
+            except Exception:
+                log.exception("expiry sweep failed")
+
+    async def _expire(self, run_id: str) -> None:
+        run = await db(self.records.expire, run_id)
+        if run is None:
+            return
+        await self._close(run_id, "expired", "run_expired")
+        self.emit(run_id, "thread.run.expired", run)

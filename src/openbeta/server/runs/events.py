@@ -1,0 +1,71 @@
+"""Run events fanned out to stream subscribers, in memory, and their SSE form.
+
+The engine publishes on the event loop; a subscriber (an SSE response) drains its
+queue. Nothing here touches the database: token deltas never reach the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import defaultdict
+from typing import Any, AsyncIterator, Iterable
+
+#: Events after which a stream has nothing more to say.
+FINAL_EVENTS = frozenset({
+    "thread.run.requires_action", "thread.run.completed", "thread.run.incomplete", "thread.run.failed",
+    "thread.run.cancelled", "thread.run.expired", "error",
+})
+
+Event = tuple[str, Any]
+
+
+def sse(event: str, data: Any) -> str:
+    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    return f"event: {event}\ndata: {payload}\n\n"
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._lock = threading.Lock()
+
+    def subscribe(self, run_id: str) -> asyncio.Queue[Event]:
+        """A queue of ``run_id``'s events from now on (safe from any thread)."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        with self._lock:
+            self._queues[run_id].add(queue)
+        return queue
+
+    def unsubscribe(self, run_id: str, queue: asyncio.Queue[Event]) -> None:
+        with self._lock:
+            queues = self._queues.get(run_id)
+            if queues is not None:
+                queues.discard(queue)
+                if not queues:
+                    del self._queues[run_id]
+
+    def publish(self, run_id: str, event: str, data: Any) -> None:
+        """Hand an event to every subscriber (call on the event loop)."""
+        with self._lock:
+            queues = list(self._queues.get(run_id, ()))
+        for queue in queues:
+            queue.put_nowait((event, data))
+
+    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event]) -> AsyncIterator[str]:
+        """SSE text: ``prelude``, then the run's events up to a final one, then ``done``.
+
+        A client that goes away only ends this generator; the run carries on.
+        """
+        try:
+            for event, data in prelude:
+                yield sse(event, data)
+            while True:
+                event, data = await queue.get()
+                yield sse(event, data)
+                if event in FINAL_EVENTS:
+                    break
+            yield sse("done", "[DONE]")
+        finally:
+            self.unsubscribe(run_id, queue)

@@ -1,0 +1,161 @@
+"""Runs, steps and run-authored messages as stored: their bodies and every write to them.
+
+Each write is its own unit of work, so a run's state is on disk at every step
+boundary. A status change logs one ``run transition`` line.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from sqlalchemy import select, update
+
+from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
+from ..ids import new_id, now
+from ..services.base import load, set_body
+from ..services.messages import insert_message
+from ..store import Database
+from ..store.tables import MessageRow, RunRow, RunStepRow, ThreadRow
+
+log = logging.getLogger("openbeta.runs")
+
+
+class RunCancelled(Exception):
+    """The run was asked to stop (its status is ``cancelling``)."""
+
+
+def insert_run(session: Any, body: dict[str, Any]) -> None:
+    session.add(RunRow(id=body["id"], thread_id=body["thread_id"], status=body["status"],
+                       created_at=body["created_at"], body=body))
+    log_transition(body, None)
+
+
+def save_run(row: RunRow, body: dict[str, Any]) -> None:
+    if row.status != body["status"]:
+        log_transition(body, row.status)
+    row.status = body["status"]
+    set_body(row, body)
+
+
+def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
+    log.info("run transition run_id=%s thread_id=%s from=%s to=%s", body["id"], body["thread_id"],
+             before or "-", body["status"])
+
+
+def active_run_id(session: Any, thread_id: str) -> Optional[str]:
+    """The thread's active run, if any, with the thread locked until the unit of work ends.
+
+    The lock is a no-op write to the thread row: it serializes "check, then add a
+    run or message" on SQLite (whose reads take no locks) and PostgreSQL alike.
+    """
+    session.execute(update(ThreadRow).where(ThreadRow.id == thread_id).values(created_at=ThreadRow.created_at))
+    return session.scalar(select(RunRow.id).where(RunRow.thread_id == thread_id,
+                                                  RunRow.status.in_(ACTIVE_STATUSES)).limit(1))
+
+
+def step_body(run: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
+        "run_id": run["id"], "assistant_id": run["assistant_id"], "thread_id": run["thread_id"],
+        "type": details["type"], "status": "in_progress", "cancelled_at": None, "completed_at": None,
+        "expired_at": None, "failed_at": None, "last_error": None, "step_details": details,
+        "metadata": {}, "usage": None,
+    }
+
+
+def assistant_message_body(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": new_id("msg_"), "object": "thread.message", "created_at": now(),
+        "thread_id": run["thread_id"], "status": "in_progress", "incomplete_details": None,
+        "completed_at": None, "incomplete_at": None, "role": "assistant", "content": [],
+        "assistant_id": run["assistant_id"], "run_id": run["id"], "attachments": [], "metadata": {},
+    }
+
+
+#: Where a run or step status stamps its time.
+STAMPS = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at",
+          "expired": "expired_at"}
+
+
+class RunRecords:
+    """The engine's writes, one committed unit of work each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return load(s, RunRow, run_id, "run").body
+
+    def update_run(self, run_id: str, *, allow_cancelling: bool = False, **changes: Any) -> dict[str, Any]:
+        """Apply ``changes``; raise :class:`RunCancelled` if a cancel came in first."""
+        with self.db.session() as s:
+            row = load(s, RunRow, run_id, "run", for_update=True)
+            if row.status == "cancelling" and not allow_cancelling:
+                raise RunCancelled(run_id)
+            body = dict(row.body)
+            body.update(changes)
+            status = changes.get("status")
+            if status in TERMINAL_STATUSES and status != "expired":
+                body["expires_at"] = None
+                if status in STAMPS:
+                    body[STAMPS[status]] = now()
+            save_run(row, body)
+            return body
+
+    def expire(self, run_id: str) -> Optional[dict[str, Any]]:
+        """Expire a run still waiting for tool outputs (``None``: it moved on)."""
+        with self.db.session() as s:
+            row = load(s, RunRow, run_id, "run", for_update=True)
+            if row.status != "requires_action":
+                return None
+            body = dict(row.body, status="expired", required_action=None)
+            save_run(row, body)
+            return body
+
+    def thread_messages(self, thread_id: str) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id)
+                             .order_by(MessageRow.seq.asc()))
+            return [row.body for row in rows]
+
+    def steps(self, run_id: str) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.seq.asc()))
+            return [row.body for row in rows]
+
+    def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
+        with self.db.session() as s:
+            if message is not None:
+                insert_message(s, message)
+            s.add(RunStepRow(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
+                             created_at=body["created_at"], body=body))
+
+    def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = load(s, RunStepRow, step_id, "run step", for_update=True)
+            body = finish(dict(row.body), changes)
+            set_body(row, body)
+            return body
+
+    def update_message(self, message_id: str, **changes: Any) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = load(s, MessageRow, message_id, "message", for_update=True)
+            body = dict(row.body)
+            body.update(changes)
+            set_body(row, body)
+            return body
+
+    def runs_in(self, statuses: frozenset[str] | set[str]) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            return [row.body for row in s.scalars(select(RunRow).where(RunRow.status.in_(statuses)))]
+
+
+def finish(step: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A step with ``changes`` applied and its status time stamped."""
+    step.update(changes)
+    stamp = STAMPS.get(changes.get("status", ""))
+    if stamp and step.get(stamp) is None:
+        step[stamp] = now()
+    return step

@@ -1,0 +1,264 @@
+"""Runs and run steps: create (and create a thread and run), read, modify, cancel,
+submit tool outputs. The engine does the work; this checks requests and records them.
+
+Creating calls return the run and the prelude events a stream opens with; the
+route then starts the run with :meth:`RunService.launch`, which subscribes to its
+events first when the caller streams.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
+from ...types.thread import ThreadCreateParams
+from ..errors import InvalidRequest
+from ..ids import new_id, now
+from ..runs.engine import RunEngine
+from ..runs.events import Event
+from ..runs.records import active_run_id, insert_run, save_run
+from ..runs.tools import ServerTools
+from ..store import Database
+from ..store.pages import PageQuery
+from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
+from .base import list_page, load, set_body, update_metadata
+from .messages import insert_message, message_body
+from .resources import normalize_tools
+from .threads import create_thread
+
+FILE_SEARCH_CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
+DEFAULT_TRUNCATION = {"type": "auto", "last_messages": None}
+
+
+def _join(*parts: Optional[str]) -> Optional[str]:
+    kept = [p for p in parts if p]
+    return "\n\n".join(kept) if kept else parts[0]
+
+
+def render_step(step: dict[str, Any], include: list[str]) -> dict[str, Any]:
+    """A step as listed: file_search result contents only when ``include`` asks for them."""
+    if FILE_SEARCH_CONTENT in include or step["type"] != "tool_calls":
+        return step
+    calls = []
+    for call in step["step_details"]["tool_calls"]:
+        results = (call.get("file_search") or {}).get("results")
+        if call["type"] == "file_search" and results:
+            call = dict(call, file_search=dict(call["file_search"],
+                                               results=[{k: v for k, v in r.items() if k != "content"}
+                                                        for r in results]))
+        calls.append(call)
+    return dict(step, step_details=dict(step["step_details"], tool_calls=calls))
+
+
+class RunService:
+    def __init__(self, db: Database, engine: RunEngine, tools: ServerTools) -> None:
+        self.db = db
+        self.engine = engine
+        self.tools = tools
+
+    # ------------------------------------------------------------ hooks for other services
+
+    def refuse_while_active(self, session: Session, thread_id: str) -> None:
+        """``MessageService.guards``: no new messages while a run is active."""
+        run_id = active_run_id(session, thread_id)
+        if run_id:
+            raise InvalidRequest(f"Can't add messages to {thread_id} while a run {run_id} is active.")
+
+    def delete_for_thread(self, session: Session, thread_id: str) -> None:
+        """``ThreadService.on_delete``: a thread's runs and steps go with it."""
+        session.execute(delete(RunStepRow).where(RunStepRow.thread_id == thread_id))
+        session.execute(delete(RunRow).where(RunRow.thread_id == thread_id))
+
+    # ------------------------------------------------------------ creating
+
+    def create(self, thread_id: str, params: RunCreateParams) -> tuple[dict[str, Any], list[Event]]:
+        given = params.given()
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            run_id = active_run_id(s, thread_id)
+            if run_id:
+                raise InvalidRequest(f"Thread {thread_id} already has an active run {run_id}.")
+            assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
+            run = self._snapshot(assistant, thread_id, given)
+            run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
+            for message in params.additional_messages or []:
+                insert_message(s, message_body(thread_id, message))
+            insert_run(s, run)
+        return run, [("thread.run.created", run), ("thread.run.queued", run)]
+
+    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> tuple[dict[str, Any], list[Event]]:
+        given = params.given()
+        with self.db.session() as s:
+            assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
+            thread_params = params.thread or ThreadCreateParams()
+            if "tool_resources" in given and thread_params.tool_resources is None:
+                thread_params = thread_params.model_copy(update={"tool_resources": params.tool_resources})
+            run = self._snapshot(assistant, "", given)
+            thread = create_thread(s, thread_params, "thread")
+            run["thread_id"] = thread["id"]
+            insert_run(s, run)
+        return run, [("thread.created", thread), ("thread.run.created", run), ("thread.run.queued", run)]
+
+    def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
+        """A new queued run: the request's options over the assistant's."""
+        tools = normalize_tools(given["tools"]) if given.get("tools") is not None else assistant.get("tools") or []
+        unsupported = self.tools.unsupported(tools)
+        if unsupported:
+            raise InvalidRequest(
+                f"The {', '.join(unsupported)} tool is not supported by this server; remove it from the run's "
+                "(or the assistant's) tools.", param="tools", code="unsupported_tool")
+        tool_choice = given.get("tool_choice") or "auto"
+        _check_tool_choice(tool_choice, tools)
+        created = now()
+
+        def pick(key: str, default: Any = None) -> Any:
+            value = given.get(key)
+            return value if value is not None else assistant.get(key, default)
+
+        return {
+            "id": new_id("run_"), "object": "thread.run", "created_at": created,
+            "assistant_id": assistant["id"], "thread_id": thread_id, "status": "queued",
+            "started_at": None, "expires_at": created + int(self.engine.expiry_seconds),
+            "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
+            "last_error": None, "model": pick("model"), "instructions": pick("instructions"),
+            "tools": tools, "metadata": given.get("metadata") or {}, "temperature": pick("temperature", 1.0),
+            "top_p": pick("top_p", 1.0), "max_completion_tokens": given.get("max_completion_tokens"),
+            "max_prompt_tokens": given.get("max_prompt_tokens"),
+            "truncation_strategy": {**DEFAULT_TRUNCATION, **(given.get("truncation_strategy") or {})},
+            "incomplete_details": None, "usage": None, "response_format": pick("response_format", "auto"),
+            "tool_choice": tool_choice,
+            "parallel_tool_calls": given.get("parallel_tool_calls", True) is not False,
+            "reasoning_effort": pick("reasoning_effort"),
+        }
+
+    def launch(self, run_id: str, prelude: list[Event], stream: bool) -> Optional[AsyncIterator[str]]:
+        """Start (or resume) the run; with ``stream``, the SSE text of its events."""
+        if not stream:
+            self.engine.kick(run_id)
+            return None
+        queue = self.engine.bus.subscribe(run_id)
+        self.engine.kick(run_id)
+        return self.engine.bus.stream(run_id, queue, prelude)
+
+    # ------------------------------------------------------------ reading and changing
+
+    def get(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            return load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id).body
+
+    def list(self, thread_id: str, page: PageQuery) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            return list_page(s, RunRow, page, RunRow.thread_id == thread_id)
+
+    def update(self, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
+        given = params.given()
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
+            return update_metadata(row, given)
+
+    def cancel(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
+            if row.status not in ("queued", "in_progress", "requires_action"):
+                raise InvalidRequest(f"Cannot cancel run with status '{row.status}'.")
+            body = dict(row.body, status="cancelling")
+            save_run(row, body)
+        self.engine.request_cancel(body)
+        return body
+
+    def submit_tool_outputs(self, thread_id: str, run_id: str,
+                            params: SubmitToolOutputsParams) -> tuple[dict[str, Any], list[Event]]:
+        with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread")
+            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
+            if row.status != "requires_action":
+                raise InvalidRequest(f'Runs in status "{row.status}" do not accept tool outputs.')
+            outputs = _outputs_by_call(params, row.body)
+            step_row = self._pending_step(s, run_id)
+            step = dict(step_row.body)
+            calls = [dict(c, function=dict(c["function"], output=outputs[c["id"]])) if c["id"] in outputs else c
+                     for c in step["step_details"]["tool_calls"]]
+            step.update(status="completed", completed_at=now(),
+                        step_details=dict(step["step_details"], tool_calls=calls))
+            set_body(step_row, step)
+            run = dict(row.body, status="queued", required_action=None)
+            save_run(row, run)
+        return run, [("thread.run.step.completed", step), ("thread.run.queued", run)]
+
+    @staticmethod
+    def _pending_step(session: Session, run_id: str) -> RunStepRow:
+        row = session.scalar(select(RunStepRow).where(RunStepRow.run_id == run_id)
+                             .order_by(RunStepRow.seq.desc()).limit(1).with_for_update())
+        assert row is not None and row.body["type"] == "tool_calls"
+        return row
+
+    # ------------------------------------------------------------ steps
+
+    def list_steps(self, thread_id: str, run_id: str, page: PageQuery, include: list[str]) -> dict[str, Any]:
+        check_include(include)
+        self.get(thread_id, run_id)
+        with self.db.session() as s:
+            result = list_page(s, RunStepRow, page, RunStepRow.run_id == run_id)
+        result["data"] = [render_step(step, include) for step in result["data"]]
+        return result
+
+    def get_step(self, thread_id: str, run_id: str, step_id: str, include: list[str]) -> dict[str, Any]:
+        check_include(include)
+        self.get(thread_id, run_id)
+        with self.db.session() as s:
+            step = load(s, RunStepRow, step_id, "run step", RunStepRow.run_id == run_id).body
+        return render_step(step, include)
+
+
+def check_include(include: list[str]) -> None:
+    """``include[]`` may only ask for file_search result contents."""
+    for value in include:
+        if value != FILE_SEARCH_CONTENT:
+            raise InvalidRequest(f"Invalid value: '{value}'. Supported values are: '{FILE_SEARCH_CONTENT}'.",
+                                 param="include", code="invalid_value")
+
+
+def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> None:
+    if choice == "required" and not tools:
+        raise InvalidRequest("tool_choice 'required' needs at least one tool.", param="tool_choice")
+    if not isinstance(choice, dict):
+        return
+    if choice["type"] == "function":
+        name = (choice.get("function") or {}).get("name")
+        if not name:
+            raise InvalidRequest("Missing required parameter: 'tool_choice.function'.", param="tool_choice.function",
+                                 code="missing_required_parameter")
+        if not any(t["type"] == "function" and t["function"]["name"] == name for t in tools):
+            raise InvalidRequest(f"tool_choice names the function '{name}', which is not among the run's tools.",
+                                 param="tool_choice", code="invalid_value")
+    elif not any(t["type"] == choice["type"] for t in tools):
+        raise InvalidRequest(f"tool_choice names the {choice['type']} tool, which is not among the run's tools.",
+                             param="tool_choice", code="invalid_value")
+
+
+def _outputs_by_call(params: SubmitToolOutputsParams, run: dict[str, Any]) -> dict[str, str]:
+    """Every pending call's output, all in this one submission (else 400)."""
+    expected = [c["id"] for c in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
+    outputs: dict[str, str] = {}
+    for i, item in enumerate(params.tool_outputs):
+        if not item.tool_call_id:
+            raise InvalidRequest(f"Missing required parameter: 'tool_outputs[{i}].tool_call_id'.",
+                                 param=f"tool_outputs[{i}].tool_call_id", code="missing_required_parameter")
+        if item.tool_call_id not in expected:
+            raise InvalidRequest(f"Invalid 'tool_outputs[{i}].tool_call_id': no pending tool call "
+                                 f"'{item.tool_call_id}' on this run.", param=f"tool_outputs[{i}].tool_call_id",
+                                 code="invalid_value")
+        outputs[item.tool_call_id] = item.output or ""
+    missing = [call_id for call_id in expected if call_id not in outputs]
+    if missing:
+        raise InvalidRequest(f"Expected tool outputs for call_ids {expected}, got {list(outputs)}.",
+                             param="tool_outputs")
+    return outputs
+

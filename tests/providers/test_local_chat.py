@@ -1,0 +1,117 @@
+"""How the local provider turns a request into generations, with a scripted model double.
+
+The real model covers forced calls and formats (test_local.py); a 135M model rarely opens a
+call on its own, so the ``auto`` path is driven here by a double that does.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("llama_cpp")
+
+from openbeta.server.providers import ChatRequest, Delta  # noqa: E402
+from openbeta.server.providers.chat_template import TOOL_CALL_OPEN, plain_messages  # noqa: E402
+from openbeta.server.providers.llama_model import Generation  # noqa: E402
+from openbeta.server.providers.local_chat import answer  # noqa: E402
+
+TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {
+    "city": {"type": "string"}}, "required": ["city"]}}} for n in ("weather", "time")]
+
+
+class ScriptedModel:
+    """Answers each ``generate`` call with the next scripted text, honouring stop strings."""
+
+    context_size = 4096
+
+    def __init__(self, *outputs: str) -> None:
+        self.outputs = list(outputs)
+        self.calls: list[dict] = []
+
+    def render(self, messages, functions) -> str:
+        return json.dumps(plain_messages(messages, functions))
+
+    def tokenize(self, prompt: str) -> list[int]:
+        return list(range(len(prompt.split())))
+
+    def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=()):
+        self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens})
+        text, reason = self.outputs.pop(0), "eog"
+        for s in stop:
+            if s in text:
+                text, reason = text[:text.index(s)], "stop"
+        pieces = text.split(" ")
+        for i, piece in enumerate(pieces):
+            emit(piece if i == 0 else " " + piece)
+        return Generation(text, len(text.split()), reason)
+
+
+def run(model, **options) -> list[Delta]:
+    deltas: list[Delta] = []
+    request = ChatRequest(model="m", messages=[{"role": "user", "content": "Weather in Oslo?"}], **options)
+    answer(model, request, deltas.append, lambda: False)
+    return deltas
+
+
+def test_auto_text_reply_offers_tools_and_stops_at_a_call_marker():
+    model = ScriptedModel("It is cold.")
+    deltas = run(model, tools=TOOLS, tool_choice="auto")
+    assert "".join(d.text for d in deltas) == "It is cold." and deltas[-1].finish_reason == "stop"
+    assert model.calls[0]["stop"] == (TOOL_CALL_OPEN,) and '\\"name\\": \\"weather\\"' in model.calls[0]["prompt"]
+
+
+def test_auto_call_is_finished_under_the_tool_grammars():
+    model = ScriptedModel(f"Let me check. {TOOL_CALL_OPEN} ignored", '"time"', '{"city": "Oslo"}')
+    deltas = run(model, tools=TOOLS, tool_choice="auto", max_tokens=50)
+    assert "".join(d.text for d in deltas) == "Let me check. "
+    calls = [c for d in deltas for c in d.tool_calls]
+    assert calls[0].name == "time" and calls[0].id.startswith("call_")
+    assert "".join(c.arguments for c in calls) == '{"city": "Oslo"}'
+    final = deltas[-1]
+    assert final.finish_reason == "tool_calls" and final.usage.completion_tokens == 3 + 1 + 2
+    name_step, args_step = model.calls[1], model.calls[2]
+    assert name_step["schema"] == {"type": "string", "enum": ["weather", "time"]}
+    assert name_step["prompt"].endswith('Let me check. <tool_call>\n{"name": ')
+    assert args_step["prompt"].endswith('{"name": "time", "arguments": ')
+    assert args_step["schema"] == TOOLS[1]["function"]["parameters"]
+    assert args_step["max_tokens"] == 50 - 3 - 1  # one budget across the steps
+
+
+def test_none_hides_tools_and_json_format_is_a_schema():
+    model = ScriptedModel("{}")
+    run(model, tools=TOOLS, tool_choice="none", response_format={"type": "json_object"})
+    assert model.calls[0]["stop"] == () and "weather" not in model.calls[0]["prompt"]
+    assert model.calls[0]["schema"] == {"type": "object"}
+
+
+def test_named_function_skips_the_name_step():
+    model = ScriptedModel('{"city": "Oslo"}')
+    deltas = run(model, tools=TOOLS, tool_choice={"type": "function", "function": {"name": "weather"}})
+    assert [c.name for d in deltas for c in d.tool_calls if c.name] == ["weather"] and len(model.calls) == 1
+
+
+STRICT = (
+    "{% for m in messages %}{% if m['role'] not in ['user', 'assistant'] %}"
+    "{{ raise_exception('Only user and assistant roles are supported') }}{% endif %}"
+    "[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}"
+)
+
+
+def test_templates_without_tool_or_system_roles_still_see_everything():
+    from openbeta.server.providers.chat_template import ChatTemplate
+
+    template = ChatTemplate(STRICT, bos_token="", eos_token="</s>")
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}]},
+        {"role": "tool", "tool_call_id": "c", "content": "cold"},
+    ]
+    prompt = template.render(messages, [TOOLS[0]["function"]])
+    assert prompt.startswith("[user] Be brief.\n\nYou can call functions.")
+    assert '[assistant] <tool_call>\n{"name": "weather", "arguments": {"city": "Oslo"}}\n</tool_call>' in prompt
+    assert "[user] <tool_response>\ncold\n</tool_response>" in prompt
+    assert prompt.endswith("[assistant] ")

@@ -1,0 +1,89 @@
+"""A server tool plugged into the registry runs inside the engine, without requires_action."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from fastapi.testclient import TestClient
+from runs_helpers import script
+
+from openbeta.server.app import create_app
+from openbeta.server.runs.tools import ServerToolResult
+from openbeta.server.settings import Settings
+
+
+class FakeFileSearch:
+    """Answers every query with one fixed passage."""
+
+    type = "file_search"
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def definition(self, tool):
+        return {"type": "function", "function": {"name": "file_search", "parameters": {
+            "type": "object", "properties": {"query": {"type": "string"}}}}}
+
+    async def run(self, run, tool, call_id, arguments):
+        query = json.loads(arguments)["query"]
+        self.queries.append(query)
+        results = [{"file_id": "file-1", "file_name": "a.txt", "score": 0.9,
+                    "content": [{"type": "text", "text": "The answer is 42."}]}]
+        return ServerToolResult(record={"id": call_id, "type": "file_search", "file_search": {
+            "ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.0}, "results": results}},
+            output="The answer is 42.")
+
+    def replay(self, record):
+        return json.dumps({"query": "?"}), record["file_search"]["results"][0]["content"][0]["text"]
+
+
+def wait_done(http, thread_id, run_id):
+    deadline = time.monotonic() + 10
+    while (run := http.get(f"/v1/threads/{thread_id}/runs/{run_id}").json())["status"] in ("queued", "in_progress"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return run
+
+
+def test_server_tool_runs_in_the_engine(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, provider="scripted"))
+    tool = FakeFileSearch()
+    app.state.services.server_tools.register(tool)
+    with TestClient(app) as http:
+        assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "file_search"}]}).json()
+        directive = script(tool_calls=[{"name": "file_search", "arguments": {"query": "meaning"}}])
+        run = http.post("/v1/threads/runs", json={
+            "assistant_id": assistant["id"], "thread": {"messages": [{"role": "user", "content": directive}]}}).json()
+        run = wait_done(http, run["thread_id"], run["id"])
+        assert run["status"] == "completed" and tool.queries == ["meaning"]
+        base = f"/v1/threads/{run['thread_id']}/runs/{run['id']}/steps"
+        steps = http.get(base, params={"order": "asc"}).json()["data"]
+        assert [s["type"] for s in steps] == ["tool_calls", "message_creation"]
+        call = steps[0]["step_details"]["tool_calls"][0]
+        assert call["type"] == "file_search" and "content" not in call["file_search"]["results"][0]
+        include = "step_details.tool_calls[*].file_search.results[*].content"
+        full = http.get(f"{base}/{steps[0]['id']}", params={"include[]": include}).json()
+        assert full["step_details"]["tool_calls"][0]["file_search"]["results"][0]["content"][0]["text"] == \
+            "The answer is 42."
+        messages = http.get(f"/v1/threads/{run['thread_id']}/messages", params={"run_id": run["id"]}).json()["data"]
+        assert messages[0]["content"][0]["text"]["value"] == "Tool outputs: The answer is 42."
+
+
+def test_unregistered_server_tools_are_refused(tmp_path):
+    with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
+        assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "code_interpreter"}]}).json()
+        response = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"]})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "unsupported_tool"
+        assert http.get("/v1/threads/runs").status_code in (404, 405)
+
+
+def test_create_and_run_tool_resources_land_on_the_thread(tmp_path):
+    with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
+        assistant = http.post("/v1/assistants", json={"model": "m"}).json()
+        run = http.post("/v1/threads/runs", json={
+            "assistant_id": assistant["id"], "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]}}}).json()
+        thread = http.get(f"/v1/threads/{run['thread_id']}").json()
+        assert thread["tool_resources"]["code_interpreter"]["file_ids"] == ["file-a"]
+        wait_done(http, run["thread_id"], run["id"])
