@@ -163,3 +163,22 @@ def test_nul_character_round_trip(api):
     assert response.status_code == 200, response.text
     stored = api.get(f"/v1/threads/{thread['id']}/messages/{response.json()['id']}").json()
     assert stored["content"][0]["text"]["value"] == "a\u0000b"
+
+
+@pytest.mark.parametrize("schema,model", [
+    ("CreateAssistantRequest", "openbeta.types.assistant:AssistantCreateParams"),
+    ("ModifyAssistantRequest", "openbeta.types.assistant:AssistantUpdateParams"),
+    ("CreateThreadRequest", "openbeta.types.thread:ThreadCreateParams"),
+    ("ModifyThreadRequest", "openbeta.types.thread:ThreadUpdateParams"),
+    ("CreateMessageRequest", "openbeta.types.message:MessageCreateParams"),
+    ("ModifyMessageRequest", "openbeta.types.message:MessageUpdateParams"),
+])
+def test_request_bodies_accept_exactly_the_spec_fields(spec_schemas, schema, model):
+    import importlib
+
+    module, name = model.split(":")
+    params = getattr(importlib.import_module(module), name)
+    spec = spec_schemas[schema]
+    assert set(params.model_fields) == set(spec["properties"])
+    required = {field for field, info in params.model_fields.items() if info.is_required()}
+    assert required == set(spec.get("required", []))
