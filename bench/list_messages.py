@@ -37,7 +37,7 @@ from sqlalchemy import insert, text
 from openbeta.server.app import create_app
 from openbeta.server.ids import new_id, now
 from openbeta.server.settings import Settings
-from openbeta.server.store.db import create_postgres_database
+from openbeta.server.store.db import create_postgres_database, drop_postgres_database
 from openbeta.server.store.tables import MessageRow, ThreadRow
 
 SIZES = (100, 10_000, 100_000)
@@ -112,8 +112,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         rows += run("SQLite", Settings(data_dir=Path(tmp), provider="scripted"), args.repeat)
         if args.postgres:
-            rows += run("PostgreSQL", Settings(data_dir=Path(tmp), database_url=create_postgres_database(args.postgres, "ob_bench_" + uuid.uuid4().hex[:8]),
-                                               provider="scripted"), args.repeat)
+            name = "ob_bench_" + uuid.uuid4().hex[:8]
+            url = create_postgres_database(args.postgres, name)
+            try:
+                rows += run("PostgreSQL", Settings(data_dir=Path(tmp), database_url=url, provider="scripted"),
+                            args.repeat)
+            finally:
+                drop_postgres_database(args.postgres, name)
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
           f"median of {args.repeat} requests, ms (ratio to the 100-message thread)\n")
     print("| database | messages in thread | first page | deep `after` page | `before` page |")

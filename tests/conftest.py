@@ -33,11 +33,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_created_databases: list[tuple[str, str]] = []
+
+
 def fresh_postgres_database(admin_url: str) -> str:
-    """Create an empty database on the test PostgreSQL server; return its URL."""
+    """Create an empty database on the test PostgreSQL server (dropped when the session ends); return its URL."""
     from openbeta.server.store.db import create_postgres_database
 
-    return create_postgres_database(admin_url, "ob_" + uuid.uuid4().hex[:12])
+    name = "ob_" + uuid.uuid4().hex[:12]
+    _created_databases.append((admin_url, name))
+    return create_postgres_database(admin_url, name)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from openbeta.server.store.db import drop_postgres_database
+
+    while _created_databases:
+        drop_postgres_database(*_created_databases.pop())
 
 
 @dataclass
