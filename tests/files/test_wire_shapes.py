@@ -69,3 +69,24 @@ def test_unknown_routes_and_bad_json_are_openai_errors(live_server):
     assert raw.status_code == 400 and raw.json()["error"]["param"] == "query"
     raw = httpx.get(f"{base}/files/file-x/content")
     assert raw.status_code == 404 and raw.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("schema, model, not_json", [
+    ("CreateVectorStoreRequest", "VectorStoreCreateParams", set()),
+    ("UpdateVectorStoreRequest", "VectorStoreUpdateParams", set()),
+    ("CreateVectorStoreFileRequest", "VectorStoreFileCreateParams", set()),
+    ("CreateVectorStoreFileBatchRequest", "FileBatchCreateParams", set()),
+    ("UpdateVectorStoreFileAttributesRequest", "VectorStoreFileUpdateParams", set()),
+    ("VectorStoreSearchRequest", "SearchParams", set()),
+    ("ComparisonFilter", "ComparisonFilter", set()),
+    ("CompoundFilter", "CompoundFilter", set()),
+    ("CreateFileRequest", "FileUploadParams", {"file"}),  # the file is the multipart part itself
+])
+def test_request_models_accept_exactly_the_spec_fields(schemas, schema, model, not_json):
+    from openbeta.types import file, vector_store
+
+    params = getattr(vector_store, model, None) or getattr(file, model)
+    spec = schemas[schema]
+    assert set(params.model_fields) == set(spec["properties"]) - not_json
+    required = {name for name, info in params.model_fields.items() if info.is_required()}
+    assert required == set(spec.get("required", [])) - not_json
