@@ -71,11 +71,12 @@ def response_format(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-def tool_choice(value: Any) -> Any:
+def tool_choice(value: Any, tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
+    """The run's ``tool_choice`` in chat form; naming a server tool forces its function."""
     if isinstance(value, dict):
         if value.get("type") == "function":
             return {"type": "function", "function": {"name": value["function"]["name"]}}
-        return {"type": "function", "function": {"name": value["type"]}}
+        return {"type": "function", "function": {"name": tools.function_name(run_tools, value["type"])}}
     return value
 
 
@@ -97,7 +98,7 @@ class Context:
             history = history[-strategy["last_messages"]:]
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice")), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            tool_choice=tool_choice(run.get("tool_choice"), tools, run["tools"]), parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")
