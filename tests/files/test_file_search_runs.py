@@ -166,12 +166,25 @@ def test_attachments_naming_missing_files_are_refused(client):
     assert client.beta.threads.retrieve(thread.id).tool_resources.file_search is None
 
 
-def test_a_call_without_queries_tells_the_model(client, docs):
-    store, _ = docs
+def test_the_users_question_is_searched_too(client, docs):
+    store, ids = docs
     assistant = assistant_on(client, store.id)
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": script(
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "How do ocean tides work? " + script(
         tool_calls=[{"name": "file_search", "arguments": {"q": 1}}])}])
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant, poll_interval_ms=50)
+    assert run.status == "completed"
+    _, call = search_call(client, thread.id, run.id)
+    assert call.file_search.results[0].file_id == ids["tides.txt"]
+
+
+def test_a_call_with_nothing_to_search_tells_the_model(client, docs):
+    store, _ = docs
+    directive = script(tool_calls=[{"name": "file_search", "arguments": {}}])
+    assistant = client.beta.assistants.create(model="scripted", instructions=directive, tools=[{"type": "file_search"}],
+                                              tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+    thread = client.beta.threads.create(messages=[{"role": "assistant", "content": "Hello."}])
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                   poll_interval_ms=50)
     assert run.status == "completed"
     _, call = search_call(client, thread.id, run.id)
     assert call.file_search.results == []

@@ -86,6 +86,14 @@ class Context:
     thread_messages: list[dict[str, Any]]
     steps: list[dict[str, Any]]
 
+    def choice(self) -> Any:
+        """The run's ``tool_choice`` for this turn: a forced tool (``required`` or a named
+        one) is forced only until the run has called a tool; then the model answers freely."""
+        choice = self.run.get("tool_choice")
+        if choice not in (None, "auto", "none") and any(s["type"] == "tool_calls" for s in self.steps):
+            return "auto"
+        return choice
+
     def build(self, provider: Provider, tools: ServerTools, max_tokens: Optional[int]) -> ChatRequest:
         run = self.run
         own = {m["id"]: m for m in self.thread_messages if m.get("run_id") == run["id"]}
@@ -98,7 +106,7 @@ class Context:
             history = history[-strategy["last_messages"]:]
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice"), tools, run["tools"]), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            tool_choice=tool_choice(self.choice(), tools, run["tools"]), parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")

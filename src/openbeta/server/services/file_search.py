@@ -1,8 +1,10 @@
 """The ``file_search`` tool of runs: the model searches the vector stores of the
 run's assistant and thread, and reads the results with citation markers.
 
-The model sees a function ``file_search`` taking ``{"queries": [...]}``. A call
-waits until the stores' queued files are ingested (or failed), searches them
+The model sees a function ``file_search`` taking ``{"queries": [...]}``. Its
+queries are searched together with the thread's latest user message (as OpenAI
+rewrites the user's question into searches, so a model's weak queries still
+find what the user asked about). A call waits until the stores' queued files are ingested (or failed), searches them
 with the tool's ``max_num_results`` and ``ranking_options``, and is recorded as a
 ``file_search`` tool call whose results carry file id, name, score and content.
 """
@@ -22,10 +24,11 @@ from ..errors import APIError
 from ..runs.citations import GROUP_KEY, marker
 from ..runs.tools import ServerToolResult
 from ..store import Database
-from ..store.tables import AssistantRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
+from ..store.tables import AssistantRow, MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
 from .vector_stores import VectorStoreService
 
 DEFAULT_MAX_RESULTS = 20
+QUESTION_CHARS = 1000
 #: The call's queries, and what the model was told instead of results (if anything), kept
 #: (like the marker group) on the stored call but never shown to callers.
 QUERIES_KEY = "_queries"
@@ -35,7 +38,7 @@ NAME = "file_search"
 DESCRIPTION = ("Search the files the user uploaded. Results are passages headed by a citation marker like "
                "【0:1†name】; cite a passage by copying its marker right after what it supports.")
 PARAMETERS = {"type": "object", "properties": {"queries": {
-    "type": "array", "items": {"type": "string"}, "minItems": 1,
+    "type": "array", "items": {"type": "string", "maxLength": 200}, "minItems": 1, "maxItems": 5,
     "description": "One or more search queries (keywords or questions)."}}, "required": ["queries"]}
 
 
@@ -86,15 +89,17 @@ class FileSearchTool:
         limit = options.get("max_num_results") or DEFAULT_MAX_RESULTS
         group = await asyncio.to_thread(self._next_group, run["id"])
         queries = queries_of(arguments)
+        question = await asyncio.to_thread(self.last_question, run["thread_id"])
+        searched = list(dict.fromkeys(queries + ([question] if question else [])))
         results: list[dict[str, Any]] = []
         note: Optional[str] = None
-        if not queries:
+        if not searched:
             note = 'The call gave no queries: call file_search with {"queries": ["..."]}.'
         else:
             store_ids = await asyncio.to_thread(self.store_ids, run)
             await self._await_ingestion(store_ids)
             try:
-                hits = await asyncio.to_thread(self.vector_stores.search, store_ids, queries, limit, ranking)
+                hits = await asyncio.to_thread(self.vector_stores.search, store_ids, searched, limit, ranking)
             except APIError as exc:
                 note = f"The search failed: {exc.message}"
             else:
@@ -124,6 +129,15 @@ class FileSearchTool:
             ids = list(dict.fromkeys(ids))
             existing = set(s.scalars(select(VectorStoreRow.id).where(VectorStoreRow.id.in_(ids))))
             return [i for i in ids if i in existing]
+
+    def last_question(self, thread_id: str) -> str:
+        """The text of the thread's newest user message (cut to ``QUESTION_CHARS``)."""
+        with self.db.session() as s:
+            body = s.scalar(select(MessageRow.body).where(MessageRow.thread_id == thread_id,
+                                                          MessageRow.body["role"].as_string() == "user")
+                            .order_by(MessageRow.seq.desc()).limit(1))
+        blocks = (body or {}).get("content") or []
+        return " ".join(b["text"]["value"] for b in blocks if b.get("type") == "text").strip()[:QUESTION_CHARS]
 
     def _pending(self, store_ids: list[str]) -> int:
         with self.db.session() as s:
