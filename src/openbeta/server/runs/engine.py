@@ -171,7 +171,10 @@ class RunEngine:
         self._sweeper = asyncio.create_task(self._sweep())
 
     async def shutdown(self) -> None:
+        """Stop every task; runs cut here stay as they are until start-up recovery settles them."""
         self._stopping = True
+        for run_id in self._tasks:
+            log.warning("run %s cut by shutdown; the next start-up fails it if it was in progress", run_id)
         tasks = [t for t in [self._sweeper, *self._tasks.values()] if t is not None]
         for task in tasks:
             task.cancel()
