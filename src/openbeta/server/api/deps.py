@@ -51,7 +51,7 @@ def _one(request: Request, name: str) -> Optional[str]:
     return values[-1] if values else None
 
 
-def page_query(request: Request) -> PageQuery:
+async def page_query(request: Request) -> PageQuery:
     limit_raw = _one(request, "limit")
     limit = 20
     if limit_raw is not None:
@@ -80,7 +80,7 @@ Pages = Depends(page_query)
 def service(name: str) -> Any:
     """``svc = service("assistants")``: a service from the app's container."""
 
-    def dependency(request: Request) -> Any:
+    async def dependency(request: Request) -> Any:  # async: no thread-pool hop for a lookup
         return getattr(request.app.state.services, name)
 
     return Depends(dependency)
