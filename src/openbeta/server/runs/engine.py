@@ -88,10 +88,10 @@ class Turn:
             changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
         else:
             changes.update(status="completed", completed_at=stamp)
-        self.message = await db(self.engine.records.update_message, self.message["id"], **changes)
+        self.message, self.message_step = await db(
+            self.engine.records.close_message, self.message["id"], changes, self.message_step["id"],
+            {"status": "completed", "usage": usage})
         self.emit("thread.message.incomplete" if incomplete else "thread.message.completed", self.message)
-        self.message_step = await db(self.engine.records.update_step, self.message_step["id"],
-                                     status="completed", usage=usage)
         self.emit("thread.run.step.completed", self.message_step)
 
     async def settle_message(self) -> None:

@@ -152,18 +152,32 @@ class RunRecords:
 
     def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, RunStepRow, step_id, "run step", for_update=True)
-            body = finish(dict(row.body), changes)
-            set_body(row, body)
-            return body
+            return self._update_step(s, step_id, changes)
 
     def update_message(self, message_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, MessageRow, message_id, "message", for_update=True)
-            body = dict(row.body)
-            body.update(changes)
-            set_body(row, body)
-            return body
+            return self._update_message(s, message_id, changes)
+
+    def close_message(self, message_id: str, message_changes: dict[str, Any], step_id: str,
+                      step_changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Finish a message and the step that created it, in one unit of work."""
+        with self.db.session() as s:
+            return self._update_message(s, message_id, message_changes), self._update_step(s, step_id, step_changes)
+
+    @staticmethod
+    def _update_step(session: Any, step_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        row = load(session, RunStepRow, step_id, "run step", for_update=True)
+        body = finish(dict(row.body), changes)
+        set_body(row, body)
+        return body
+
+    @staticmethod
+    def _update_message(session: Any, message_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        row = load(session, MessageRow, message_id, "message", for_update=True)
+        body = dict(row.body)
+        body.update(changes)
+        set_body(row, body)
+        return body
 
     def runs_in(self, statuses: frozenset[str] | set[str]) -> list[dict[str, Any]]:
         with self.db.session() as s:
