@@ -24,9 +24,11 @@ log = logging.getLogger("openbeta.providers.upstream")
 
 CONNECT_TIMEOUT = 10.0
 #: Requests in flight to the upstream at once; more wait their turn here. The HTTP
-#: pool gets as many connections, so it never queues (its queue scan costs grow
-#: with the square of its length: hundreds of waiting streams would eat the CPU).
-MAX_CONCURRENT = 64
+#: pool gets as many connections, so it never queues (its queue scan grows with the
+#: square of its length: hundreds of waiting streams would eat the CPU).
+MAX_CONCURRENT = 512
+#: Idle connections kept for reuse (the pool's scans also grow with this).
+KEEPALIVE = 64
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter"}
 
 
@@ -43,7 +45,7 @@ class UpstreamProvider:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
-            limits=httpx.Limits(max_connections=MAX_CONCURRENT, max_keepalive_connections=MAX_CONCURRENT),
+            limits=httpx.Limits(max_connections=MAX_CONCURRENT, max_keepalive_connections=KEEPALIVE),
         )
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
