@@ -7,8 +7,7 @@ import json
 
 import openai
 import pytest
-from openai import AssistantEventHandler
-from runs_helpers import WEATHER
+from runs_helpers import WEATHER, Recorder
 
 pytestmark = pytest.mark.model
 
@@ -16,21 +15,6 @@ if importlib.util.find_spec("openbeta.server.providers.local") is None:
     pytest.skip("the embedded model provider is not part of this build", allow_module_level=True)
 
 POLL = {"poll_interval_ms": 100, "max_completion_tokens": 256, "temperature": 0}
-
-
-class Recorder(AssistantEventHandler):
-    """Keeps every event name and rebuilds the text from deltas."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.text = ""
-
-    def on_event(self, event) -> None:
-        self.events.append(event.event)
-
-    def on_text_delta(self, delta, snapshot) -> None:
-        self.text += delta.value or ""
 
 
 @pytest.fixture(scope="module")

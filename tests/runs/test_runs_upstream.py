@@ -8,22 +8,9 @@ from __future__ import annotations
 
 import openai
 import pytest
-from openai import AssistantEventHandler
+from runs_helpers import Recorder
 
 TIMEOUT = 60
-
-
-class Recorder(AssistantEventHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.text = ""
-
-    def on_event(self, event) -> None:
-        self.events.append(event.event)
-
-    def on_text_delta(self, delta, snapshot) -> None:
-        self.text += delta.value or ""
 
 
 def upstream_client(start_server, base_url: str, **env: str) -> openai.OpenAI:
