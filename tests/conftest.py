@@ -3,8 +3,8 @@
 ``live_server`` runs a real ``openbeta serve`` process on a free loopback port,
 with its own data directory. ``start_server(**env)`` starts more of them with
 other settings (``OPENBETA_*`` variables). When ``OPENBETA_TEST_POSTGRES_URL``
-is set, the ``db_url`` fixture is parametrized over SQLite and PostgreSQL and
-each server gets a fresh PostgreSQL database.
+is set, the ``db_kind`` fixture is parametrized over SQLite and PostgreSQL and
+each server (and each ``database_url``) gets a fresh PostgreSQL database.
 
 Model servers for provider and run tests: ``smollm2_path`` (the packaged small
 model), ``llama_server`` (``python -m llama_cpp.server`` on it) and ``loopback``
@@ -39,18 +39,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_postgres_database(admin_url: str) -> str:
-    """Create an empty database on the test PostgreSQL server; return its URL."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+_created_databases: list[tuple[str, str]] = []
 
-    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+def fresh_postgres_database(admin_url: str) -> str:
+    """Create an empty database on the test PostgreSQL server (dropped when the session ends); return its URL."""
+    from openbeta.server.store.db import create_postgres_database
+
     name = "ob_" + uuid.uuid4().hex[:12]
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    _created_databases.append((admin_url, name))
+    return create_postgres_database(admin_url, name)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from openbeta.server.store.db import drop_postgres_database
+
+    while _created_databases:
+        drop_postgres_database(*_created_databases.pop())
 
 
 @dataclass
@@ -121,16 +126,25 @@ def db_kind(request) -> str:
     return request.param
 
 
+@pytest.fixture
+def database_url(db_kind) -> Optional[str]:
+    """A fresh PostgreSQL database for ``db_kind == "postgresql"``; None (SQLite in a data dir) otherwise."""
+    return fresh_postgres_database(POSTGRES_URL) if db_kind == "postgresql" else None  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
-    """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`."""
+    """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`.
+
+    ``data_dir=`` reuses a data directory (to restart on the same SQLite database).
+    """
     servers: list[Server] = []
 
-    def start(**env: str) -> Server:
+    def start(data_dir: Optional[Path] = None, **env: str) -> Server:
         env = dict(env)
         if db_kind == "postgresql" and "OPENBETA_DATABASE_URL" not in env:
             env["OPENBETA_DATABASE_URL"] = fresh_postgres_database(POSTGRES_URL)  # type: ignore[arg-type]
-        server = launch(tmp_path_factory.mktemp("server"), env)
+        server = launch(data_dir or tmp_path_factory.mktemp("server"), env)
         servers.append(server)
         return server
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
 from .api import assistants, messages, runs, threads
+from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
 from .settings import Settings
@@ -117,9 +118,15 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code in (404, 405):
+        not_built = unbuilt_error(request.method, request.url.path) if exc.status_code in (404, 405) else None
+        if not_built is not None:
+            return error_response(not_built)
+        if exc.status_code == 404:
             return error_response(APIError(f"Invalid URL ({request.method} {request.url.path})",
                                            status_code=404, type="invalid_request_error"))
+        if exc.status_code == 405:
+            return error_response(APIError(f"Invalid method for URL ({request.method} {request.url.path})",
+                                           status_code=405, type="invalid_request_error"))
         return error_response(APIError(str(exc.detail), status_code=exc.status_code,
                                        type="invalid_request_error"))
 

@@ -117,6 +117,8 @@ def param_path(loc: tuple[Any, ...], data: Any) -> str:
     current = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
+        if not last and _is_tag(current, part, loc[i + 1]):
+            continue
         if isinstance(part, int):
             if isinstance(current, list) and 0 <= part < len(current):
                 out += f"[{part}]"
@@ -130,12 +132,31 @@ def param_path(loc: tuple[Any, ...], data: Any) -> str:
     return out
 
 
+def _is_tag(current: Any, part: Any, following: Any) -> bool:
+    """Whether ``part`` is a discriminated union's tag rather than a key.
+
+    A tag equals the object's ``type``; it is told apart from a field of the same
+    name (``{"type": "image_url", "image_url": {...}}``) by what follows it.
+    """
+    if not isinstance(current, dict) or part != current.get("type"):
+        return False
+    return following in current or not isinstance(current.get(part), (dict, list))
+
+
+#: Which error to report when there are several: unknown and missing parameters
+#: first, then broken constraints, and last wrong types (in a union of a string
+#: and an array, the member that does not match reports a type error).
+_RANK = {"extra_forbidden": 0, "missing": 1}
+
+
+def _rank(error: Any) -> int:
+    return _RANK.get(error["type"], 3 if error["type"] in _EXPECTED else 2)
+
+
 def from_validation_error(exc: ValidationError, data: Any) -> InvalidRequest:
     """The first validation problem as an OpenAI error, naming its ``param``."""
     errors = exc.errors(include_url=False)
-    # Prefer the most telling error: unknown and missing parameters first.
-    rank = {"extra_forbidden": 0, "missing": 1}
-    err = sorted(errors, key=lambda e: rank.get(e["type"], 2))[0]
+    err = min(errors, key=_rank)
     kind = err["type"]
     param = param_path(tuple(err["loc"]), data) or None
     value = err.get("input")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -37,8 +37,10 @@ def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, p
     return row
 
 
-def list_page(session: Session, model: Any, page: PageQuery, *where: Any) -> dict[str, Any]:
-    result = fetch_page(session, model, page, where)
+def list_page(session: Session, model: Any, page: PageQuery, *where: Any,
+              group: Optional[tuple[Any, Any]] = None) -> dict[str, Any]:
+    """A rendered page; ``group`` as in :func:`~openbeta.server.store.pages.fetch_page`."""
+    result = fetch_page(session, model, page, where, group)
     return render_page(result.rows, result.has_more)
 
 

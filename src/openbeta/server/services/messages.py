@@ -82,7 +82,7 @@ class MessageService:
     def list(self, thread_id: str, page: PageQuery, run_id: Optional[str] = None) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
-            where = [MessageRow.thread_id == thread_id]
-            if run_id is not None:
-                where.append(MessageRow.run_id == run_id)
-            return list_page(s, MessageRow, page, *where)
+            if run_id is None:
+                return list_page(s, MessageRow, page, group=(MessageRow.thread_id, thread_id))
+            return list_page(s, MessageRow, page, MessageRow.thread_id == thread_id,
+                             group=(MessageRow.run_id, run_id))

@@ -8,8 +8,8 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -55,3 +55,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _admin(server_url: str, statement: str) -> str:
+    """Run ``statement`` outside a transaction on the PostgreSQL server; return the server's URL."""
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the PostgreSQL server at ``server_url``; return its URL."""
+    url = _admin(server_url, f'CREATE DATABASE "{name}"')
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` (closing its connections) on the PostgreSQL server at ``server_url``."""
+    _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,6 +2,15 @@
 
 Pages seek on the ``seq`` index (``WHERE seq < :cursor ORDER BY seq DESC LIMIT
 n+1``), never offsets, so page cost does not grow with the table.
+
+A list inside a parent (a thread's messages) names its ``group``: the column
+that picks the parent, leading an index ``(..., column, seq)``. On PostgreSQL
+the group is matched as a closed range and ordered by, so that only that index
+can give the order: the planner would otherwise walk the whole primary key
+backwards whenever its statistics guess that a small thread's rows are spread
+evenly among a big thread's (a 10k-message thread next to a 100k one: 90 ms
+instead of 0.1 ms). SQLite picks the index by itself, and a range there would
+keep ``seq`` from bounding the search, so it gets a plain equality.
 """
 
 from __future__ import annotations
@@ -29,8 +38,17 @@ class Page:
     has_more: bool
 
 
-def fetch_page(session: Session, model: Any, page: PageQuery, where: Sequence[Any] = ()) -> Page:
-    """One page of ``model`` rows matching ``where``, in ``page.order`` by ``seq``."""
+def fetch_page(session: Session, model: Any, page: PageQuery, where: Sequence[Any] = (),
+               group: Optional[tuple[Any, Any]] = None) -> Page:
+    """One page of ``model`` rows matching ``where`` (and ``group``: ``(column, value)``), by ``seq``."""
+    keys = [model.seq]
+    if group is not None:
+        column, value = group
+        if session.get_bind().dialect.name == "postgresql":
+            where = (*where, column >= value, column <= value)
+            keys.insert(0, column)
+        else:
+            where = (*where, column == value)
     stmt = select(model).where(*where)
     reverse = False
     desc = page.order == "desc"
@@ -44,7 +62,7 @@ def fetch_page(session: Session, model: Any, page: PageQuery, where: Sequence[An
             # Walk away from the cursor, then put the page back in list order.
             reverse = True
     ascending = (not desc) != reverse
-    stmt = stmt.order_by(model.seq.asc() if ascending else model.seq.desc()).limit(page.limit + 1)
+    stmt = stmt.order_by(*(key.asc() if ascending else key.desc() for key in keys)).limit(page.limit + 1)
     rows = list(session.scalars(stmt))
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]

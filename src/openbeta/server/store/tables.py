@@ -2,8 +2,8 @@
 
 Each object table keeps a monotonic ``seq`` primary key (cursor pages order by
 it, so objects sharing a ``created_at`` second never reorder), the public ``id``,
-the columns that queries filter on, and ``body``: the object's remaining wire
-fields as JSON. Migrations in ``migrations/versions`` create exactly these.
+the columns that queries filter on, and ``body``: the object's wire fields as
+one JSON document (``DocumentType``). Migrations in ``migrations/versions`` create exactly these.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+#: An object's wire body. Plain JSON on every database: it is stored and read
+#: back whole, never queried inside, and PostgreSQL's JSONB would reject U+0000
+#: in strings and reorder keys.
+DocumentType = JSON()
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -27,7 +31,7 @@ class AssistantRow(Base):
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
 
 class ThreadRow(Base):
@@ -35,7 +39,7 @@ class ThreadRow(Base):
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
 
 class MessageRow(Base):
@@ -47,7 +51,7 @@ class MessageRow(Base):
     )
     run_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (
         Index("ix_messages_thread_seq", "thread_id", "seq"),

@@ -5,14 +5,12 @@ Revises:
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 SeqType = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -23,7 +21,7 @@ def _object_table(name: str, *extra: sa.Column) -> None:
         sa.Column("id", sa.String(64), nullable=False, unique=True),
         *extra,
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
     )
 
 

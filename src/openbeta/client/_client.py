@@ -1,0 +1,61 @@
+"""``OpenBeta`` and ``AsyncOpenBeta``: the entry points of the SDK."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from .resources.beta import AsyncBeta, Beta
+from .resources.files import AsyncFiles, Files
+from .resources.vector_stores import AsyncVectorStores, VectorStores
+
+
+class ResourceTree:
+    """The top of the resource tree (``beta``, ``files``, ``vector_stores``) in one response mode."""
+
+    def __init__(self, client: Any, mode: str = "parse") -> None:
+        async_ = client.is_async
+        self.beta: Beta = (AsyncBeta if async_ else Beta)(client, mode)
+        self.files: Files = (AsyncFiles if async_ else Files)(client, mode)
+        self.vector_stores: VectorStores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
+
+
+class _ClientResources:
+    """Resource properties shared by both clients; the classes follow the client's ``is_async``."""
+
+    @cached_property
+    def _tree(self) -> ResourceTree:
+        return ResourceTree(self)
+
+    @property
+    def beta(self) -> Beta:
+        return self._tree.beta
+
+    @property
+    def files(self) -> Files:
+        return self._tree.files
+
+    @property
+    def vector_stores(self) -> VectorStores:
+        return self._tree.vector_stores
+
+    @cached_property
+    def with_raw_response(self) -> ResourceTree:
+        """``client.with_raw_response.beta.assistants.create(...)`` returns raw responses."""
+        return ResourceTree(self, "raw")
+
+    @cached_property
+    def with_streaming_response(self) -> ResourceTree:
+        return ResourceTree(self, "stream")
+
+
+class OpenBeta(_ClientResources, SyncAPIClient):
+    """Synchronous client. ``OpenBeta(base_url=..., api_key=...)``; use as a context manager or ``close()``."""
+
+
+class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
+    """Asynchronous client (``httpx.AsyncClient``); ``async with`` or ``await close()``.
+
+    The resource tree is the same; ``client.beta`` is an ``AsyncBeta`` and so on down.
+    """

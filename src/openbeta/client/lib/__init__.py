@@ -1,0 +1,1 @@
+"""Helpers built on the plain endpoints: assistant event handlers and stream managers."""

@@ -1,0 +1,1 @@
+"""API resources, each a sync class and its async twin."""

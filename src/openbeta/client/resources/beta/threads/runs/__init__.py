@@ -1,0 +1,4 @@
+from .runs import AsyncRuns, Runs
+from .steps import AsyncSteps, Steps
+
+__all__ = ["AsyncRuns", "AsyncSteps", "Runs", "Steps"]

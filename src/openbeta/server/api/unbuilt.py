@@ -1,0 +1,46 @@
+"""Operations of the beta family that this server does not answer yet.
+
+A request that no route matched but that names one of these operations gets a
+clear error instead of "Invalid URL". When a part of the API is built, its
+routes match first and these patterns are never consulted for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..errors import APIError
+
+_ID = r"[^/]+"
+
+#: (method, path under /v1) of every operation in the family, as patterns.
+OPERATIONS: list[tuple[str, str]] = [
+    ("GET", "/files"), ("POST", "/files"), ("GET", f"/files/{_ID}"), ("DELETE", f"/files/{_ID}"),
+    ("GET", f"/files/{_ID}/content"),
+    ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
+    ("POST", "/realtime/transcription_sessions"),
+    ("GET", "/vector_stores"), ("POST", "/vector_stores"),
+    ("GET", f"/vector_stores/{_ID}"), ("POST", f"/vector_stores/{_ID}"), ("DELETE", f"/vector_stores/{_ID}"),
+    ("POST", f"/vector_stores/{_ID}/file_batches"), ("GET", f"/vector_stores/{_ID}/file_batches/{_ID}"),
+    ("POST", f"/vector_stores/{_ID}/file_batches/{_ID}/cancel"),
+    ("GET", f"/vector_stores/{_ID}/file_batches/{_ID}/files"),
+    ("GET", f"/vector_stores/{_ID}/files"), ("POST", f"/vector_stores/{_ID}/files"),
+    ("GET", f"/vector_stores/{_ID}/files/{_ID}"), ("DELETE", f"/vector_stores/{_ID}/files/{_ID}"),
+    ("POST", f"/vector_stores/{_ID}/files/{_ID}"), ("GET", f"/vector_stores/{_ID}/files/{_ID}/content"),
+    ("POST", f"/vector_stores/{_ID}/search"),
+    ("POST", f"/chatkit/sessions/{_ID}/cancel"), ("POST", "/chatkit/sessions"),
+    ("GET", f"/chatkit/threads/{_ID}/items"), ("GET", f"/chatkit/threads/{_ID}"),
+    ("DELETE", f"/chatkit/threads/{_ID}"), ("GET", "/chatkit/threads"),
+]
+
+_PATTERNS = [(method, re.compile(f"/v1{path}")) for method, path in OPERATIONS]
+
+
+def unbuilt_error(method: str, path: str) -> Optional[APIError]:
+    """The error for an operation of the family that is not built, or None for any other URL."""
+    if not any(m == method and pattern.fullmatch(path) for m, pattern in _PATTERNS):
+        return None
+    return APIError(f"{method} {path} is not supported by this server yet.", status_code=404,
+                    type="invalid_request_error", code="not_implemented")
+
