@@ -53,6 +53,7 @@ UNREACHABLE = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
     ("unreachable", "server_error"),
     ("429", "rate_limit_exceeded"),
     ("500", "server_error"),
+    ("hang", "server_error"),  # no answer within the upstream timeout
     ("stall", "server_error"),  # one chunk, then silence past the upstream timeout
 ])
 def test_failing_upstream_fails_the_run(start_server, loopback, where, code):
