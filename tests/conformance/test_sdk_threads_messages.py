@@ -6,17 +6,18 @@ import pytest
 
 
 def test_thread_lifecycle(client):
+    store = client.vector_stores.create(name="thread resources")
     thread = client.beta.threads.create(
         messages=[
             {"role": "user", "content": "Hello", "metadata": {"i": "0"}},
             {"role": "assistant", "content": "Hi there"},
         ],
         metadata={"topic": "greeting"},
-        tool_resources={"file_search": {"vector_store_ids": ["vs_abc"]}},
+        tool_resources={"file_search": {"vector_store_ids": [store.id]}},
     )
     assert thread.id.startswith("thread_") and thread.object == "thread"
     assert thread.metadata == {"topic": "greeting"}
-    assert thread.tool_resources.file_search.vector_store_ids == ["vs_abc"]
+    assert thread.tool_resources.file_search.vector_store_ids == [store.id]
     assert client.beta.threads.retrieve(thread.id).model_dump() == thread.model_dump()
 
     updated = client.beta.threads.update(thread.id, metadata={"topic": "changed"})

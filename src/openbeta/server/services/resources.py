@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidRequest
+from ...types.vector_store import VectorStoreCreateParams
+from ..errors import InvalidRequest, NotFound, from_validation_error
+from ..store.tables import VectorStoreRow
+from .vector_stores import create_store
 
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}
 
@@ -27,8 +32,9 @@ def normalize_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def check_tool_resources(session: Session, resources: dict[str, Any], param: str) -> dict[str, Any]:
     """Validate ``tool_resources`` and return what is stored.
 
-    ``file_search.vector_stores`` asks for a vector store to be created on the
-    fly; that needs the vector store service.
+    ``file_search.vector_store_ids`` must name existing vector stores;
+    ``file_search.vector_stores`` creates a vector store on the fly (its files
+    are ingested in the background) and is stored as its id.
     """
     resources = {k: v for k, v in (resources or {}).items() if v is not None}
     file_search = resources.get("file_search")
@@ -39,8 +45,19 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
                 raise InvalidRequest(
                     "Only one of 'vector_store_ids' or 'vector_stores' may be given.",
                     param=f"{param}.file_search", code="invalid_value")
-            raise InvalidRequest(
-                "Creating vector stores through 'tool_resources.file_search.vector_stores' is not supported yet.",
-                param=f"{param}.file_search.vector_stores", code="unsupported_parameter")
+            ids = []
+            for i, helper in enumerate(file_search.pop("vector_stores")):
+                data = {k: v for k, v in helper.items() if v is not None}
+                try:
+                    params = VectorStoreCreateParams.model_validate(data)
+                except ValidationError as exc:
+                    error = from_validation_error(exc, data)
+                    error.param = f"{param}.file_search.vector_stores[{i}].{error.param}"
+                    raise error from None
+                ids.append(create_store(session, params, f"{param}.file_search.vector_stores[{i}].file_ids").id)
+            file_search["vector_store_ids"] = ids
+        for i, store_id in enumerate(file_search.get("vector_store_ids") or []):
+            if session.scalar(select(VectorStoreRow.id).where(VectorStoreRow.id == store_id)) is None:
+                raise NotFound.of("vector store", store_id, param=f"{param}.file_search.vector_store_ids[{i}]")
         resources["file_search"] = file_search
     return resources

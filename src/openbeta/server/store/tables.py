@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -88,3 +88,86 @@ class RunStepRow(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
 
     __table_args__ = (Index("ix_run_steps_run_seq", "run_id", "seq"),)
+
+
+# ---------------------------------------------------------------- files and vector stores
+
+class FileRow(Base):
+    __tablename__ = "files"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+
+    __table_args__ = (Index("ix_files_purpose_seq", "purpose", "seq"),)
+
+
+class FileTextRow(Base):
+    """A file's parsed text, kept once however many vector stores hold the file."""
+
+    __tablename__ = "file_texts"
+    file_id: Mapped[str] = mapped_column(String(64), ForeignKey("files.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class VectorStoreRow(Base):
+    __tablename__ = "vector_stores"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+
+
+class VectorStoreFileBatchRow(Base):
+    __tablename__ = "vector_store_file_batches"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    vector_store_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("vector_stores.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+
+
+class VectorStoreFileRow(Base):
+    """A file in a vector store; ``id`` is the file's id, unique per vector store."""
+
+    __tablename__ = "vector_store_files"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), ForeignKey("files.id", ondelete="CASCADE"), nullable=False)
+    vector_store_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("vector_stores.id", ondelete="CASCADE"), nullable=False)
+    batch_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    usage_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("vector_store_id", "id", name="uq_vector_store_files_store_file"),
+        Index("ix_vector_store_files_store_seq", "vector_store_id", "seq"),
+        Index("ix_vector_store_files_status", "status"),
+        Index("ix_vector_store_files_batch", "batch_id"),
+        Index("ix_vector_store_files_file", "id"),
+    )
+
+
+class ChunkRow(Base):
+    """One chunk of a file in a vector store, with its embedding (float32 bytes) when there is one.
+
+    Lexical search reads a full-text index kept beside this table by the
+    migration: an FTS5 table on SQLite, a ``tsvector`` column on PostgreSQL.
+    """
+
+    __tablename__ = "chunks"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    vector_store_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("vector_stores.id", ondelete="CASCADE"), nullable=False)
+    file_id: Mapped[str] = mapped_column(String(64), ForeignKey("files.id", ondelete="CASCADE"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    embedding: Mapped[Optional[bytes]] = mapped_column(LargeBinary, nullable=True)
+
+    __table_args__ = (Index("ix_chunks_store_file", "vector_store_id", "file_id"),)

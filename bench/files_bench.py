@@ -1,0 +1,148 @@
+"""File search benchmark: ingestion throughput and search latency.
+
+    python bench/files_bench.py [--sizes 1000,10000,100000] [--queries 100]
+
+Ingestion runs the real pipeline (pypdf -> model tokenizer -> all-MiniLM-L6-v2
+on the CPU -> SQLite). Search stores are filled with synthetic chunks (words drawn
+Zipf-like from a 20k-word vocabulary, random unit vectors) written straight through the store layer, so the
+100k case does not spend an hour embedding; each query still goes through
+``VectorStoreService.search``: query embedding, FTS5, brute-force cosine, fusion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from fpdf import FPDF
+
+from openbeta.server.services.container import build_services
+from openbeta.server.settings import Settings
+from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow
+from openbeta.server.retrieval.ingest import Ingestor
+from openbeta.server.services.vector_stores import add_file
+from openbeta.types.file import FileUploadParams
+from openbeta.types.vector_store import VectorStoreCreateParams
+
+SYLLABLES = ["ka", "lo", "mi", "ter", "on", "ra", "vel", "sun", "di", "pa", "ne", "qu", "bor", "fi", "st", "an"]
+
+
+def vocabulary(size: int = 20_000) -> list[str]:
+    rng = random.Random(0)
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+WORDS = vocabulary()
+#: Zipf-like word frequencies, as in natural text: a few words are everywhere, most are rare.
+CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=n)).capitalize() + "."
+
+
+def make_pdf(rng: random.Random, pages: int) -> bytes:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, " ".join(sentence(rng, 14) for _ in range(30)))
+    return bytes(pdf.output())
+
+
+def bench_ingestion(services, files: int, pages: int) -> dict:
+    rng = random.Random(1)
+    store = services.vector_stores.create(VectorStoreCreateParams())
+    ids = []
+    for i in range(files):
+        body = services.files.create(io.BytesIO(make_pdf(rng, pages)), f"doc{i}.pdf",
+                                     FileUploadParams(purpose="assistants"))
+        ids.append(body["id"])
+    with services.db.session() as s:
+        for fid in ids:
+            add_file(s, store["id"], fid)
+    ingestor: Ingestor = services.ingestion.ingestor
+    ingestor.embedder.embed(["warm up"])  # load the model outside the timing
+    started = time.perf_counter()
+    total_pages = total_chunks = 0
+    for fid in ids:
+        result = ingestor.ingest(store["id"], fid)
+        assert result.status == "completed", result
+        total_pages += result.pages
+        total_chunks += result.chunks
+    elapsed = time.perf_counter() - started
+    return {"files": files, "pages": total_pages, "chunks": total_chunks, "seconds": elapsed,
+            "pages_per_s": total_pages / elapsed, "chunks_per_s": total_chunks / elapsed}
+
+
+def fill_store(services, n_chunks: int, dim: int) -> str:
+    rng = random.Random(n_chunks)
+    nrng = np.random.default_rng(n_chunks)
+    store = services.vector_stores.create(VectorStoreCreateParams())
+    per_file = 100
+    with services.db.session() as s:
+        for f in range(0, n_chunks, per_file):
+            fid = f"file-synthetic{n_chunks}x{f}"
+            s.add(FileRow(id=fid, purpose="assistants", created_at=0, body={"id": fid, "filename": f"{fid}.txt"}))
+            s.add(VectorStoreFileRow(id=fid, vector_store_id=store["id"], status="completed", usage_bytes=0,
+                                     created_at=0, body={"id": fid, "status": "completed", "attributes": {}}))
+            s.flush()
+            vectors = nrng.standard_normal((per_file, dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            for i in range(min(per_file, n_chunks - f)):
+                s.add(ChunkRow(vector_store_id=store["id"], file_id=fid, position=i,
+                               text=" ".join(sentence(rng, 12) for _ in range(8)), embedding=vectors[i].tobytes()))
+            s.flush()
+    return store["id"]
+
+
+def bench_search(services, n_chunks: int, queries: int) -> dict:
+    dim = services.ingestion.ingestor.embedder.embed(["x"]).shape[1]
+    started = time.perf_counter()
+    store_id = fill_store(services, n_chunks, dim)
+    fill_s = time.perf_counter() - started
+    rng = random.Random(7)
+    services.vector_stores.search([store_id], "warm up the dense cache")
+    latencies = []
+    for _ in range(queries):
+        query = " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=5))
+        t = time.perf_counter()
+        hits = services.vector_stores.search([store_id], query, max_num_results=10)
+        latencies.append((time.perf_counter() - t) * 1000)
+        assert hits
+    latencies.sort()
+    return {"chunks": n_chunks, "fill_s": fill_s, "p50_ms": statistics.median(latencies),
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--pages", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        services = build_services(Settings(data_dir=Path(tmp), provider="scripted", ingestion_workers=0))
+        ing = bench_ingestion(services, args.files, args.pages)
+        print(f"ingestion: {ing['files']} pdf files, {ing['pages']} pages, {ing['chunks']} chunks in "
+              f"{ing['seconds']:.1f}s -> {ing['pages_per_s']:.2f} pages/s, {ing['chunks_per_s']:.2f} chunks/s")
+        for size in (int(x) for x in args.sizes.split(",")):
+            res = bench_search(services, size, args.queries)
+            print(f"search {res['chunks']:>7} chunks: p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms "
+                  f"(store filled in {res['fill_s']:.1f}s)")
+        services.db.dispose()
+
+
+if __name__ == "__main__":
+    main()

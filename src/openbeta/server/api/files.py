@@ -1,0 +1,85 @@
+"""``/v1/files``: multipart upload, list, retrieve, delete, download."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from ...types.file import FileUploadParams
+from ..errors import InvalidRequest, PayloadTooLarge
+from ..services.files import FileService
+from ..store.pages import PageQuery
+from .deps import pages, service, validate
+
+router = APIRouter(prefix="/files", tags=["Files"])
+Files = service("files")
+#: Room for the multipart envelope and the other form fields around the file itself.
+ENVELOPE_BYTES = 64 * 1024
+
+
+def _nest(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Form fields to a dict: ``expires_after[seconds]=3600`` -> ``{"expires_after": {"seconds": 3600}}``."""
+    data: dict[str, Any] = {}
+    for key, value in items:
+        if "[" in key and key.endswith("]"):
+            outer, inner = key[:-1].split("[", 1)
+            target = data.setdefault(outer, {})
+            if isinstance(target, dict):
+                target[inner] = int(value) if inner == "seconds" and str(value).isdigit() else value
+        else:
+            data[key] = value
+    return data
+
+
+@router.post("")
+async def upload_file(request: Request, svc: FileService = Files) -> dict:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > svc.max_bytes + ENVELOPE_BYTES:
+        raise PayloadTooLarge(f"File is too large: the maximum upload size is {svc.max_bytes} bytes.",
+                              param="file", code="file_too_large")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise InvalidRequest("Uploads must be sent as multipart/form-data with 'file' and 'purpose' fields.",
+                             code="invalid_content_type")
+    try:
+        form = await request.form(max_files=1, max_fields=16)
+    except MultiPartException as exc:
+        raise InvalidRequest(f"Could not parse the multipart form: {exc.message}", code="invalid_value") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidRequest("Missing required parameter: 'file'.", param="file",
+                                 code="missing_required_parameter")
+        params = validate(FileUploadParams, _nest([(k, v) for k, v in form.multi_items() if k != "file"]))
+        filename = upload.filename or "file"
+        return await run_in_threadpool(svc.create, upload.file, filename, params)
+    finally:
+        await form.close()
+
+
+@router.get("")
+def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), svc: FileService = Files) -> dict:
+    return svc.list(page, purpose)
+
+
+@router.get("/{file_id}")
+def retrieve_file(file_id: str, svc: FileService = Files) -> dict:
+    return svc.get(file_id)
+
+
+@router.delete("/{file_id}")
+def delete_file(file_id: str, svc: FileService = Files) -> dict:
+    return svc.delete(file_id)
+
+
+@router.get("/{file_id}/content")
+def download_file(file_id: str, svc: FileService = Files) -> StreamingResponse:
+    body, chunks = svc.content(file_id)
+    quoted = body["filename"].replace('"', "")
+    return StreamingResponse(chunks, media_type="application/octet-stream",
+                             headers={"Content-Length": str(body["bytes"]),
+                                      "Content-Disposition": f'attachment; filename="{quoted}"'})

@@ -1,0 +1,1 @@
+"""Retrieval: parse -> chunk -> embed -> index -> search."""

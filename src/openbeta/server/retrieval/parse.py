@@ -1,0 +1,121 @@
+"""Files to plain text: pdf (pypdf), docx (python-docx), html (BeautifulSoup), text and code."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from charset_normalizer import from_bytes
+
+TEXT_EXTENSIONS = {
+    "txt", "md", "markdown", "rst", "csv", "tsv", "log", "tex", "json", "jsonl", "yaml", "yml", "toml", "ini",
+    "cfg", "xml", "c", "h", "cc", "cpp", "hpp", "cs", "css", "go", "java", "js", "mjs", "jsx", "ts", "tsx", "php",
+    "py", "rb", "rs", "sh", "bash", "sql", "swift", "kt", "scala", "lua", "pl", "r", "m", "vue", "svelte",
+}
+HTML_EXTENSIONS = {"html", "htm", "xhtml"}
+
+
+class ParseError(Exception):
+    """A file that yields no text. ``code`` is ``unsupported_file`` or ``invalid_file``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Parsed:
+    text: str
+    pages: int = 1
+
+
+def extension(filename: str) -> str:
+    return PurePosixPath(filename.lower()).suffix.lstrip(".")
+
+
+def parse(filename: str, data: bytes) -> Parsed:
+    ext = extension(filename)
+    try:
+        if ext == "pdf":
+            parsed = _pdf(data)
+        elif ext == "docx":
+            parsed = Parsed(_docx(data))
+        elif ext in HTML_EXTENSIONS:
+            parsed = Parsed(_html(_decode(data)))
+        elif ext in ("json",):
+            parsed = Parsed(_json(_decode(data)))
+        elif ext in TEXT_EXTENSIONS or _looks_like_text(data):
+            parsed = Parsed(_decode(data))
+        else:
+            raise ParseError("unsupported_file", f"Files with the extension '.{ext}' are not supported."
+                             if ext else "The file's type is not supported.")
+    except ParseError:
+        raise
+    except Exception as exc:  # the parsers raise many kinds of errors on damaged files
+        raise ParseError("invalid_file", f"The file could not be parsed: {exc}") from exc
+    parsed.text = parsed.text.replace("\x00", "").strip()
+    if not parsed.text:
+        raise ParseError("invalid_file", "The file contains no text that could be extracted.")
+    return parsed
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None:
+            raise ParseError("invalid_file", "The file is not valid text in any known encoding.")
+        return str(best)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 4  # a multi-byte character cut at the edge
+    return True
+
+
+def _pdf(data: bytes) -> Parsed:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    return Parsed("\n\n".join(p.strip() for p in pages if p.strip()), pages=len(pages))
+
+
+def _docx(data: bytes) -> str:
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(cells))
+    return "\n".join(parts)
+
+
+def _html(text: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

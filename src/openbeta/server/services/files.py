@@ -1,0 +1,121 @@
+"""Files: upload, read, download, delete. Contents live in a :class:`BlobStore`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, BinaryIO, Callable, Iterator, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...types.file import FileUploadParams
+from ..blobs import BlobStore
+from ..errors import NotFound
+from ..ids import new_id, now
+from ..store import Database
+from ..store.pages import PageQuery
+from ..store.tables import FileRow, FileTextRow
+from .base import list_page, load
+
+log = logging.getLogger("openbeta")
+
+
+class FileService:
+    def __init__(self, db: Database, blobs: BlobStore, max_bytes: int) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.max_bytes = max_bytes
+        #: Called with (session, file_id) before a file is deleted (vector stores drop it).
+        self.on_delete: list[Callable[[Session, str], None]] = []
+
+    def create(self, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
+        file_id = new_id("file-")
+        size = self.blobs.put(file_id, source, max_bytes=self.max_bytes)
+        created = now()
+        expires = params.expires_after
+        body = {
+            "id": file_id,
+            "object": "file",
+            "bytes": size,
+            "created_at": created,
+            "expires_at": created + expires.seconds if expires else None,
+            "filename": filename,
+            "purpose": params.purpose,
+            "status": "processed",
+            "status_details": None,
+        }
+        try:
+            with self.db.session() as s:
+                s.add(FileRow(id=file_id, purpose=params.purpose, created_at=created,
+                              expires_at=body["expires_at"], body=body))
+        except BaseException:
+            self.blobs.delete(file_id)
+            raise
+        return body
+
+    def get(self, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return load(s, FileRow, file_id, "file").body
+
+    def list(self, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
+        with self.db.session() as s:
+            where = [FileRow.purpose == purpose] if purpose else []
+            return list_page(s, FileRow, page, *where)
+
+    def content(self, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
+        body = self.get(file_id)
+        return body, self.blobs.stream(file_id)
+
+    def delete(self, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = load(s, FileRow, file_id, "file")
+            for hook in self.on_delete:
+                hook(s, file_id)
+            text = s.get(FileTextRow, file_id)
+            if text is not None:
+                s.delete(text)
+            s.delete(row)
+        self.blobs.delete(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    def expired(self, at: int) -> list[str]:
+        """Ids of files whose ``expires_at`` has passed."""
+        with self.db.session() as s:
+            return list(s.scalars(select(FileRow.id).where(FileRow.expires_at.is_not(None),
+                                                           FileRow.expires_at <= at)))
+
+
+class ExpirySweeper:
+    """Deletes files whose ``expires_at`` has passed, every ``interval`` seconds."""
+
+    def __init__(self, files: FileService, interval: float = 60.0) -> None:
+        self.files = files
+        self.interval = interval
+        self._task: Optional[asyncio.Task] = None
+
+    def sweep(self) -> int:
+        gone = 0
+        for file_id in self.files.expired(now()):
+            try:
+                self.files.delete(file_id)
+                gone += 1
+            except NotFound:
+                pass
+        return gone
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.sweep)
+            except Exception:
+                log.exception("expired file sweep failed")
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="file-expiry")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

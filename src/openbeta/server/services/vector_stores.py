@@ -1,0 +1,403 @@
+"""Vector stores, the files in them, file batches, and search.
+
+A vector store's ``file_counts``, ``usage_bytes`` and ``status`` are computed
+from its files when it is read, so they can never drift from the truth.
+Ingestion (parse, chunk, embed) happens in the background
+(:mod:`openbeta.server.retrieval.ingest`); this service only queues it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorStoreCreateParams,
+                                   VectorStoreFileCreateParams, VectorStoreFileUpdateParams,
+                                   VectorStoreUpdateParams)
+from ..errors import InvalidRequest, NotFound
+from ..ids import new_id, now
+from ..retrieval.chunk import AUTO_MAX_TOKENS, AUTO_OVERLAP_TOKENS
+from ..retrieval.filters import matches
+from ..retrieval.index import DenseIndex
+from ..retrieval.search import HybridSearcher
+from ..store import Database
+from ..store.pages import PageQuery, fetch_page
+from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatchRow, VectorStoreFileRow,
+                            VectorStoreRow)
+from .base import list_page, load, render_page, set_body
+
+DAY = 86_400
+TOUCH_SECONDS = 60
+STATUSES = ("in_progress", "completed", "failed", "cancelled")
+AUTO_CHUNKING = {"type": "static", "static": {"max_chunk_size_tokens": AUTO_MAX_TOKENS,
+                                              "chunk_overlap_tokens": AUTO_OVERLAP_TOKENS}}
+
+
+@dataclass
+class SearchHit:
+    """One chunk found by :meth:`VectorStoreService.search`."""
+
+    vector_store_id: str
+    file_id: str
+    filename: str
+    score: float
+    attributes: dict[str, Any]
+    content: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"file_id": self.file_id, "filename": self.filename, "score": self.score,
+                "attributes": self.attributes, "content": [{"type": "text", "text": self.content}]}
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+def chunking_body(strategy: Any) -> dict[str, Any]:
+    """The stored (response) form of a requested chunking strategy: always ``static``."""
+    strategy = _dump(strategy)
+    if not strategy or strategy.get("type") == "auto":
+        return {"type": "static", "static": dict(AUTO_CHUNKING["static"])}
+    return {"type": "static", "static": {"max_chunk_size_tokens": strategy["static"]["max_chunk_size_tokens"],
+                                         "chunk_overlap_tokens": strategy["static"]["chunk_overlap_tokens"]}}
+
+
+def expires_at(body: Mapping[str, Any]) -> Optional[int]:
+    policy = body.get("expires_after")
+    return body["last_active_at"] + policy["days"] * DAY if policy else None
+
+
+def count_files(session: Session, *where: Any) -> dict[str, int]:
+    counts = {status: 0 for status in STATUSES}
+    rows = session.execute(select(VectorStoreFileRow.status, func.count()).where(*where)
+                           .group_by(VectorStoreFileRow.status))
+    for status, n in rows:
+        counts[status] = counts.get(status, 0) + n
+    counts["total"] = sum(counts[s] for s in STATUSES)
+    return counts
+
+
+def add_file(session: Session, store_id: str, file_id: str, *, chunking_strategy: Any = None,
+             attributes: Optional[Mapping[str, Any]] = None, batch_id: Optional[str] = None,
+             param: str = "file_id") -> VectorStoreFileRow:
+    """Attach a file to a store, queued for ingestion; a file already there is left as it is."""
+    if session.scalar(select(FileRow.id).where(FileRow.id == file_id)) is None:
+        raise NotFound.of("file", file_id, param=param)
+    row = session.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
+                                                          VectorStoreFileRow.id == file_id))
+    if row is not None:
+        if batch_id is not None:
+            row.batch_id = batch_id
+        return row
+    body = {
+        "id": file_id,
+        "object": "vector_store.file",
+        "usage_bytes": 0,
+        "created_at": now(),
+        "vector_store_id": store_id,
+        "status": "in_progress",
+        "last_error": None,
+        "chunking_strategy": chunking_body(chunking_strategy),
+        "attributes": dict(attributes or {}),
+    }
+    row = VectorStoreFileRow(id=file_id, vector_store_id=store_id, batch_id=batch_id, status="in_progress",
+                             usage_bytes=0, created_at=body["created_at"], body=body)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def create_store(session: Session, params: VectorStoreCreateParams, param: str = "file_ids") -> VectorStoreRow:
+    """Insert a vector store and queue its files, in the caller's unit of work."""
+    given = params.given()
+    created = now()
+    body = {
+        "id": new_id("vs_"),
+        "object": "vector_store",
+        "created_at": created,
+        "name": given.get("name") or "",
+        "description": given.get("description"),
+        "usage_bytes": 0,
+        "file_counts": {},
+        "status": "completed",
+        "expires_after": given.get("expires_after"),
+        "expires_at": None,
+        "last_active_at": created,
+        "metadata": given.get("metadata") or {},
+    }
+    row = VectorStoreRow(id=body["id"], created_at=created, body=body)
+    session.add(row)
+    session.flush()
+    for i, file_id in enumerate(dict.fromkeys(params.file_ids)):
+        add_file(session, row.id, file_id, chunking_strategy=params.chunking_strategy, param=f"{param}[{i}]")
+    return row
+
+
+class VectorStoreService:
+    def __init__(self, db: Database, searcher: HybridSearcher, dense: DenseIndex) -> None:
+        self.db = db
+        self.searcher = searcher
+        self.dense = dense
+        #: Called (from any thread) when files are queued, to wake the ingestion worker.
+        self.notify: Callable[[], None] = lambda: None
+
+    # ------------------------------------------------------------ rendering
+
+    def render(self, session: Session, row: VectorStoreRow) -> dict[str, Any]:
+        body = dict(row.body)
+        counts = count_files(session, VectorStoreFileRow.vector_store_id == row.id)
+        usage = session.scalar(select(func.coalesce(func.sum(VectorStoreFileRow.usage_bytes), 0)).where(
+            VectorStoreFileRow.vector_store_id == row.id))
+        body["file_counts"] = counts
+        body["usage_bytes"] = int(usage or 0)
+        body["expires_at"] = expires_at(body)
+        if body["expires_at"] is not None and body["expires_at"] <= now():
+            body["status"] = "expired"
+        else:
+            body["status"] = "in_progress" if counts["in_progress"] else "completed"
+        return body
+
+    def _render_batch(self, session: Session, row: VectorStoreFileBatchRow) -> dict[str, Any]:
+        body = dict(row.body)
+        counts = count_files(session, VectorStoreFileRow.batch_id == row.id)
+        body["file_counts"] = counts
+        if body["status"] != "cancelled":
+            if counts["in_progress"]:
+                body["status"] = "in_progress"
+            else:
+                body["status"] = "failed" if counts["total"] and counts["failed"] == counts["total"] else "completed"
+        return body
+
+    def _store(self, session: Session, store_id: str, for_update: bool = False) -> VectorStoreRow:
+        return load(session, VectorStoreRow, store_id, "vector store", for_update=for_update)
+
+    def _file(self, session: Session, store_id: str, file_id: str) -> VectorStoreFileRow:
+        row = session.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
+                                                              VectorStoreFileRow.id == file_id))
+        if row is None:
+            raise NotFound(f"No file found with id '{file_id}' in vector store '{store_id}'.")
+        return row
+
+    # ------------------------------------------------------------ vector stores
+
+    def create(self, params: VectorStoreCreateParams) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = create_store(s, params)
+            body = self.render(s, row)
+        self.notify()
+        return body
+
+    def get(self, store_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return self.render(s, self._store(s, store_id))
+
+    def update(self, store_id: str, params: VectorStoreUpdateParams) -> dict[str, Any]:
+        given = params.given()
+        with self.db.session() as s:
+            row = self._store(s, store_id, for_update=True)
+            body = dict(row.body)
+            for key in ("name", "expires_after"):
+                if key in given:
+                    body[key] = given[key]
+            if "metadata" in given:
+                body["metadata"] = given["metadata"] or {}
+            set_body(row, body)
+            return self.render(s, row)
+
+    def delete(self, store_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = self._store(s, store_id)
+            s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id))
+            s.execute(delete(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id))
+            s.execute(delete(VectorStoreFileBatchRow).where(VectorStoreFileBatchRow.vector_store_id == store_id))
+            s.delete(row)
+        self.dense.invalidate(store_id)
+        return {"id": store_id, "object": "vector_store.deleted", "deleted": True}
+
+    def list(self, page: PageQuery) -> dict[str, Any]:
+        with self.db.session() as s:
+            result = fetch_page(s, VectorStoreRow, page)
+            out = render_page(result.rows, result.has_more)
+            out["data"] = [self.render(s, row) for row in result.rows]
+            return out
+
+    # ------------------------------------------------------------ files in a store
+
+    def add_file(self, store_id: str, params: VectorStoreFileCreateParams) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._touch(self._store(s, store_id, for_update=True))
+            row = add_file(s, store_id, params.file_id, chunking_strategy=params.chunking_strategy,
+                           attributes=params.attributes)
+            body = dict(row.body)
+        self.notify()
+        return body
+
+    def get_file(self, store_id: str, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            return self._file(s, store_id, file_id).body
+
+    def update_file(self, store_id: str, file_id: str, params: VectorStoreFileUpdateParams) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            row = self._file(s, store_id, file_id)
+            body = dict(row.body)
+            body["attributes"] = dict(params.attributes or {})
+            set_body(row, body)
+            return body
+
+    def delete_file(self, store_id: str, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            row = self._file(s, store_id, file_id)
+            s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
+            s.delete(row)
+        self.dense.invalidate(store_id)
+        return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
+
+    def list_files(self, store_id: str, page: PageQuery, status: Optional[str] = None,
+                   batch_id: Optional[str] = None) -> dict[str, Any]:
+        if status is not None and status not in STATUSES:
+            raise InvalidRequest(f"Invalid value: '{status}'. Supported values are: "
+                                 f"{', '.join(repr(s) for s in STATUSES)}.", param="filter", code="invalid_value")
+        with self.db.session() as s:
+            self._store(s, store_id)
+            where = [VectorStoreFileRow.vector_store_id == store_id]
+            if batch_id is not None:
+                load(s, VectorStoreFileBatchRow, batch_id, "file batch",
+                     VectorStoreFileBatchRow.vector_store_id == store_id)
+                where.append(VectorStoreFileRow.batch_id == batch_id)
+            if status is not None:
+                where.append(VectorStoreFileRow.status == status)
+            return list_page(s, VectorStoreFileRow, page, *where)
+
+    def file_content(self, store_id: str, file_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            row = self._file(s, store_id, file_id)
+            text = s.get(FileTextRow, file_id) if row.status == "completed" else None
+            data = [{"type": "text", "text": text.text}] if text is not None else []
+        return {"object": "vector_store.file_content.page", "data": data, "has_more": False, "next_page": None}
+
+    def on_file_deleted(self, session: Session, file_id: str) -> None:
+        """A file is being deleted: drop it from every vector store and from search."""
+        stores = list(session.scalars(select(VectorStoreFileRow.vector_store_id)
+                                      .where(VectorStoreFileRow.id == file_id)))
+        session.execute(delete(ChunkRow).where(ChunkRow.file_id == file_id))
+        session.execute(delete(VectorStoreFileRow).where(VectorStoreFileRow.id == file_id))
+        for store_id in stores:
+            self.dense.invalidate(store_id)
+
+    # ------------------------------------------------------------ file batches
+
+    def create_batch(self, store_id: str, params: FileBatchCreateParams) -> dict[str, Any]:
+        if params.file_ids is None and params.files is None:
+            raise InvalidRequest("Missing required parameter: 'file_ids' (or 'files').", param="file_ids",
+                                 code="missing_required_parameter")
+        if params.file_ids is not None and params.files is not None:
+            raise InvalidRequest("'file_ids' and 'files' are mutually exclusive: give only one.", param="files",
+                                 code="invalid_value")
+        with self.db.session() as s:
+            self._touch(self._store(s, store_id, for_update=True))
+            body = {"id": new_id("vsfb_"), "object": "vector_store.files_batch", "created_at": now(),
+                    "vector_store_id": store_id, "status": "in_progress", "file_counts": {}}
+            row = VectorStoreFileBatchRow(id=body["id"], vector_store_id=store_id, created_at=body["created_at"],
+                                          body=body)
+            s.add(row)
+            s.flush()
+            if params.files is not None:
+                for i, item in enumerate(params.files):
+                    add_file(s, store_id, item.file_id, chunking_strategy=item.chunking_strategy,
+                             attributes=item.attributes, batch_id=row.id, param=f"files[{i}].file_id")
+            else:
+                for i, file_id in enumerate(dict.fromkeys(params.file_ids or [])):
+                    add_file(s, store_id, file_id, chunking_strategy=params.chunking_strategy,
+                             attributes=params.attributes, batch_id=row.id, param=f"file_ids[{i}]")
+            out = self._render_batch(s, row)
+        self.notify()
+        return out
+
+    def get_batch(self, store_id: str, batch_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            row = load(s, VectorStoreFileBatchRow, batch_id, "file batch",
+                       VectorStoreFileBatchRow.vector_store_id == store_id)
+            return self._render_batch(s, row)
+
+    def cancel_batch(self, store_id: str, batch_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            self._store(s, store_id)
+            row = load(s, VectorStoreFileBatchRow, batch_id, "file batch",
+                       VectorStoreFileBatchRow.vector_store_id == store_id, for_update=True)
+            current = self._render_batch(s, row)
+            if current["status"] != "in_progress":
+                raise InvalidRequest(f"Cannot cancel a file batch with status '{current['status']}'.",
+                                     code="invalid_state")
+            for file_row in s.scalars(select(VectorStoreFileRow).where(
+                    VectorStoreFileRow.batch_id == batch_id, VectorStoreFileRow.status == "in_progress")):
+                file_row.status = "cancelled"
+                set_body(file_row, {**file_row.body, "status": "cancelled"})
+            set_body(row, {**row.body, "status": "cancelled"})
+            s.flush()
+            return self._render_batch(s, row)
+
+    # ------------------------------------------------------------ search
+
+    def _touch(self, row: VectorStoreRow) -> None:
+        """Mark the store active (at most once a minute, so searches rarely write)."""
+        if now() - row.body.get("last_active_at", 0) >= TOUCH_SECONDS:
+            set_body(row, {**row.body, "last_active_at": now()})
+
+    def search(self, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]], max_num_results: int = 10,
+               ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
+        """The best chunks in the given stores for ``query`` (one string or several), best first.
+
+        ``filters`` is a comparison or compound filter on file attributes;
+        ``ranking_options.score_threshold`` drops hits scored below it.
+        """
+        queries = [query] if isinstance(query, str) else [q for q in query]
+        filters = _dump(filters)
+        threshold = float((_dump(ranking_options) or {}).get("score_threshold") or 0.0)
+        with self.db.session() as s:
+            stores = []
+            for store_id in dict.fromkeys(vector_store_ids):
+                row = self._store(s, store_id)
+                expiry = expires_at(row.body)
+                if expiry is not None and expiry <= now():
+                    raise InvalidRequest(f"Vector store '{store_id}' has expired.", param="vector_store_id",
+                                         code="vector_store_expired")
+                self._touch(row)
+                stores.append(store_id)
+            files = s.execute(select(VectorStoreFileRow.vector_store_id, VectorStoreFileRow.id,
+                                     VectorStoreFileRow.body).where(
+                VectorStoreFileRow.vector_store_id.in_(stores), VectorStoreFileRow.status == "completed")).all()
+            attributes = {(sid, fid): body.get("attributes") or {} for sid, fid, body in files}
+            allowed = None
+            if filters:
+                allowed = {fid for (sid, fid), attrs in attributes.items() if matches(filters, attrs)}
+                if not allowed:
+                    return []
+            ranked = [(seq, score) for seq, score in
+                      self.searcher.search(s, stores, queries, max_num_results, allowed) if score >= threshold]
+            if not ranked:
+                return []
+            chunks = {c.seq: c for c in s.scalars(select(ChunkRow).where(ChunkRow.seq.in_([q for q, _ in ranked])))}
+            names = dict(s.execute(select(FileRow.id, FileRow.body["filename"].as_string()).where(
+                FileRow.id.in_({c.file_id for c in chunks.values()}))).all())
+            return [SearchHit(vector_store_id=chunks[seq].vector_store_id, file_id=chunks[seq].file_id,
+                              filename=names.get(chunks[seq].file_id, ""), score=round(score, 6),
+                              attributes=attributes.get((chunks[seq].vector_store_id, chunks[seq].file_id), {}),
+                              content=chunks[seq].text)
+                    for seq, score in ranked if seq in chunks]
+
+    def search_page(self, store_id: str, params: SearchParams) -> dict[str, Any]:
+        hits = self.search([store_id], params.queries(), params.max_num_results, params.ranking_options,
+                           params.filters)
+        return {"object": "vector_store.search_results.page", "search_query": params.queries(),
+                "data": [hit.to_wire() for hit in hits], "has_more": False, "next_page": None}
