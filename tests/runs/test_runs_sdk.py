@@ -7,24 +7,8 @@ import time
 
 import openai
 import pytest
-from openai import AssistantEventHandler
 
-from runs_helpers import script, wait_for
-
-
-class Recorder(AssistantEventHandler):
-    """Records every event name and the text the SDK rebuilds from deltas."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.deltas: list[str] = []
-
-    def on_event(self, event) -> None:
-        self.events.append(event.event)
-
-    def on_text_delta(self, delta, snapshot) -> None:
-        self.deltas.append(delta.value)
+from runs_helpers import Recorder, script, wait_for
 
 
 def text_of(message) -> str:

@@ -2,7 +2,8 @@
 
 Order: the system instructions, then the thread's messages oldest first (earlier
 assistant replies included), then what this run has done so far (its messages
-and tool calls with their outputs). ``truncation_strategy`` drops the oldest
+and tool calls with their outputs). A forced ``tool_choice`` applies until the
+run has called a tool. ``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
 ``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
 """
@@ -71,8 +72,16 @@ def response_format(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-def tool_choice(value: Any, tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
-    """The run's ``tool_choice`` in chat form; naming a server tool forces its function."""
+def tool_choice(value: Any, steps: list[dict[str, Any]], tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
+    """The chat ``tool_choice``; a forced one (``required`` or named) holds only until a tool was called.
+
+    ``required`` means "call a tool before responding to the user": once this run
+    has called tools, the model answers freely (``auto``) instead of calling again forever.
+    Naming a server tool (``{"type": "file_search"}``) forces the function the model sees for it.
+    """
+    forced = value == "required" or isinstance(value, dict)
+    if forced and any(s["step_details"]["type"] == "tool_calls" for s in steps):
+        return "auto"
     if isinstance(value, dict):
         if value.get("type") == "function":
             return {"type": "function", "function": {"name": value["function"]["name"]}}
@@ -86,14 +95,6 @@ class Context:
     thread_messages: list[dict[str, Any]]
     steps: list[dict[str, Any]]
 
-    def choice(self) -> Any:
-        """The run's ``tool_choice`` for this turn: a forced tool (``required`` or a named
-        one) is forced only until the run has called a tool; then the model answers freely."""
-        choice = self.run.get("tool_choice")
-        if choice not in (None, "auto", "none") and any(s["type"] == "tool_calls" for s in self.steps):
-            return "auto"
-        return choice
-
     def build(self, provider: Provider, tools: ServerTools, max_tokens: Optional[int]) -> ChatRequest:
         run = self.run
         own = {m["id"]: m for m in self.thread_messages if m.get("run_id") == run["id"]}
@@ -106,7 +107,8 @@ class Context:
             history = history[-strategy["last_messages"]:]
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(self.choice(), tools, run["tools"]), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            tool_choice=tool_choice(run.get("tool_choice"), self.steps, tools, run["tools"]),
+            parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")
