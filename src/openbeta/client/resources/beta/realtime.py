@@ -9,7 +9,7 @@ from typing_extensions import Unpack
 
 from ....types.realtime import RealtimeSession, RealtimeTranscriptionSession
 from ..._request import REALTIME_BETA, RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 from ...lib.realtime_connection import AsyncRealtimeConnectionManager, RealtimeConnectionManager
 
@@ -56,9 +56,13 @@ class TranscriptionSessions(APIResource):
 class AsyncSessions(Sessions):
     """Async twin."""
 
+    create = awaitable(Sessions.create)  # type: ignore[assignment]
+
 
 class AsyncTranscriptionSessions(TranscriptionSessions):
     """Async twin."""
+
+    create = awaitable(TranscriptionSessions.create)  # type: ignore[assignment]
 
 
 class Realtime(APIResource):
