@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import openai
 import pytest
 
 from filekit import Kit
+from sdk_clients import SDK, SDKS, load_sdk
+
+
+@pytest.fixture(scope="session", params=list(SDKS))
+def sdk(request) -> Iterator[SDK]:
+    """The client library under test: the official SDK, openbeta's, openbeta's async one."""
+    loaded = load_sdk(request.param)
+    yield loaded
+    loaded.close()
 
 
 @pytest.fixture(scope="session")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test", max_retries=0)
+def client(sdk, live_server) -> Any:
+    return sdk.client(live_server)
+
+
+@pytest.fixture(scope="session")
+def errors(sdk) -> Any:
+    """The module holding the client library's error classes (``errors.NotFoundError``, ...)."""
+    return sdk.module
 
 
 @pytest.fixture(scope="session")
