@@ -1,14 +1,53 @@
-"""Fixtures for run tests: an official SDK client on the shared scripted server."""
+"""Fixtures for run tests: a client of each sync SDK (official, openbeta) on the shared scripted server."""
 
 from __future__ import annotations
 
-import openai
+from typing import Any, Iterator
+
 import pytest
 from runs_helpers import WEATHER
 
+from sdk_clients import SDK, load_sdk
+
+#: The run tests drive event-handler streams with ``with``; the async client has its own (tests/sdk).
+RUN_SDKS = ["openai", "openbeta"]
+
+
+@pytest.fixture(scope="session", params=RUN_SDKS)
+def sdk(request) -> Iterator[SDK]:
+    loaded = load_sdk(request.param)
+    yield loaded
+    loaded.close()
+
+
 @pytest.fixture(scope="session")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test", max_retries=0)
+def client(sdk, live_server) -> Any:
+    return sdk.client(live_server)
+
+
+@pytest.fixture(scope="session")
+def errors(sdk) -> Any:
+    """The module holding the SDK's error classes (``errors.BadRequestError``, ...)."""
+    return sdk.module
+
+
+@pytest.fixture(scope="session")
+def Recorder(sdk) -> type:  # noqa: N802 - used like the class it returns
+    """An event handler of the SDK that records every event name and the text rebuilt from deltas."""
+
+    class Recorder(sdk.module.AssistantEventHandler):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[str] = []
+            self.deltas: list[str] = []
+
+        def on_event(self, event: Any) -> None:
+            self.events.append(event.event)
+
+        def on_text_delta(self, delta: Any, snapshot: Any) -> None:
+            self.deltas.append(delta.value)
+
+    return Recorder
 
 
 @pytest.fixture(scope="session")
