@@ -14,7 +14,7 @@ import inspect
 import threading
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Coroutine
+from typing import Any, Callable, Coroutine, Iterator
 
 import pytest
 
@@ -115,3 +115,27 @@ def load_sdk(name: str) -> SDK:
     except (ImportError, AttributeError):
         pytest.skip(f"{module_name}.{attr} is not available")
     return SDK(name, module, cls, is_async)
+
+
+def sdk_fixture(names: list[str], scope: str = "session") -> Callable[..., Any]:
+    """An ``sdk`` fixture parametrized over ``names`` (ids of :data:`SDKS`)."""
+
+    @pytest.fixture(scope=scope, params=names)  # type: ignore[call-overload]
+    def sdk(request: Any) -> Iterator[SDK]:
+        loaded = load_sdk(request.param)
+        yield loaded
+        loaded.close()
+
+    return sdk
+
+
+@pytest.fixture(scope="session")
+def client(sdk: SDK, live_server: Any) -> Any:
+    """A client of the parametrized SDK on the shared live server."""
+    return sdk.client(live_server)
+
+
+@pytest.fixture(scope="session")
+def errors(sdk: SDK) -> ModuleType:
+    """The module holding the SDK's error classes (``errors.NotFoundError``, ...)."""
+    return sdk.module

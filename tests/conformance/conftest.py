@@ -8,18 +8,14 @@ Each library's module must export the client class and the error classes
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from sdk_clients import SDK, SDKS, load_sdk
+from sdk_clients import SDKS, sdk_fixture
 
 
-@pytest.fixture(params=list(SDKS))
-def sdk(request) -> Iterator[SDK]:
-    loaded = load_sdk(request.param)
-    yield loaded
-    loaded.close()
+sdk = sdk_fixture(list(SDKS), scope="function")
 
 
 @pytest.fixture

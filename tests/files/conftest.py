@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import openai
 import pytest
 
 from filekit import Kit
-from sdk_clients import SDK, SDKS, load_sdk
+from sdk_clients import SDKS, client, errors, sdk_fixture  # noqa: F401 - fixtures
 
 
-@pytest.fixture(scope="session", params=list(SDKS))
-def sdk(request) -> Iterator[SDK]:
-    """The client library under test: the official SDK, openbeta's, openbeta's async one."""
-    loaded = load_sdk(request.param)
-    yield loaded
-    loaded.close()
-
-
-@pytest.fixture(scope="session")
-def client(sdk, live_server) -> Any:
-    return sdk.client(live_server)
-
-
-@pytest.fixture(scope="session")
-def errors(sdk) -> Any:
-    """The module holding the client library's error classes (``errors.NotFoundError``, ...)."""
-    return sdk.module
+#: The client library under test: the official SDK, openbeta's, openbeta's async one.
+sdk = sdk_fixture(list(SDKS))
 
 
 @pytest.fixture(scope="session")

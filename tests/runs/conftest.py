@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from runs_helpers import WEATHER
 
-from sdk_clients import SDK, load_sdk
+from sdk_clients import client, errors, sdk_fixture  # noqa: F401 - fixtures
 
 #: The run tests drive event-handler streams with ``with``; the async client has its own (tests/sdk).
-RUN_SDKS = ["openai", "openbeta"]
-
-
-@pytest.fixture(scope="session", params=RUN_SDKS)
-def sdk(request) -> Iterator[SDK]:
-    loaded = load_sdk(request.param)
-    yield loaded
-    loaded.close()
-
-
-@pytest.fixture(scope="session")
-def client(sdk, live_server) -> Any:
-    return sdk.client(live_server)
-
-
-@pytest.fixture(scope="session")
-def errors(sdk) -> Any:
-    """The module holding the SDK's error classes (``errors.BadRequestError``, ...)."""
-    return sdk.module
+sdk = sdk_fixture(["openai", "openbeta"])
 
 
 @pytest.fixture(scope="session")

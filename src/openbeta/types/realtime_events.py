@@ -26,6 +26,22 @@ class RealtimeError(WireModel):
 
 # ------------------------------------------------------------ server events
 
+class _ContentPartRef(RealtimeServerEvent):
+    """Where in a response the event points: item, output index and content part."""
+
+    response_id: str
+    item_id: str
+    output_index: int
+    content_index: int
+
+
+class _OutputItemRef(RealtimeServerEvent):
+    """An output item of a response, by index and id."""
+
+    output_index: int
+    item_id: str
+
+
 class ConversationItemCreatedEvent(RealtimeServerEvent):
     type: Literal["conversation.item.created"] = "conversation.item.created"
     previous_item_id: Optional[str] = None
@@ -132,56 +148,32 @@ class RateLimitsUpdatedEvent(RealtimeServerEvent):
     rate_limits: list[dict[str, Any]]
 
 
-class ResponseAudioDeltaEvent(RealtimeServerEvent):
+class ResponseAudioDeltaEvent(_ContentPartRef):
     type: Literal["response.output_audio.delta"] = "response.output_audio.delta"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     delta: str
 
 
-class ResponseAudioDoneEvent(RealtimeServerEvent):
+class ResponseAudioDoneEvent(_ContentPartRef):
     type: Literal["response.output_audio.done"] = "response.output_audio.done"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
 
 
-class ResponseAudioTranscriptDeltaEvent(RealtimeServerEvent):
+class ResponseAudioTranscriptDeltaEvent(_ContentPartRef):
     type: Literal["response.output_audio_transcript.delta"] = "response.output_audio_transcript.delta"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     delta: str
 
 
-class ResponseAudioTranscriptDoneEvent(RealtimeServerEvent):
+class ResponseAudioTranscriptDoneEvent(_ContentPartRef):
     type: Literal["response.output_audio_transcript.done"] = "response.output_audio_transcript.done"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     transcript: str
 
 
-class ResponseContentPartAddedEvent(RealtimeServerEvent):
+class ResponseContentPartAddedEvent(_ContentPartRef):
     type: Literal["response.content_part.added"] = "response.content_part.added"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     part: dict[str, Any]
 
 
-class ResponseContentPartDoneEvent(RealtimeServerEvent):
+class ResponseContentPartDoneEvent(_ContentPartRef):
     type: Literal["response.content_part.done"] = "response.content_part.done"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     part: dict[str, Any]
 
 
@@ -195,58 +187,44 @@ class ResponseDoneEvent(RealtimeServerEvent):
     response: dict[str, Any]
 
 
-class ResponseFunctionCallArgumentsDeltaEvent(RealtimeServerEvent):
+class ResponseFunctionCallArgumentsDeltaEvent(_OutputItemRef):
     type: Literal["response.function_call_arguments.delta"] = "response.function_call_arguments.delta"
     response_id: str
-    item_id: str
-    output_index: int
     call_id: str
     delta: str
 
 
-class ResponseFunctionCallArgumentsDoneEvent(RealtimeServerEvent):
+class ResponseFunctionCallArgumentsDoneEvent(_OutputItemRef):
     type: Literal["response.function_call_arguments.done"] = "response.function_call_arguments.done"
     response_id: str
-    item_id: str
-    output_index: int
     call_id: str
     name: str
     arguments: str
 
 
-class ResponseMcpCallArgumentsDeltaEvent(RealtimeServerEvent):
+class ResponseMcpCallArgumentsDeltaEvent(_OutputItemRef):
     type: Literal["response.mcp_call_arguments.delta"] = "response.mcp_call_arguments.delta"
     response_id: str
-    item_id: str
-    output_index: int
     delta: str
     obfuscation: Optional[str] = None
 
 
-class ResponseMcpCallArgumentsDoneEvent(RealtimeServerEvent):
+class ResponseMcpCallArgumentsDoneEvent(_OutputItemRef):
     type: Literal["response.mcp_call_arguments.done"] = "response.mcp_call_arguments.done"
     response_id: str
-    item_id: str
-    output_index: int
     arguments: str
 
 
-class ResponseMcpCallCompletedEvent(RealtimeServerEvent):
+class ResponseMcpCallCompletedEvent(_OutputItemRef):
     type: Literal["response.mcp_call.completed"] = "response.mcp_call.completed"
-    output_index: int
-    item_id: str
 
 
-class ResponseMcpCallFailedEvent(RealtimeServerEvent):
+class ResponseMcpCallFailedEvent(_OutputItemRef):
     type: Literal["response.mcp_call.failed"] = "response.mcp_call.failed"
-    output_index: int
-    item_id: str
 
 
-class ResponseMcpCallInProgressEvent(RealtimeServerEvent):
+class ResponseMcpCallInProgressEvent(_OutputItemRef):
     type: Literal["response.mcp_call.in_progress"] = "response.mcp_call.in_progress"
-    output_index: int
-    item_id: str
 
 
 class ResponseOutputItemAddedEvent(RealtimeServerEvent):
@@ -263,21 +241,13 @@ class ResponseOutputItemDoneEvent(RealtimeServerEvent):
     item: dict[str, Any]
 
 
-class ResponseTextDeltaEvent(RealtimeServerEvent):
+class ResponseTextDeltaEvent(_ContentPartRef):
     type: Literal["response.output_text.delta"] = "response.output_text.delta"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     delta: str
 
 
-class ResponseTextDoneEvent(RealtimeServerEvent):
+class ResponseTextDoneEvent(_ContentPartRef):
     type: Literal["response.output_text.done"] = "response.output_text.done"
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     text: str
 
 
