@@ -7,7 +7,9 @@ from typing import Awaitable
 from openbeta import AsyncOpenBeta, OpenBeta
 from openbeta.types.assistant import Assistant
 from openbeta.types.file import FileObject
+from openbeta.types.realtime_events import ResponseTextDeltaEvent, SessionUpdateEvent
 from openbeta.types.run import Run
+from openbeta.types.shared import StaticChunkingStrategy
 from openbeta.types.thread import Thread
 from openbeta.types.vector_store import SearchResult, VectorStore, VectorStoreFileBatch
 
@@ -29,7 +31,15 @@ async def main(client: AsyncOpenBeta) -> None:
         result: SearchResult = hit
     async with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
         await stream.until_done()
-    print(run.status, first_text, name, batch.status, result.score)
+    async with client.beta.realtime.connect(model="voice") as conn:
+        await conn.send(SessionUpdateEvent(session={"instructions": "Be brief."}))
+        event = await conn.recv()
+        if isinstance(event, ResponseTextDeltaEvent):
+            delta: str = event.delta
+    strategy = (await client.vector_stores.files.retrieve("f", vector_store_id=store.id)).chunking_strategy
+    chunk_size = strategy.static.max_chunk_size_tokens if isinstance(strategy, StaticChunkingStrategy) else 0
+    days: int = store.expires_after.days if store.expires_after else 0
+    print(run.status, first_text, name, batch.status, result.score, delta, chunk_size, days)
 
 
 def sync_main(client: OpenBeta) -> None:

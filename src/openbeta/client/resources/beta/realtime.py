@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
-from typing_extensions import Unpack
+from typing_extensions import Concatenate, ParamSpec, Unpack
 
 from ....types.realtime import RealtimeSession, RealtimeTranscriptionSession
 from ..._request import REALTIME_BETA, RequestOptions
@@ -14,6 +14,13 @@ from ..._types import NOT_GIVEN, NotGiven, given
 from ...lib.realtime_connection import AsyncRealtimeConnectionManager, RealtimeConnectionManager
 
 Field = Union[Any, NotGiven]
+P = ParamSpec("P")
+
+
+def _async_connect(method: Callable[Concatenate[Any, P], RealtimeConnectionManager]
+                   ) -> Callable[Concatenate[Any, P], AsyncRealtimeConnectionManager]:
+    """``connect`` as the async client runs it: ``async with`` gives an async connection."""
+    return method  # type: ignore[return-value]
 
 
 class Sessions(APIResource):
@@ -84,6 +91,8 @@ class Realtime(APIResource):
 
 
 class AsyncRealtime(Realtime):
+    connect = _async_connect(Realtime.connect)  # type: ignore[assignment]
+
     @cached_property
     def sessions(self) -> AsyncSessions:
         return self._child(Sessions, AsyncSessions)
