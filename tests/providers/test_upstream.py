@@ -138,3 +138,16 @@ def test_count_tokens_uses_the_models_encoding():
     assert provider.count_tokens(dated) == provider.count_tokens(ask(text, model="mine"))
     with_tools = ask("hello world", tools=LOOKUP)
     assert provider.count_tokens(with_tools) > provider.count_tokens(short)
+
+
+async def test_requests_beyond_the_concurrency_limit_wait_their_turn(provider_for, monkeypatch):
+    import asyncio
+
+    from openbeta.server.providers import upstream
+
+    monkeypatch.setattr(upstream, "MAX_CONCURRENT", 3)
+    provider = provider_for("ok")
+    results = await asyncio.gather(*[collect(provider, ask("hi")) for _ in range(20)])
+    assert all("".join(d.text for d in deltas) == "Hello" and deltas[-1].finish_reason == "tool_calls"
+               for deltas in results)
+    assert provider._slots._value == 3  # every slot given back

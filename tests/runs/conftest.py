@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from runs_helpers import WEATHER
+from runs_helpers import WEATHER, recorder_for
 
 from sdk_clients import client, errors, sdk_fixture  # noqa: F401 - fixtures
 
@@ -15,21 +15,8 @@ sdk = sdk_fixture(["openai", "openbeta"])
 
 @pytest.fixture(scope="session")
 def Recorder(sdk) -> type:  # noqa: N802 - used like the class it returns
-    """An event handler of the SDK that records every event name and the text rebuilt from deltas."""
-
-    class Recorder(sdk.module.AssistantEventHandler):  # type: ignore[name-defined,misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.events: list[str] = []
-            self.deltas: list[str] = []
-
-        def on_event(self, event: Any) -> None:
-            self.events.append(event.event)
-
-        def on_text_delta(self, delta: Any, snapshot: Any) -> None:
-            self.deltas.append(delta.value)
-
-    return Recorder
+    """The event recorder of the parametrized SDK (see ``runs_helpers.recorder_for``)."""
+    return recorder_for(sdk.module.AssistantEventHandler)
 
 
 @pytest.fixture(scope="session")

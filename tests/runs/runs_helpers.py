@@ -1,10 +1,12 @@
-"""What run tests share: a function tool and scripted-provider directives."""
+"""What run tests share: a function tool, scripted-provider directives, an SDK event recorder."""
 
 from __future__ import annotations
 
 import json
 import time
 from typing import Any
+
+from openai import AssistantEventHandler
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Weather in a city",
@@ -26,3 +28,31 @@ def wait_for(client: Any, thread_id: str, run_id: str, statuses: set[str], timeo
         if time.monotonic() > deadline:
             raise AssertionError(f"run {run_id} stayed {run.status}")
         time.sleep(0.05)
+
+
+def recorder_for(handler_base: type) -> type:
+    """An event handler class (on an SDK's ``AssistantEventHandler``) that records event names and text."""
+
+    class Recorder(handler_base):  # type: ignore[valid-type,misc]
+        """Records every event name and the text the SDK rebuilds from deltas."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[str] = []
+            self.deltas: list[str] = []
+
+        def on_event(self, event) -> None:
+            self.events.append(event.event)
+
+        def on_text_delta(self, delta, snapshot) -> None:
+            self.deltas.append(delta.value or "")
+
+        @property
+        def text(self) -> str:
+            return "".join(self.deltas)
+
+    return Recorder
+
+
+#: The recorder for the official SDK.
+Recorder = recorder_for(AssistantEventHandler)

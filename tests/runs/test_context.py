@@ -61,6 +61,15 @@ def test_this_runs_tool_calls_follow_the_thread():
     ]
 
 
+@pytest.mark.parametrize("choice", ["required", {"type": "function", "function": {"name": "f"}}])
+def test_a_forced_tool_choice_holds_until_a_tool_was_called(choice):
+    assert build(run(tool_choice=choice), [message(1)]).tool_choice == choice
+    called = {"step_details": {"type": "tool_calls", "tool_calls": [
+        {"id": "call_a", "type": "function", "function": {"name": "f", "arguments": "{}", "output": "1"}}]}}
+    assert build(run(tool_choice=choice), [message(1)], [called]).tool_choice == "auto"
+    assert build(run(tool_choice="none"), [message(1)], [called]).tool_choice == "none"
+
+
 def test_sse_lines():
     assert sse("done", "[DONE]") == "event: done\ndata: [DONE]\n\n"
     assert sse("thread.run.queued", {"a": 1}) == 'event: thread.run.queued\ndata: {"a":1}\n\n'

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
 import time
 
+import httpx
 import openai
 import pytest
 from fastapi.testclient import TestClient
@@ -35,12 +39,31 @@ def test_requires_action_expires(start_server):
     assert "expired" in server.log() and "to=expired" in server.log()
 
 
+SLOW = script(text=" ".join(["word"] * 2000), delay=0.05)
+
+
+def restart_and_check_recovery(start_server, first, thread_id: str, run_id: str) -> openai.OpenAI:
+    """Start a server on ``first``'s database; the run it left in progress must be failed."""
+    env = {"OPENBETA_PROVIDER": "scripted", "OPENBETA_DATA_DIR": str(first.data_dir)}
+    if "OPENBETA_DATABASE_URL" in first.env:
+        env["OPENBETA_DATABASE_URL"] = first.env["OPENBETA_DATABASE_URL"]
+    second = start_server(**env)
+    client = openai.OpenAI(base_url=second.base_url, api_key="k", max_retries=0)
+    run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
+    assert run.status == "failed" and run.last_error.code == "server_error" and run.failed_at
+    step = client.beta.threads.runs.steps.list(run_id, thread_id=thread_id).data[0]
+    assert step.status == "failed"
+    message = client.beta.threads.messages.list(thread_id, run_id=run_id).data[0]
+    assert message.status == "incomplete" and message.incomplete_details.reason == "run_failed"
+    return client
+
+
 def test_run_of_a_killed_server_is_failed_on_restart(start_server):
     first = start_server(OPENBETA_PROVIDER="scripted")
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m")
     thread = client.beta.threads.create(messages=[
-        {"role": "user", "content": script(text=" ".join(["word"] * 200), delay=0.05)}])
+        {"role": "user", "content": SLOW}])
     run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
     wait_for(client, thread.id, run.id, {"in_progress"})
     deadline = time.monotonic() + 10
@@ -50,21 +73,51 @@ def test_run_of_a_killed_server_is_failed_on_restart(start_server):
     first.process.kill()
     first.process.wait()
 
-    env = {"OPENBETA_PROVIDER": "scripted", "OPENBETA_DATA_DIR": str(first.data_dir)}
-    if "OPENBETA_DATABASE_URL" in first.env:
-        env["OPENBETA_DATABASE_URL"] = first.env["OPENBETA_DATABASE_URL"]
-    second = start_server(**env)
-    client = openai.OpenAI(base_url=second.base_url, api_key="k", max_retries=0)
-    run = client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)
-    assert run.status == "failed" and run.last_error.code == "server_error" and run.failed_at
-    step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
-    assert step.status == "failed"
-    message = client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]
-    assert message.status == "incomplete" and message.incomplete_details.reason == "run_failed"
+    client = restart_and_check_recovery(start_server, first, thread.id, run.id)
     client.beta.threads.messages.create(thread.id, role="user", content="again")
     again = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                      poll_interval_ms=50)
     assert again.status == "completed"
+
+
+def test_sigterm_cuts_open_streams_after_the_grace_period(start_server):
+    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_SHUTDOWN_TIMEOUT="1")
+    client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
+    assistant = client.beta.assistants.create(model="m")
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": SLOW}])
+    events: list[tuple[str, str]] = []
+    delta = threading.Event()
+    ended = threading.Event()
+
+    def listen() -> None:
+        body = {"assistant_id": assistant.id, "stream": True}
+        try:
+            with httpx.stream("POST", f"{first.base_url}/threads/{thread.id}/runs", json=body, timeout=60) as response:
+                for block in response.iter_text():
+                    for event in block.split("\n\n"):
+                        if event.startswith("event: "):
+                            name, _, data = event[len("event: "):].partition("\ndata: ")
+                            events.append((name, data))
+                            if name == "thread.message.delta":
+                                delta.set()
+        except httpx.HTTPError:
+            pass  # a cut connection
+        finally:
+            ended.set()
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert delta.wait(20), events
+    started = time.monotonic()
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(timeout=15) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled
+    took = time.monotonic() - started
+    assert ended.wait(5)
+    assert events[-1][0] == "thread.message.delta"  # cut mid-run: no final event
+    assert 0.9 <= took < 8, took  # the grace period, not the 100 s the run needed
+    assert events[0][0] == "thread.run.created"
+    run_id = json.loads(events[0][1])["id"]
+    assert f"run {run_id} cut by shutdown" in first.log()
+    restart_and_check_recovery(start_server, first, thread.id, run_id)
 
 
 def test_queued_run_is_resumed_on_start(tmp_path):

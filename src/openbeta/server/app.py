@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
 from .api import assistants, files, messages, runs, threads, vector_stores
@@ -27,7 +28,37 @@ def error_response(exc: APIError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
-def check_api_key(request: Request) -> None:
+class RequestLog:
+    """Logs each HTTP request's method, path, status and time until its response ended.
+
+    Plain ASGI, so streamed bodies pass straight through (no extra task or queue per chunk).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            log.info("request method=%s path=%s status=%s ms=%.1f", scope["method"], scope["path"], status,
+                     (time.perf_counter() - started) * 1000)
+
+
+async def check_api_key(request: Request) -> None:
+    """Bearer key check (async: it runs on the event loop, not in the thread pool)."""
     keys: list[str] = request.app.state.settings.api_keys
     if not keys:
         return
@@ -104,13 +135,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(APIError("The server had an error while processing your request. Sorry about that!"))
 
-    @app.middleware("http")
-    async def _log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response = await call_next(request)
-        log.info("request method=%s path=%s status=%s ms=%.1f", request.method, request.url.path,
-                 response.status_code, (time.perf_counter() - started) * 1000)
-        return response
+    app.add_middleware(RequestLog)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:

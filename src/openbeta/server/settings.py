@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
     #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.
     run_expiry_seconds: float = Field(default=600.0, gt=0)
+    #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
+    shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
     #: Largest accepted upload, in bytes (larger ones get 413).
     max_upload_bytes: int = 512 * 1024 * 1024

@@ -51,7 +51,7 @@ def _one(request: Request, name: str) -> Optional[str]:
     return values[-1] if values else None
 
 
-def page_query(request: Request) -> PageQuery:
+async def page_query(request: Request) -> PageQuery:  # async: no thread-pool hop for parsing
     return limited_page_query(request, 100)
 
 
@@ -81,7 +81,7 @@ def limited_page_query(request: Request, maximum: int) -> PageQuery:
 def pages(maximum: int = 100) -> Any:
     """``page: PageQuery = pages(10_000)``: a page query whose ``limit`` may reach ``maximum``."""
 
-    def dependency(request: Request) -> PageQuery:
+    async def dependency(request: Request) -> PageQuery:
         return limited_page_query(request, maximum)
 
     return Depends(dependency)
@@ -93,7 +93,7 @@ Pages = Depends(page_query)
 def service(name: str) -> Any:
     """``svc = service("assistants")``: a service from the app's container."""
 
-    def dependency(request: Request) -> Any:
+    async def dependency(request: Request) -> Any:  # async: no thread-pool hop for a lookup
         return getattr(request.app.state.services, name)
 
     return Depends(dependency)

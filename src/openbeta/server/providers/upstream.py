@@ -9,6 +9,7 @@ send no usage chunk (llama.cpp's server, for one) get usage counted here with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, AsyncIterator, Optional
@@ -22,6 +23,12 @@ from .base import ChatRequest, Delta, FinishReason, ProviderError, ToolCallDelta
 log = logging.getLogger("openbeta.providers.upstream")
 
 CONNECT_TIMEOUT = 10.0
+#: Requests in flight to the upstream at once; more wait their turn here. The HTTP
+#: pool gets as many connections, so it never queues (its queue scan grows with the
+#: square of its length: hundreds of waiting streams would eat the CPU).
+MAX_CONCURRENT = 512
+#: Idle connections kept for reuse (the pool's scans also grow with this).
+KEEPALIVE = 64
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter"}
 
 
@@ -38,7 +45,9 @@ class UpstreamProvider:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            limits=httpx.Limits(max_connections=MAX_CONCURRENT, max_keepalive_connections=KEEPALIVE),
         )
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
     def upstream_model(self, model: str) -> str:
         return self.model_map.get(model, model)
@@ -69,8 +78,8 @@ class UpstreamProvider:
         produced: list[str] = []
         started: dict[int, set[str]] = {}  # per tool-call index: which of id/name were passed on
         try:
-            async with self._client.stream("POST", "chat/completions", json=self.payload(request),
-                                           headers={"Accept": "text/event-stream"}) as response:
+            async with self._slots, self._client.stream("POST", "chat/completions", json=self.payload(request),
+                                                        headers={"Accept": "text/event-stream"}) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise _status_error(response)

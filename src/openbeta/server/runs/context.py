@@ -2,7 +2,8 @@
 
 Order: the system instructions, then the thread's messages oldest first (earlier
 assistant replies included), then what this run has done so far (its messages
-and tool calls with their outputs). ``truncation_strategy`` drops the oldest
+and tool calls with their outputs). A forced ``tool_choice`` applies until the
+run has called a tool. ``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
 ``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
 """
@@ -71,7 +72,15 @@ def response_format(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-def tool_choice(value: Any) -> Any:
+def tool_choice(value: Any, steps: list[dict[str, Any]]) -> Any:
+    """The chat ``tool_choice``; a forced one (``required`` or named) holds only until a tool was called.
+
+    ``required`` means "call a tool before responding to the user": once this run
+    has called tools, the model answers freely (``auto``) instead of calling again forever.
+    """
+    forced = value == "required" or isinstance(value, dict)
+    if forced and any(s["step_details"]["type"] == "tool_calls" for s in steps):
+        return "auto"
     if isinstance(value, dict):
         if value.get("type") == "function":
             return {"type": "function", "function": {"name": value["function"]["name"]}}
@@ -97,7 +106,7 @@ class Context:
             history = history[-strategy["last_messages"]:]
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice")), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            tool_choice=tool_choice(run.get("tool_choice"), self.steps), parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")

@@ -24,7 +24,7 @@ from ..providers.base import Provider, ProviderError, Usage
 from ..store import Database
 from .context import Context, PromptTooLong
 from .events import EventBus
-from .records import RunCancelled, RunRecords, assistant_message_body, step_body
+from .records import RunCancelled, RunRecords, assistant_message_body, step_body, usage_dict
 from .tools import ServerTools
 
 log = logging.getLogger("openbeta.runs")
@@ -36,19 +36,6 @@ RESTART_ERROR = {"code": "server_error",
 
 def text_content(text: str) -> list[dict[str, Any]]:
     return [{"type": "text", "text": {"value": text, "annotations": []}}]
-
-
-def usage_dict(usage: Usage) -> dict[str, int]:
-    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens}
-
-
-def total_usage(steps: list[dict[str, Any]]) -> Optional[dict[str, int]]:
-    used = [s["usage"] for s in steps if s.get("usage")]
-    if not used:
-        return None
-    total = Usage(sum(u["prompt_tokens"] for u in used), sum(u["completion_tokens"] for u in used))
-    return usage_dict(total)
 
 
 async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -101,10 +88,10 @@ class Turn:
             changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
         else:
             changes.update(status="completed", completed_at=stamp)
-        self.message = await db(self.engine.records.update_message, self.message["id"], **changes)
+        self.message, self.message_step = await db(
+            self.engine.records.close_message, self.message["id"], changes, self.message_step["id"],
+            {"status": "completed", "usage": usage})
         self.emit("thread.message.incomplete" if incomplete else "thread.message.completed", self.message)
-        self.message_step = await db(self.engine.records.update_step, self.message_step["id"],
-                                     status="completed", usage=usage)
         self.emit("thread.run.step.completed", self.message_step)
 
     async def settle_message(self) -> None:
@@ -171,7 +158,10 @@ class RunEngine:
         self._sweeper = asyncio.create_task(self._sweep())
 
     async def shutdown(self) -> None:
+        """Stop every task; runs cut here stay as they are until start-up recovery settles them."""
         self._stopping = True
+        for run_id in self._tasks:
+            log.warning("run %s cut by shutdown; the next start-up fails it if it was in progress", run_id)
         tasks = [t for t in [self._sweeper, *self._tasks.values()] if t is not None]
         for task in tasks:
             task.cancel()
@@ -245,12 +235,9 @@ class RunEngine:
     async def _drive(self, run_id: str) -> None:
         turn: Optional[Turn] = None
         try:
-            run = await db(self.records.run, run_id)
-            if run["status"] == "cancelling":
-                raise RunCancelled(run_id)
-            if run["status"] != "queued":
+            run = await db(self.records.start, run_id)
+            if run is None:
                 return
-            run = await db(self.records.update_run, run_id, status="in_progress", started_at=now())
             self.emit(run_id, "thread.run.in_progress", run)
             while True:
                 turn = Turn(self, run)
@@ -290,8 +277,7 @@ class RunEngine:
         run = turn.run
         run_id = run["id"]
         self._check_cancel(run_id)
-        messages = await db(self.records.thread_messages, run["thread_id"])
-        steps = await db(self.records.steps, run_id)
+        messages, steps = await db(self.records.history, run)
         max_tokens = run.get("max_completion_tokens")
         if max_tokens is not None:
             max_tokens -= sum(s["usage"]["completion_tokens"] for s in steps if s.get("usage"))
@@ -357,9 +343,8 @@ class RunEngine:
 
     async def _end(self, run_id: str, **changes: Any) -> None:
         """Put a run in a terminal state and announce it."""
-        steps = await db(self.records.steps, run_id)
-        run = await db(self.records.update_run, run_id, allow_cancelling=True, required_action=None,
-                       usage=total_usage(steps), **changes)
+        run = await db(self.records.update_run, run_id, allow_cancelling=True, with_usage=True,
+                       required_action=None, **changes)
         self.emit(run_id, f"thread.run.{run['status']}", run)
 
     async def _close(self, run_id: str, status: str, reason: str, last_error: Optional[dict[str, str]] = None, *,

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
 from ..ids import new_id, now
+from ..providers.base import Usage
 from ..services.base import load, set_body
 from ..services.messages import insert_message
 from ..store import Database
@@ -84,18 +85,30 @@ class RunRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def run(self, run_id: str) -> dict[str, Any]:
+    def start(self, run_id: str) -> Optional[dict[str, Any]]:
+        """Move a ``queued`` run to ``in_progress`` (``None``: it is not queued)."""
         with self.db.session() as s:
-            return load(s, RunRow, run_id, "run").body
+            row = load(s, RunRow, run_id, "run", for_update=True)
+            if row.status == "cancelling":
+                raise RunCancelled(run_id)
+            if row.status != "queued":
+                return None
+            body = dict(row.body, status="in_progress", started_at=now())
+            save_run(row, body)
+            return body
 
-    def update_run(self, run_id: str, *, allow_cancelling: bool = False, **changes: Any) -> dict[str, Any]:
-        """Apply ``changes``; raise :class:`RunCancelled` if a cancel came in first."""
+    def update_run(self, run_id: str, *, allow_cancelling: bool = False, with_usage: bool = False,
+                   **changes: Any) -> dict[str, Any]:
+        """Apply ``changes`` (and, ``with_usage``, the sum of the steps' usage);
+        raise :class:`RunCancelled` if a cancel came in first."""
         with self.db.session() as s:
             row = load(s, RunRow, run_id, "run", for_update=True)
             if row.status == "cancelling" and not allow_cancelling:
                 raise RunCancelled(run_id)
             body = dict(row.body)
             body.update(changes)
+            if with_usage:
+                body["usage"] = total_usage(self._steps(s, run_id))
             status = changes.get("status")
             if status in TERMINAL_STATUSES and status != "expired":
                 body["expires_at"] = None
@@ -114,16 +127,21 @@ class RunRecords:
             save_run(row, body)
             return body
 
-    def thread_messages(self, thread_id: str) -> list[dict[str, Any]]:
+    def history(self, run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The run's thread messages and its own steps, oldest first, read together."""
         with self.db.session() as s:
-            rows = s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id)
+            rows = s.scalars(select(MessageRow).where(MessageRow.thread_id == run["thread_id"])
                              .order_by(MessageRow.seq.asc()))
-            return [row.body for row in rows]
+            return [row.body for row in rows], self._steps(s, run["id"])
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
         with self.db.session() as s:
-            rows = s.scalars(select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.seq.asc()))
-            return [row.body for row in rows]
+            return self._steps(s, run_id)
+
+    @staticmethod
+    def _steps(session: Any, run_id: str) -> list[dict[str, Any]]:
+        rows = session.scalars(select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.seq.asc()))
+        return [row.body for row in rows]
 
     def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
         with self.db.session() as s:
@@ -134,22 +152,50 @@ class RunRecords:
 
     def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, RunStepRow, step_id, "run step", for_update=True)
-            body = finish(dict(row.body), changes)
-            set_body(row, body)
-            return body
+            return self._update_step(s, step_id, changes)
 
     def update_message(self, message_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, MessageRow, message_id, "message", for_update=True)
-            body = dict(row.body)
-            body.update(changes)
-            set_body(row, body)
-            return body
+            return self._update_message(s, message_id, changes)
+
+    def close_message(self, message_id: str, message_changes: dict[str, Any], step_id: str,
+                      step_changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Finish a message and the step that created it, in one unit of work."""
+        with self.db.session() as s:
+            return self._update_message(s, message_id, message_changes), self._update_step(s, step_id, step_changes)
+
+    @staticmethod
+    def _update_step(session: Any, step_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        row = load(session, RunStepRow, step_id, "run step", for_update=True)
+        body = finish(dict(row.body), changes)
+        set_body(row, body)
+        return body
+
+    @staticmethod
+    def _update_message(session: Any, message_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        row = load(session, MessageRow, message_id, "message", for_update=True)
+        body = dict(row.body)
+        body.update(changes)
+        set_body(row, body)
+        return body
 
     def runs_in(self, statuses: frozenset[str] | set[str]) -> list[dict[str, Any]]:
         with self.db.session() as s:
             return [row.body for row in s.scalars(select(RunRow).where(RunRow.status.in_(statuses)))]
+
+
+def usage_dict(usage: Usage) -> dict[str, int]:
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens}
+
+
+def total_usage(steps: list[dict[str, Any]]) -> Optional[dict[str, int]]:
+    """The sum of the steps' usage (``None`` when no step used the model)."""
+    used = [s["usage"] for s in steps if s.get("usage")]
+    if not used:
+        return None
+    total = Usage(sum(u["prompt_tokens"] for u in used), sum(u["completion_tokens"] for u in used))
+    return usage_dict(total)
 
 
 def finish(step: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
