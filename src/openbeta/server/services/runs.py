@@ -134,7 +134,7 @@ class RunService:
             "assistant_id": assistant["id"], "thread_id": thread_id, "status": "queued",
             "started_at": None, "expires_at": created + int(self.engine.expiry_seconds),
             "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
-            "last_error": None, "model": pick("model"), "instructions": pick("instructions"),
+            "last_error": None, "model": pick("model"), "instructions": pick("instructions") or "",
             "tools": tools, "metadata": given.get("metadata") or {}, "temperature": pick("temperature", 1.0),
             "top_p": pick("top_p", 1.0), "max_completion_tokens": given.get("max_completion_tokens"),
             "max_prompt_tokens": given.get("max_prompt_tokens"),
