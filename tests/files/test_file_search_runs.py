@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-import openai
 import pytest
-from openai import AssistantEventHandler
 
 CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
 MARKER = re.compile(r"【(\d+):(\d+)†([^】]*)】")
@@ -153,13 +151,13 @@ def test_attachments_fill_the_threads_own_store(client, kit):
     assert text.annotations[0].file_citation.file_id == second.id
 
 
-def test_attachments_naming_missing_files_are_refused(client):
-    with pytest.raises(openai.NotFoundError) as caught:
+def test_attachments_naming_missing_files_are_refused(client, errors):
+    with pytest.raises(errors.NotFoundError) as caught:
         client.beta.threads.create(messages=[{"role": "user", "content": "x", "attachments": [
             {"file_id": "file-missing", "tools": [{"type": "file_search"}]}]}])
     assert caught.value.body["param"] == "messages[0].attachments[0].file_id"
     thread = client.beta.threads.create()
-    with pytest.raises(openai.NotFoundError) as caught:
+    with pytest.raises(errors.NotFoundError) as caught:
         client.beta.threads.messages.create(thread.id, role="user", content="x", attachments=[
             {"file_id": "file-missing", "tools": [{"type": "file_search"}]}])
     assert caught.value.body["param"] == "attachments[0].file_id"
@@ -192,24 +190,35 @@ def test_a_call_with_nothing_to_search_tells_the_model(client, docs):
     assert "no queries" in reply
 
 
-class Recorder(AssistantEventHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.created: list = []
-        self.done: list = []
-        self.delta_annotations: list = []
+def recorder_for(sdk):
+    """An event handler on the SDK under test's ``AssistantEventHandler`` that keeps tool calls and citations."""
 
-    def on_tool_call_created(self, tool_call) -> None:
-        self.created.append(tool_call)
+    class Recorder(sdk.module.AssistantEventHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.created: list = []
+            self.done: list = []
+            self.delta_annotations: list = []
 
-    def on_tool_call_done(self, tool_call) -> None:
-        self.done.append(tool_call)
+        def on_tool_call_created(self, tool_call) -> None:
+            self.created.append(tool_call)
 
-    def on_text_delta(self, delta, snapshot) -> None:
-        self.delta_annotations.extend(delta.annotations or [])
+        def on_tool_call_done(self, tool_call) -> None:
+            self.done.append(tool_call)
+
+        def on_text_delta(self, delta, snapshot) -> None:
+            self.delta_annotations.extend(delta.annotations or [])
+
+    return Recorder
 
 
-def test_streaming_shows_the_search_and_the_citations(client, docs):
+def sync_streams_only(sdk) -> None:
+    if sdk.is_async:
+        pytest.skip("the async client's event-handler streams are covered in tests/sdk")
+
+
+def test_streaming_shows_the_search_and_the_citations(client, docs, sdk):
+    sync_streams_only(sdk)
     store, ids = docs
     assistant = assistant_on(client, store.id)
     # A filename with spaces: the marker spans several streamed words, yet arrives in one delta.
@@ -219,7 +228,7 @@ def test_streaming_shows_the_search_and_the_citations(client, docs):
     try:
         thread = client.beta.threads.create(messages=[{"role": "user", "content": search_then_cite(
             "knead sourdough dough", "Knead it {marker} well.")}])
-        handler = Recorder()
+        handler = recorder_for(sdk)()
         with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant, event_handler=handler,
                                              include=[CONTENT]) as stream:
             stream.until_done()
@@ -240,7 +249,8 @@ def test_streaming_shows_the_search_and_the_citations(client, docs):
         client.vector_stores.files.delete(file_id=spaced.id, vector_store_id=store.id)
 
 
-def test_streamed_steps_hide_contents_unless_included(client, docs):
+def test_streamed_steps_hide_contents_unless_included(client, docs, sdk):
+    sync_streams_only(sdk)
     store, _ = docs
     assistant = assistant_on(client, store.id)
     thread = client.beta.threads.create(messages=[{"role": "user", "content": search_then_cite("lava")}])
