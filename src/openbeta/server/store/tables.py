@@ -99,7 +99,7 @@ class FileRow(Base):
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (Index("ix_files_purpose_seq", "purpose", "seq"),)
 
@@ -118,7 +118,7 @@ class VectorStoreRow(Base):
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
 
 class VectorStoreFileBatchRow(Base):
@@ -128,7 +128,7 @@ class VectorStoreFileBatchRow(Base):
     vector_store_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("vector_stores.id", ondelete="CASCADE"), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
 
 class VectorStoreFileRow(Base):
@@ -143,7 +143,7 @@ class VectorStoreFileRow(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     usage_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (
         UniqueConstraint("vector_store_id", "id", name="uq_vector_store_files_store_file"),

@@ -5,14 +5,14 @@ Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+#: Plain JSON bodies: PostgreSQL JSONB would reject U+0000 and reorder keys.
+DocumentType = sa.JSON()
 SeqType = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(32), nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("expires_at", sa.BigInteger, nullable=True),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", DocumentType, nullable=False),
     )
     op.create_index("ix_files_purpose_seq", "files", ["purpose", "seq"])
     op.create_table(
@@ -44,14 +44,14 @@ def upgrade() -> None:
         "vector_stores", _seq(),
         sa.Column("id", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", DocumentType, nullable=False),
     )
     op.create_table(
         "vector_store_file_batches", _seq(),
         sa.Column("id", sa.String(64), nullable=False, unique=True),
         _store_fk(),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", DocumentType, nullable=False),
     )
     op.create_table(
         "vector_store_files", _seq(),
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("usage_bytes", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", DocumentType, nullable=False),
         sa.UniqueConstraint("vector_store_id", "id", name="uq_vector_store_files_store_file"),
     )
     op.create_index("ix_vector_store_files_store_seq", "vector_store_files", ["vector_store_id", "seq"])
