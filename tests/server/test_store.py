@@ -42,3 +42,12 @@ def test_bodies_round_trip_exactly(db):
             body = s.query(model).one().body
             assert body == BODY, model.__tablename__
             assert list(body) == list(BODY) and list(body["alpha"]) == ["y", "b"], model.__tablename__
+
+
+def test_sqlite_commits_are_durable(tmp_path):
+    """WAL with ``synchronous=FULL``: an answered commit survives power loss."""
+    database = Database(f"sqlite:///{tmp_path / 'sync.db'}")
+    with database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    database.dispose()
