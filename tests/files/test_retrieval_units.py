@@ -105,3 +105,45 @@ def test_terms_in_most_chunks_are_dropped_only_from_large_indexes(tmp_path):
     with db.session() as s:
         assert drop_common_terms(s, ["Common", "rare", "absent", "rare-common"]) == ["rare", "absent", "rare-common"]  # a phrase is as rare as its rarest word
     db.dispose()
+
+
+class _OneDirection:
+    """Every text points the same way: dense search ranks every chunk alike."""
+
+    name = "one-direction"
+
+    def embed(self, texts):
+        import numpy as np
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
+@pytest.mark.parametrize("embedder", [None, _OneDirection()], ids=["lexical", "hybrid"])
+def test_filters_apply_per_store_when_a_file_is_in_several(tmp_path, embedder):
+    """One file in two stores with different attributes: a filter keeps only the store whose copy matches."""
+    import numpy as np
+
+    from openbeta.server.retrieval.index import DenseIndex
+    from openbeta.server.retrieval.search import HybridSearcher
+    from openbeta.server.services.vector_stores import VectorStoreService
+    from openbeta.server.store import Database
+    from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow, VectorStoreRow
+
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    db.migrate()
+    vector = (np.ones(4, dtype=np.float32) / 2).tobytes()
+    with db.session() as s:
+        s.add(FileRow(id="file-1", purpose="assistants", created_at=0, body={"filename": "shared.txt"}))
+        for store_id, tag in (("vs_a", "keep"), ("vs_b", "drop")):
+            s.add(VectorStoreRow(id=store_id, created_at=0, body={"last_active_at": 0}))
+            s.flush()
+            s.add(VectorStoreFileRow(id="file-1", vector_store_id=store_id, status="completed", usage_bytes=1,
+                                     created_at=0, body={"attributes": {"tag": tag}}))
+            s.add(ChunkRow(vector_store_id=store_id, file_id="file-1", position=0, text="widgets and gadgets",
+                           embedding=vector))
+    dense = DenseIndex()
+    service = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
+    unfiltered = service.search(["vs_a", "vs_b"], "widgets")
+    assert sorted(hit.vector_store_id for hit in unfiltered) == ["vs_a", "vs_b"]
+    hits = service.search(["vs_a", "vs_b"], "widgets", filters={"type": "eq", "key": "tag", "value": "keep"})
+    assert [(hit.vector_store_id, hit.attributes) for hit in hits] == [("vs_a", {"tag": "keep"})]
+    db.dispose()

@@ -70,17 +70,17 @@ def drop_common_terms(session: Session, terms: list[str]) -> list[str]:
 
 
 def lexical_search(session: Session, store_ids: list[str], query: str,
-                   limit: int) -> list[tuple[int, str, float]]:
-    """``(chunk seq, file id, relevance)`` of the best lexical matches, best first."""
+                   limit: int) -> list[tuple[int, str, str, float]]:
+    """``(chunk seq, vector store id, file id, relevance)`` of the best lexical matches, best first."""
     if not store_ids:
         return []
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(text(
-            "SELECT seq, file_id, ts_rank_cd(tsv, q) AS rank FROM chunks, "
+            "SELECT seq, vector_store_id, file_id, ts_rank_cd(tsv, q) AS rank FROM chunks, "
             "CAST(replace(CAST(plainto_tsquery('english', :query) AS text), '&', '|') AS tsquery) AS q "
             "WHERE vector_store_id = ANY(:stores) AND tsv @@ q ORDER BY rank DESC LIMIT :limit"),
             {"query": query, "stores": store_ids, "limit": limit})
-        return [(int(seq), file_id, float(rank)) for seq, file_id, rank in rows]
+        return [(int(seq), store_id, file_id, float(rank)) for seq, store_id, file_id, rank in rows]
     match = fts5_query(drop_common_terms(session, query_terms(query)))
     if match is None:
         return []
@@ -88,13 +88,13 @@ def lexical_search(session: Session, store_ids: list[str], query: str,
     params = {f"s{i}": sid for i, sid in enumerate(store_ids)}
     try:
         rows = session.execute(text(
-            f"SELECT rowid, file_id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH :match "
+            f"SELECT rowid, vector_store_id, file_id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH :match "
             f"AND vector_store_id IN ({marks}) ORDER BY rank LIMIT :limit"),
             {"match": match, "limit": limit, **params}).all()
     except OperationalError:  # a query FTS5 cannot read: no lexical matches
         log.warning("FTS5 could not parse %r", match)
         return []
-    return [(int(seq), file_id, -float(rank)) for seq, file_id, rank in rows]
+    return [(int(seq), store_id, file_id, -float(rank)) for seq, store_id, file_id, rank in rows]
 
 
 @dataclass

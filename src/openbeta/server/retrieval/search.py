@@ -38,8 +38,11 @@ class HybridSearcher:
         self.dense = dense
 
     def search(self, session: Session, store_ids: list[str], queries: list[str], limit: int,
-               allowed_files: Optional[set[str]] = None) -> list[tuple[int, float]]:
-        """``(chunk seq, score in [0, 1])``, best first, at most ``limit``."""
+               allowed: Optional[set[tuple[str, str]]] = None) -> list[tuple[int, float]]:
+        """``(chunk seq, score in [0, 1])``, best first, at most ``limit``.
+
+        ``allowed``: when given, only chunks of these ``(vector store id, file id)`` pairs.
+        """
         candidates = max(CANDIDATES, limit * 5)
         rankings: list[list[int]] = []
         vectors = None
@@ -49,13 +52,14 @@ class HybridSearcher:
             except Exception:  # a remote embedder may be down: lexical results still answer
                 log.exception("query embedding failed; searching lexically only")
         for i, query in enumerate(queries):
-            lexical = [seq for seq, file_id, _ in lexical_search(session, store_ids, query, candidates * 4)
-                       if allowed_files is None or file_id in allowed_files]
+            lexical = [seq for seq, store_id, file_id, _ in lexical_search(session, store_ids, query, candidates * 4)
+                       if allowed is None or (store_id, file_id) in allowed]
             rankings.append(lexical[:candidates])
             if vectors is not None:
                 dense: list[tuple[int, float]] = []
                 for store_id in store_ids:
-                    dense.extend(self.dense.search(session, store_id, vectors[i], candidates, allowed_files))
+                    files = None if allowed is None else {f for s, f in allowed if s == store_id}
+                    dense.extend(self.dense.search(session, store_id, vectors[i], candidates, files))
                 dense.sort(key=lambda item: -item[1])
                 rankings.append([seq for seq, _ in dense][:candidates])
         n_lists = len(queries) * (2 if vectors is not None else 1)

@@ -380,7 +380,7 @@ class VectorStoreService:
             attributes = {(sid, fid): body.get("attributes") or {} for sid, fid, body in files}
             allowed = None
             if filters:
-                allowed = {fid for (sid, fid), attrs in attributes.items() if matches(filters, attrs)}
+                allowed = {key for key, attrs in attributes.items() if matches(filters, attrs)}
                 if not allowed:
                     return []
             ranked = [(seq, score) for seq, score in
