@@ -51,3 +51,33 @@ def test_sqlite_commits_are_durable(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     database.dispose()
+
+
+def test_derived_vector_store_values_are_stored_once(api):
+    """Counts, usage and status are computed from columns on read; bodies never hold a second copy."""
+    import time
+
+    from openbeta.server.store.tables import VectorStoreFileBatchRow, VectorStoreFileRow, VectorStoreRow
+
+    file_id = api.post("/v1/files", data={"purpose": "assistants"},
+                       files={"file": ("a.txt", b"Widgets are small. " * 50, "text/plain")}).json()["id"]
+    store = api.post("/v1/vector_stores", json={"name": "s"}).json()
+    batch = api.post(f"/v1/vector_stores/{store['id']}/file_batches", json={"file_ids": [file_id]}).json()
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/vector_stores/{store['id']}").json()["status"] != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    store = api.get(f"/v1/vector_stores/{store['id']}").json()
+    vs_file = api.get(f"/v1/vector_stores/{store['id']}/files/{file_id}").json()
+    listed = api.get(f"/v1/vector_stores/{store['id']}/files").json()["data"]
+    assert vs_file["status"] == "completed" and vs_file["usage_bytes"] > 0 and listed == [vs_file]
+    assert store["usage_bytes"] == vs_file["usage_bytes"] and store["file_counts"]["completed"] == 1
+    assert list(vs_file)[:6] == ["id", "object", "usage_bytes", "created_at", "vector_store_id", "status"]
+    with api.app.state.services.db.session() as s:
+        store_body = s.get(VectorStoreRow, 1).body
+        file_row = s.query(VectorStoreFileRow).one()
+        batch_body = s.query(VectorStoreFileBatchRow).one().body
+    assert not {"file_counts", "usage_bytes", "status", "expires_at"} & set(store_body)
+    assert not {"status", "usage_bytes"} & set(file_row.body)
+    assert (file_row.status, file_row.usage_bytes) == ("completed", vs_file["usage_bytes"])
+    assert "file_counts" not in batch_body and batch["id"] == batch_body["id"]

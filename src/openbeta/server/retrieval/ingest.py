@@ -105,7 +105,7 @@ class Ingestor:
                     s.add(ChunkRow(vector_store_id=store_id, file_id=file_id, position=i, text=chunk, embedding=blob))
             row.status = status
             row.usage_bytes = usage
-            row.body = {**row.body, "status": status, "last_error": error, "usage_bytes": usage}
+            row.body = {**row.body, "last_error": error}
         self.dense.invalidate(store_id)
         return True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,8 +11,9 @@ from ..errors import NotFound
 from ..store.pages import PageQuery, fetch_page
 
 
-def render_page(rows: Sequence[Any], has_more: bool) -> dict[str, Any]:
-    data = [row.body for row in rows]
+def render_page(rows: Sequence[Any], has_more: bool,
+                render: Callable[[Any], dict[str, Any]] = lambda row: row.body) -> dict[str, Any]:
+    data = [render(row) for row in rows]
     return {
         "object": "list",
         "data": data,
@@ -38,10 +39,11 @@ def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, p
 
 
 def list_page(session: Session, model: Any, page: PageQuery, *where: Any,
-              group: Optional[tuple[Any, Any]] = None) -> dict[str, Any]:
-    """A rendered page; ``group`` as in :func:`~openbeta.server.store.pages.fetch_page`."""
+              group: Optional[tuple[Any, Any]] = None,
+              render: Callable[[Any], dict[str, Any]] = lambda row: row.body) -> dict[str, Any]:
+    """A page, each row rendered by ``render``; ``group`` as in :func:`~openbeta.server.store.pages.fetch_page`."""
     result = fetch_page(session, model, page, where, group)
-    return render_page(result.rows, result.has_more)
+    return render_page(result.rows, result.has_more, render)
 
 
 def set_body(row: Any, body: dict[str, Any]) -> None:

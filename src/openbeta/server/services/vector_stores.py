@@ -1,7 +1,9 @@
 """Vector stores, the files in them, file batches, and search.
 
-A vector store's ``file_counts``, ``usage_bytes`` and ``status`` are computed
-from its files when it is read, so they can never drift from the truth.
+A vector store's ``file_counts``, ``usage_bytes``, ``status`` and ``expires_at``
+(and a batch's ``file_counts``) are computed from its files when it is read, and
+a file's ``status`` and ``usage_bytes`` live only in their columns: each value is
+stored once, so none can drift from the truth.
 Ingestion (parse, chunk, embed) happens in the background
 (:mod:`openbeta.server.retrieval.ingest`); this service only queues it.
 """
@@ -25,10 +27,10 @@ from ..retrieval.filters import matches
 from ..retrieval.index import DenseIndex
 from ..retrieval.search import HybridSearcher
 from ..store import Database
-from ..store.pages import PageQuery, fetch_page
+from ..store.pages import PageQuery
 from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatchRow, VectorStoreFileRow,
                             VectorStoreRow)
-from .base import list_page, load, render_page, set_body
+from .base import list_page, load, set_body
 
 DAY = 86_400
 TOUCH_SECONDS = 60
@@ -73,6 +75,13 @@ def expires_at(body: Mapping[str, Any]) -> Optional[int]:
     return body["last_active_at"] + policy["days"] * DAY if policy else None
 
 
+def render_file(row: VectorStoreFileRow) -> dict[str, Any]:
+    """A vector store file's wire body: its stored fields plus the status and usage kept in columns."""
+    return {"id": row.body["id"], "object": row.body["object"], "usage_bytes": row.usage_bytes,
+            "created_at": row.created_at, "vector_store_id": row.vector_store_id, "status": row.status,
+            **row.body}
+
+
 def count_files(session: Session, *where: Any) -> dict[str, int]:
     counts = {status: 0 for status in STATUSES}
     rows = session.execute(select(VectorStoreFileRow.status, func.count()).where(*where)
@@ -98,16 +107,13 @@ def add_file(session: Session, store_id: str, file_id: str, *, chunking_strategy
     body = {
         "id": file_id,
         "object": "vector_store.file",
-        "usage_bytes": 0,
-        "created_at": now(),
         "vector_store_id": store_id,
-        "status": "in_progress",
         "last_error": None,
         "chunking_strategy": chunking_body(chunking_strategy),
         "attributes": dict(attributes or {}),
     }
     row = VectorStoreFileRow(id=file_id, vector_store_id=store_id, batch_id=batch_id, status="in_progress",
-                             usage_bytes=0, created_at=body["created_at"], body=body)
+                             usage_bytes=0, created_at=now(), body=body)
     session.add(row)
     session.flush()
     return row
@@ -123,11 +129,7 @@ def create_store(session: Session, params: VectorStoreCreateParams, param: str =
         "created_at": created,
         "name": given.get("name") or "",
         "description": given.get("description"),
-        "usage_bytes": 0,
-        "file_counts": {},
-        "status": "completed",
         "expires_after": given.get("expires_after"),
-        "expires_at": None,
         "last_active_at": created,
         "metadata": given.get("metadata") or {},
     }
@@ -150,23 +152,21 @@ class VectorStoreService:
     # ------------------------------------------------------------ rendering
 
     def render(self, session: Session, row: VectorStoreRow) -> dict[str, Any]:
-        body = dict(row.body)
         counts = count_files(session, VectorStoreFileRow.vector_store_id == row.id)
         usage = session.scalar(select(func.coalesce(func.sum(VectorStoreFileRow.usage_bytes), 0)).where(
             VectorStoreFileRow.vector_store_id == row.id))
-        body["file_counts"] = counts
-        body["usage_bytes"] = int(usage or 0)
-        body["expires_at"] = expires_at(body)
-        if body["expires_at"] is not None and body["expires_at"] <= now():
-            body["status"] = "expired"
+        expiry = expires_at(row.body)
+        if expiry is not None and expiry <= now():
+            status = "expired"
         else:
-            body["status"] = "in_progress" if counts["in_progress"] else "completed"
-        return body
+            status = "in_progress" if counts["in_progress"] else "completed"
+        return {"id": row.id, "object": "vector_store", "created_at": row.created_at, "name": row.body["name"],
+                "usage_bytes": int(usage or 0), "file_counts": counts, "status": status, "expires_at": expiry,
+                **row.body}
 
     def _render_batch(self, session: Session, row: VectorStoreFileBatchRow) -> dict[str, Any]:
-        body = dict(row.body)
         counts = count_files(session, VectorStoreFileRow.batch_id == row.id)
-        body["file_counts"] = counts
+        body = {**row.body, "file_counts": counts}
         if body["status"] != "cancelled":
             if counts["in_progress"]:
                 body["status"] = "in_progress"
@@ -222,10 +222,7 @@ class VectorStoreService:
 
     def list(self, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            result = fetch_page(s, VectorStoreRow, page)
-            out = render_page(result.rows, result.has_more)
-            out["data"] = [self.render(s, row) for row in result.rows]
-            return out
+            return list_page(s, VectorStoreRow, page, render=lambda row: self.render(s, row))
 
     # ------------------------------------------------------------ files in a store
 
@@ -234,23 +231,21 @@ class VectorStoreService:
             self._touch(self._store(s, store_id, for_update=True))
             row = add_file(s, store_id, params.file_id, chunking_strategy=params.chunking_strategy,
                            attributes=params.attributes)
-            body = dict(row.body)
+            body = render_file(row)
         self.notify()
         return body
 
     def get_file(self, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             self._store(s, store_id)
-            return self._file(s, store_id, file_id).body
+            return render_file(self._file(s, store_id, file_id))
 
     def update_file(self, store_id: str, file_id: str, params: VectorStoreFileUpdateParams) -> dict[str, Any]:
         with self.db.session() as s:
             self._store(s, store_id)
             row = self._file(s, store_id, file_id)
-            body = dict(row.body)
-            body["attributes"] = dict(params.attributes or {})
-            set_body(row, body)
-            return body
+            set_body(row, {**row.body, "attributes": dict(params.attributes or {})})
+            return render_file(row)
 
     def delete_file(self, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
@@ -275,7 +270,7 @@ class VectorStoreService:
                 where.append(VectorStoreFileRow.batch_id == batch_id)
             if status is not None:
                 where.append(VectorStoreFileRow.status == status)
-            return list_page(s, VectorStoreFileRow, page, *where)
+            return list_page(s, VectorStoreFileRow, page, *where, render=render_file)
 
     def file_content(self, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
@@ -306,7 +301,7 @@ class VectorStoreService:
         with self.db.session() as s:
             self._touch(self._store(s, store_id, for_update=True))
             body = {"id": new_id("vsfb_"), "object": "vector_store.files_batch", "created_at": now(),
-                    "vector_store_id": store_id, "status": "in_progress", "file_counts": {}}
+                    "vector_store_id": store_id, "status": "in_progress"}
             row = VectorStoreFileBatchRow(id=body["id"], vector_store_id=store_id, created_at=body["created_at"],
                                           body=body)
             s.add(row)
@@ -342,7 +337,6 @@ class VectorStoreService:
             for file_row in s.scalars(select(VectorStoreFileRow).where(
                     VectorStoreFileRow.batch_id == batch_id, VectorStoreFileRow.status == "in_progress")):
                 file_row.status = "cancelled"
-                set_body(file_row, {**file_row.body, "status": "cancelled"})
             set_body(row, {**row.body, "status": "cancelled"})
             s.flush()
             return self._render_batch(s, row)
