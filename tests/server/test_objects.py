@@ -185,3 +185,24 @@ def test_request_bodies_accept_exactly_the_spec_fields(spec_schemas, schema, mod
     assert set(params.model_fields) == set(spec["properties"])
     required = {field for field, info in params.model_fields.items() if info.is_required()}
     assert required == set(spec.get("required", []))
+
+
+@pytest.mark.parametrize("path, extra", [("/v1/assistants", {"model": "m"}), ("/v1/threads", {}),
+                                         ("/v1/vector_stores", {})])
+def test_modify_metadata_null_clears_and_other_fields_stay(api, path, extra):
+    created = api.post(path, json={**extra, "metadata": {"a": "1"}}).json()
+    changed = api.post(f"{path}/{created['id']}", json={"metadata": {"b": "2"}}).json()
+    assert changed["metadata"] == {"b": "2"}
+    cleared = api.post(f"{path}/{created['id']}", json={"metadata": None})
+    assert cleared.status_code == 200 and cleared.json()["metadata"] == {}
+    again = api.get(f"{path}/{created['id']}").json()
+    assert again["metadata"] == {} and {k: again[k] for k in extra} == extra
+
+
+def test_vector_store_helper_metadata_has_the_metadata_limits(api):
+    too_many = {f"k{i}": "v" for i in range(17)}
+    response = api.post("/v1/threads", json={"tool_resources": {"file_search": {"vector_stores": [
+        {"file_ids": [], "metadata": too_many}]}}})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["param"] == "tool_resources.file_search.vector_stores[0].metadata" and "16" in error["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from ._base import ByType, RequestModel, WireModel
 
@@ -40,13 +40,12 @@ def check_metadata(value: Optional[dict[str, Any]]) -> Optional[dict[str, str]]:
     return value
 
 
-class MetadataMixin(RequestModel):
-    metadata: Optional[dict[str, Any]] = None
+#: A ``metadata`` request field, checked against OpenAI's limits.
+MetadataParam = Annotated[Optional[dict[str, Any]], AfterValidator(check_metadata)]
 
-    @field_validator("metadata")
-    @classmethod
-    def _metadata(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, str]]:
-        return check_metadata(value)
+
+class MetadataMixin(RequestModel):
+    metadata: MetadataParam = None
 
 
 # ---------------------------------------------------------------- tools
@@ -157,12 +156,7 @@ class VectorStoreHelper(WireModel):
 
     file_ids: Annotated[list[str], Field(max_length=10000)] = Field(default_factory=list)
     chunking_strategy: Optional[ChunkingStrategyParam] = None
-    metadata: Optional[dict[str, Any]] = None
-
-    @field_validator("metadata")
-    @classmethod
-    def _metadata(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, str]]:
-        return check_metadata(value)
+    metadata: MetadataParam = None
 
 
 class FileSearchResources(WireModel):

@@ -9,7 +9,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import AssistantRow
-from .base import list_page, load, set_body
+from .base import apply_update, list_page, load
 from .resources import check_tool_resources, normalize_tools
 
 
@@ -48,17 +48,9 @@ class AssistantService:
         given = params.given()
         with self.db.session() as s:
             row = load(s, AssistantRow, assistant_id, "assistant", for_update=True)
-            body = dict(row.body)
-            for key, value in given.items():
-                if key == "tools":
-                    value = normalize_tools(value or [])
-                elif key == "tool_resources":
-                    value = check_tool_resources(s, value or {}, "tool_resources")
-                elif key == "metadata":
-                    value = value or {}
-                body[key] = value
-            set_body(row, body)
-            return body
+            return apply_update(row, given, {
+                "tools": lambda value: normalize_tools(value or []),
+                "tool_resources": lambda value: check_tool_resources(s, value or {}, "tool_resources")})
 
     def delete(self, assistant_id: str) -> dict[str, Any]:
         with self.db.session() as s:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -51,10 +51,19 @@ def set_body(row: Any, body: dict[str, Any]) -> None:
     row.body = dict(body)
 
 
-def update_metadata(row: Any, given: dict[str, Any]) -> dict[str, Any]:
-    """Apply a modify request that may only change ``metadata``; return the new body."""
+def apply_update(row: Any, given: Mapping[str, Any],
+                 convert: Mapping[str, Callable[[Any], Any]] = {}) -> dict[str, Any]:
+    """Apply a modify request's given fields to a row's body; return the new body.
+
+    ``metadata: null`` clears the metadata; ``convert[key]`` turns a given value
+    into its stored form.
+    """
     body = dict(row.body)
-    if "metadata" in given:
-        body["metadata"] = given["metadata"] or {}
+    for key, value in given.items():
+        if key == "metadata":
+            value = value or {}
+        elif key in convert:
+            value = convert[key](value)
+        body[key] = value
     set_body(row, body)
     return body

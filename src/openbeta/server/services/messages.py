@@ -12,7 +12,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import MessageRow, ThreadRow
-from .base import list_page, load, update_metadata
+from .base import list_page, load, apply_update
 from .resources import index_attachments
 
 
@@ -77,7 +77,7 @@ class MessageService:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id,
                        for_update=True)
-            return update_metadata(row, given)
+            return apply_update(row, given)
 
     def delete(self, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:

@@ -24,7 +24,7 @@ from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
-from .base import list_page, load, set_body, update_metadata
+from .base import list_page, load, set_body, apply_update
 from .messages import insert_message, message_body
 from .resources import normalize_tools
 from .threads import create_thread
@@ -177,7 +177,7 @@ class RunService:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
-            return update_metadata(row, given)
+            return apply_update(row, given)
 
     def cancel(self, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:

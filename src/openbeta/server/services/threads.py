@@ -11,7 +11,7 @@ from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..ids import new_id, now
 from ..store import Database
 from ..store.tables import MessageRow, ThreadRow
-from .base import load, set_body
+from .base import apply_update, load
 from .messages import insert_message, message_body
 from .resources import check_tool_resources
 
@@ -55,13 +55,8 @@ class ThreadService:
         given = params.given()
         with self.db.session() as s:
             row = load(s, ThreadRow, thread_id, "thread", for_update=True)
-            body = dict(row.body)
-            if "metadata" in given:
-                body["metadata"] = given["metadata"] or {}
-            if "tool_resources" in given:
-                body["tool_resources"] = check_tool_resources(s, given["tool_resources"] or {}, "tool_resources")
-            set_body(row, body)
-            return body
+            return apply_update(row, given, {
+                "tool_resources": lambda value: check_tool_resources(s, value or {}, "tool_resources")})
 
     def delete(self, thread_id: str) -> dict[str, Any]:
         with self.db.session() as s:

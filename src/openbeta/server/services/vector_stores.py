@@ -30,7 +30,7 @@ from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatchRow, VectorStoreFileRow,
                             VectorStoreRow)
-from .base import list_page, load, set_body
+from .base import apply_update, list_page, load, set_body
 
 DAY = 86_400
 TOUCH_SECONDS = 60
@@ -201,13 +201,7 @@ class VectorStoreService:
         given = params.given()
         with self.db.session() as s:
             row = self._store(s, store_id, for_update=True)
-            body = dict(row.body)
-            for key in ("name", "expires_after"):
-                if key in given:
-                    body[key] = given[key]
-            if "metadata" in given:
-                body["metadata"] = given["metadata"] or {}
-            set_body(row, body)
+            apply_update(row, given)
             return self.render(s, row)
 
     def delete(self, store_id: str) -> dict[str, Any]:
