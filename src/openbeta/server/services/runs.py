@@ -153,7 +153,7 @@ class RunService:
     def list(self, thread_id: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
-            return list_page(s, RunRow, page, RunRow.thread_id == thread_id)
+            return list_page(s, RunRow, page, group=(RunRow.thread_id, thread_id))
 
     def update(self, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
         given = params.given()
@@ -205,7 +205,7 @@ class RunService:
         check_include(include)
         self.get(thread_id, run_id)
         with self.db.session() as s:
-            result = list_page(s, RunStepRow, page, RunStepRow.run_id == run_id)
+            result = list_page(s, RunStepRow, page, group=(RunStepRow.run_id, run_id))
         result["data"] = [render_step(step, include) for step in result["data"]]
         return result
 
