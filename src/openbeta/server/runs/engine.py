@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
@@ -133,6 +134,15 @@ class Turn:
                                                                        "tool_calls": [tool_call]}}})
 
 
+@dataclass
+class Started:
+    """A run moved to ``in_progress`` by the unit of work that created it, and its thread's
+    messages as that unit of work read them: the engine's first turn needs no database."""
+
+    run: dict[str, Any]
+    messages: list[dict[str, Any]]
+
+
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
                  expiry_seconds: float) -> None:
@@ -190,9 +200,9 @@ class RunEngine:
 
     # ------------------------------------------------------------ requests (any thread)
 
-    def kick(self, run_id: str) -> None:
-        """Drive ``run_id`` (queued, or cancelling) in a task of its own."""
-        self._call(self._spawn, run_id)
+    def kick(self, run_id: str, started: Optional[Started] = None) -> None:
+        """Drive ``run_id`` (queued, cancelling, or just ``started``) in a task of its own."""
+        self._call(self._spawn, run_id, started)
 
     def request_cancel(self, run: dict[str, Any]) -> None:
         """Stop a run now ``cancelling`` (its stream hears ``thread.run.cancelling``)."""
@@ -203,7 +213,7 @@ class RunEngine:
             raise RuntimeError("the run engine is not started")
         self._loop.call_soon_threadsafe(fn, *args)
 
-    def _spawn(self, run_id: str) -> None:
+    def _spawn(self, run_id: str, started: Optional[Started] = None) -> None:
         """One task per run; a request while it is busy drives the run again after it."""
         if self._stopping:
             return
@@ -211,7 +221,7 @@ class RunEngine:
         if task is not None and not task.done():
             self._again.add(run_id)
             return
-        task = asyncio.create_task(self._drive(run_id))
+        task = asyncio.create_task(self._drive(run_id, started))
         self._tasks[run_id] = task
         task.add_done_callback(functools.partial(self._finished, run_id))
 
@@ -232,18 +242,22 @@ class RunEngine:
     def emit(self, run_id: str, event: str, data: Any) -> None:
         self.bus.publish(run_id, event, data)
 
-    async def _drive(self, run_id: str) -> None:
+    async def _drive(self, run_id: str, started: Optional[Started] = None) -> None:
         turn: Optional[Turn] = None
         try:
-            run = await db(self.records.start, run_id)
-            if run is None:
-                return
-            self.emit(run_id, "thread.run.in_progress", run)
+            history = None
+            if started is None:
+                run = await db(self.records.start, run_id)
+                if run is None:
+                    return
+                self.emit(run_id, "thread.run.in_progress", run)
+            else:
+                run, history = started.run, (started.messages, [])
             while True:
                 turn = Turn(self, run)
-                if not await self._turn(turn):
+                if not await self._turn(turn, history):
                     return
-                turn = None
+                turn = history = None
         except RunCancelled:
             await self._close(run_id, "cancelled", "run_cancelled", partial=turn)
             await self._end(run_id, status="cancelled")
@@ -272,12 +286,13 @@ class RunEngine:
         if run_id in self._cancels:
             raise RunCancelled(run_id)
 
-    async def _turn(self, turn: Turn) -> bool:
-        """One model call. True: call the model again (server tools ran)."""
+    async def _turn(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
+        """One model call on ``history`` (messages, steps; read now when ``None``).
+        True: call the model again (server tools ran)."""
         run = turn.run
         run_id = run["id"]
         self._check_cancel(run_id)
-        messages, steps = await db(self.records.history, run)
+        messages, steps = history or await db(self.records.history, run)
         max_tokens = run.get("max_completion_tokens")
         if max_tokens is not None:
             max_tokens -= sum(s["usage"]["completion_tokens"] for s in steps if s.get("usage"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
@@ -36,11 +37,9 @@ def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Opt
     }
 
 
-def insert_message(session: Session, body: dict[str, Any]) -> MessageRow:
-    row = MessageRow(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
-                     created_at=body["created_at"], body=body)
-    session.add(row)
-    return row
+def insert_message(session: Session, body: dict[str, Any]) -> None:
+    session.execute(insert(MessageRow).values(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
+                                              created_at=body["created_at"], body=body))
 
 
 class MessageService:

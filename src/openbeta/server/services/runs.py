@@ -1,13 +1,16 @@
 """Runs and run steps: create (and create a thread and run), read, modify, cancel,
 submit tool outputs. The engine does the work; this checks requests and records them.
 
-Creating calls return the run and the prelude events a stream opens with; the
-route then starts the run with :meth:`RunService.launch`, which subscribes to its
-events first when the caller streams.
+Creating calls return a :class:`Launch`: the run and the prelude events a stream
+opens with; the route then starts the run with :meth:`RunService.launch`, which
+subscribes to its events first when the caller streams. A streamed create moves
+the run to ``in_progress`` in the unit of work that creates it, so the engine's
+first model call waits on no database work.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Optional
 
 from sqlalchemy import delete, select
@@ -17,9 +20,9 @@ from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsPara
 from ...types.thread import ThreadCreateParams
 from ..errors import InvalidRequest
 from ..ids import new_id, now
-from ..runs.engine import RunEngine
+from ..runs.engine import RunEngine, Started
 from ..runs.events import Event
-from ..runs.records import active_run_id, insert_run, save_run
+from ..runs.records import active_run_id, insert_run, insert_started_run, save_run
 from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
@@ -53,6 +56,16 @@ def render_step(step: dict[str, Any], include: list[str]) -> dict[str, Any]:
     return dict(step, step_details=dict(step["step_details"], tool_calls=calls))
 
 
+@dataclass
+class Launch:
+    """A run a request created or resumed: its body (the response), the events its stream
+    opens with, and, for a run the request already started, what the engine needs to go on."""
+
+    run: dict[str, Any]
+    prelude: list[Event]
+    started: Optional[Started] = None
+
+
 class RunService:
     def __init__(self, db: Database, engine: RunEngine, tools: ServerTools) -> None:
         self.db = db
@@ -74,7 +87,7 @@ class RunService:
 
     # ------------------------------------------------------------ creating
 
-    def create(self, thread_id: str, params: RunCreateParams) -> tuple[dict[str, Any], list[Event]]:
+    def create(self, thread_id: str, params: RunCreateParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
@@ -86,10 +99,9 @@ class RunService:
             run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
             for message in params.additional_messages or []:
                 insert_message(s, message_body(thread_id, message))
-            insert_run(s, run)
-        return run, [("thread.run.created", run), ("thread.run.queued", run)]
+            return self._record(s, run, [], bool(params.stream))
 
-    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> tuple[dict[str, Any], list[Event]]:
+    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
@@ -99,8 +111,17 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, thread_params, "thread")
             run["thread_id"] = thread["id"]
-            insert_run(s, run)
-        return run, [("thread.created", thread), ("thread.run.created", run), ("thread.run.queued", run)]
+            return self._record(s, run, [("thread.created", thread)], bool(params.stream))
+
+    @staticmethod
+    def _record(session: Session, run: dict[str, Any], prelude: list[Event], stream: bool) -> Launch:
+        """Insert a new run. A streamed one starts in this same unit of work."""
+        prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
+        if not stream:
+            insert_run(session, run)
+            return Launch(run, prelude)
+        started, messages = insert_started_run(session, run)
+        return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages))
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
         """A new queued run: the request's options over the assistant's."""
@@ -134,14 +155,15 @@ class RunService:
             "reasoning_effort": pick("reasoning_effort"),
         }
 
-    def launch(self, run_id: str, prelude: list[Event], stream: bool) -> Optional[AsyncIterator[str]]:
+    def launch(self, launch: Launch, stream: bool) -> Optional[AsyncIterator[str]]:
         """Start (or resume) the run; with ``stream``, the SSE text of its events."""
+        run_id = launch.run["id"]
         if not stream:
-            self.engine.kick(run_id)
+            self.engine.kick(run_id, launch.started)
             return None
         queue = self.engine.bus.subscribe(run_id)
-        self.engine.kick(run_id)
-        return self.engine.bus.stream(run_id, queue, prelude)
+        self.engine.kick(run_id, launch.started)
+        return self.engine.bus.stream(run_id, queue, launch.prelude)
 
     # ------------------------------------------------------------ reading and changing
 
@@ -174,7 +196,7 @@ class RunService:
         return body
 
     def submit_tool_outputs(self, thread_id: str, run_id: str,
-                            params: SubmitToolOutputsParams) -> tuple[dict[str, Any], list[Event]]:
+                            params: SubmitToolOutputsParams) -> Launch:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
@@ -190,7 +212,7 @@ class RunService:
             set_body(step_row, step)
             run = dict(row.body, status="queued", required_action=None)
             save_run(row, run)
-        return run, [("thread.run.step.completed", step), ("thread.run.queued", run)]
+        return Launch(run, [("thread.run.step.completed", step), ("thread.run.queued", run)])
 
     @staticmethod
     def _pending_step(session: Session, run_id: str) -> RunStepRow:
