@@ -12,6 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import insert, select, update
 
 from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
+from ..errors import NotFound
 from ..ids import new_id, now
 from ..providers.base import Usage
 from ..services.base import load, set_body
@@ -65,12 +66,16 @@ def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
 
 
 def active_run_id(session: Any, thread_id: str) -> Optional[str]:
-    """The thread's active run, if any, with the thread locked until the unit of work ends.
+    """The thread's active run, if any, with the thread locked until the unit of work ends
+    (404 when there is no such thread).
 
     The lock is a no-op write to the thread row: it serializes "check, then add a
     run or message" on SQLite (whose reads take no locks) and PostgreSQL alike.
     """
-    session.execute(update(ThreadRow).where(ThreadRow.id == thread_id).values(created_at=ThreadRow.created_at))
+    locked = session.execute(update(ThreadRow).where(ThreadRow.id == thread_id)
+                             .values(created_at=ThreadRow.created_at))
+    if locked.rowcount == 0:
+        raise NotFound.of("thread", thread_id)
     return session.scalar(select(RunRow.id).where(RunRow.thread_id == thread_id,
                                                   RunRow.status.in_(ACTIVE_STATUSES)).limit(1))
 

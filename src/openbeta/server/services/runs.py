@@ -90,7 +90,6 @@ class RunService:
     def create(self, thread_id: str, params: RunCreateParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
             run_id = active_run_id(s, thread_id)
             if run_id:
                 raise InvalidRequest(f"Thread {thread_id} already has an active run {run_id}.")
