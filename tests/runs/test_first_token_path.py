@@ -14,16 +14,26 @@ from runs_helpers import script
 
 def test_streamed_create_reaches_the_first_token_after_two_units_of_work(tmp_path, database_url):
     """Create and start are one unit of work (the history read with them), then the first
-    step and its message are one more; every event still comes in the spec's order."""
+    step and its message are one more (written while the model is asked); every event still
+    comes in the spec's order. Units of work that only read (the expiry sweep's) are not counted."""
     settings = Settings(data_dir=tmp_path, database_url=database_url, provider="scripted")
     with TestClient(create_app(settings)) as http:
         assistant = http.post("/v1/assistants", json={"model": "m"}).json()
         thread = http.post("/v1/threads", json={"messages": [
             {"role": "user", "content": script(text="one two", delay=0.3)}]}).json()
-        commits: list[str] = []
+        commits: list[list[str]] = []  # the statements of each unit of work that wrote or read a run
         engine = http.app.state.services.db.engine
-        listener = lambda _conn: commits.append("commit")  # noqa: E731
-        event.listen(engine, "commit", listener)
+
+        def statement(conn, _cursor, sql, *_):
+            conn.info.setdefault("statements", []).append(sql.split()[0])
+
+        def commit(conn):
+            done = conn.info.pop("statements", [])
+            if any(word in ("INSERT", "UPDATE", "DELETE") for word in done):
+                commits.append(done)
+
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", commit)
         events, at_first_delta = [], None
         try:
             with http.stream("POST", f"/v1/threads/{thread['id']}/runs",
@@ -37,7 +47,8 @@ def test_streamed_create_reaches_the_first_token_after_two_units_of_work(tmp_pat
                     elif line.startswith("data: {") and events[-1] == "thread.run.in_progress":
                         started = json.loads(line[6:])
         finally:
-            event.remove(engine, "commit", listener)
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "commit", commit)
         assert at_first_delta == 2, commits
         assert events[:7] == ["thread.run.created", "thread.run.queued", "thread.run.in_progress",
                               "thread.run.step.created", "thread.run.step.in_progress",
@@ -50,3 +61,27 @@ def test_streamed_create_reaches_the_first_token_after_two_units_of_work(tmp_pat
         assert [s["status"] for s in steps] == ["completed"]
         reply = http.get(f"/v1/threads/{thread['id']}/messages", params={"run_id": run["id"]}).json()["data"]
         assert reply[0]["content"][0]["text"]["value"] == "one two"
+
+
+def test_a_turn_without_text_leaves_no_message_behind(client, assistant, thread):
+    """The message step written ahead of the first token is dropped when the model calls tools
+    first or is cancelled before any text: only what a stream announced is stored."""
+    from runs_helpers import wait_for
+
+    client.beta.threads.messages.create(thread.id, role="user", content=script(
+        tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}]))
+    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, stream=False)
+    run = wait_for(client, thread.id, run.id, {"requires_action"})
+    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data
+    assert [s.type for s in steps] == ["tool_calls"]
+    assert client.beta.threads.messages.list(thread.id, run_id=run.id).data == []
+    client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+    wait_for(client, thread.id, run.id, {"cancelled"})
+
+    client.beta.threads.messages.create(thread.id, role="user", content=script(text="late", delay=1.0))
+    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    wait_for(client, thread.id, run.id, {"in_progress"})
+    client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+    run = wait_for(client, thread.id, run.id, {"cancelled"})
+    assert client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data == []
+    assert client.beta.threads.messages.list(thread.id, run_id=run.id).data == []

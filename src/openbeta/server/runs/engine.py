@@ -56,16 +56,45 @@ class Turn:
         self.tool_step: Optional[dict[str, Any]] = None
         self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
         self._index: dict[int, int] = {}
+        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
 
+    def write_ahead(self) -> None:
+        """Start writing the message step this turn will most likely open, while the model
+        is asked: its first text then waits on no database. Nothing is announced until
+        text comes; a turn that opens with tool calls (or ends first) drops it."""
+        message = assistant_message_body(self.run)
+        step = step_body(self.run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message)))
+
+    async def take_ahead(self) -> Optional[tuple[str, str]]:
+        """Stop writing ahead; return the (step id, message id) written and not announced."""
+        if self._ahead is None:
+            return None
+        step, message, task = self._ahead
+        self._ahead = None
+        await task
+        return step["id"], message["id"]
+
+    async def drop_ahead(self) -> None:
+        """Delete the message step written ahead, if it was never announced."""
+        unannounced = await self.take_ahead()
+        if unannounced is not None:
+            await db(self.engine.records.drop_step, *unannounced)
+
     async def on_text(self, fragment: str) -> None:
         if self.message is None:
-            self.message = assistant_message_body(self.run)
-            self.message_step = step_body(self.run, {"type": "message_creation",
-                                                     "message_creation": {"message_id": self.message["id"]}})
-            await db(self.engine.records.add_step, self.message_step, self.message)
+            if self._ahead is not None:
+                self.message_step, self.message = self._ahead[0], self._ahead[1]
+                await self.take_ahead()
+            else:
+                self.message = assistant_message_body(self.run)
+                self.message_step = step_body(self.run, {"type": "message_creation",
+                                                         "message_creation": {"message_id": self.message["id"]}})
+                await db(self.engine.records.add_step, self.message_step, self.message)
+            assert self.message_step is not None
             self.emit("thread.run.step.created", self.message_step)
             self.emit("thread.run.step.in_progress", self.message_step)
             self.emit("thread.message.created", self.message)
@@ -104,7 +133,7 @@ class Turn:
         await self.settle_message()
         if self.tool_step is None:
             self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
-            await db(self.engine.records.add_step, self.tool_step)
+            await db(self.engine.records.add_step, self.tool_step, drop=await self.take_ahead())
             self.emit("thread.run.step.created", self.tool_step)
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
@@ -300,6 +329,7 @@ class RunEngine:
                 await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
+        turn.write_ahead()
         finish, usage = "stop", Usage()
         async for delta in self.provider.stream(request):
             self._check_cancel(run_id)
@@ -365,6 +395,8 @@ class RunEngine:
     async def _close(self, run_id: str, status: str, reason: str, last_error: Optional[dict[str, str]] = None, *,
                      partial: Optional[Turn] = None) -> None:
         """End every open step of a run with ``status`` (and its message as incomplete)."""
+        if partial is not None:
+            await partial.drop_ahead()
         for step in await db(self.records.steps, run_id):
             if step["status"] != "in_progress":
                 continue

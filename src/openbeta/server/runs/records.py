@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
 from ..errors import NotFound
@@ -166,12 +166,26 @@ class RunRecords:
         return list(session.scalars(select(RunStepRow.body).where(RunStepRow.run_id == run_id)
                                     .order_by(RunStepRow.seq.asc())))
 
-    def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
+    def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None, *,
+                 drop: Optional[tuple[str, str]] = None) -> None:
+        """Insert a step (and the message it creates); first delete ``drop``'s (step id,
+        message id), a message step written ahead that nobody was told of."""
         with self.db.session() as s:
+            if drop is not None:
+                self._drop(s, *drop)
             if message is not None:
                 insert_message(s, message)
             s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
                                                 created_at=body["created_at"], body=body))
+
+    def drop_step(self, step_id: str, message_id: str) -> None:
+        with self.db.session() as s:
+            self._drop(s, step_id, message_id)
+
+    @staticmethod
+    def _drop(session: Any, step_id: str, message_id: str) -> None:
+        session.execute(delete(RunStepRow).where(RunStepRow.id == step_id))
+        session.execute(delete(MessageRow).where(MessageRow.id == message_id))
 
     def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
