@@ -26,7 +26,9 @@ from fpdf import FPDF
 from openbeta.server.services.container import build_services
 from openbeta.server.settings import Settings
 from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow
+from openbeta.server.retrieval.chunk import split
 from openbeta.server.retrieval.ingest import Ingestor
+from openbeta.server.retrieval.parse import parse
 from openbeta.server.services.vector_stores import add_file
 from openbeta.types.file import FileUploadParams
 from openbeta.types.vector_store import VectorStoreCreateParams
@@ -85,6 +87,22 @@ def bench_ingestion(services, files: int, pages: int) -> dict:
             "pages_per_s": total_pages / elapsed, "chunks_per_s": total_chunks / elapsed}
 
 
+def bench_embedding(services, files: int, pages: int) -> dict:
+    """Embedding alone, on the same chunks two ways: each chunk embedded on its own
+    (split into windows that fit the model), and the chunks sharing their windows."""
+    rng = random.Random(2)
+    ingestor: Ingestor = services.ingestion.ingestor
+    docs = [split(parse("doc.pdf", make_pdf(rng, pages)).text, ingestor.tokenizer) for _ in range(files)]
+    out = {"chunks": sum(len(d.texts) for d in docs)}
+    for name, embed in (("per_chunk", lambda d: ingestor.embedder.embed(d.texts)),
+                        ("shared", ingestor.embedder.embed_chunks)):
+        started = time.perf_counter()
+        for doc in docs:
+            embed(doc)
+        out[name] = time.perf_counter() - started
+    return out
+
+
 def fill_store(services, n_chunks: int, dim: int) -> str:
     rng = random.Random(n_chunks)
     nrng = np.random.default_rng(n_chunks)
@@ -131,13 +149,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--pages", type=int, default=5)
+    parser.add_argument("--compare", action="store_true",
+                        help="also time embedding each chunk on its own against shared windows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         services = build_services(Settings(data_dir=Path(tmp), provider="scripted", ingestion_workers=0))
         ing = bench_ingestion(services, args.files, args.pages)
         print(f"ingestion: {ing['files']} pdf files, {ing['pages']} pages, {ing['chunks']} chunks in "
               f"{ing['seconds']:.1f}s -> {ing['pages_per_s']:.2f} pages/s, {ing['chunks_per_s']:.2f} chunks/s")
-        for size in (int(x) for x in args.sizes.split(",")):
+        if args.compare:
+            emb = bench_embedding(services, args.files, args.pages)
+            print(f"embedding {emb['chunks']} chunks: each on its own {emb['per_chunk']:.1f}s, shared windows "
+                  f"{emb['shared']:.1f}s -> {emb['per_chunk'] / emb['shared']:.2f}x")
+        for size in (int(x) for x in args.sizes.split(",")) if args.sizes else ():
             res = bench_search(services, size, args.queries)
             print(f"search {res['chunks']:>7} chunks: p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms "
                   f"(store filled in {res['fill_s']:.1f}s)")

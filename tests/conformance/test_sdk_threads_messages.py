@@ -33,16 +33,17 @@ def test_thread_lifecycle(client):
 
 def test_message_lifecycle(client):
     thread = client.beta.threads.create()
+    doc = client.files.create(file=("sums.txt", b"2+2=4"), purpose="assistants")
     msg = client.beta.threads.messages.create(
         thread.id, role="user", content="What is 2+2?",
-        attachments=[{"file_id": "file-xyz", "tools": [{"type": "file_search"}]}],
+        attachments=[{"file_id": doc.id, "tools": [{"type": "file_search"}]}],
         metadata={"source": "test"},
     )
     assert msg.id.startswith("msg_") and msg.object == "thread.message"
     assert (msg.thread_id, msg.role, msg.status) == (thread.id, "user", "completed")
     assert msg.content[0].type == "text" and msg.content[0].text.value == "What is 2+2?"
     assert msg.content[0].text.annotations == []
-    assert msg.attachments[0].file_id == "file-xyz" and msg.attachments[0].tools[0].type == "file_search"
+    assert msg.attachments[0].file_id == doc.id and msg.attachments[0].tools[0].type == "file_search"
     assert msg.assistant_id is None and msg.run_id is None
 
     assert client.beta.threads.messages.retrieve(msg.id, thread_id=thread.id).model_dump() == msg.model_dump()

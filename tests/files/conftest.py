@@ -9,11 +9,11 @@ import openai
 import pytest
 
 from filekit import Kit
+from sdk_clients import SDKS, client, errors, sdk_fixture  # noqa: F401 - fixtures
 
 
-@pytest.fixture(scope="session")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test", max_retries=0)
+#: The client library under test: the official SDK, openbeta's, openbeta's async one.
+sdk = sdk_fixture(list(SDKS))
 
 
 @pytest.fixture(scope="session")

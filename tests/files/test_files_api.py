@@ -28,10 +28,10 @@ def test_list_filters_by_purpose_and_pages(kit, client):
     listed = [f.id for f in client.files.list(purpose="evals")]
     assert listed[:3] == ids[::-1]
     assert all(f.purpose == "evals" for f in client.files.list(purpose="evals"))
-    first = client.files.list(purpose="evals", limit=2, order="asc")
-    assert [f.id for f in first.data] == ids[:2] and first.has_more
-    rest = client.files.list(purpose="evals", limit=2, order="asc", after=ids[1])
-    assert [f.id for f in rest.data] == ids[2:]
+    first = client.files.list(purpose="evals", limit=2, order="desc")  # other clients' runs uploaded older ones
+    assert [f.id for f in first.data] == ids[:0:-1] and first.has_more
+    rest = client.files.list(purpose="evals", limit=2, order="asc", after=ids[0])
+    assert [f.id for f in rest.data] == ids[1:]
     assert len(client.files.list(limit=1000).data) >= 3  # files allow pages up to 10,000
 
 
@@ -41,22 +41,22 @@ def test_expires_after_sets_expires_at(kit, client):
     assert created.expires_at == created.created_at + 3600
 
 
-def test_delete_then_not_found(kit, client):
+def test_delete_then_not_found(kit, client, errors):
     created = kit.upload("gone.txt", "bye")
     deleted = client.files.delete(created.id)
     assert (deleted.id, deleted.object, deleted.deleted) == (created.id, "file", True)
-    with pytest.raises(openai.NotFoundError) as err:
+    with pytest.raises(errors.NotFoundError) as err:
         client.files.retrieve(created.id)
     assert err.value.body["message"] == f"No file found with id '{created.id}'."
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.files.content(created.id)
 
 
-def test_bad_uploads_answer_400(client, live_server):
-    with pytest.raises(openai.BadRequestError) as err:
+def test_bad_uploads_answer_400(client, live_server, errors):
+    with pytest.raises(errors.BadRequestError) as err:
         client.files.create(file=("a.txt", b"x"), purpose="nonsense")  # type: ignore[arg-type]
     assert err.value.body["param"] == "purpose"
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.files.create(file=("a.txt", b"x"), purpose="assistants",
                             expires_after={"anchor": "created_at", "seconds": 5})
     assert err.value.body["param"] == "expires_after.seconds"

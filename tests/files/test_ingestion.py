@@ -69,7 +69,7 @@ def test_pending_work_and_data_survive_a_restart(start_server, relaunch):
     assert kit.client.vector_stores.search(store.id, query="zanzibar-quokka-77").data[0].file_id == fid
 
 
-def test_vector_stores_created_through_tool_resources(kit, client):
+def test_vector_stores_created_through_tool_resources(kit, client, errors):
     fid = kit.upload("tool.txt", SECRET).id
     assistant = client.beta.assistants.create(
         model="m", tools=[{"type": "file_search"}],
@@ -82,10 +82,10 @@ def test_vector_stores_created_through_tool_resources(kit, client):
 
     thread = client.beta.threads.create(tool_resources={"file_search": {"vector_store_ids": [store.id]}})
     assert thread.tool_resources.file_search.vector_store_ids == [store.id]
-    with pytest.raises(openai.NotFoundError) as err:
+    with pytest.raises(errors.NotFoundError) as err:
         client.beta.threads.create(tool_resources={"file_search": {"vector_store_ids": ["vs_missing"]}})
     assert err.value.body["param"] == "tool_resources.file_search.vector_store_ids[0]"
-    with pytest.raises(openai.NotFoundError) as err:
+    with pytest.raises(errors.NotFoundError) as err:
         client.beta.assistants.create(model="m", tool_resources={
             "file_search": {"vector_stores": [{"file_ids": ["file-missing"]}]}})
     assert err.value.body["param"] == "tool_resources.file_search.vector_stores[0].file_ids[0]"

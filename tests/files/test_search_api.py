@@ -128,9 +128,9 @@ def test_attribute_filters(client, mixed, flt, allowed):
     assert {names.get(r.file_id) for r in results} == allowed
 
 
-def test_bad_filter_is_400(client, mixed):
+def test_bad_filter_is_400(client, mixed, errors):
     store, _ = mixed
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(errors.BadRequestError):
         client.vector_stores.search(store.id, query="x", filters={"type": "like", "key": "a", "value": "b"})
 
 

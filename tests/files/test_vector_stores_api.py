@@ -8,7 +8,7 @@ import pytest
 DOC = "Vector stores hold chunks of files. " * 40
 
 
-def test_create_ingest_retrieve_modify_delete(kit, client):
+def test_create_ingest_retrieve_modify_delete(kit, client, errors):
     store, ids = kit.store_with({"a.txt": DOC, "b.md": "# Title\n\n" + DOC}, name="docs",
                                 metadata={"team": "search"}, expires_after={"anchor": "last_active_at", "days": 7})
     assert store.id.startswith("vs_") and store.object == "vector_store"
@@ -26,7 +26,7 @@ def test_create_ingest_retrieve_modify_delete(kit, client):
 
     deleted = client.vector_stores.delete(store.id)
     assert (deleted.id, deleted.object, deleted.deleted) == (store.id, "vector_store.deleted", True)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.vector_stores.retrieve(store.id)
     assert client.files.retrieve(ids["a.txt"]).id == ids["a.txt"]  # files outlive the store
 
@@ -42,7 +42,7 @@ def test_counts_move_while_ingesting(idle_kit):
     assert vs_file.status == "in_progress" and vs_file.usage_bytes == 0
 
 
-def test_vector_store_files_endpoints(kit, client):
+def test_vector_store_files_endpoints(kit, client, errors):
     store, _ = kit.store_with({})
     assert store.status == "completed" and store.file_counts.total == 0
     text = "Alpha paragraph about widgets.\n\nBeta paragraph about gadgets."
@@ -72,11 +72,11 @@ def test_vector_store_files_endpoints(kit, client):
     assert (removed.id, removed.object, removed.deleted) == (fid, "vector_store.file.deleted", True)
     assert client.vector_stores.retrieve(store.id).file_counts.total == 0
     assert client.vector_stores.retrieve(store.id).usage_bytes == 0
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.vector_stores.files.retrieve(fid, vector_store_id=store.id)
 
 
-def test_file_batches(kit, client):
+def test_file_batches(kit, client, errors):
     store, _ = kit.store_with({})
     ids = [kit.upload(f"batch{i}.txt", f"batch document number {i}. " * 20).id for i in range(3)]
     batch = client.vector_stores.file_batches.create(vector_store_id=store.id, file_ids=ids,
@@ -89,7 +89,7 @@ def test_file_batches(kit, client):
     listed = client.vector_stores.file_batches.list_files(batch.id, vector_store_id=store.id, order="asc")
     assert [f.id for f in listed] == ids
     assert all(f.attributes == {"source": "batch"} for f in listed)
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(errors.BadRequestError):
         client.vector_stores.file_batches.cancel(batch.id, vector_store_id=store.id)
 
     per_file = client.vector_stores.file_batches.create(
@@ -111,32 +111,32 @@ def test_cancel_batch(idle_kit):
     assert client.vector_stores.retrieve(store.id).status == "completed"
 
 
-def test_errors(kit, client):
-    with pytest.raises(openai.NotFoundError) as err:
+def test_errors(kit, client, errors):
+    with pytest.raises(errors.NotFoundError) as err:
         client.vector_stores.create(file_ids=["file-missing"])
     assert err.value.body["param"] == "file_ids[0]"
     store, _ = kit.store_with({})
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.files.create(vector_store_id=store.id, file_id="x", chunking_strategy={
             "type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 80}})
     assert err.value.body["param"] == "chunking_strategy"
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.files.create(vector_store_id=store.id, file_id="x", attributes={f"k{i}": i for i in range(17)})
     assert err.value.body["param"] == "attributes"
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.create(extra_body={"bogus": 1})
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(errors.BadRequestError):
         client.vector_stores.files.list(vector_store_id=store.id, filter="nope")  # type: ignore[arg-type]
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.file_batches.create(vector_store_id=store.id)  # type: ignore[call-arg]
     assert err.value.body["code"] == "missing_required_parameter"
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.file_batches.create(vector_store_id=store.id, file_ids=["a"], files=[{"file_id": "a"}])
     assert err.value.body["param"] == "files"
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.vector_stores.files.retrieve("file-nope", vector_store_id=store.id)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.vector_stores.search("vs_nope", query="x")
-    with pytest.raises(openai.BadRequestError) as err:
+    with pytest.raises(errors.BadRequestError) as err:
         client.vector_stores.search(store.id, query="x", max_num_results=51)
     assert err.value.body["param"] == "max_num_results"

@@ -1,14 +1,22 @@
-"""Fixtures for run tests: an official SDK client on the shared scripted server."""
+"""Fixtures for run tests: a client of each sync SDK (official, openbeta) on the shared scripted server."""
 
 from __future__ import annotations
 
-import openai
+from typing import Any
+
 import pytest
-from runs_helpers import WEATHER
+from runs_helpers import WEATHER, recorder_for
+
+from sdk_clients import client, errors, sdk_fixture  # noqa: F401 - fixtures
+
+#: The run tests drive event-handler streams with ``with``; the async client has its own (tests/sdk).
+sdk = sdk_fixture(["openai", "openbeta"])
+
 
 @pytest.fixture(scope="session")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test", max_retries=0)
+def Recorder(sdk) -> type:  # noqa: N802 - used like the class it returns
+    """The event recorder of the parametrized SDK (see ``runs_helpers.recorder_for``)."""
+    return recorder_for(sdk.module.AssistantEventHandler)
 
 
 @pytest.fixture(scope="session")

@@ -30,20 +30,29 @@ def wait_for(client: Any, thread_id: str, run_id: str, statuses: set[str], timeo
         time.sleep(0.05)
 
 
-class Recorder(AssistantEventHandler):
-    """Records every event name and the text the SDK rebuilds from deltas."""
+def recorder_for(handler_base: type) -> type:
+    """An event handler class (on an SDK's ``AssistantEventHandler``) that records event names and text."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[str] = []
-        self.deltas: list[str] = []
+    class Recorder(handler_base):  # type: ignore[valid-type,misc]
+        """Records every event name and the text the SDK rebuilds from deltas."""
 
-    def on_event(self, event) -> None:
-        self.events.append(event.event)
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[str] = []
+            self.deltas: list[str] = []
 
-    def on_text_delta(self, delta, snapshot) -> None:
-        self.deltas.append(delta.value or "")
+        def on_event(self, event) -> None:
+            self.events.append(event.event)
 
-    @property
-    def text(self) -> str:
-        return "".join(self.deltas)
+        def on_text_delta(self, delta, snapshot) -> None:
+            self.deltas.append(delta.value or "")
+
+        @property
+        def text(self) -> str:
+            return "".join(self.deltas)
+
+    return Recorder
+
+
+#: The recorder for the official SDK.
+Recorder = recorder_for(AssistantEventHandler)

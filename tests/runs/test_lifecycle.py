@@ -19,15 +19,15 @@ from openbeta.types.run import RunCreateParams
 
 
 def test_requires_action_expires(start_server):
-    server = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_RUN_EXPIRY_SECONDS="1")
+    server = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_RUN_EXPIRY_SECONDS="4")
     client = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m", tools=[WEATHER])
     thread = client.beta.threads.create(messages=[
         {"role": "user", "content": script(tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}])}])
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    poll_interval_ms=50)
-    assert run.status == "requires_action" and run.expires_at - time.time() <= 1.5
-    run = wait_for(client, thread.id, run.id, {"expired"}, timeout=10)
+    assert run.status == "requires_action" and run.expires_at - time.time() <= 4.5
+    run = wait_for(client, thread.id, run.id, {"expired"}, timeout=15)
     assert run.required_action is None
     step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.status == "expired" and step.expired_at

@@ -1,14 +1,13 @@
-"""Runs through the official ``openai`` Python SDK against a live server (scripted provider)."""
+"""Runs through the official ``openai`` SDK and openbeta's own against a live server (scripted provider)."""
 
 from __future__ import annotations
 
 import json
 import time
 
-import openai
 import pytest
 
-from runs_helpers import Recorder, script, wait_for
+from runs_helpers import script, wait_for
 
 
 def text_of(message) -> str:
@@ -44,7 +43,7 @@ def test_create_and_poll_echoes_and_records_usage(client, assistant, thread):
     assert [r.id for r in client.beta.threads.runs.list(thread.id).data] == [run.id]
 
 
-def test_stream_rebuilds_snapshots_in_spec_order(client, assistant, thread):
+def test_stream_rebuilds_snapshots_in_spec_order(client, assistant, thread, Recorder):
     client.beta.threads.messages.create(thread.id, role="user", content=script(text="Hello! How can I help?"))
     handler = Recorder()
     with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
@@ -87,7 +86,7 @@ def test_raw_sse_shapes_match_the_spec_transcript(live_server, assistant, thread
     assert run["status"] == "queued" and run["expires_at"] is not None and run["required_action"] is None
 
 
-def test_create_and_run_poll_and_stream(client, assistant):
+def test_create_and_run_poll_and_stream(client, assistant, Recorder):
     run = client.beta.threads.create_and_run_poll(
         assistant_id=assistant.id, poll_interval_ms=50,
         thread={"messages": [{"role": "user", "content": "first thread"}], "metadata": {"k": "v"}})
@@ -107,7 +106,7 @@ def test_create_and_run_poll_and_stream(client, assistant):
     assert text_of(client.beta.threads.messages.list(run.thread_id).data[0]) == "streamed"
 
 
-def test_function_round_trip_with_polling(client, assistant, thread):
+def test_function_round_trip_with_polling(client, assistant, thread, errors):
     client.beta.threads.messages.create(
         thread.id, role="user",
         content=script(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]))
@@ -120,7 +119,7 @@ def test_function_round_trip_with_polling(client, assistant, thread):
     step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.type == "tool_calls" and step.status == "in_progress"
     assert step.step_details.tool_calls[0].id == calls[0].id and step.step_details.tool_calls[0].function.output is None
-    with pytest.raises(openai.BadRequestError, match="active"):
+    with pytest.raises(errors.BadRequestError, match="active"):
         client.beta.threads.messages.create(thread.id, role="user", content="too early")
 
     run = client.beta.threads.runs.submit_tool_outputs_and_poll(
@@ -135,7 +134,7 @@ def test_function_round_trip_with_polling(client, assistant, thread):
     assert run.usage.total_tokens == sum(s.usage.total_tokens for s in steps)
 
 
-def test_parallel_calls_streamed_and_partial_submit_refused(client, assistant, thread):
+def test_parallel_calls_streamed_and_partial_submit_refused(client, assistant, thread, errors, Recorder):
     client.beta.threads.messages.create(thread.id, role="user", content=script(tool_calls=[
         {"name": "get_weather", "arguments": {"city": "Paris"}},
         {"name": "get_weather", "arguments": {"city": "Rome"}}]))
@@ -154,11 +153,11 @@ def test_parallel_calls_streamed_and_partial_submit_refused(client, assistant, t
     assert [(c.id, c.function.name, c.function.arguments) for c in rebuilt] == \
         [(c.id, c.function.name, c.function.arguments) for c in calls]
 
-    with pytest.raises(openai.BadRequestError) as partial:
+    with pytest.raises(errors.BadRequestError) as partial:
         client.beta.threads.runs.submit_tool_outputs(
             run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": calls[0].id, "output": "x"}])
     assert partial.value.status_code == 400 and partial.value.body["param"] == "tool_outputs"
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(errors.BadRequestError):
         client.beta.threads.runs.submit_tool_outputs(
             run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": "call_nope", "output": "x"}])
     assert client.beta.threads.runs.retrieve(run.id, thread_id=thread.id).status == "requires_action"
@@ -186,7 +185,7 @@ def test_parallel_tool_calls_false_keeps_one_call(client, assistant, thread):
     client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
 
 
-def test_tool_choice_and_response_format_reach_the_model(client, assistant, thread):
+def test_tool_choice_and_response_format_reach_the_model(client, assistant, thread, errors):
     client.beta.threads.messages.create(thread.id, role="user", content="plain")
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    tool_choice="required", poll_interval_ms=50)
@@ -214,7 +213,7 @@ def test_tool_choice_and_response_format_reach_the_model(client, assistant, thre
     reply = text_of(client.beta.threads.messages.list(thread.id, run_id=run.id).data[0])
     assert json.loads(reply) == {"echo": "as json"}
 
-    with pytest.raises(openai.BadRequestError) as bad:
+    with pytest.raises(errors.BadRequestError) as bad:
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id,
                                         tool_choice={"type": "function", "function": {"name": "missing"}})
     assert bad.value.body["param"] == "tool_choice"
@@ -260,18 +259,18 @@ def test_earlier_replies_and_images_are_in_context(client, assistant, thread):
                                         "image_url": {"url": "https://example.com/cat.png", "detail": "auto"}}
 
 
-def test_one_active_run_per_thread(client, assistant, thread):
+def test_one_active_run_per_thread(client, assistant, thread, errors):
     client.beta.threads.messages.create(thread.id, role="user", content=script(text="slow reply here", delay=0.3))
     run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
-    with pytest.raises(openai.BadRequestError, match="already has an active run"):
+    with pytest.raises(errors.BadRequestError, match="already has an active run"):
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
-    with pytest.raises(openai.BadRequestError, match="while a run"):
+    with pytest.raises(errors.BadRequestError, match="while a run"):
         client.beta.threads.messages.create(thread.id, role="user", content="not now")
     assert wait_for(client, thread.id, run.id, {"completed"}).status == "completed"
     client.beta.threads.messages.create(thread.id, role="user", content="now is fine")
 
 
-def test_cancel_mid_stream_keeps_partial_text(client, assistant, thread):
+def test_cancel_mid_stream_keeps_partial_text(client, assistant, thread, errors, Recorder):
     import threading
 
     client.beta.threads.messages.create(
@@ -301,11 +300,11 @@ def test_cancel_mid_stream_keeps_partial_text(client, assistant, thread):
     assert text_of(message).startswith("w0 w1 w2") and len(text_of(message).split()) < 60
     step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.status == "cancelled" and step.cancelled_at
-    with pytest.raises(openai.BadRequestError, match="Cannot cancel run with status 'cancelled'"):
+    with pytest.raises(errors.BadRequestError, match="Cannot cancel run with status 'cancelled'"):
         client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
 
 
-def test_cancel_while_waiting_for_tool_outputs(client, assistant, thread):
+def test_cancel_while_waiting_for_tool_outputs(client, assistant, thread, errors):
     client.beta.threads.messages.create(thread.id, role="user",
                                         content=script(tool_calls=[{"name": "get_weather", "arguments": {}}]))
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
@@ -314,12 +313,12 @@ def test_cancel_while_waiting_for_tool_outputs(client, assistant, thread):
     run = wait_for(client, thread.id, run.id, {"cancelled"})
     assert run.required_action is None
     assert client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0].status == "cancelled"
-    with pytest.raises(openai.BadRequestError, match="do not accept tool outputs"):
+    with pytest.raises(errors.BadRequestError, match="do not accept tool outputs"):
         client.beta.threads.runs.submit_tool_outputs(run_id=run.id, thread_id=thread.id,
                                                      tool_outputs=[{"tool_call_id": "x", "output": "y"}])
 
 
-def test_max_completion_tokens_gives_incomplete(client, assistant, thread):
+def test_max_completion_tokens_gives_incomplete(client, assistant, thread, Recorder):
     words = " ".join(f"t{i}" for i in range(300))
     client.beta.threads.messages.create(thread.id, role="user", content=script(text=words))
     handler = Recorder()
@@ -351,7 +350,7 @@ def test_max_prompt_tokens_truncates_then_gives_incomplete(client, assistant, th
     assert run.status == "incomplete" and run.incomplete_details.reason == "max_prompt_tokens"
 
 
-def test_provider_failure_fails_the_run(client, assistant, thread):
+def test_provider_failure_fails_the_run(client, assistant, thread, Recorder):
     client.beta.threads.messages.create(thread.id, role="user", content=script(
         text="partial answer", error={"message": "model exploded", "code": "server_error"}))
     handler = Recorder()
@@ -374,21 +373,21 @@ def test_provider_failure_fails_the_run(client, assistant, thread):
     assert run.status == "failed" and run.last_error.code == "rate_limit_exceeded"
 
 
-def test_errors_are_openai_shaped(client, assistant, thread):
-    with pytest.raises(openai.NotFoundError):
+def test_errors_are_openai_shaped(client, assistant, thread, errors):
+    with pytest.raises(errors.NotFoundError):
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id="asst_missing")
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.beta.threads.runs.create(thread_id="thread_missing", assistant_id=assistant.id)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.beta.threads.runs.retrieve("run_missing", thread_id=thread.id)
-    with pytest.raises(openai.BadRequestError) as bad:
+    with pytest.raises(errors.BadRequestError) as bad:
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id,
                                         tools=[{"type": "code_interpreter"}])
     assert bad.value.body["code"] == "unsupported_tool" and "code_interpreter" in bad.value.body["message"]
-    with pytest.raises(openai.BadRequestError) as bad:
+    with pytest.raises(errors.BadRequestError) as bad:
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, temperature=3)
     assert bad.value.body["param"] == "temperature"
-    with pytest.raises(openai.BadRequestError) as bad:
+    with pytest.raises(errors.BadRequestError) as bad:
         client.beta.threads.runs.steps.list("run_x", thread_id=thread.id, include=["nope"])  # type: ignore[list-item]
     assert bad.value.status_code == 400
 
@@ -438,7 +437,7 @@ def test_text_before_tool_calls_becomes_its_own_step(client, assistant, thread):
     assert texts == ["Let me look.", "Tool outputs: cold"]
 
 
-def test_concurrent_creates_leave_one_active_run(client, assistant, thread):
+def test_concurrent_creates_leave_one_active_run(client, assistant, thread, errors):
     from concurrent.futures import ThreadPoolExecutor
 
     client.beta.threads.messages.create(thread.id, role="user", content=script(text="a b", delay=0.2))
@@ -446,7 +445,7 @@ def test_concurrent_creates_leave_one_active_run(client, assistant, thread):
     def create(_: int):
         try:
             return client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id).id
-        except openai.BadRequestError as exc:
+        except errors.BadRequestError as exc:
             return exc.status_code
 
     with ThreadPoolExecutor(6) as pool:
@@ -457,7 +456,7 @@ def test_concurrent_creates_leave_one_active_run(client, assistant, thread):
     wait_for(client, thread.id, created[0], {"completed"})
 
 
-def test_concurrent_submits_are_accepted_once(client, assistant, thread):
+def test_concurrent_submits_are_accepted_once(client, assistant, thread, errors):
     from concurrent.futures import ThreadPoolExecutor
 
     client.beta.threads.messages.create(thread.id, role="user",
@@ -474,7 +473,7 @@ def test_concurrent_submits_are_accepted_once(client, assistant, thread):
                 client.beta.threads.runs.submit_tool_outputs(
                     run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call_id, "output": str(i)}])
                 return "accepted"
-            except openai.BadRequestError:
+            except errors.BadRequestError:
                 return "refused"
 
         with ThreadPoolExecutor(6) as pool:

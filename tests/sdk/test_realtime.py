@@ -13,6 +13,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from openbeta import AsyncOpenBeta, OpenBeta
 from openbeta.types.realtime import RealtimeServerEvent
+from openbeta.types.realtime_events import SessionCreatedEvent
 
 
 class FakeRealtimeServer:
@@ -61,7 +62,7 @@ def test_sync_connection_sends_and_receives_typed_events(ws_server) -> None:
     with client.beta.realtime.connect(model="local-voice") as conn:
         hello = conn.recv()
         assert isinstance(hello, RealtimeServerEvent) and hello.type == "session.created"
-        assert hello.session["id"] == "sess_1"  # type: ignore[attr-defined]
+        assert isinstance(hello, SessionCreatedEvent) and hello.session.id == "sess_1"
         conn.session.update(session={"instructions": "Be brief.", "modalities": ["text"]})
         conn.conversation.item.create(item={"type": "message", "role": "user",
                                             "content": [{"type": "input_text", "text": "hi"}]})

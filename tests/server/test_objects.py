@@ -79,7 +79,8 @@ def test_assistant_round_trip_and_partial_modify(api):
 
 
 def test_thread_with_initial_messages_keeps_content_and_attachments(api):
-    attachments = [{"file_id": "file-doc", "tools": [{"type": "file_search"}, {"type": "code_interpreter"}]}]
+    doc = api.post("/v1/files", files={"file": ("doc.txt", b"text")}, data={"purpose": "assistants"}).json()["id"]
+    attachments = [{"file_id": doc, "tools": [{"type": "file_search"}, {"type": "code_interpreter"}]}]
     store_id = api.post("/v1/vector_stores", json={}).json()["id"]
     thread = api.post("/v1/threads", json={
         "messages": [
@@ -96,6 +97,7 @@ def test_thread_with_initial_messages_keeps_content_and_attachments(api):
     assert first["content"][0]["text"]["value"] == "first" and first["metadata"] == {"n": "1"}
     assert second["role"] == "assistant"
     assert second["attachments"] == attachments
+    assert [f["id"] for f in api.get(f"/v1/vector_stores/{store_id}/files").json()["data"]] == [doc]
     assert second["content"] == [
         {"type": "text", "text": {"value": "Look at these:", "annotations": []}},
         {"type": "image_file", "image_file": {"file_id": "file-img", "detail": "high"}},

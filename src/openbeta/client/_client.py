@@ -59,3 +59,15 @@ class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
 
     The resource tree is the same; ``client.beta`` is an ``AsyncBeta`` and so on down.
     """
+
+    @property
+    def beta(self) -> AsyncBeta:  # type: ignore[override]
+        return self._tree.beta  # type: ignore[return-value]
+
+    @property
+    def files(self) -> AsyncFiles:  # type: ignore[override]
+        return self._tree.files  # type: ignore[return-value]
+
+    @property
+    def vector_stores(self) -> AsyncVectorStores:  # type: ignore[override]
+        return self._tree.vector_stores  # type: ignore[return-value]

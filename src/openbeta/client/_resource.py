@@ -2,18 +2,26 @@
 
 A resource method builds an :class:`APIRequest` and hands it to its client;
 the sync client returns the result, the async client an awaitable. So every
-``AsyncX`` twin inherits ``X``'s request building and only re-implements the
-helpers that wait (polling, event-handler streams).
+``AsyncX`` twin inherits ``X``'s request building, re-exports each plain method
+with its async type (``create = awaitable(X.create)``), and re-implements only
+the helpers that wait (polling, event-handler streams) as ``async def``.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, Mapping, Optional, TypeVar
+from typing import Any, Awaitable, Callable, ClassVar, Mapping, Optional, TypeVar, Union
 
+from typing_extensions import Concatenate, ParamSpec
+
+from ._pagination import AsyncPaginator, SyncCursorPage
 from ._request import APIRequest
+from ._streaming import AsyncStream, Stream
 
 R = TypeVar("R", bound="APIResource")
+P = ParamSpec("P")
+T = TypeVar("T")
+E = TypeVar("E")
 
 
 class APIResource:
@@ -53,8 +61,32 @@ class APIResource:
 
     def _page_class(self, single: bool = False) -> Any:
         """The page class for lists: cursor pages, or one complete page when ``single``."""
-        from ._pagination import AsyncCursorPage, AsyncPage, SyncCursorPage, SyncPage
+        from ._pagination import AsyncCursorPage, AsyncPage, SyncPage
 
         if single:
             return AsyncPage if self._client.is_async else SyncPage
         return AsyncCursorPage if self._client.is_async else SyncCursorPage
+
+
+# ------------------------------------------------------------ async twins
+#
+# An async twin re-exports each plain method of its sync resource through one
+# of these: the body (request building) is shared, and a type checker sees the
+# async return type. At run time the method is unchanged, since the async
+# client's ``request`` already returns an awaitable (or an async paginator).
+
+def awaitable(method: Callable[Concatenate[Any, P], T]) -> Callable[Concatenate[Any, P], Awaitable[T]]:
+    """``method`` as the async client runs it: ``await resource.method(...)`` gives ``T``."""
+    return method  # type: ignore[return-value]
+
+
+def async_pages(method: Callable[Concatenate[Any, P], SyncCursorPage[T]]
+                ) -> Callable[Concatenate[Any, P], AsyncPaginator[T]]:
+    """A list method as the async client runs it: ``await`` it for a page, or ``async for`` the items."""
+    return method  # type: ignore[return-value]
+
+
+def awaitable_or_stream(method: Callable[Concatenate[Any, P], Union[T, Stream[E]]]
+                        ) -> Callable[Concatenate[Any, P], Awaitable[Union[T, AsyncStream[E]]]]:
+    """A method that answers an object, or an event stream when called with ``stream=True``."""
+    return method  # type: ignore[return-value]

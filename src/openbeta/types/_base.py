@@ -9,9 +9,10 @@ send more); request bodies forbid them (the server answers 400
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, Optional, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 
 class WireModel(BaseModel):
@@ -35,3 +36,28 @@ class RequestModel(BaseModel):
     def given(self) -> dict[str, Any]:
         """Only the fields the caller sent (omitted is not the same as null)."""
         return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+_OTHER = "\x00other"
+
+
+class ByType:
+    """``Annotated[Union[A, B, Other], ByType()]``: a union discriminated on ``type``.
+
+    Each member whose ``type`` is a ``Literal`` claims those values; a member whose
+    ``type`` is a plain ``str`` takes every other value, so unknown types still parse.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        choices: dict[str, core_schema.CoreSchema] = {}
+        for member in get_args(source):
+            annotation = member.model_fields["type"].annotation
+            schema = handler.generate_schema(member)
+            tags = get_args(annotation) if get_origin(annotation) is Literal else (_OTHER,)
+            choices.update({tag: schema for tag in tags})
+
+        def tag_of(value: Any) -> Optional[str]:
+            kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+            return kind if kind in choices else (_OTHER if _OTHER in choices else None)
+
+        return core_schema.tagged_union_schema(choices, discriminator=tag_of)  # type: ignore[arg-type]

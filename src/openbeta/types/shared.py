@@ -6,7 +6,7 @@ from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
 from pydantic import BaseModel, Field, field_validator
 
-from ._base import RequestModel, WireModel
+from ._base import ByType, RequestModel, WireModel
 
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
@@ -137,6 +137,15 @@ class StaticChunkingStrategy(WireModel):
     type: Literal["static"] = "static"
     static: StaticChunking
 
+
+class OtherChunkingStrategy(WireModel):
+    """How a file was chunked when the strategy is not known (files from before ``chunking_strategy``)."""
+
+    type: str = "other"
+
+
+#: ``VectorStoreFile.chunking_strategy``: ``static`` with its sizes, or ``other``.
+FileChunkingStrategy = Annotated[Union[StaticChunkingStrategy, OtherChunkingStrategy], ByType()]
 
 ChunkingStrategyParam = Annotated[
     Union[AutoChunkingStrategy, StaticChunkingStrategy], Field(discriminator="type")

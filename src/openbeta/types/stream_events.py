@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import Field
 
 from ._base import WireModel
-from .message import Annotation, Message, MessageContent
+from .message import Annotation, FileCitation, FilePath, Message, MessageContent
 from .run import Run
 from .run_step import RunStep, RunStepDelta
 from .shared import ErrorObject
@@ -42,9 +42,30 @@ MESSAGE_EVENTS = (
 
 # ---------------------------------------------------------------- message deltas
 
+class FileCitationDelta(WireModel):
+    index: int
+    type: Literal["file_citation"] = "file_citation"
+    text: Optional[str] = None
+    file_citation: Optional[FileCitation] = None
+    start_index: Optional[int] = None
+    end_index: Optional[int] = None
+
+
+class FilePathDelta(WireModel):
+    index: int
+    type: Literal["file_path"] = "file_path"
+    text: Optional[str] = None
+    file_path: Optional[FilePath] = None
+    start_index: Optional[int] = None
+    end_index: Optional[int] = None
+
+
+AnnotationDelta = Annotated[Union[FileCitationDelta, FilePathDelta], Field(discriminator="type")]
+
+
 class TextDelta(WireModel):
     value: Optional[str] = None
-    annotations: Optional[list[dict[str, Any]]] = None
+    annotations: Optional[list[AnnotationDelta]] = None
 
 
 class TextDeltaBlock(WireModel):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import Field, field_validator
 
 from ._base import RequestModel, WireModel
-from .shared import ChunkingStrategyParam, MetadataMixin, StaticChunking
+from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking
 
 MAX_ATTRIBUTES = 16
 MAX_ATTRIBUTE_KEY = 64
@@ -114,7 +114,7 @@ class VectorStoreFile(WireModel):
     vector_store_id: str
     status: Literal["in_progress", "completed", "cancelled", "failed"]
     last_error: Optional[VectorStoreFileError] = None
-    chunking_strategy: Optional[dict[str, Any]] = None
+    chunking_strategy: Optional[FileChunkingStrategy] = None
     attributes: Attributes = None
 
 

@@ -1,7 +1,7 @@
 """Realtime WebSocket connections (``client.beta.realtime.connect(model=...)``).
 
-``send`` takes a client event (dict or model) and ``recv`` returns a typed
-server event. The convenience namespaces (``conn.session.update(...)``,
+``send`` takes a client event (a model of ``openbeta.types.realtime_events`` or a
+dict) and ``recv`` returns the typed server event for its ``type``. The convenience namespaces (``conn.session.update(...)``,
 ``conn.response.create()``, ...) only build events, so one set serves both the
 sync and the async connection.
 """
@@ -12,9 +12,10 @@ import json
 from typing import Any, AsyncIterator, Iterator, Mapping, Optional, Union
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ...types.realtime import RealtimeServerEvent
+from ...types.realtime_events import ClientEvent, ServerEvent
 from .._exceptions import APIConnectionError, status_error
 from .._types import NOT_GIVEN, NotGiven, given
 
@@ -52,14 +53,29 @@ def handshake_error(exc: Exception, url: str, headers: Mapping[str, str]) -> Exc
     return status_error(response, body)
 
 
-def encode_event(event: Union[Mapping[str, Any], BaseModel]) -> str:
+_SERVER_EVENTS: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
+_CLIENT_EVENTS: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
+
+
+def encode_event(event: Union[ClientEvent, Mapping[str, Any]]) -> str:
+    """The JSON to send: the fields the caller set, and always the event's ``type``."""
     if isinstance(event, BaseModel):
-        return event.model_dump_json(exclude_unset=True, by_alias=True)
+        fields = event.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        return json.dumps({"type": getattr(event, "type"), **fields})
     return json.dumps(given(**event))
 
 
-def parse_event(raw: Union[str, bytes]) -> RealtimeServerEvent:
-    return RealtimeServerEvent.model_validate_json(raw)
+def client_event(**fields: Any) -> ClientEvent:
+    """The typed client event for ``fields`` (its ``type`` picks the class)."""
+    return _CLIENT_EVENTS.validate_python(fields)
+
+
+def parse_event(raw: Union[str, bytes]) -> ServerEvent:
+    """The typed server event; one that does not match its type's schema parses as the generic event."""
+    try:
+        return _SERVER_EVENTS.validate_json(raw)
+    except ValidationError:
+        return RealtimeServerEvent.model_validate_json(raw)
 
 
 class _Namespace:
@@ -67,7 +83,7 @@ class _Namespace:
         self._conn = conn
 
     def _send(self, type_: str, event_id: Union[str, NotGiven], **fields: Any) -> Any:
-        return self._conn.send(given(type=type_, event_id=event_id, **fields))
+        return self._conn.send(client_event(**given(type=type_, event_id=event_id, **fields)))
 
 
 class SessionEvents(_Namespace):
@@ -150,17 +166,17 @@ class _ConnectionBase:
 class RealtimeConnection(_ConnectionBase):
     """A live realtime session over ``websockets`` (sync)."""
 
-    def send(self, event: Union[Mapping[str, Any], BaseModel]) -> None:
+    def send(self, event: Union[ClientEvent, Mapping[str, Any]]) -> None:
         self._websocket.send(encode_event(event))
 
-    def recv(self) -> RealtimeServerEvent:
+    def recv(self) -> ServerEvent:
         return parse_event(self.recv_bytes())
 
     def recv_bytes(self) -> bytes:
         message = self._websocket.recv(decode=False)
         return message if isinstance(message, bytes) else message.encode()
 
-    def __iter__(self) -> Iterator[RealtimeServerEvent]:
+    def __iter__(self) -> Iterator[ServerEvent]:
         from websockets.exceptions import ConnectionClosedOK
 
         try:
@@ -176,17 +192,17 @@ class RealtimeConnection(_ConnectionBase):
 class AsyncRealtimeConnection(_ConnectionBase):
     """The async twin of :class:`RealtimeConnection`; ``send``/``recv`` are awaited."""
 
-    async def send(self, event: Union[Mapping[str, Any], BaseModel]) -> None:
+    async def send(self, event: Union[ClientEvent, Mapping[str, Any]]) -> None:
         await self._websocket.send(encode_event(event))
 
-    async def recv(self) -> RealtimeServerEvent:
+    async def recv(self) -> ServerEvent:
         return parse_event(await self.recv_bytes())
 
     async def recv_bytes(self) -> bytes:
         message = await self._websocket.recv(decode=False)
         return message if isinstance(message, bytes) else message.encode()
 
-    async def __aiter__(self) -> AsyncIterator[RealtimeServerEvent]:
+    async def __aiter__(self) -> AsyncIterator[ServerEvent]:
         from websockets.exceptions import ConnectionClosedOK
 
         try:

@@ -12,7 +12,7 @@ from ...types.file import FileDeleted, FileObject
 from .._files import FileTypes, file_part, form_fields
 from .._pagination import SyncCursorPage
 from .._request import RequestOptions
-from .._resource import APIResource
+from .._resource import APIResource, async_pages, awaitable
 from .._response import BinaryContent
 from .._types import NOT_GIVEN, NotGiven, given
 
@@ -65,6 +65,13 @@ class Files(APIResource):
 
 class AsyncFiles(Files):
     """Async twin: methods return awaitables (``list`` an async paginator)."""
+
+    create = awaitable(Files.create)  # type: ignore[assignment]
+    retrieve = awaitable(Files.retrieve)  # type: ignore[assignment]
+    list = async_pages(Files.list)  # type: ignore[assignment]
+    delete = awaitable(Files.delete)  # type: ignore[assignment]
+    content = awaitable(Files.content)  # type: ignore[assignment]
+    retrieve_content = awaitable(Files.retrieve_content)  # type: ignore[assignment]
 
     async def wait_for_processing(self, id: str, *, poll_interval: float = 5.0,  # type: ignore[override]
                                   max_wait_seconds: float = 30 * 60) -> FileObject:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -16,9 +16,9 @@ router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
 
 
-def started(svc: RunService, launch: Launch, stream: Optional[bool]) -> Any:
+def started(svc: RunService, launch: Launch, stream: Optional[bool], include: Sequence[str] = ()) -> Any:
     """The run as JSON, or its events as ``text/event-stream`` when ``stream`` is true."""
-    events = svc.launch(launch, bool(stream))
+    events = svc.launch(launch, bool(stream), include)
     if events is None:
         return launch.run
     return StreamingResponse(events, media_type="text/event-stream",
@@ -41,7 +41,7 @@ def create_run(thread_id: str, request: Request, params: RunCreateParams = body(
     include = includes(request)
     if include:
         check_include(include)
-    return started(svc, svc.create(thread_id, params), params.stream)
+    return started(svc, svc.create(thread_id, params), params.stream, include)
 
 
 @router.get("/threads/{thread_id}/runs")

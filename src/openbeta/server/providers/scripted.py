@@ -13,7 +13,8 @@ Keys (all optional):
   functions (streamed as chat-completion fragments, without ids); the finish
   reason is ``tool_calls``. Several entries are parallel calls.
 - ``after_tools``: the reply once tool results are the newest messages; default:
-  ``Tool outputs: <output>; <output>``.
+  ``Tool outputs: <output>; <output>``. ``{marker}`` in it stands for the first
+  citation marker (``【m:n†name】``) in those results, as a model citing them would copy it.
 - ``usage``: ``{"prompt_tokens": n, "completion_tokens": m}`` to report instead of
   the counts (prompt: words in every message; completion: deltas sent).
 - ``error``: ``{"message": "...", "code": "server_error"}``: raise
@@ -40,6 +41,7 @@ from .base import ChatRequest, Delta, ProviderError, ToolCallDelta, Usage
 
 MARKER = "SCRIPT:"
 _WORDS = re.compile(r"\S+\s*|\s+")
+_CITATION = re.compile(r"【[^】\n]*】")
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -93,7 +95,9 @@ class ScriptedProvider:
                 if message.get("role") != "tool":
                     break
                 outputs.insert(0, message_text(message))
-            return script.get("after_tools", "Tool outputs: " + "; ".join(outputs)), [], script
+            reply = script.get("after_tools", "Tool outputs: " + "; ".join(outputs))
+            found = _CITATION.search("\n".join(outputs))
+            return reply.replace("{marker}", found.group(0) if found else ""), [], script
         calls = list(script.get("tool_calls") or [])
         names = _function_names(request)
         choice = request.tool_choice

@@ -16,6 +16,7 @@ import httpx
 import numpy as np
 
 from ..settings import Settings
+from .chunk import Chunks
 from .tokens import Tokenizer, load_tokenizer
 
 log = logging.getLogger("openbeta.retrieval")
@@ -26,6 +27,9 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One unit-length float32 row per text."""
+
+    def embed_chunks(self, chunks: Chunks) -> np.ndarray:
+        """One unit-length float32 row per chunk of a text."""
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -38,7 +42,9 @@ class LocalEmbedder:
     """A sentence-transformers model on the CPU, loaded on first use.
 
     Texts longer than the model's window are split into windows whose
-    embeddings are averaged, so no part of a chunk is cut off.
+    embeddings are averaged (weighted by tokens), so no part of a chunk is cut
+    off. A document's overlapping chunks share their windows: each token goes
+    through the model once, however much the chunks overlap.
     """
 
     batch_size = 32
@@ -64,26 +70,52 @@ class LocalEmbedder:
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu")
             return self._model
 
-    def _windows(self, text: str, size: int) -> list[str]:
-        spans = self.tokenizer.spans(text)
-        if len(spans) <= size:
-            return [text]
-        return [text[spans[i][0]:spans[min(i + size, len(spans)) - 1][1]] for i in range(0, len(spans), size)]
+    def _size(self) -> int:
+        """Tokens per window: the model's sequence length less its two special tokens."""
+        return max(16, int(self._load().max_seq_length) - 2)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        model = self._load()
-        size = max(16, int(model.max_seq_length) - 2)
+        return self._pool([Chunks(text, spans, [(0, len(spans))] if spans else [], [text])
+                           for text in texts for spans in [self.tokenizer.spans(text)]])
+
+    def embed_chunks(self, chunks: Chunks) -> np.ndarray:
+        return self._pool([chunks])
+
+    def _pool(self, docs: list[Chunks]) -> np.ndarray:
+        """One row per chunk of ``docs``: each text is cut at every chunk boundary, each
+        piece into equal windows that fit the model; every window is embedded once (all
+        in one batch), and a chunk is the token-weighted mean of the windows it covers."""
+        size = self._size()
         pieces: list[str] = []
-        owners: list[int] = []
-        for i, text in enumerate(texts):
-            for piece in self._windows(text, size):
-                pieces.append(piece)
-                owners.append(i)
-        vectors = model.encode(pieces, batch_size=self.batch_size, normalize_embeddings=True,
-                               convert_to_numpy=True, show_progress_bar=False)
-        out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-        np.add.at(out, np.asarray(owners), vectors)
+        links: list[tuple[int, int, float]] = []  # (chunk row, window, weight)
+        row = 0
+        for doc in docs:
+            if not doc.spans:  # nothing the tokenizer counts: the text as it is
+                links.append((row, len(pieces), 1.0))
+                pieces.append(doc.text)
+                row += 1
+                continue
+            cuts = sorted({edge for r in doc.ranges for edge in r})
+            windows: list[tuple[int, int]] = []
+            for a, b in zip(cuts, cuts[1:]):
+                parts = -(-(b - a) // size)
+                edges = [a + (b - a) * i // parts for i in range(parts + 1)]
+                windows.extend(zip(edges, edges[1:]))
+            first = len(pieces)
+            pieces.extend(doc.text[doc.spans[a][0]:doc.spans[b - 1][1]] for a, b in windows)
+            for a, b in doc.ranges:
+                links.extend((row, first + w, float(end - start)) for w, (start, end) in enumerate(windows)
+                             if a <= start < b)
+                row += 1
+        vectors = self._encode(pieces)
+        rows, wins, weights = (np.asarray(column) for column in zip(*links))
+        out = np.zeros((row, vectors.shape[1]), dtype=np.float32)
+        np.add.at(out, rows, vectors[wins] * weights[:, None].astype(np.float32))
         return normalize(out)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self._load().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
 
 
 class RemoteEmbedder:
@@ -96,6 +128,9 @@ class RemoteEmbedder:
         self.model = model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def embed_chunks(self, chunks: Chunks) -> np.ndarray:
+        return self.embed(chunks.texts)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []

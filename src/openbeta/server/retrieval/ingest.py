@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from ..blobs import BlobStore
 from ..store import Database
 from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
-from .chunk import chunk_text
+from .chunk import split
 from .embed import Embedder
 from .index import DenseIndex
 from .parse import ParseError, parse
@@ -72,9 +72,10 @@ class Ingestor:
                 parsed = parse(filename, self.blobs.read(file_id))
                 text, pages = parsed.text, parsed.pages
             static = strategy.get("static") or {}
-            chunks = chunk_text(text, self.tokenizer, static.get("max_chunk_size_tokens", 800),
-                                static.get("chunk_overlap_tokens", 400))
-            vectors = self.embedder.embed(chunks) if self.embedder is not None and chunks else None
+            pieces = split(text, self.tokenizer, static.get("max_chunk_size_tokens", 800),
+                           static.get("chunk_overlap_tokens", 400))
+            chunks = pieces.texts
+            vectors = self.embedder.embed_chunks(pieces) if self.embedder is not None and chunks else None
         except ParseError as exc:
             self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
             return IngestResult("failed")

@@ -72,11 +72,12 @@ def response_format(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-def tool_choice(value: Any, steps: list[dict[str, Any]]) -> Any:
+def tool_choice(value: Any, steps: list[dict[str, Any]], tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
     """The chat ``tool_choice``; a forced one (``required`` or named) holds only until a tool was called.
 
     ``required`` means "call a tool before responding to the user": once this run
     has called tools, the model answers freely (``auto``) instead of calling again forever.
+    Naming a server tool (``{"type": "file_search"}``) forces the function the model sees for it.
     """
     forced = value == "required" or isinstance(value, dict)
     if forced and any(s["step_details"]["type"] == "tool_calls" for s in steps):
@@ -84,7 +85,7 @@ def tool_choice(value: Any, steps: list[dict[str, Any]]) -> Any:
     if isinstance(value, dict):
         if value.get("type") == "function":
             return {"type": "function", "function": {"name": value["function"]["name"]}}
-        return {"type": "function", "function": {"name": value["type"]}}
+        return {"type": "function", "function": {"name": tools.function_name(run_tools, value["type"])}}
     return value
 
 
@@ -106,7 +107,8 @@ class Context:
             history = history[-strategy["last_messages"]:]
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice"), self.steps), parallel_tool_calls=run.get("parallel_tool_calls", True),
+            tool_choice=tool_choice(run.get("tool_choice"), self.steps, tools, run["tools"]),
+            parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, TypeVar
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
 from ..store import Database
+from .citations import CitationStream, annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
 from .records import RunCancelled, RunRecords, assistant_message_body, step_body, usage_dict
@@ -35,8 +36,8 @@ RESTART_ERROR = {"code": "server_error",
                  "message": "The server stopped while this run was in progress. Please start a new run."}
 
 
-def text_content(text: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"value": text, "annotations": []}}]
+def text_content(text: str, annotations: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"value": text, "annotations": annotations or []}}]
 
 
 async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -53,6 +54,7 @@ class Turn:
         self.message: Optional[dict[str, Any]] = None
         self.message_step: Optional[dict[str, Any]] = None
         self.text = ""
+        self.cites = CitationStream({})
         self.tool_step: Optional[dict[str, Any]] = None
         self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
         self._index: dict[int, int] = {}
@@ -101,10 +103,16 @@ class Turn:
             self.emit("thread.message.in_progress", self.message)
         if not fragment:
             return
-        text: dict[str, Any] = {"value": fragment}
-        if not self.text:
-            text["annotations"] = []
         self.text += fragment
+        for piece, notes in self.cites.feed(fragment):
+            self._text_delta(piece, notes)
+
+    def _text_delta(self, piece: str, notes: list[dict[str, Any]]) -> None:
+        """A message delta; the first one and those with file citations carry ``annotations``."""
+        assert self.message is not None
+        text: dict[str, Any] = {"value": piece}
+        if notes or self.cites.sent == len(piece):
+            text["annotations"] = notes
         self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
                                            "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
 
@@ -112,8 +120,10 @@ class Turn:
         if self.message is None:
             await self.on_text("")
         assert self.message is not None and self.message_step is not None
+        for piece, notes in self.cites.flush():
+            self._text_delta(piece, notes)
         stamp = now()
-        changes: dict[str, Any] = {"content": text_content(self.text)}
+        changes: dict[str, Any] = {"content": text_content(self.text, annotations(self.text, self.cites.known))}
         if incomplete:
             changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
         else:
@@ -147,16 +157,16 @@ class Turn:
             else:
                 first = {"index": self._index[index], "id": call["id"], "type": "function",
                          "function": {"name": call["name"], "arguments": arguments, "output": None}}
-            self._step_delta(first)
+            self.step_delta(first)
             return
         call = self.calls[self._index[index]]
         if name and not call["name"]:
             call["name"] = name
         call["arguments"] += arguments
         if arguments and call["server"] is None:
-            self._step_delta({"index": self._index[index], "type": "function", "function": {"arguments": arguments}})
+            self.step_delta({"index": self._index[index], "type": "function", "function": {"arguments": arguments}})
 
-    def _step_delta(self, tool_call: dict[str, Any]) -> None:
+    def step_delta(self, tool_call: dict[str, Any]) -> None:
         assert self.tool_step is not None
         self.emit("thread.run.step.delta", {"id": self.tool_step["id"], "object": "thread.run.step.delta",
                                             "delta": {"step_details": {"type": "tool_calls",
@@ -329,6 +339,7 @@ class RunEngine:
                 await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
+        turn.cites = CitationStream(sources(steps))
         turn.write_ahead()
         finish, usage = "stop", Usage()
         async for delta in self.provider.stream(request):
@@ -362,7 +373,7 @@ class RunEngine:
         assert turn.tool_step is not None
         records: list[dict[str, Any]] = []
         pending: list[dict[str, Any]] = []
-        for call in turn.calls:
+        for index, call in enumerate(turn.calls):
             if call["server"] is None:
                 record = {"id": call["id"], "type": "function",
                           "function": {"name": call["name"], "arguments": call["arguments"], "output": None}}
@@ -371,6 +382,7 @@ class RunEngine:
             else:
                 server, tool = call["server"]
                 record = (await server.run(run, tool, call["id"], call["arguments"])).record
+                turn.step_delta({"index": index, "type": server.type, server.type: record[server.type]})
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
         if not pending:

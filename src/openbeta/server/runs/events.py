@@ -10,7 +10,7 @@ import asyncio
 import json
 import threading
 from collections import defaultdict
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 
 #: Events after which a stream has nothing more to say.
 FINAL_EVENTS = frozenset({
@@ -53,17 +53,19 @@ class EventBus:
         for queue in queues:
             queue.put_nowait((event, data))
 
-    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event]) -> AsyncIterator[str]:
-        """SSE text: ``prelude``, then the run's events up to a final one, then ``done``.
+    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],
+                     render: Callable[[str, Any], Any] = lambda event, data: data) -> AsyncIterator[str]:
+        """SSE text: ``prelude``, then the run's events up to a final one, then ``done``;
+        ``render(event, data)`` is what each event's data is sent as.
 
         A client that goes away only ends this generator; the run carries on.
         """
         try:
             for event, data in prelude:
-                yield sse(event, data)
+                yield sse(event, render(event, data))
             while True:
                 event, data = await queue.get()
-                yield sse(event, data)
+                yield sse(event, render(event, data))
                 if event in FINAL_EVENTS:
                     break
             yield sse("done", "[DONE]")

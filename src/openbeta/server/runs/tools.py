@@ -55,6 +55,13 @@ class ServerTools:
                 out.append(self._tools[tool["type"]].definition(tool))
         return out
 
+    def function_name(self, run_tools: list[dict[str, Any]], kind: str) -> str:
+        """The function name the model sees for the run's server tool of type ``kind``."""
+        for tool in run_tools:
+            if tool["type"] == kind and kind in self._tools:
+                return self._tools[kind].definition(tool)["function"]["name"]
+        return kind
+
     def for_call(self, run_tools: list[dict[str, Any]], name: str) -> Optional[tuple[ServerTool, dict[str, Any]]]:
         """The server tool a model's call named ``name`` is for (``None``: a function tool)."""
         if any(t["type"] == "function" and t["function"]["name"] == name for t in run_tools):

@@ -16,6 +16,7 @@ from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
 from .assistants import AssistantService
+from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
 from .runs import RunService
@@ -55,6 +56,7 @@ def build_services(settings: Settings) -> Services:
     files.on_delete.append(vector_stores.on_file_deleted)
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
+    server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
     sweeper = ExpirySweeper(files)
     services = Services(
         settings=settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from sqlalchemy import insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
@@ -13,6 +13,7 @@ from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import MessageRow, ThreadRow
 from .base import list_page, load, update_metadata
+from .resources import index_attachments
 
 
 def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Optional[int] = None,
@@ -37,9 +38,16 @@ def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Opt
     }
 
 
-def insert_message(session: Session, body: dict[str, Any]) -> None:
-    session.execute(insert(MessageRow).values(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
-                                              created_at=body["created_at"], body=body))
+def insert_message(session: Session, body: dict[str, Any], param: str = "attachments") -> MessageRow:
+    """Add a message; files it attaches for ``file_search`` go to the thread's vector store."""
+    if body.get("attachments"):
+        thread = session.scalar(select(ThreadRow).where(ThreadRow.id == body["thread_id"]))
+        if thread is not None:
+            index_attachments(session, thread, body["attachments"], param)
+    row = MessageRow(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
+                     created_at=body["created_at"], body=body)
+    session.add(row)
+    return row
 
 
 class MessageService:

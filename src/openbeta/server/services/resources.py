@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from ...types.vector_store import VectorStoreCreateParams
 from ..errors import InvalidRequest, NotFound, from_validation_error
 from ..store.tables import VectorStoreRow
-from .vector_stores import create_store
+from .base import set_body
+from .vector_stores import add_file, create_store
 
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}
 
@@ -61,3 +62,33 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
                 raise NotFound.of("vector store", store_id, param=f"{param}.file_search.vector_store_ids[{i}]")
         resources["file_search"] = file_search
     return resources
+
+
+#: The policy OpenAI gives the vector store it creates for a thread's attachments.
+THREAD_STORE_EXPIRY = {"anchor": "last_active_at", "days": 7}
+
+
+def index_attachments(session: Session, thread: Any, attachments: list[dict[str, Any]], param: str) -> None:
+    """Queue the files attached for ``file_search`` into the thread's own vector store.
+
+    The thread keeps one vector store in ``tool_resources.file_search``; the
+    first such attachment creates it (expiring 7 days after last use).
+    ``thread`` is the thread's row, updated in the caller's unit of work.
+    """
+    wanted = [(i, a["file_id"]) for i, a in enumerate(attachments or [])
+              if any(t.get("type") == "file_search" for t in a.get("tools") or [])]
+    if not wanted:
+        return
+    body = dict(thread.body)
+    resources = dict(body.get("tool_resources") or {})
+    file_search = dict(resources.get("file_search") or {})
+    store_ids = list(file_search.get("vector_store_ids") or [])
+    if not store_ids:
+        store = create_store(session, VectorStoreCreateParams.model_validate({"expires_after": THREAD_STORE_EXPIRY}))
+        store_ids = [store.id]
+        file_search["vector_store_ids"] = store_ids
+        resources["file_search"] = file_search
+        body["tool_resources"] = resources
+        set_body(thread, body)
+    for i, file_id in wanted:
+        add_file(session, store_ids[0], file_id, param=f"{param}[{i}].file_id")

@@ -11,7 +11,7 @@ first model call waits on no database work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ from .resources import normalize_tools
 from .threads import create_thread
 
 FILE_SEARCH_CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
+STEP_EVENTS = frozenset(f"thread.run.step.{s}" for s in
+                        ("created", "in_progress", "delta", "completed", "failed", "cancelled", "expired"))
 DEFAULT_TRUNCATION = {"type": "auto", "last_messages": None}
 
 
@@ -41,19 +43,28 @@ def _join(*parts: Optional[str]) -> Optional[str]:
     return "\n\n".join(kept) if kept else parts[0]
 
 
-def render_step(step: dict[str, Any], include: list[str]) -> dict[str, Any]:
-    """A step as listed: file_search result contents only when ``include`` asks for them."""
-    if FILE_SEARCH_CONTENT in include or step["type"] != "tool_calls":
-        return step
+def render_calls(details: dict[str, Any], include: Sequence[str]) -> dict[str, Any]:
+    """Step details as callers see them: tool calls without the server's own ``_``
+    keys, and file_search result contents only when ``include`` asks for them."""
+    if details.get("type") != "tool_calls":
+        return details
     calls = []
-    for call in step["step_details"]["tool_calls"]:
+    for call in details.get("tool_calls") or []:
+        call = {k: v for k, v in call.items() if not k.startswith("_")}
         results = (call.get("file_search") or {}).get("results")
-        if call["type"] == "file_search" and results:
+        if call.get("type") == "file_search" and results and FILE_SEARCH_CONTENT not in include:
             call = dict(call, file_search=dict(call["file_search"],
                                                results=[{k: v for k, v in r.items() if k != "content"}
                                                         for r in results]))
         calls.append(call)
-    return dict(step, step_details=dict(step["step_details"], tool_calls=calls))
+    return dict(details, tool_calls=calls)
+
+
+def render_step(step: dict[str, Any], include: Sequence[str]) -> dict[str, Any]:
+    """A step (or a step delta) as callers see it; see :func:`render_calls`."""
+    if "delta" in step:
+        return dict(step, delta=dict(step["delta"], step_details=render_calls(step["delta"]["step_details"], include)))
+    return dict(step, step_details=render_calls(step["step_details"], include))
 
 
 @dataclass
@@ -96,8 +107,8 @@ class RunService:
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
             run = self._snapshot(assistant, thread_id, given)
             run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
-            for message in params.additional_messages or []:
-                insert_message(s, message_body(thread_id, message))
+            for i, message in enumerate(params.additional_messages or []):
+                insert_message(s, message_body(thread_id, message), f"additional_messages[{i}].attachments")
             return self._record(s, run, [], bool(params.stream))
 
     def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> Launch:
@@ -143,7 +154,7 @@ class RunService:
             "assistant_id": assistant["id"], "thread_id": thread_id, "status": "queued",
             "started_at": None, "expires_at": created + int(self.engine.expiry_seconds),
             "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
-            "last_error": None, "model": pick("model"), "instructions": pick("instructions"),
+            "last_error": None, "model": pick("model"), "instructions": pick("instructions") or "",
             "tools": tools, "metadata": given.get("metadata") or {}, "temperature": pick("temperature", 1.0),
             "top_p": pick("top_p", 1.0), "max_completion_tokens": given.get("max_completion_tokens"),
             "max_prompt_tokens": given.get("max_prompt_tokens"),
@@ -154,15 +165,20 @@ class RunService:
             "reasoning_effort": pick("reasoning_effort"),
         }
 
-    def launch(self, launch: Launch, stream: bool) -> Optional[AsyncIterator[str]]:
-        """Start (or resume) the run; with ``stream``, the SSE text of its events."""
+    def launch(self, launch: Launch, stream: bool, include: Sequence[str] = ()) -> Optional[AsyncIterator[str]]:
+        """Start (or resume) the run; with ``stream``, the SSE text of its events
+        (steps rendered as :func:`render_step` does for ``include``)."""
         run_id = launch.run["id"]
         if not stream:
             self.engine.kick(run_id, launch.started)
             return None
         queue = self.engine.bus.subscribe(run_id)
         self.engine.kick(run_id, launch.started)
-        return self.engine.bus.stream(run_id, queue, launch.prelude)
+
+        def render(event: str, data: Any) -> Any:
+            return render_step(data, include) if event in STEP_EVENTS else data
+
+        return self.engine.bus.stream(run_id, queue, launch.prelude, render)
 
     # ------------------------------------------------------------ reading and changing
 

@@ -30,9 +30,10 @@ def create_thread(session: Session, params: ThreadCreateParams, param: str = "")
     }
     session.add(ThreadRow(id=body["id"], created_at=body["created_at"], body=body))
     session.flush()
-    for message in params.messages or []:
-        insert_message(session, message_body(body["id"], message, created_at=body["created_at"]))
-    return body
+    for i, message in enumerate(params.messages or []):
+        insert_message(session, message_body(body["id"], message, created_at=body["created_at"]),
+                       f"{prefix}messages[{i}].attachments")
+    return load(session, ThreadRow, body["id"], "thread").body
 
 
 class ThreadService:

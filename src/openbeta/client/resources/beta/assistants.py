@@ -9,7 +9,7 @@ from typing_extensions import Unpack
 from ....types.assistant import Assistant, AssistantDeleted
 from ..._pagination import SyncCursorPage
 from ..._request import ASSISTANTS_BETA, RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, async_pages, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 
 Order = Literal["asc", "desc"]
@@ -66,3 +66,9 @@ class Assistants(APIResource):
 
 class AsyncAssistants(Assistants):
     """Async twin: every method returns an awaitable (``list`` an async paginator)."""
+
+    create = awaitable(Assistants.create)  # type: ignore[assignment]
+    retrieve = awaitable(Assistants.retrieve)  # type: ignore[assignment]
+    update = awaitable(Assistants.update)  # type: ignore[assignment]
+    list = async_pages(Assistants.list)  # type: ignore[assignment]
+    delete = awaitable(Assistants.delete)  # type: ignore[assignment]

@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 from ....types.chatkit import ChatKitThread, ChatKitThreadDeleted, ChatKitThreadItem, ChatSession
 from ..._pagination import SyncCursorPage
 from ..._request import CHATKIT_BETA, RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, async_pages, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 
 Order = Literal["asc", "desc"]
@@ -61,9 +61,17 @@ class ChatKitThreads(APIResource):
 class AsyncChatKitSessions(ChatKitSessions):
     """Async twin."""
 
+    create = awaitable(ChatKitSessions.create)  # type: ignore[assignment]
+    cancel = awaitable(ChatKitSessions.cancel)  # type: ignore[assignment]
+
 
 class AsyncChatKitThreads(ChatKitThreads):
     """Async twin (``list`` and ``list_items`` return async paginators)."""
+
+    retrieve = awaitable(ChatKitThreads.retrieve)  # type: ignore[assignment]
+    list = async_pages(ChatKitThreads.list)  # type: ignore[assignment]
+    delete = awaitable(ChatKitThreads.delete)  # type: ignore[assignment]
+    list_items = async_pages(ChatKitThreads.list_items)  # type: ignore[assignment]
 
 
 class ChatKit(APIResource):

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
-from typing_extensions import Unpack
+from typing_extensions import Concatenate, ParamSpec, Unpack
 
 from ....types.realtime import RealtimeSession, RealtimeTranscriptionSession
 from ..._request import REALTIME_BETA, RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 from ...lib.realtime_connection import AsyncRealtimeConnectionManager, RealtimeConnectionManager
 
 Field = Union[Any, NotGiven]
+P = ParamSpec("P")
+
+
+def _async_connect(method: Callable[Concatenate[Any, P], RealtimeConnectionManager]
+                   ) -> Callable[Concatenate[Any, P], AsyncRealtimeConnectionManager]:
+    """``connect`` as the async client runs it: ``async with`` gives an async connection."""
+    return method  # type: ignore[return-value]
 
 
 class Sessions(APIResource):
@@ -56,9 +63,13 @@ class TranscriptionSessions(APIResource):
 class AsyncSessions(Sessions):
     """Async twin."""
 
+    create = awaitable(Sessions.create)  # type: ignore[assignment]
+
 
 class AsyncTranscriptionSessions(TranscriptionSessions):
     """Async twin."""
+
+    create = awaitable(TranscriptionSessions.create)  # type: ignore[assignment]
 
 
 class Realtime(APIResource):
@@ -80,6 +91,8 @@ class Realtime(APIResource):
 
 
 class AsyncRealtime(Realtime):
+    connect = _async_connect(Realtime.connect)  # type: ignore[assignment]
+
     @cached_property
     def sessions(self) -> AsyncSessions:
         return self._child(Sessions, AsyncSessions)

@@ -13,7 +13,7 @@ from ..._files import FileTypes
 from ..._pagination import SyncCursorPage
 from ..._polling import apoll_until, poll_until
 from ..._request import RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, async_pages, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 from .files import StatusFilter, settled
 
@@ -75,6 +75,11 @@ class FileBatches(APIResource):
 
 class AsyncFileBatches(FileBatches):
     """Async twin: methods return awaitables; the helpers are coroutines."""
+
+    create = awaitable(FileBatches.create)  # type: ignore[assignment]
+    retrieve = awaitable(FileBatches.retrieve)  # type: ignore[assignment]
+    cancel = awaitable(FileBatches.cancel)  # type: ignore[assignment]
+    list_files = async_pages(FileBatches.list_files)  # type: ignore[assignment]
 
     async def poll(self, batch_id: str, *, vector_store_id: str,  # type: ignore[override]
                    poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN) -> VectorStoreFileBatch:

@@ -11,7 +11,7 @@ from ..._files import FileTypes
 from ..._pagination import SyncCursorPage, SyncPage
 from ..._polling import apoll_until, poll_until
 from ..._request import RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, async_pages, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 
 Order = Literal["asc", "desc"]
@@ -96,6 +96,13 @@ class VectorStoreFiles(APIResource):
 
 class AsyncVectorStoreFiles(VectorStoreFiles):
     """Async twin: methods return awaitables; the helpers are coroutines."""
+
+    create = awaitable(VectorStoreFiles.create)  # type: ignore[assignment]
+    retrieve = awaitable(VectorStoreFiles.retrieve)  # type: ignore[assignment]
+    update = awaitable(VectorStoreFiles.update)  # type: ignore[assignment]
+    list = async_pages(VectorStoreFiles.list)  # type: ignore[assignment]
+    delete = awaitable(VectorStoreFiles.delete)  # type: ignore[assignment]
+    content = async_pages(VectorStoreFiles.content)  # type: ignore[assignment]
 
     async def poll(self, file_id: str, *, vector_store_id: str,  # type: ignore[override]
                    poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN,

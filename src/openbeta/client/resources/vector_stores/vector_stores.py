@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 from ....types.vector_store import SearchResult, VectorStore, VectorStoreDeleted
 from ..._pagination import SyncCursorPage, SyncPage
 from ..._request import RequestOptions
-from ..._resource import APIResource
+from ..._resource import APIResource, async_pages, awaitable
 from ..._types import NOT_GIVEN, NotGiven, given
 from .file_batches import AsyncFileBatches, FileBatches
 from .files import AsyncVectorStoreFiles, VectorStoreFiles
@@ -71,6 +71,13 @@ class VectorStores(APIResource):
 
 class AsyncVectorStores(VectorStores):
     """Async twin: methods return awaitables (lists and search an async paginator)."""
+
+    create = awaitable(VectorStores.create)  # type: ignore[assignment]
+    retrieve = awaitable(VectorStores.retrieve)  # type: ignore[assignment]
+    update = awaitable(VectorStores.update)  # type: ignore[assignment]
+    list = async_pages(VectorStores.list)  # type: ignore[assignment]
+    delete = awaitable(VectorStores.delete)  # type: ignore[assignment]
+    search = async_pages(VectorStores.search)  # type: ignore[assignment]
 
     @cached_property
     def files(self) -> AsyncVectorStoreFiles:

@@ -1,4 +1,7 @@
-"""``openbeta.types.beta.realtime``."""
+"""``openbeta.types.beta.realtime``: sessions, and every event class under the official SDK's names."""
+
+from ...realtime_events import *  # noqa: F401,F403
+from ...realtime_events import __all__ as _event_names
 
 from ...realtime import (
     ClientSecret,
@@ -13,5 +16,5 @@ TranscriptionSession = RealtimeTranscriptionSession
 
 __all__ = [
     "ClientSecret", "RealtimeClientEvent", "RealtimeServerEvent", "RealtimeSession", "RealtimeTranscriptionSession",
-    "SessionCreateResponse", "TranscriptionSession",
+    "SessionCreateResponse", "TranscriptionSession", *_event_names,
 ]

@@ -9,7 +9,7 @@ from typing_extensions import Unpack
 from .....types.message import Message, MessageDeleted
 from ...._pagination import SyncCursorPage
 from ...._request import ASSISTANTS_BETA, RequestOptions
-from ...._resource import APIResource
+from ...._resource import APIResource, async_pages, awaitable
 from ...._types import NOT_GIVEN, NotGiven, given
 
 
@@ -49,3 +49,9 @@ class Messages(APIResource):
 
 class AsyncMessages(Messages):
     """Async twin: every method returns an awaitable (``list`` an async paginator)."""
+
+    create = awaitable(Messages.create)  # type: ignore[assignment]
+    retrieve = awaitable(Messages.retrieve)  # type: ignore[assignment]
+    update = awaitable(Messages.update)  # type: ignore[assignment]
+    list = async_pages(Messages.list)  # type: ignore[assignment]
+    delete = awaitable(Messages.delete)  # type: ignore[assignment]

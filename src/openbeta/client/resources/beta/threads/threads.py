@@ -11,10 +11,15 @@ from .....types.run import Run
 from .....types.stream_events import AssistantStreamEvent
 from .....types.thread import Thread, ThreadDeleted
 from ...._request import ASSISTANTS_BETA, RequestOptions, split_options
-from ...._resource import APIResource
+from ...._resource import APIResource, awaitable, awaitable_or_stream
 from ...._streaming import Stream
 from ...._types import NOT_GIVEN, NotGiven, given
-from ....lib.assistant_events import AssistantEventHandler, AssistantStreamManager
+from ....lib.assistant_events import (
+    AssistantEventHandler,
+    AssistantStreamManager,
+    AsyncAssistantEventHandler,
+    AsyncAssistantStreamManager,
+)
 from .messages import AsyncMessages, Messages
 from .runs.runs import AsyncRuns, RunOptionFields, Runs, event_decoder, stream_manager
 
@@ -77,6 +82,12 @@ class Threads(APIResource):
 class AsyncThreads(Threads):
     """Async twin: methods return awaitables; ``create_and_run_stream`` an async stream manager."""
 
+    create = awaitable(Threads.create)  # type: ignore[assignment]
+    retrieve = awaitable(Threads.retrieve)  # type: ignore[assignment]
+    update = awaitable(Threads.update)  # type: ignore[assignment]
+    delete = awaitable(Threads.delete)  # type: ignore[assignment]
+    create_and_run = awaitable_or_stream(Threads.create_and_run)  # type: ignore[assignment]
+
     @cached_property
     def runs(self) -> AsyncRuns:
         return self._child(Runs, AsyncRuns)
@@ -90,3 +101,8 @@ class AsyncThreads(Threads):
                                   **params: Unpack[CreateAndRunArgs]) -> Run:
         run = await self._plain.create_and_run(**params)
         return await self._plain.runs.poll(run.id, run.thread_id, poll_interval_ms, **split_options(params)[1])
+
+    def create_and_run_stream(  # type: ignore[override]
+            self, *, event_handler: Optional[AsyncAssistantEventHandler] = None,
+            **params: Unpack[CreateAndRunArgs]) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]:
+        return Threads.create_and_run_stream(self, event_handler=event_handler, **params)  # type: ignore

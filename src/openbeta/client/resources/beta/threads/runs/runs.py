@@ -12,7 +12,7 @@ from ......types.stream_events import AssistantStreamEvent
 from ....._pagination import SyncCursorPage
 from ....._polling import apoll_until, poll_until
 from ....._request import ASSISTANTS_BETA, RequestOptions, split_options
-from ....._resource import APIResource
+from ....._resource import APIResource, async_pages, awaitable, awaitable_or_stream
 from ....._response import adapter_for
 from ....._streaming import Stream, assistant_event_decoder
 from ....._types import NOT_GIVEN, NotGiven, given
@@ -149,9 +149,31 @@ class Runs(APIResource):
 class AsyncRuns(Runs):
     """Async twin: methods return awaitables; ``stream`` helpers return async stream managers."""
 
+    create = awaitable_or_stream(Runs.create)  # type: ignore[assignment]
+    retrieve = awaitable(Runs.retrieve)  # type: ignore[assignment]
+    update = awaitable(Runs.update)  # type: ignore[assignment]
+    list = async_pages(Runs.list)  # type: ignore[assignment]
+    cancel = awaitable(Runs.cancel)  # type: ignore[assignment]
+    submit_tool_outputs = awaitable_or_stream(Runs.submit_tool_outputs)  # type: ignore[assignment]
+
     @cached_property
     def steps(self) -> AsyncSteps:
         return self._child(Steps, AsyncSteps)
+
+    def stream(self, *, thread_id: str,  # type: ignore[override]
+               event_handler: Optional[AsyncAssistantEventHandler] = None,
+               **params: Unpack[RunCreateArgs]) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]:
+        """``async with runs.stream(thread_id=..., assistant_id=...) as stream: await stream.until_done()``."""
+        return Runs.stream(self, thread_id=thread_id, event_handler=event_handler, **params)  # type: ignore[arg-type]
+
+    create_and_stream = stream
+
+    def submit_tool_outputs_stream(  # type: ignore[override]
+            self, *, tool_outputs: Iterable[dict[str, Any]], run_id: str, thread_id: str,
+            event_handler: Optional[AsyncAssistantEventHandler] = None,
+            **options: Unpack[RequestOptions]) -> AsyncAssistantStreamManager[AsyncAssistantEventHandler]:
+        return Runs.submit_tool_outputs_stream(self, tool_outputs=tool_outputs, run_id=run_id,  # type: ignore
+                                               thread_id=thread_id, event_handler=event_handler, **options)
 
     async def poll(self, run_id: str, thread_id: str,  # type: ignore[override]
                    poll_interval_ms: Union[int, NotGiven] = NOT_GIVEN, **options: Unpack[RequestOptions]) -> Run:

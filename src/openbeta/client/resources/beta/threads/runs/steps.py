@@ -9,7 +9,7 @@ from typing_extensions import Unpack
 from ......types.run_step import RunStep
 from ....._pagination import SyncCursorPage
 from ....._request import ASSISTANTS_BETA, RequestOptions
-from ....._resource import APIResource
+from ....._resource import APIResource, async_pages, awaitable
 from ....._types import NOT_GIVEN, NotGiven, given
 
 
@@ -32,3 +32,6 @@ class Steps(APIResource):
 
 class AsyncSteps(Steps):
     """Async twin: every method returns an awaitable (``list`` an async paginator)."""
+
+    retrieve = awaitable(Steps.retrieve)  # type: ignore[assignment]
+    list = async_pages(Steps.list)  # type: ignore[assignment]
