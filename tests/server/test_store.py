@@ -81,3 +81,14 @@ def test_derived_vector_store_values_are_stored_once(api):
     assert not {"status", "usage_bytes"} & set(file_row.body)
     assert (file_row.status, file_row.usage_bytes) == ("completed", vs_file["usage_bytes"])
     assert "file_counts" not in batch_body and batch["id"] == batch_body["id"]
+
+
+def test_every_body_column_is_plain_json_on_postgresql():
+    from sqlalchemy.dialects import postgresql
+
+    from openbeta.server.store.tables import Base
+
+    bodies = [table.c.body for table in Base.metadata.sorted_tables if "body" in table.c]
+    assert len(bodies) >= 8
+    for column in bodies:
+        assert column.type.compile(dialect=postgresql.dialect()) == "JSON", column.table.name

@@ -11,10 +11,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
 #: An object's wire body. Plain JSON on every database: it is stored and read
 #: back whole, never queried inside, and PostgreSQL's JSONB would reject U+0000
 #: in strings and reorder keys.
