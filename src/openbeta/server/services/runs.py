@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
 from ...types.thread import ThreadCreateParams
-from ..errors import InvalidRequest
+from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..runs.engine import RunEngine, Started
 from ..runs.events import Event
@@ -233,7 +233,9 @@ class RunService:
     def _pending_step(session: Session, run_id: str) -> RunStepRow:
         row = session.scalar(select(RunStepRow).where(RunStepRow.run_id == run_id)
                              .order_by(RunStepRow.seq.desc()).limit(1).with_for_update())
-        assert row is not None and row.body["type"] == "tool_calls"
+        if row is None or row.body["type"] != "tool_calls" or row.body["status"] != "in_progress":
+            raise APIError(f"Run '{run_id}' awaits tool outputs but has no tool call step in progress.",
+                           code="invalid_state")
         return row
 
     # ------------------------------------------------------------ steps
