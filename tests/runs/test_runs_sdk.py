@@ -504,3 +504,24 @@ def test_nul_characters_round_trip_in_runs_and_steps(client, assistant, thread):
     assert step.step_details.tool_calls[0].function.output == "x\u0000y"
     assert json.loads(step.step_details.tool_calls[0].function.arguments) == {"city": "Par\u0000is"}
     assert text_of(client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]) == "Tool outputs: x\u0000y"
+
+
+@pytest.mark.parametrize("text", ["Let me look.", None])
+def test_length_cut_while_calling_tools_fails_only_the_tool_step(client, assistant, thread, Recorder, text):
+    directive = {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Kyiv"}}], "finish": "length"}
+    client.beta.threads.messages.create(thread.id, role="user", content=script(**directive, **(
+        {"text": text} if text else {})))
+    handler = Recorder()
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
+                                         event_handler=handler) as stream:
+        stream.until_done()
+    assert "thread.message.incomplete" not in handler.events
+    assert handler.events[-2:] == ["thread.run.step.failed", "thread.run.incomplete"]
+    run = client.beta.threads.runs.list(thread.id).data[0]
+    assert run.status == "incomplete" and run.incomplete_details.reason == "max_completion_tokens"
+    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    expected = [("message_creation", "completed")] if text else []
+    assert [(s.type, s.status) for s in steps] == expected + [("tool_calls", "failed")]
+    assert steps[-1].usage is not None and steps[-1].last_error.code == "server_error"
+    replies = client.beta.threads.messages.list(thread.id, run_id=run.id).data
+    assert [(m.status, text_of(m)) for m in replies] == ([("completed", text)] if text else [])

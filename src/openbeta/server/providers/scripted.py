@@ -20,6 +20,8 @@ Keys (all optional):
 - ``error``: ``{"message": "...", "code": "server_error"}``: raise
   :class:`ProviderError` after the text (if any) is streamed.
 - ``delay``: seconds to sleep before each delta (slow streams for cancel tests).
+- ``finish``: the finish reason to report instead (``"length"`` after tool calls:
+  a model cut off while calling tools).
 - ``reveal``: reply with the request itself as JSON (model, messages, tools,
   sampling options) so tests can see the context a run built.
 
@@ -153,7 +155,7 @@ class ScriptedProvider:
                 sent += 1
                 yield Delta(tool_calls=[ToolCallDelta(index=index, arguments=args[start:start + 8])])
         usage = script.get("usage") or {}
-        yield Delta(finish_reason=finish,  # type: ignore[arg-type]
+        yield Delta(finish_reason=script.get("finish") or finish,  # type: ignore[arg-type]
                     usage=Usage(prompt_tokens=usage.get("prompt_tokens", self.count_tokens(request)),
                                 completion_tokens=usage.get("completion_tokens", sent)))
 

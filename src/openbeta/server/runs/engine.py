@@ -355,10 +355,12 @@ class RunEngine:
         self._check_cancel(run_id)
         used = usage_dict(usage)
         if finish == "length":
-            if turn.tool_step is not None:
+            if turn.tool_step is not None:  # text before the calls is already complete: only the calls fail
                 error = {"code": "server_error", "message": "The model reached max_completion_tokens while calling tools."}
-                await self._close(run_id, "failed", "max_tokens", error)
-            await turn.close_message(used, incomplete=True)
+                await db(self.records.update_step, turn.tool_step["id"], usage=used)
+                await self._close(run_id, "failed", "max_tokens", error, partial=turn)
+            else:
+                await turn.close_message(used, incomplete=True)
             await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
             return False
         if not turn.calls:
