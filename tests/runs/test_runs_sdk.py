@@ -525,3 +525,32 @@ def test_length_cut_while_calling_tools_fails_only_the_tool_step(client, assista
     assert steps[-1].usage is not None and steps[-1].last_error.code == "server_error"
     replies = client.beta.threads.messages.list(thread.id, run_id=run.id).data
     assert [(m.status, text_of(m)) for m in replies] == ([("completed", text)] if text else [])
+
+
+def test_deleting_the_thread_mid_run_ends_the_stream_quietly(client, live_server, assistant, thread):
+    import httpx
+
+    text = " ".join(f"w{i}" for i in range(200))
+    client.beta.threads.messages.create(thread.id, role="user", content=script(text=text, delay=0.02))
+    body = {"assistant_id": assistant.id, "stream": True}
+    events: list[str] = []
+    logged = len(live_server.log())
+    started = time.monotonic()
+    with httpx.stream("POST", f"{live_server.base_url}/threads/{thread.id}/runs", json=body, timeout=30) as response:
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                events.append(line[7:])
+            if events.count("thread.message.delta") == 3 and "deleted" not in events:
+                assert client.beta.threads.delete(thread.id).deleted
+                events.append("deleted")
+            if line.startswith("data: ") and events[-1] == "error":
+                error = json.loads(line[6:])
+    assert events[-3:] == ["deleted", "error", "done"] or events[-2:] == ["error", "done"]
+    assert error["code"] == "run_deleted" and error["type"] == "invalid_request_error"
+    assert time.monotonic() - started < 3  # not the 4 seconds the whole reply would take
+    log = live_server.log()[logged:]
+    assert "Traceback" not in log and "was deleted with its thread" in log
+    other = client.beta.threads.create()
+    client.beta.threads.messages.create(other.id, role="user", content="still there?")
+    run = client.beta.threads.runs.create_and_poll(thread_id=other.id, assistant_id=assistant.id, poll_interval_ms=50)
+    assert run.status == "completed"

@@ -247,6 +247,10 @@ class RunEngine:
         """Stop a run now ``cancelling`` (its stream hears ``thread.run.cancelling``)."""
         self._call(self._cancel, run["id"], run)
 
+    def request_stop(self, run_id: str) -> None:
+        """Stop driving a run being deleted with its thread (its stream ends with an ``error`` event)."""
+        self._call(self._stop, run_id)
+
     def _call(self, fn: Callable[..., None], *args: Any) -> None:
         if self._loop is None:
             raise RuntimeError("the run engine is not started")
@@ -271,6 +275,10 @@ class RunEngine:
             self._again.discard(run_id)
             self._spawn(run_id)
 
+    def _stop(self, run_id: str) -> None:
+        if run_id in self._tasks:
+            self._cancels.add(run_id)
+
     def _cancel(self, run_id: str, run: dict[str, Any]) -> None:
         self._cancels.add(run_id)
         self.emit(run_id, "thread.run.cancelling", run)
@@ -282,6 +290,25 @@ class RunEngine:
         self.bus.publish(run_id, event, data)
 
     async def _drive(self, run_id: str, started: Optional[Started] = None) -> None:
+        """Drive a run to its next resting state; a run deleted meanwhile stops quietly."""
+        try:
+            await self._settle(run_id, started)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if await db(self.records.exists, run_id):
+                log.exception("run %s could not be marked failed", run_id)
+                error = {"message": "The server had an error while processing the run.", "type": "server_error",
+                         "param": None, "code": "server_error"}
+            else:
+                log.info("run %s was deleted with its thread; it stops here", run_id)
+                error = {"message": f"Run '{run_id}' was deleted with its thread.", "type": "invalid_request_error",
+                         "param": None, "code": "run_deleted"}
+            self.emit(run_id, "error", error)
+        finally:
+            self._cancels.discard(run_id)
+
+    async def _settle(self, run_id: str, started: Optional[Started]) -> None:
         turn: Optional[Turn] = None
         try:
             history = None
@@ -309,17 +336,12 @@ class RunEngine:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if not await db(self.records.exists, run_id):
+                raise  # deleted: nothing left to settle
             log.exception("run %s crashed", run_id)
             error = {"code": "server_error", "message": "The server had an error while processing the run."}
-            try:
-                await self._close(run_id, "failed", "run_failed", error, partial=turn)
-                await self._end(run_id, status="failed", last_error=error)
-            except Exception:
-                log.exception("run %s could not be marked failed", run_id)
-                self.emit(run_id, "error", {"message": error["message"], "type": "server_error",
-                                            "param": None, "code": "server_error"})
-        finally:
-            self._cancels.discard(run_id)
+            await self._close(run_id, "failed", "run_failed", error, partial=turn)
+            await self._end(run_id, status="failed", last_error=error)
 
     def _check_cancel(self, run_id: str) -> None:
         if run_id in self._cancels:

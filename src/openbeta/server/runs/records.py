@@ -110,6 +110,10 @@ class RunRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def exists(self, run_id: str) -> bool:
+        with self.db.session() as s:
+            return s.scalar(select(RunRow.id).where(RunRow.id == run_id)) is not None
+
     def start(self, run_id: str) -> Optional[dict[str, Any]]:
         """Move a ``queued`` run to ``in_progress`` (``None``: it is not queued)."""
         with self.db.session() as s:

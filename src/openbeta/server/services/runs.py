@@ -16,7 +16,8 @@ from typing import Any, AsyncIterator, Optional, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
+from ...types.run import (ACTIVE_STATUSES, RunCreateParams, RunUpdateParams, SubmitToolOutputsParams,
+                          ThreadCreateAndRunParams)
 from ...types.thread import ThreadCreateParams
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
@@ -92,7 +93,12 @@ class RunService:
             raise InvalidRequest(f"Can't add messages to {thread_id} while a run {run_id} is active.")
 
     def delete_for_thread(self, session: Session, thread_id: str) -> None:
-        """``ThreadService.on_delete``: a thread's runs and steps go with it."""
+        """``ThreadService.on_delete``: a thread's runs and steps go with it; the engine stops
+        driving its active runs."""
+        active = session.scalars(select(RunRow.id).where(RunRow.thread_id == thread_id,
+                                                         RunRow.status.in_(ACTIVE_STATUSES)))
+        for run_id in active:
+            self.engine.request_stop(run_id)
         session.execute(delete(RunStepRow).where(RunStepRow.thread_id == thread_id))
         session.execute(delete(RunRow).where(RunRow.thread_id == thread_id))
 
