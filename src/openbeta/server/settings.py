@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
     #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.
     run_expiry_seconds: float = Field(default=600.0, gt=0)
+    #: A run stream quiet this long sends an SSE keep-alive comment and re-reads the run:
+    #: a run found ended (or deleted) ends the stream.
+    stream_keepalive_seconds: float = Field(default=15.0, gt=0)
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"

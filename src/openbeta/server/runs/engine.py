@@ -184,9 +184,9 @@ class Started:
 
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
-                 expiry_seconds: float) -> None:
+                 expiry_seconds: float, keepalive_seconds: float = 15.0) -> None:
         self.records = RunRecords(db_)
-        self.bus = EventBus()
+        self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
         self._provider_factory = provider_factory
@@ -289,6 +289,9 @@ class RunEngine:
     def emit(self, run_id: str, event: str, data: Any) -> None:
         self.bus.publish(run_id, event, data)
 
+    async def _current(self, run_id: str) -> Optional[dict[str, Any]]:
+        return await db(self.records.find, run_id)
+
     async def _drive(self, run_id: str, started: Optional[Started] = None) -> None:
         """Drive a run to its next resting state; a run deleted meanwhile stops quietly."""
         try:
@@ -296,7 +299,7 @@ class RunEngine:
         except asyncio.CancelledError:
             raise
         except Exception:
-            if await db(self.records.exists, run_id):
+            if await db(self.records.find, run_id) is not None:
                 log.exception("run %s could not be marked failed", run_id)
                 error = {"message": "The server had an error while processing the run.", "type": "server_error",
                          "param": None, "code": "server_error"}
@@ -336,7 +339,7 @@ class RunEngine:
         except asyncio.CancelledError:
             raise
         except Exception:
-            if not await db(self.records.exists, run_id):
+            if not await db(self.records.find, run_id) is not None:
                 raise  # deleted: nothing left to settle
             log.exception("run %s crashed", run_id)
             error = {"code": "server_error", "message": "The server had an error while processing the run."}

@@ -10,7 +10,7 @@ import asyncio
 import json
 import threading
 from collections import defaultdict
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Optional
 
 #: Events after which a stream has nothing more to say.
 FINAL_EVENTS = frozenset({
@@ -19,6 +19,9 @@ FINAL_EVENTS = frozenset({
 })
 
 Event = tuple[str, Any]
+#: A stream's final event when the run is found in one of these states.
+RESTING_STATUSES = frozenset({"requires_action", "completed", "incomplete", "failed", "cancelled", "expired"})
+KEEPALIVE = ": keep-alive\n\n"
 
 
 def sse(event: str, data: Any) -> str:
@@ -27,7 +30,12 @@ def sse(event: str, data: Any) -> str:
 
 
 class EventBus:
-    def __init__(self) -> None:
+    """``current(run_id)`` reads a run as stored (``None``: deleted), for streams gone quiet."""
+
+    def __init__(self, keepalive_seconds: float,
+                 current: Callable[[str], Awaitable[Optional[dict[str, Any]]]]) -> None:
+        self.keepalive_seconds = keepalive_seconds
+        self.current = current
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._lock = threading.Lock()
 
@@ -46,6 +54,16 @@ class EventBus:
                 if not queues:
                     del self._queues[run_id]
 
+    async def _resting(self, run_id: str) -> Optional[Event]:
+        """The final event of a run no longer moving; ``None`` while it runs."""
+        run = await self.current(run_id)
+        if run is None:
+            return "error", {"message": f"Run '{run_id}' no longer exists.", "type": "invalid_request_error",
+                             "param": None, "code": "run_deleted"}
+        if run["status"] in RESTING_STATUSES:
+            return f"thread.run.{run['status']}", run
+        return None
+
     def publish(self, run_id: str, event: str, data: Any) -> None:
         """Hand an event to every subscriber (call on the event loop)."""
         with self._lock:
@@ -58,13 +76,25 @@ class EventBus:
         """SSE text: ``prelude``, then the run's events up to a final one, then ``done``;
         ``render(event, data)`` is what each event's data is sent as.
 
-        A client that goes away only ends this generator; the run carries on.
+        A quiet stream sends a keep-alive comment every ``keepalive_seconds`` and
+        reads the run: one at rest (or deleted) ends the stream with its state (or
+        an ``error``), so no stream outlives its run. A client that goes away only
+        ends this generator; the run carries on.
         """
         try:
             for event, data in prelude:
                 yield sse(event, render(event, data))
             while True:
-                event, data = await queue.get()
+                try:
+                    event, data = await asyncio.wait_for(queue.get(), self.keepalive_seconds)
+                except asyncio.TimeoutError:
+                    yield KEEPALIVE
+                    if queue.empty():
+                        final = await self._resting(run_id)
+                        if final is not None:
+                            yield sse(*final)
+                            break
+                    continue
                 yield sse(event, render(event, data))
                 if event in FINAL_EVENTS:
                     break

@@ -110,9 +110,10 @@ class RunRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def exists(self, run_id: str) -> bool:
+    def find(self, run_id: str) -> Optional[dict[str, Any]]:
+        """The run's body (``None``: it was deleted)."""
         with self.db.session() as s:
-            return s.scalar(select(RunRow.id).where(RunRow.id == run_id)) is not None
+            return s.scalar(select(RunRow.body).where(RunRow.id == run_id))
 
     def start(self, run_id: str) -> Optional[dict[str, Any]]:
         """Move a ``queued`` run to ``in_progress`` (``None``: it is not queued)."""

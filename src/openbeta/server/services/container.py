@@ -46,7 +46,8 @@ def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
     server_tools = ServerTools()
-    engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds)
+    engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
+                       settings.stream_keepalive_seconds)
     blobs = LocalBlobStore(settings.resolved_files_dir())
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
