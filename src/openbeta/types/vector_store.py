@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import RequestModel, WireModel
-from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking
+from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking, not_null
 
 MAX_ATTRIBUTES = 16
 MAX_ATTRIBUTE_KEY = 64
@@ -181,6 +181,8 @@ class VectorStoreUpdateParams(MetadataMixin):
     name: Optional[Annotated[str, Field(max_length=256)]] = None
     expires_after: Optional[VectorStoreExpiresAfter] = None
 
+    _name_not_null = field_validator("name")(not_null)
+
 
 class VectorStoreFileCreateParams(_Chunked, _Attributed):
     file_id: Annotated[str, Field(min_length=1)]
@@ -205,6 +207,14 @@ class ComparisonFilter(RequestModel):
     key: str
     value: Union[str, float, bool, list[Union[str, float]]]
 
+    @field_validator("value")
+    @classmethod
+    def _array_only_for_membership(cls, value: Any, info: ValidationInfo) -> Any:
+        membership = info.data.get("type") in ("in", "nin")
+        if isinstance(value, list) != membership:
+            raise ValueError("an array is the value for 'in' and 'nin' only, and they need one")
+        return value
+
 
 class CompoundFilter(RequestModel):
     type: Literal["and", "or"]
@@ -216,7 +226,7 @@ Filter = Union[ComparisonFilter, CompoundFilter]
 
 class SearchRankingOptions(RequestModel):
     ranker: Literal["none", "auto", "default-2024-11-15", "default_2024_08_21"] = "auto"
-    score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.0
+    score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class SearchParams(RequestModel):
