@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from ._base import RequestModel, WireModel
 from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking, not_null
@@ -218,10 +218,17 @@ class ComparisonFilter(RequestModel):
 
 class CompoundFilter(RequestModel):
     type: Literal["and", "or"]
-    filters: list[Union[ComparisonFilter, "CompoundFilter"]]
+    filters: list[Filter]
 
 
-Filter = Union[ComparisonFilter, CompoundFilter]
+def _filter_kind(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return "compound" if kind in ("and", "or") else "comparison"
+
+
+#: A filter's ``type`` picks its shape, so errors name the shape's own fields.
+Filter = Annotated[Union[Annotated[ComparisonFilter, Tag("comparison")], Annotated[CompoundFilter, Tag("compound")]],
+                   Discriminator(_filter_kind)]
 
 
 class SearchRankingOptions(RequestModel):
