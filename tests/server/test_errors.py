@@ -403,3 +403,25 @@ def test_duplicate_tool_outputs_are_400(api):
     assert_error(api.post(f"{path}/submit_tool_outputs", json={"tool_outputs": outputs}), 400,
                  "tool_outputs[1].tool_call_id", "invalid_value")
     assert api.get(path).json()["status"] == "requires_action"
+
+
+def test_unexpected_error_is_500_and_left_to_the_server_log(settings, caplog):
+    """The app answers an OpenAI-shaped 500 and re-raises; uvicorn logs it once, the app does not."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.DEBUG)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "server_error" and "boom" not in response.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
