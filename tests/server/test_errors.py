@@ -344,11 +344,24 @@ def test_chunked_upload_past_the_limit_is_413(tmp_path, database_url):
             yield b"x" * 1024
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    files = app.state.services.files
+    stored: list[str] = []
+    create = files.create
+
+    def recording_create(stream, filename, params):  # the whole form was parsed and spooled by then
+        stored.append(filename)
+        return create(stream, filename, params)
+
+    files.create = recording_create
+    with TestClient(app) as client:
         response = client.post("/v1/files", content=chunked(),
                                headers={"content-type": f"multipart/form-data; boundary={boundary}"})
         assert_error(response, 413, "file", "file_too_large")
+        assert stored == []  # refused while the bytes arrived, not after spooling them
         assert client.get("/v1/files").json()["data"] == []
+        small = client.post("/v1/files", data={"purpose": "assistants"}, files={"file": ("s.txt", b"x" * 10)})
+        assert small.status_code == 200 and stored == ["s.txt"]
 
 
 def test_non_ascii_bearer_key_is_401(tmp_path, database_url):
