@@ -223,10 +223,14 @@ def test_operations_not_built_say_so(api):
 # ---------------------------------------------------------------- the HTTP edge: bad input is a 4xx, never a 500
 
 DEEP = b'{"model": "m", "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+#: Parses, but nests deeper than the server's validation and storage may go.
+DEEPISH = (b'{"model": "m", "tools": [{"type": "function", "function": {"name": "f", "parameters": '
+           + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}}]}")
 
 #: (case, method, path, JSON body, status, param, code); ``{asst}``/``{store}`` name objects made first.
 BAD_EDGE: list[tuple[str, str, str, Any, int, Optional[str], Optional[str]]] = [
     ("deep nesting", "POST", "/v1/assistants", DEEP, 400, None, None),
+    ("nesting past the limit", "POST", "/v1/assistants", DEEPISH, 400, None, "invalid_value"),
     ("string for bool", "POST", "/v1/threads/runs", {"assistant_id": "{asst}", "stream": "yes"}, 400, "stream",
      "invalid_type"),
     ("string for number", "POST", "/v1/assistants", {"model": "m", "temperature": "1"}, 400, "temperature",
@@ -289,6 +293,18 @@ def test_edge_rejects(api, method, path, payload, status, param, code):
     assert api.get(f"/v1/vector_stores/{store['id']}").json()["name"] == "kept"
     assert api.get("/v1/threads/runs").status_code in (404, 405)  # nothing else was listed or created
     assert len(api.get("/v1/assistants").json()["data"]) == 1 + (status == 200)
+
+
+def test_nesting_within_the_limit_is_kept(api):
+    from openbeta.server.api.deps import MAX_JSON_DEPTH
+
+    schema: dict = {"type": "string"}
+    for _ in range(MAX_JSON_DEPTH // 2 - 8):  # two levels each: the schema and its properties
+        schema = {"type": "object", "properties": {"a": schema}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    made = api.post("/v1/assistants", json={"model": "m", "tools": [tool]})
+    assert made.status_code == 200, made.text[:300]
+    assert api.get(f"/v1/assistants/{made.json()['id']}").json()["tools"] == [tool]
 
 
 def test_numbers_stay_lenient_where_json_allows(api):

@@ -212,7 +212,7 @@ class ComparisonFilter(RequestModel):
     def _array_only_for_membership(cls, value: Any, info: ValidationInfo) -> Any:
         membership = info.data.get("type") in ("in", "nin")
         if isinstance(value, list) != membership:
-            raise ValueError("an array is the value for 'in' and 'nin' only, and they need one")
+            raise ValueError("the value must be an array for 'in' and 'nin' and a string, number or boolean for the other comparisons")
         return value
 
 

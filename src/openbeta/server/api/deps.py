@@ -12,6 +12,8 @@ from ..errors import InvalidRequest, PayloadTooLarge, from_validation_error
 from ..store.pages import PageQuery
 
 M = TypeVar("M", bound=BaseModel)
+#: Deepest accepted nesting of objects and arrays in a JSON body (deeper ones get 400).
+MAX_JSON_DEPTH = 128
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -34,6 +36,18 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def nesting_depth(value: Any) -> int:
+    """How deep objects and arrays nest in ``value`` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
@@ -45,6 +59,9 @@ async def read_json(request: Request) -> dict[str, Any]:
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
             "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
             "valid JSON.)") from None
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
+                             f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     return data
