@@ -391,6 +391,7 @@ def test_non_ascii_bearer_key_is_401(tmp_path, database_url):
         wrong = client.get("/v1/assistants", headers={"Authorization": "Bearer sk-wrøng-key".encode()})
         assert_error(wrong, 401, None, "invalid_api_key")
         assert client.get("/v1/assistants", headers={"Authorization": "Bearer sk-right"}).status_code == 200
+        assert client.get("/v1/assistants", headers={"Authorization": "Bearer sk-clé".encode()}).status_code == 200
 
 
 def test_non_ascii_filename_downloads(api):

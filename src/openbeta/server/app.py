@@ -68,7 +68,7 @@ async def check_api_key(request: Request) -> None:
         raise Unauthorized(
             "You didn't provide an API key. You need to provide your API key in an Authorization header "
             "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
-    given = token.strip().encode("utf-8", "surrogateescape")
+    given = token.strip().encode("latin-1")  # the header's own bytes (ASGI headers decode as latin-1)
     matches = [secrets.compare_digest(given, key.encode("utf-8")) for key in keys]  # every key: no early exit
     if not any(matches):
         shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
