@@ -1,6 +1,6 @@
 """Time to first token through an openbeta run stream vs the same upstream called directly.
 
-    python bench/run_ttft.py [--runs 300] [--llama-runs 30] [--no-llama]
+    python bench/run_ttft.py [--runs 300] [--llama-runs 30] [--no-llama] [--baseline OTHER/src]
 
 Two upstreams, each called both ways in alternation within one run of this script:
 
@@ -12,7 +12,8 @@ Two upstreams, each called both ways in alternation within one run of this scrip
 ``direct``: ``POST {upstream}/chat/completions`` streamed, until the first content chunk.
 ``openbeta``: ``POST /v1/threads/{id}/runs`` with ``stream: true`` (the thread and its
 message made beforehand, untimed), until the first ``thread.message.delta``.
-Both over plain httpx, one request at a time.
+Both over plain httpx, one request at a time. ``--baseline`` adds a second openbeta
+server from another source tree (an earlier commit, say), measured in the same rounds.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import httpx
 
-from servers import start_llama_server, start_openbeta, start_paced_upstream, stop
+from servers import SRC, start_llama_server, start_openbeta, start_paced_upstream, stop
 
 PROMPT = "Name three colours."
 MAX_TOKENS = 16
@@ -75,26 +76,30 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, cuts[98] * 1000
 
 
-def compare(name: str, upstream: str, runs: int, tmp: Path) -> None:
-    base, server = start_openbeta(tmp / name, upstream)
+def compare(name: str, upstream: str, runs: int, tmp: Path, baseline: Optional[Path]) -> None:
+    sources = {"openbeta": SRC, **({"baseline": baseline} if baseline else {})}
+    servers = {label: start_openbeta(tmp / f"{name}-{label}", upstream, src=src) for label, src in sources.items()}
     try:
         with httpx.Client(timeout=120) as client:
-            via = through_openbeta(client, base)
+            paths: dict[str, Callable[[], float]] = {"direct": lambda: direct(client, upstream)}
+            paths.update({label: through_openbeta(client, base) for label, (base, _) in servers.items()})
             for _ in range(5):  # warm-up: connections, model load, prompt cache
-                direct(client, upstream)
-                via()
-            straight, openbeta = [], []
+                for once in paths.values():
+                    once()
+            times: dict[str, list[float]] = {label: [] for label in paths}
             for _ in range(runs):
-                straight.append(direct(client, upstream))
-                openbeta.append(via())
+                for label, once in paths.items():
+                    times[label].append(once())
     finally:
-        stop(server)
-    (d50, d99), (o50, o99) = percentiles(straight), percentiles(openbeta)
+        for _, server in servers.values():
+            stop(server)
+    d50, d99 = percentiles(times["direct"])
     print(f"{name}: {runs} runs each")
     print(f"  direct    p50 {d50:7.2f} ms   p99 {d99:7.2f} ms")
-    print(f"  openbeta  p50 {o50:7.2f} ms   p99 {o99:7.2f} ms")
-    print(f"  overhead  p50 {o50 - d50:+7.2f} ms   p99 {o99 - d99:+7.2f} ms   "
-          f"ratio p50 {o50 / d50:.2f}")
+    for label in servers:
+        o50, o99 = percentiles(times[label])
+        print(f"  {label:9} p50 {o50:7.2f} ms   p99 {o99:7.2f} ms   overhead p50 {o50 - d50:+7.2f} ms   "
+              f"p99 {o99 - d99:+7.2f} ms   ratio p50 {o50 / d50:.2f}")
 
 
 def main() -> None:
@@ -102,11 +107,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="measured calls per path on the paced upstream")
     parser.add_argument("--llama-runs", type=int, default=30, help="measured calls per path on llama_cpp.server")
     parser.add_argument("--no-llama", action="store_true", help="skip llama_cpp.server")
+    parser.add_argument("--baseline", type=Path, help="another openbeta source tree (its src/) to measure alongside")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         upstream, paced = start_paced_upstream(chunks=4, interval_ms=5)
         try:
-            compare("paced upstream", upstream, options.runs, Path(tmp))
+            compare("paced upstream", upstream, options.runs, Path(tmp), options.baseline)
         finally:
             stop(paced)
         if options.no_llama:
@@ -116,7 +122,7 @@ def main() -> None:
 
         upstream, llama = start_llama_server(default_model_path())
         try:
-            compare("llama_cpp.server", upstream, options.llama_runs, Path(tmp))
+            compare("llama_cpp.server", upstream, options.llama_runs, Path(tmp), options.baseline)
         finally:
             stop(llama)
 

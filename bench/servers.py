@@ -57,11 +57,12 @@ def start_llama_server(model: str) -> tuple[str, subprocess.Popen]:
     return base, process
 
 
-def start_openbeta(data_dir: Path, upstream: str, database_url: Optional[str] = None) -> tuple[str, subprocess.Popen]:
-    """``openbeta serve`` (this checkout's source) on the upstream provider; returns its ``/v1`` URL."""
+def start_openbeta(data_dir: Path, upstream: str, database_url: Optional[str] = None,
+                   src: Path = SRC) -> tuple[str, subprocess.Popen]:
+    """``openbeta serve`` (this checkout's source, or ``src``) on the upstream provider; returns its ``/v1`` URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
-    env.update(PYTHONPATH=str(SRC), OPENBETA_PORT=str(port), OPENBETA_DATA_DIR=str(data_dir),
+    env.update(PYTHONPATH=str(src), OPENBETA_PORT=str(port), OPENBETA_DATA_DIR=str(data_dir),
                OPENBETA_PROVIDER="upstream", OPENBETA_UPSTREAM_BASE_URL=upstream, OPENBETA_LOG_LEVEL="warning")
     if database_url:
         env["OPENBETA_DATABASE_URL"] = database_url

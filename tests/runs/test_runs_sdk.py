@@ -480,3 +480,27 @@ def test_concurrent_submits_are_accepted_once(client, assistant, thread, errors)
             outcomes = list(pool.map(submit, range(6)))
         assert outcomes.count("accepted") == 1
         assert wait_for(client, thread.id, run.id, {"completed"}).status == "completed"
+
+
+def test_nul_characters_round_trip_in_runs_and_steps(client, assistant, thread):
+    """PostgreSQL's JSONB cannot hold U+0000; run and step bodies must keep it on every database."""
+    client.beta.threads.messages.create(
+        thread.id, role="user",
+        content=script(tool_calls=[{"name": "get_weather", "arguments": {"city": "Par\u0000is"}}]))
+    run = client.beta.threads.runs.create_and_poll(
+        thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=50,
+        instructions="a\u0000b", metadata={"k": "v\u0000w"})
+    assert run.status == "requires_action"
+    assert run.instructions == "a\u0000b" and run.metadata == {"k": "v\u0000w"}
+    call = run.required_action.submit_tool_outputs.tool_calls[0]
+    assert json.loads(call.function.arguments) == {"city": "Par\u0000is"}
+    run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=run.id, thread_id=thread.id, poll_interval_ms=50,
+        tool_outputs=[{"tool_call_id": call.id, "output": "x\u0000y"}])
+    assert run.status == "completed"
+    stored = client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)
+    assert stored.instructions == "a\u0000b" and stored.metadata == {"k": "v\u0000w"}
+    step = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data[0]
+    assert step.step_details.tool_calls[0].function.output == "x\u0000y"
+    assert json.loads(step.step_details.tool_calls[0].function.arguments) == {"city": "Par\u0000is"}
+    assert text_of(client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]) == "Tool outputs: x\u0000y"

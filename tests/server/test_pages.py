@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 N = 25
@@ -134,14 +136,31 @@ def test_run_id_filter_pages(api):
     assert len(page(api, thread["id"], limit=100)["data"]) == 13
 
 
+def finished_run(api, thread_id: str, assistant_id: str) -> str:
+    run = api.post(f"/v1/threads/{thread_id}/runs", json={"assistant_id": assistant_id}).json()
+    deadline = time.monotonic() + 20
+    while run["status"] not in ("completed", "failed", "incomplete"):
+        assert time.monotonic() < deadline, run
+        time.sleep(0.02)
+        run = api.get(f"/v1/threads/{thread_id}/runs/{run['id']}").json()
+    assert run["status"] == "completed", run
+    return run["id"]
+
+
 def test_list_queries_seek_on_an_index(api, db_kind):
-    """Page cost must not grow with the table: every list query is an index search, never a scan or a sort."""
+    """Page cost must not grow with the table: every list query (messages, runs, run steps) is an
+    index search on its parent's index, never a scan or a sort."""
     if db_kind != "sqlite":
         pytest.skip("plans are checked on SQLite; bench/ measures both databases")
     from sqlalchemy import event
 
     thread = api.post("/v1/threads", json={"messages": [{"role": "user", "content": str(i)} for i in range(5)]}).json()
     ids = [m["id"] for m in page(api, thread["id"], order="asc")["data"]]
+    assistant = api.post("/v1/assistants", json={"model": "m"}).json()
+    run_ids = [finished_run(api, thread["id"], assistant["id"]) for _ in range(3)]
+    steps_url = f"/v1/threads/{thread['id']}/runs/{run_ids[1]}/steps"
+    step_ids = [s["id"] for s in api.get(steps_url).json()["data"]]
+    assert len(step_ids) == 1
     engine = api.app.state.services.db.engine
     seen: list[tuple[str, object]] = []
 
@@ -154,6 +173,10 @@ def test_list_queries_seek_on_an_index(api, db_kind):
         for query in ({}, {"order": "asc"}, {"after": ids[2]}, {"before": ids[2]}, {"run_id": "run_x"}):
             page(api, thread["id"], **query)
         api.get("/v1/assistants", params={"order": "asc"})
+        for query in ({}, {"order": "asc"}, {"after": run_ids[1]}, {"before": run_ids[1]}):
+            assert api.get(f"/v1/threads/{thread['id']}/runs", params=query).status_code == 200
+            assert api.get(steps_url, params={**query, **({"after": step_ids[0]} if "after" in query else {}),
+                                              **({"before": step_ids[0]} if "before" in query else {})}).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert seen
@@ -161,4 +184,7 @@ def test_list_queries_seek_on_an_index(api, db_kind):
         for statement, parameters in seen:
             plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
             assert "SCAN" not in plan.replace("SCAN messages USING INDEX", "") or "assistants" in statement, plan
+            for table, index in (("runs", "ix_runs_thread_seq"), ("run_steps", "ix_run_steps_run_seq")):
+                if f"FROM {table} " in statement and f"{table}.id =" not in statement:
+                    assert index in plan, plan
             assert "TEMP B-TREE" not in plan, plan

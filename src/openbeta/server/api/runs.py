@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
-from ..runs.events import Event
-from ..services.runs import RunService, check_include
+from ..services.runs import Launch, RunService, check_include
 from ..store.pages import PageQuery
 from .deps import body, pages, service
 
@@ -17,12 +16,11 @@ router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
 
 
-def started(svc: RunService, run: dict[str, Any], prelude: list[Event], stream: Optional[bool],
-            include: Sequence[str] = ()) -> Any:
+def started(svc: RunService, launch: Launch, stream: Optional[bool], include: Sequence[str] = ()) -> Any:
     """The run as JSON, or its events as ``text/event-stream`` when ``stream`` is true."""
-    events = svc.launch(run["id"], prelude, bool(stream), include)
+    events = svc.launch(launch, bool(stream), include)
     if events is None:
-        return run
+        return launch.run
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -34,7 +32,7 @@ def includes(request: Request) -> list[str]:
 @router.post("/threads/runs")
 def create_thread_and_run(params: ThreadCreateAndRunParams = body(ThreadCreateAndRunParams),
                           svc: RunService = Runs) -> Any:
-    return started(svc, *svc.create_thread_and_run(params), params.stream)
+    return started(svc, svc.create_thread_and_run(params), params.stream)
 
 
 @router.post("/threads/{thread_id}/runs")
@@ -43,7 +41,7 @@ def create_run(thread_id: str, request: Request, params: RunCreateParams = body(
     include = includes(request)
     if include:
         check_include(include)
-    return started(svc, *svc.create(thread_id, params), params.stream, include)
+    return started(svc, svc.create(thread_id, params), params.stream, include)
 
 
 @router.get("/threads/{thread_id}/runs")
@@ -71,7 +69,7 @@ def cancel_run(thread_id: str, run_id: str, svc: RunService = Runs) -> dict:
 def submit_tool_outputs(thread_id: str, run_id: str,
                         params: SubmitToolOutputsParams = body(SubmitToolOutputsParams),
                         svc: RunService = Runs) -> Any:
-    return started(svc, *svc.submit_tool_outputs(thread_id, run_id, params), params.stream)
+    return started(svc, svc.submit_tool_outputs(thread_id, run_id, params), params.stream)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")

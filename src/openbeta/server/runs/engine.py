@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
@@ -57,16 +58,45 @@ class Turn:
         self.tool_step: Optional[dict[str, Any]] = None
         self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
         self._index: dict[int, int] = {}
+        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
 
+    def write_ahead(self) -> None:
+        """Start writing the message step this turn will most likely open, while the model
+        is asked: its first text then waits on no database. Nothing is announced until
+        text comes; a turn that opens with tool calls (or ends first) drops it."""
+        message = assistant_message_body(self.run)
+        step = step_body(self.run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message)))
+
+    async def take_ahead(self) -> Optional[tuple[str, str]]:
+        """Stop writing ahead; return the (step id, message id) written and not announced."""
+        if self._ahead is None:
+            return None
+        step, message, task = self._ahead
+        self._ahead = None
+        await task
+        return step["id"], message["id"]
+
+    async def drop_ahead(self) -> None:
+        """Delete the message step written ahead, if it was never announced."""
+        unannounced = await self.take_ahead()
+        if unannounced is not None:
+            await db(self.engine.records.drop_step, *unannounced)
+
     async def on_text(self, fragment: str) -> None:
         if self.message is None:
-            self.message = assistant_message_body(self.run)
-            self.message_step = step_body(self.run, {"type": "message_creation",
-                                                     "message_creation": {"message_id": self.message["id"]}})
-            await db(self.engine.records.add_step, self.message_step, self.message)
+            if self._ahead is not None:
+                self.message_step, self.message = self._ahead[0], self._ahead[1]
+                await self.take_ahead()
+            else:
+                self.message = assistant_message_body(self.run)
+                self.message_step = step_body(self.run, {"type": "message_creation",
+                                                         "message_creation": {"message_id": self.message["id"]}})
+                await db(self.engine.records.add_step, self.message_step, self.message)
+            assert self.message_step is not None
             self.emit("thread.run.step.created", self.message_step)
             self.emit("thread.run.step.in_progress", self.message_step)
             self.emit("thread.message.created", self.message)
@@ -113,7 +143,7 @@ class Turn:
         await self.settle_message()
         if self.tool_step is None:
             self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
-            await db(self.engine.records.add_step, self.tool_step)
+            await db(self.engine.records.add_step, self.tool_step, drop=await self.take_ahead())
             self.emit("thread.run.step.created", self.tool_step)
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
@@ -141,6 +171,15 @@ class Turn:
         self.emit("thread.run.step.delta", {"id": self.tool_step["id"], "object": "thread.run.step.delta",
                                             "delta": {"step_details": {"type": "tool_calls",
                                                                        "tool_calls": [tool_call]}}})
+
+
+@dataclass
+class Started:
+    """A run moved to ``in_progress`` by the unit of work that created it, and its thread's
+    messages as that unit of work read them: the engine's first turn needs no database."""
+
+    run: dict[str, Any]
+    messages: list[dict[str, Any]]
 
 
 class RunEngine:
@@ -200,9 +239,9 @@ class RunEngine:
 
     # ------------------------------------------------------------ requests (any thread)
 
-    def kick(self, run_id: str) -> None:
-        """Drive ``run_id`` (queued, or cancelling) in a task of its own."""
-        self._call(self._spawn, run_id)
+    def kick(self, run_id: str, started: Optional[Started] = None) -> None:
+        """Drive ``run_id`` (queued, cancelling, or just ``started``) in a task of its own."""
+        self._call(self._spawn, run_id, started)
 
     def request_cancel(self, run: dict[str, Any]) -> None:
         """Stop a run now ``cancelling`` (its stream hears ``thread.run.cancelling``)."""
@@ -213,7 +252,7 @@ class RunEngine:
             raise RuntimeError("the run engine is not started")
         self._loop.call_soon_threadsafe(fn, *args)
 
-    def _spawn(self, run_id: str) -> None:
+    def _spawn(self, run_id: str, started: Optional[Started] = None) -> None:
         """One task per run; a request while it is busy drives the run again after it."""
         if self._stopping:
             return
@@ -221,7 +260,7 @@ class RunEngine:
         if task is not None and not task.done():
             self._again.add(run_id)
             return
-        task = asyncio.create_task(self._drive(run_id))
+        task = asyncio.create_task(self._drive(run_id, started))
         self._tasks[run_id] = task
         task.add_done_callback(functools.partial(self._finished, run_id))
 
@@ -242,18 +281,22 @@ class RunEngine:
     def emit(self, run_id: str, event: str, data: Any) -> None:
         self.bus.publish(run_id, event, data)
 
-    async def _drive(self, run_id: str) -> None:
+    async def _drive(self, run_id: str, started: Optional[Started] = None) -> None:
         turn: Optional[Turn] = None
         try:
-            run = await db(self.records.start, run_id)
-            if run is None:
-                return
-            self.emit(run_id, "thread.run.in_progress", run)
+            history = None
+            if started is None:
+                run = await db(self.records.start, run_id)
+                if run is None:
+                    return
+                self.emit(run_id, "thread.run.in_progress", run)
+            else:
+                run, history = started.run, (started.messages, [])
             while True:
                 turn = Turn(self, run)
-                if not await self._turn(turn):
+                if not await self._turn(turn, history):
                     return
-                turn = None
+                turn = history = None
         except RunCancelled:
             await self._close(run_id, "cancelled", "run_cancelled", partial=turn)
             await self._end(run_id, status="cancelled")
@@ -282,12 +325,13 @@ class RunEngine:
         if run_id in self._cancels:
             raise RunCancelled(run_id)
 
-    async def _turn(self, turn: Turn) -> bool:
-        """One model call. True: call the model again (server tools ran)."""
+    async def _turn(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
+        """One model call on ``history`` (messages, steps; read now when ``None``).
+        True: call the model again (server tools ran)."""
         run = turn.run
         run_id = run["id"]
         self._check_cancel(run_id)
-        messages, steps = await db(self.records.history, run)
+        messages, steps = history or await db(self.records.history, run)
         max_tokens = run.get("max_completion_tokens")
         if max_tokens is not None:
             max_tokens -= sum(s["usage"]["completion_tokens"] for s in steps if s.get("usage"))
@@ -296,6 +340,7 @@ class RunEngine:
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
         turn.cites = CitationStream(sources(steps))
+        turn.write_ahead()
         finish, usage = "stop", Usage()
         async for delta in self.provider.stream(request):
             self._check_cancel(run_id)
@@ -362,6 +407,8 @@ class RunEngine:
     async def _close(self, run_id: str, status: str, reason: str, last_error: Optional[dict[str, str]] = None, *,
                      partial: Optional[Turn] = None) -> None:
         """End every open step of a run with ``status`` (and its message as incomplete)."""
+        if partial is not None:
+            await partial.drop_ahead()
         for step in await db(self.records.steps, run_id):
             if step["status"] != "in_progress":
                 continue

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
+from ..errors import NotFound
 from ..ids import new_id, now
 from ..providers.base import Usage
 from ..services.base import load, set_body
@@ -27,9 +28,29 @@ class RunCancelled(Exception):
 
 
 def insert_run(session: Any, body: dict[str, Any]) -> None:
-    session.add(RunRow(id=body["id"], thread_id=body["thread_id"], status=body["status"],
-                       created_at=body["created_at"], body=body))
+    _insert_run(session, body)
     log_transition(body, None)
+
+
+def insert_started_run(session: Any, run: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Insert a new ``queued`` run already moved to ``in_progress``, in the unit of work that
+    creates it; return its started body and its thread's messages, oldest first."""
+    started = dict(run, status="in_progress", started_at=now())
+    _insert_run(session, started)
+    log_transition(run, None)
+    log_transition(started, "queued")
+    return started, thread_messages(session, run["thread_id"])
+
+
+def _insert_run(session: Any, body: dict[str, Any]) -> None:
+    session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
+                                          created_at=body["created_at"], body=body))
+
+
+def thread_messages(session: Any, thread_id: str) -> list[dict[str, Any]]:
+    """A thread's message bodies, oldest first."""
+    return list(session.scalars(select(MessageRow.body).where(MessageRow.thread_id == thread_id)
+                                .order_by(MessageRow.seq.asc())))
 
 
 def save_run(row: RunRow, body: dict[str, Any]) -> None:
@@ -45,12 +66,16 @@ def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
 
 
 def active_run_id(session: Any, thread_id: str) -> Optional[str]:
-    """The thread's active run, if any, with the thread locked until the unit of work ends.
+    """The thread's active run, if any, with the thread locked until the unit of work ends
+    (404 when there is no such thread).
 
     The lock is a no-op write to the thread row: it serializes "check, then add a
     run or message" on SQLite (whose reads take no locks) and PostgreSQL alike.
     """
-    session.execute(update(ThreadRow).where(ThreadRow.id == thread_id).values(created_at=ThreadRow.created_at))
+    locked = session.execute(update(ThreadRow).where(ThreadRow.id == thread_id)
+                             .values(created_at=ThreadRow.created_at))
+    if locked.rowcount == 0:
+        raise NotFound.of("thread", thread_id)
     return session.scalar(select(RunRow.id).where(RunRow.thread_id == thread_id,
                                                   RunRow.status.in_(ACTIVE_STATUSES)).limit(1))
 
@@ -130,9 +155,7 @@ class RunRecords:
     def history(self, run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The run's thread messages and its own steps, oldest first, read together."""
         with self.db.session() as s:
-            rows = s.scalars(select(MessageRow).where(MessageRow.thread_id == run["thread_id"])
-                             .order_by(MessageRow.seq.asc()))
-            return [row.body for row in rows], self._steps(s, run["id"])
+            return thread_messages(s, run["thread_id"]), self._steps(s, run["id"])
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
         with self.db.session() as s:
@@ -140,15 +163,29 @@ class RunRecords:
 
     @staticmethod
     def _steps(session: Any, run_id: str) -> list[dict[str, Any]]:
-        rows = session.scalars(select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.seq.asc()))
-        return [row.body for row in rows]
+        return list(session.scalars(select(RunStepRow.body).where(RunStepRow.run_id == run_id)
+                                    .order_by(RunStepRow.seq.asc())))
 
-    def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
+    def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None, *,
+                 drop: Optional[tuple[str, str]] = None) -> None:
+        """Insert a step (and the message it creates); first delete ``drop``'s (step id,
+        message id), a message step written ahead that nobody was told of."""
         with self.db.session() as s:
+            if drop is not None:
+                self._drop(s, *drop)
             if message is not None:
                 insert_message(s, message)
-            s.add(RunStepRow(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
-                             created_at=body["created_at"], body=body))
+            s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
+                                                created_at=body["created_at"], body=body))
+
+    def drop_step(self, step_id: str, message_id: str) -> None:
+        with self.db.session() as s:
+            self._drop(s, step_id, message_id)
+
+    @staticmethod
+    def _drop(session: Any, step_id: str, message_id: str) -> None:
+        session.execute(delete(RunStepRow).where(RunStepRow.id == step_id))
+        session.execute(delete(MessageRow).where(MessageRow.id == message_id))
 
     def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:

@@ -1,13 +1,16 @@
 """Runs and run steps: create (and create a thread and run), read, modify, cancel,
 submit tool outputs. The engine does the work; this checks requests and records them.
 
-Creating calls return the run and the prelude events a stream opens with; the
-route then starts the run with :meth:`RunService.launch`, which subscribes to its
-events first when the caller streams.
+Creating calls return a :class:`Launch`: the run and the prelude events a stream
+opens with; the route then starts the run with :meth:`RunService.launch`, which
+subscribes to its events first when the caller streams. A streamed create moves
+the run to ``in_progress`` in the unit of work that creates it, so the engine's
+first model call waits on no database work.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Optional, Sequence
 
 from sqlalchemy import delete, select
@@ -17,9 +20,9 @@ from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsPara
 from ...types.thread import ThreadCreateParams
 from ..errors import InvalidRequest
 from ..ids import new_id, now
-from ..runs.engine import RunEngine
+from ..runs.engine import RunEngine, Started
 from ..runs.events import Event
-from ..runs.records import active_run_id, insert_run, save_run
+from ..runs.records import active_run_id, insert_run, insert_started_run, save_run
 from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
@@ -64,6 +67,16 @@ def render_step(step: dict[str, Any], include: Sequence[str]) -> dict[str, Any]:
     return dict(step, step_details=render_calls(step["step_details"], include))
 
 
+@dataclass
+class Launch:
+    """A run a request created or resumed: its body (the response), the events its stream
+    opens with, and, for a run the request already started, what the engine needs to go on."""
+
+    run: dict[str, Any]
+    prelude: list[Event]
+    started: Optional[Started] = None
+
+
 class RunService:
     def __init__(self, db: Database, engine: RunEngine, tools: ServerTools) -> None:
         self.db = db
@@ -85,10 +98,9 @@ class RunService:
 
     # ------------------------------------------------------------ creating
 
-    def create(self, thread_id: str, params: RunCreateParams) -> tuple[dict[str, Any], list[Event]]:
+    def create(self, thread_id: str, params: RunCreateParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
             run_id = active_run_id(s, thread_id)
             if run_id:
                 raise InvalidRequest(f"Thread {thread_id} already has an active run {run_id}.")
@@ -97,10 +109,9 @@ class RunService:
             run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, message_body(thread_id, message), f"additional_messages[{i}].attachments")
-            insert_run(s, run)
-        return run, [("thread.run.created", run), ("thread.run.queued", run)]
+            return self._record(s, run, [], bool(params.stream))
 
-    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> tuple[dict[str, Any], list[Event]]:
+    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
@@ -110,8 +121,17 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, thread_params, "thread")
             run["thread_id"] = thread["id"]
-            insert_run(s, run)
-        return run, [("thread.created", thread), ("thread.run.created", run), ("thread.run.queued", run)]
+            return self._record(s, run, [("thread.created", thread)], bool(params.stream))
+
+    @staticmethod
+    def _record(session: Session, run: dict[str, Any], prelude: list[Event], stream: bool) -> Launch:
+        """Insert a new run. A streamed one starts in this same unit of work."""
+        prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
+        if not stream:
+            insert_run(session, run)
+            return Launch(run, prelude)
+        started, messages = insert_started_run(session, run)
+        return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages))
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
         """A new queued run: the request's options over the assistant's."""
@@ -145,20 +165,20 @@ class RunService:
             "reasoning_effort": pick("reasoning_effort"),
         }
 
-    def launch(self, run_id: str, prelude: list[Event], stream: bool,
-               include: Sequence[str] = ()) -> Optional[AsyncIterator[str]]:
+    def launch(self, launch: Launch, stream: bool, include: Sequence[str] = ()) -> Optional[AsyncIterator[str]]:
         """Start (or resume) the run; with ``stream``, the SSE text of its events
         (steps rendered as :func:`render_step` does for ``include``)."""
+        run_id = launch.run["id"]
         if not stream:
-            self.engine.kick(run_id)
+            self.engine.kick(run_id, launch.started)
             return None
         queue = self.engine.bus.subscribe(run_id)
-        self.engine.kick(run_id)
+        self.engine.kick(run_id, launch.started)
 
         def render(event: str, data: Any) -> Any:
             return render_step(data, include) if event in STEP_EVENTS else data
 
-        return self.engine.bus.stream(run_id, queue, prelude, render)
+        return self.engine.bus.stream(run_id, queue, launch.prelude, render)
 
     # ------------------------------------------------------------ reading and changing
 
@@ -170,7 +190,7 @@ class RunService:
     def list(self, thread_id: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
-            return list_page(s, RunRow, page, RunRow.thread_id == thread_id)
+            return list_page(s, RunRow, page, group=(RunRow.thread_id, thread_id))
 
     def update(self, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
         given = params.given()
@@ -191,7 +211,7 @@ class RunService:
         return body
 
     def submit_tool_outputs(self, thread_id: str, run_id: str,
-                            params: SubmitToolOutputsParams) -> tuple[dict[str, Any], list[Event]]:
+                            params: SubmitToolOutputsParams) -> Launch:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread")
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
@@ -207,7 +227,7 @@ class RunService:
             set_body(step_row, step)
             run = dict(row.body, status="queued", required_action=None)
             save_run(row, run)
-        return run, [("thread.run.step.completed", step), ("thread.run.queued", run)]
+        return Launch(run, [("thread.run.step.completed", step), ("thread.run.queued", run)])
 
     @staticmethod
     def _pending_step(session: Session, run_id: str) -> RunStepRow:
@@ -222,7 +242,7 @@ class RunService:
         check_include(include)
         self.get(thread_id, run_id)
         with self.db.session() as s:
-            result = list_page(s, RunStepRow, page, RunStepRow.run_id == run_id)
+            result = list_page(s, RunStepRow, page, group=(RunStepRow.run_id, run_id))
         result["data"] = [render_step(step, include) for step in result["data"]]
         return result
 

@@ -68,7 +68,7 @@ class RunRow(Base):
     )
     status: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (
         Index("ix_runs_thread_seq", "thread_id", "seq"),
@@ -85,7 +85,7 @@ class RunStepRow(Base):
     )
     thread_id: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (Index("ix_run_steps_run_seq", "run_id", "seq"),)
 

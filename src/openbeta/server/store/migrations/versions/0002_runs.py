@@ -5,14 +5,12 @@ Revises: 0001
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 SeqType = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -24,7 +22,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.String(64), sa.ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
     )
     op.create_index("ix_runs_thread_seq", "runs", ["thread_id", "seq"])
     op.create_index("ix_runs_status", "runs", ["status"])
@@ -35,7 +33,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
         sa.Column("thread_id", sa.String(64), nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-        sa.Column("body", JSONType, nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
     )
     op.create_index("ix_run_steps_run_seq", "run_steps", ["run_id", "seq"])
 
