@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def test_assistant_lifecycle(client):
+    data = client.files.create(file=("data.csv", b"a,b\n1,2\n"), purpose="assistants")
     created = client.beta.assistants.create(
         model="gpt-4o",
         name="Tutor",
@@ -16,7 +17,7 @@ def test_assistant_lifecycle(client):
                                               "parameters": {"type": "object", "properties": {"q": {"type": "string"}},
                                                              "required": ["q"]}}},
         ],
-        tool_resources={"code_interpreter": {"file_ids": ["file-1"]}},
+        tool_resources={"code_interpreter": {"file_ids": [data.id]}},
         metadata={"owner": "tests"},
         temperature=0.5,
         top_p=0.8,
@@ -27,7 +28,7 @@ def test_assistant_lifecycle(client):
     assert [t.type for t in created.tools] == ["code_interpreter", "file_search", "function"]
     assert created.tools[2].function.name == "lookup"
     assert created.tools[2].function.parameters["required"] == ["q"]
-    assert created.tool_resources.code_interpreter.file_ids == ["file-1"]
+    assert created.tool_resources.code_interpreter.file_ids == [data.id]
     assert created.metadata == {"owner": "tests"}
     assert (created.temperature, created.top_p) == (0.5, 0.8)
     assert created.response_format.type == "json_schema" and created.response_format.json_schema.name == "answer"

@@ -39,7 +39,7 @@ def test_not_found(client, sdk):
     (lambda c: c.beta.assistants.create(model="m", tools=[{"type": "code_interpreter"}] * 129), "tools",
      "array_above_max_length"),
     (lambda c: c.beta.assistants.create(model="m", extra_body={"surprise": True}), "surprise", "unknown_parameter"),
-    (lambda c: c.beta.assistants.create(model="m", temperature=5), "temperature", "integer_above_max_value"),
+    (lambda c: c.beta.assistants.create(model="m", temperature=5), "temperature", "decimal_above_max_value"),
     (lambda c: c.beta.threads.create(messages=[{"role": "robot", "content": "x"}]), "messages[0].role",
      "invalid_value"),
     (lambda c: c.beta.assistants.list(limit=500), "limit", "integer_above_max_value"),

@@ -57,15 +57,16 @@ def test_message_lifecycle(client):
 
 def test_content_parts(client):
     thread = client.beta.threads.create()
+    image = client.files.create(file=("a.png", b"not really a png"), purpose="vision")
     msg = client.beta.threads.messages.create(thread.id, role="user", content=[
         {"type": "text", "text": "Describe both"},
-        {"type": "image_file", "image_file": {"file_id": "file-img", "detail": "low"}},
+        {"type": "image_file", "image_file": {"file_id": image.id, "detail": "low"}},
         {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "high"}},
     ])
     fetched = client.beta.threads.messages.retrieve(msg.id, thread_id=thread.id)
     assert [c.type for c in fetched.content] == ["text", "image_file", "image_url"]
     assert fetched.content[0].text.value == "Describe both"
-    assert (fetched.content[1].image_file.file_id, fetched.content[1].image_file.detail) == ("file-img", "low")
+    assert (fetched.content[1].image_file.file_id, fetched.content[1].image_file.detail) == (image.id, "low")
     assert (fetched.content[2].image_url.url, fetched.content[2].image_url.detail) == ("https://example.com/a.png",
                                                                                       "high")
 

@@ -7,15 +7,11 @@ citation marker (the marker-to-annotation path is covered on the scripted provid
 
 from __future__ import annotations
 
-import importlib.util
 
 import openai
 import pytest
 
 pytestmark = pytest.mark.model
-
-if importlib.util.find_spec("openbeta.server.providers.local") is None:
-    pytest.skip("the embedded model provider is not part of this build", allow_module_level=True)
 
 CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import openai
@@ -10,9 +9,6 @@ import pytest
 from runs_helpers import WEATHER, Recorder
 
 pytestmark = pytest.mark.model
-
-if importlib.util.find_spec("openbeta.server.providers.local") is None:
-    pytest.skip("the embedded model provider is not part of this build", allow_module_level=True)
 
 POLL = {"poll_interval_ms": 100, "max_completion_tokens": 256, "temperature": 0}
 

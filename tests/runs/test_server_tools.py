@@ -82,8 +82,9 @@ def test_unregistered_server_tools_are_refused(tmp_path):
 def test_create_and_run_tool_resources_land_on_the_thread(tmp_path):
     with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
         assistant = http.post("/v1/assistants", json={"model": "m"}).json()
+        data = http.post("/v1/files", files={"file": ("data.csv", b"a,b")}, data={"purpose": "assistants"}).json()
         run = http.post("/v1/threads/runs", json={
-            "assistant_id": assistant["id"], "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]}}}).json()
+            "assistant_id": assistant["id"], "tool_resources": {"code_interpreter": {"file_ids": [data["id"]]}}}).json()
         thread = http.get(f"/v1/threads/{run['thread_id']}").json()
-        assert thread["tool_resources"]["code_interpreter"]["file_ids"] == ["file-a"]
+        assert thread["tool_resources"]["code_interpreter"]["file_ids"] == [data["id"]]
         wait_done(http, run["thread_id"], run["id"])

@@ -218,3 +218,240 @@ def test_operations_not_built_say_so(api):
         error = assert_error(api.request(method, path), 404, None, "not_implemented")
         assert error["message"] == f"{method} {path} is not supported by this server yet."
     assert api.get("/v1/files/x_1/other").json()["error"]["message"] == "Invalid URL (GET /v1/files/x_1/other)"
+
+
+# ---------------------------------------------------------------- the HTTP edge: bad input is a 4xx, never a 500
+
+DEEP = b'{"model": "m", "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+#: Parses, but nests deeper than the server's validation and storage may go.
+DEEPISH = (b'{"model": "m", "tools": [{"type": "function", "function": {"name": "f", "parameters": '
+           + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}}]}")
+
+#: (case, method, path, JSON body, status, param, code); ``{asst}``/``{store}`` name objects made first.
+BAD_EDGE: list[tuple[str, str, str, Any, int, Optional[str], Optional[str]]] = [
+    ("deep nesting", "POST", "/v1/assistants", DEEP, 400, None, None),
+    ("nesting past the limit", "POST", "/v1/assistants", DEEPISH, 400, None, "invalid_value"),
+    ("string for bool", "POST", "/v1/threads/runs", {"assistant_id": "{asst}", "stream": "yes"}, 400, "stream",
+     "invalid_type"),
+    ("string for number", "POST", "/v1/assistants", {"model": "m", "temperature": "1"}, 400, "temperature",
+     "invalid_type"),
+    ("string for parallel_tool_calls", "POST", "/v1/threads/runs",
+     {"assistant_id": "{asst}", "parallel_tool_calls": "off"}, 400, "parallel_tool_calls", "invalid_type"),
+    ("string for int", "POST", "/v1/threads/runs", {"assistant_id": "{asst}", "max_prompt_tokens": "300"}, 400,
+     "max_prompt_tokens", "invalid_type"),
+    ("integer above a decimal bound", "POST", "/v1/assistants", {"model": "m", "temperature": 3}, 400,
+     "temperature", "decimal_above_max_value"),
+    ("integer below a decimal bound", "POST", "/v1/assistants", {"model": "m", "top_p": -1}, 400, "top_p",
+     "decimal_below_min_value"),
+    ("integer bound", "POST", "/v1/threads/runs", {"assistant_id": "{asst}", "max_completion_tokens": 3}, 400,
+     "max_completion_tokens", "integer_below_min_value"),
+    ("union member's own field", "POST", "/v1/threads",
+     {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, 400,
+     "messages[0].content[0].text", "invalid_type"),
+    ("model null on modify", "POST", "/v1/assistants/{asst}", {"model": None}, 400, "model", "invalid_type"),
+    ("vector store name null on modify", "POST", "/v1/vector_stores/{store}", {"name": None}, 400, "name",
+     "invalid_type"),
+    ("unknown image file", "POST", "/v1/threads",
+     {"messages": [{"role": "user", "content": [{"type": "image_file", "image_file": {"file_id": "file-nope"}}]}]},
+     404, "messages[0].content[0].image_file.file_id", None),
+    ("unknown code_interpreter attachment", "POST", "/v1/threads",
+     {"messages": [{"role": "user", "content": "a",
+                    "attachments": [{"file_id": "file-nope", "tools": [{"type": "code_interpreter"}]}]}]},
+     404, "messages[0].attachments[0].file_id", None),
+    ("unknown code_interpreter resource", "POST", "/v1/assistants",
+     {"model": "m", "tool_resources": {"code_interpreter": {"file_ids": ["file-nope"]}}}, 404,
+     "tool_resources.code_interpreter.file_ids[0]", None),
+    ("array for eq", "POST", "/v1/vector_stores/{store}/search",
+     {"query": "q", "filters": {"type": "eq", "key": "k", "value": [1, 2]}}, 400, "filters.value", "invalid_value"),
+    ("unknown purpose filter", "GET", "/v1/files?purpose=zzz", None, 400, "purpose", "invalid_value"),
+]
+
+
+def _fill(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**names) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("method,path,payload,status,param,code", [c[1:] for c in BAD_EDGE],
+                         ids=[c[0] for c in BAD_EDGE])
+def test_edge_rejects(api, method, path, payload, status, param, code):
+    asst = api.post("/v1/assistants", json={"model": "m", "name": "kept"}).json()
+    store = api.post("/v1/vector_stores", json={"name": "kept"}).json()
+    names = {"asst": asst["id"], "store": store["id"]}
+    url = _fill(path, names)
+    if isinstance(payload, bytes):
+        response = api.request(method, url, content=payload, headers={"content-type": "application/json"})
+    else:
+        response = api.request(method, url, json=_fill(payload, names))
+    assert_error(response, status, param, code)
+    assert api.get(f"/v1/assistants/{asst['id']}").json() == asst
+    assert api.get(f"/v1/vector_stores/{store['id']}").json()["name"] == "kept"
+    assert api.get("/v1/threads/runs").status_code in (404, 405)  # nothing else was listed or created
+    assert len(api.get("/v1/assistants").json()["data"]) == 1 + (status == 200)
+
+
+def test_nesting_within_the_limit_is_kept(api):
+    from openbeta.server.api.deps import MAX_JSON_DEPTH
+
+    schema: dict = {"type": "string"}
+    for _ in range(MAX_JSON_DEPTH // 2 - 8):  # two levels each: the schema and its properties
+        schema = {"type": "object", "properties": {"a": schema}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    made = api.post("/v1/assistants", json={"model": "m", "tools": [tool]})
+    assert made.status_code == 200, made.text[:300]
+    assert api.get(f"/v1/assistants/{made.json()['id']}").json()["tools"] == [tool]
+
+
+def test_numbers_stay_lenient_where_json_allows(api):
+    """Strict types still take an integer for a decimal field and a decimal bound's edge."""
+    made = api.post("/v1/assistants", json={"model": "m", "temperature": 1, "top_p": 1})
+    assert made.status_code == 200, made.text
+    assert made.json()["temperature"] == 1 and made.json()["top_p"] == 1
+    modified = api.post(f"/v1/assistants/{made.json()['id']}", json={"model": "other", "temperature": 0.5})
+    assert modified.json()["model"] == "other" and modified.json()["temperature"] == 0.5
+    # Omitting the model on modify keeps it.
+    assert api.post(f"/v1/assistants/{made.json()['id']}", json={"name": "n"}).json()["model"] == "other"
+
+
+def test_oversize_json_body_is_413(tmp_path, database_url):
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+    from openbeta.server.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url, provider="scripted", max_body_bytes=4096)
+    with TestClient(create_app(settings)) as client:
+        big = {"model": "m", "instructions": "i" * 5000}
+        assert_error(client.post("/v1/assistants", json=big), 413, None, "request_too_large")
+
+        def chunked():  # no Content-Length: the bytes are counted as they arrive
+            yield b'{"model": "m", "instructions": "'
+            for _ in range(10):
+                yield b"i" * 1000
+            yield b'"}'
+
+        assert_error(client.post("/v1/assistants", content=chunked(), headers={"content-type": "application/json"}),
+                     413, None, "request_too_large")
+        assert client.get("/v1/assistants").json()["data"] == []
+        assert client.post("/v1/assistants", json={"model": "m", "instructions": "i" * 3000}).status_code == 200
+
+
+def test_chunked_upload_past_the_limit_is_413(tmp_path, database_url):
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+    from openbeta.server.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url, provider="scripted", max_upload_bytes=1000,
+                        ingestion_workers=0)
+    boundary = "b0undary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n").encode()
+
+    def chunked():
+        yield head
+        for _ in range(200):
+            yield b"x" * 1024
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    app = create_app(settings)
+    files = app.state.services.files
+    stored: list[str] = []
+    create = files.create
+
+    def recording_create(stream, filename, params):  # the whole form was parsed and spooled by then
+        stored.append(filename)
+        return create(stream, filename, params)
+
+    files.create = recording_create
+    with TestClient(app) as client:
+        response = client.post("/v1/files", content=chunked(),
+                               headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+        assert_error(response, 413, "file", "file_too_large")
+        assert stored == []  # refused while the bytes arrived, not after spooling them
+        assert client.get("/v1/files").json()["data"] == []
+        small = client.post("/v1/files", data={"purpose": "assistants"}, files={"file": ("s.txt", b"x" * 10)})
+        assert small.status_code == 200 and stored == ["s.txt"]
+
+
+def test_non_ascii_bearer_key_is_401(tmp_path, database_url):
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+    from openbeta.server.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, database_url=database_url, api_keys=["sk-right", "sk-clé"]))
+    with TestClient(app) as client:
+        wrong = client.get("/v1/assistants", headers={"Authorization": "Bearer sk-wrøng-key".encode()})
+        assert_error(wrong, 401, None, "invalid_api_key")
+        assert client.get("/v1/assistants", headers={"Authorization": "Bearer sk-right"}).status_code == 200
+        assert client.get("/v1/assistants", headers={"Authorization": "Bearer sk-clé".encode()}).status_code == 200
+
+
+def test_non_ascii_filename_downloads(api):
+    from openbeta.server.api.files import content_disposition
+
+    name = "résumé \u2713.txt"
+    made = api.post("/v1/files", data={"purpose": "assistants"}, files={"file": (name, b"hello", "text/plain")})
+    assert made.status_code == 200, made.text
+    response = api.get(f"/v1/files/{made.json()['id']}/content")
+    assert response.status_code == 200 and response.content == b"hello"
+    disposition = response.headers["content-disposition"]
+    assert disposition == "attachment; filename=\"r_sum_ _.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%9C%93.txt"
+    # Control characters go; quotes and backslashes cannot end the ASCII name early.
+    assert content_disposition('a\x07\r\n"b\\".txt') == \
+        "attachment; filename=\"a_b__.txt\"; filename*=UTF-8''a%22b%5C%22.txt"
+    plain = api.post("/v1/files", data={"purpose": "assistants"}, files={"file": ("a b.txt", b"x", "text/plain")})
+    assert api.get(f"/v1/files/{plain.json()['id']}/content").headers["content-disposition"] == \
+        'attachment; filename="a b.txt"'
+
+
+def test_duplicate_tool_outputs_are_400(api):
+    import json
+    import time
+
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    asst = api.post("/v1/assistants", json={"model": "m", "tools": [tool]}).json()
+    directive = "SCRIPT: " + json.dumps({"tool_calls": [{"name": "f", "arguments": {}}, {"name": "f", "arguments": {}}]})
+    run = api.post("/v1/threads/runs", json={"assistant_id": asst["id"], "thread": {
+        "messages": [{"role": "user", "content": directive}]}}).json()
+    path = f"/v1/threads/{run['thread_id']}/runs/{run['id']}"
+    deadline = time.monotonic() + 20
+    while run["status"] != "requires_action":
+        assert run["status"] in ("queued", "in_progress") and time.monotonic() < deadline, run
+        time.sleep(0.05)
+        run = api.get(path).json()
+    calls = [c["id"] for c in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
+    assert len(calls) == 2
+    outputs = [{"tool_call_id": calls[0], "output": "a"}, {"tool_call_id": calls[0], "output": "b"}]
+    assert_error(api.post(f"{path}/submit_tool_outputs", json={"tool_outputs": outputs}), 400,
+                 "tool_outputs[1].tool_call_id", "invalid_value")
+    assert api.get(path).json()["status"] == "requires_action"
+
+
+def test_unexpected_error_is_500_and_left_to_the_server_log(settings, caplog):
+    """The app answers an OpenAI-shaped 500 and re-raises; uvicorn logs it once, the app does not."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.DEBUG)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "server_error" and "boom" not in response.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

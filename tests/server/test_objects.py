@@ -18,18 +18,23 @@ FULL_ASSISTANT = {
                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
                                           "strict": True}},
     ],
-    "tool_resources": {"code_interpreter": {"file_ids": ["file-abc"]}},
     "metadata": {"team": "maths", "level": "2"},
     "temperature": 0.3,
     "top_p": 0.9,
     "response_format": {"type": "json_object"},
 }
 
-PARTS = [
-    {"type": "text", "text": "Look at these:"},
-    {"type": "image_file", "image_file": {"file_id": "file-img", "detail": "high"}},
-    {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
-]
+def upload(api, name: str = "doc.txt") -> str:
+    """A stored file's id (messages and tool resources may only name stored files)."""
+    return api.post("/v1/files", files={"file": (name, b"text")}, data={"purpose": "assistants"}).json()["id"]
+
+
+def parts(image_id: str) -> list[dict]:
+    return [
+        {"type": "text", "text": "Look at these:"},
+        {"type": "image_file", "image_file": {"file_id": image_id, "detail": "high"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+    ]
 
 
 def test_assistant_has_spec_fields(api, spec_schemas):
@@ -56,20 +61,21 @@ def test_thread_and_message_have_spec_fields(api, spec_schemas):
 
 
 def test_assistant_round_trip_and_partial_modify(api):
-    created = api.post("/v1/assistants", json=FULL_ASSISTANT).json()
+    full = {**FULL_ASSISTANT, "tool_resources": {"code_interpreter": {"file_ids": [upload(api)]}}}
+    created = api.post("/v1/assistants", json=full).json()
     for key in ("model", "name", "description", "instructions", "tool_resources", "metadata", "temperature",
                 "top_p", "response_format"):
-        assert created[key] == FULL_ASSISTANT[key], key
+        assert created[key] == full[key], key
     assert created["tools"][0] == {"type": "code_interpreter"}
     assert created["tools"][1]["file_search"]["max_num_results"] == 5
-    assert created["tools"][2] == FULL_ASSISTANT["tools"][2]
+    assert created["tools"][2] == full["tools"][2]
     assert api.get(f"/v1/assistants/{created['id']}").json() == created
 
     modified = api.post(f"/v1/assistants/{created['id']}", json={"name": "Renamed", "metadata": {"k": "v"},
                                                                  "description": None}).json()
     assert modified["name"] == "Renamed" and modified["metadata"] == {"k": "v"}
     assert modified["description"] is None
-    assert modified["instructions"] == FULL_ASSISTANT["instructions"]  # untouched fields stay
+    assert modified["instructions"] == full["instructions"]  # untouched fields stay
     assert modified["tools"] == created["tools"] and modified["created_at"] == created["created_at"]
     assert api.get(f"/v1/assistants/{created['id']}").json() == modified
 
@@ -79,19 +85,19 @@ def test_assistant_round_trip_and_partial_modify(api):
 
 
 def test_thread_with_initial_messages_keeps_content_and_attachments(api):
-    doc = api.post("/v1/files", files={"file": ("doc.txt", b"text")}, data={"purpose": "assistants"}).json()["id"]
+    doc, image, code = upload(api), upload(api, "cat.png"), upload(api, "data.csv")
     attachments = [{"file_id": doc, "tools": [{"type": "file_search"}, {"type": "code_interpreter"}]}]
     store_id = api.post("/v1/vector_stores", json={}).json()["id"]
     thread = api.post("/v1/threads", json={
         "messages": [
             {"role": "user", "content": "first", "metadata": {"n": "1"}},
-            {"role": "assistant", "content": PARTS, "attachments": attachments},
+            {"role": "assistant", "content": parts(image), "attachments": attachments},
         ],
         "metadata": {"project": "x"},
-        "tool_resources": {"code_interpreter": {"file_ids": ["file-a"]}, "file_search": {"vector_store_ids": [store_id]}},
+        "tool_resources": {"code_interpreter": {"file_ids": [code]}, "file_search": {"vector_store_ids": [store_id]}},
     }).json()
     assert thread["metadata"] == {"project": "x"}
-    assert thread["tool_resources"] == {"code_interpreter": {"file_ids": ["file-a"]},
+    assert thread["tool_resources"] == {"code_interpreter": {"file_ids": [code]},
                                         "file_search": {"vector_store_ids": [store_id]}}
     first, second = api.get(f"/v1/threads/{thread['id']}/messages", params={"order": "asc"}).json()["data"]
     assert first["content"][0]["text"]["value"] == "first" and first["metadata"] == {"n": "1"}
@@ -100,7 +106,7 @@ def test_thread_with_initial_messages_keeps_content_and_attachments(api):
     assert [f["id"] for f in api.get(f"/v1/vector_stores/{store_id}/files").json()["data"]] == [doc]
     assert second["content"] == [
         {"type": "text", "text": {"value": "Look at these:", "annotations": []}},
-        {"type": "image_file", "image_file": {"file_id": "file-img", "detail": "high"}},
+        {"type": "image_file", "image_file": {"file_id": image, "detail": "high"}},
         {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "auto"}},
     ]
     assert {first["created_at"], second["created_at"]} == {thread["created_at"]}

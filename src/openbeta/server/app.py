@@ -68,7 +68,9 @@ async def check_api_key(request: Request) -> None:
         raise Unauthorized(
             "You didn't provide an API key. You need to provide your API key in an Authorization header "
             "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
-    if not any(secrets.compare_digest(token.strip(), key) for key in keys):
+    given = token.strip().encode("latin-1")  # the header's own bytes (ASGI headers decode as latin-1)
+    matches = [secrets.compare_digest(given, key.encode("utf-8")) for key in keys]  # every key: no early exit
+    if not any(matches):
         shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
         raise Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
 
@@ -131,8 +133,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                                        type="invalid_request_error"))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette re-raises the exception after this response; the server logs it once.
         return error_response(APIError("The server had an error while processing your request. Sorry about that!"))
 
     app.add_middleware(RequestLog)

@@ -149,8 +149,14 @@ def _is_tag(current: Any, part: Any, following: Any) -> bool:
 _RANK = {"extra_forbidden": 0, "missing": 1}
 
 
-def _rank(error: Any) -> int:
-    return _RANK.get(error["type"], 3 if error["type"] in _EXPECTED else 2)
+def _rank(error: Any) -> tuple[int, int]:
+    """Lower is reported first; among equals the deepest location (a union member's own field)."""
+    return _RANK.get(error["type"], 3 if error["type"] in _EXPECTED else 2), -len(error["loc"])
+
+
+def _bound_code(bound: Any, side: str) -> str:
+    """``decimal_above_max_value`` for a float field's bound, ``integer_...`` for an int field's."""
+    return f"{'decimal' if isinstance(bound, float) else 'integer'}_{side}"
 
 
 def from_validation_error(exc: ValidationError, data: Any) -> InvalidRequest:
@@ -203,13 +209,13 @@ def from_validation_error(exc: ValidationError, data: Any) -> InvalidRequest:
             f"{ctx.get('min_length')}, but got an array with length {ctx.get('actual_length')} instead.",
             param=param, code="array_below_min_length")
     if kind in ("greater_than_equal", "greater_than"):
-        return InvalidRequest(
-            f"Invalid '{param}': numeric value must be at least {ctx.get('ge', ctx.get('gt'))}.",
-            param=param, code="decimal_below_min_value" if isinstance(value, float) else "integer_below_min_value")
+        bound = ctx.get("ge", ctx.get("gt"))
+        return InvalidRequest(f"Invalid '{param}': numeric value must be at least {bound}.",
+                              param=param, code=_bound_code(bound, "below_min_value"))
     if kind in ("less_than_equal", "less_than"):
-        return InvalidRequest(
-            f"Invalid '{param}': numeric value must be at most {ctx.get('le', ctx.get('lt'))}.",
-            param=param, code="decimal_above_max_value" if isinstance(value, float) else "integer_above_max_value")
+        bound = ctx.get("le", ctx.get("lt"))
+        return InvalidRequest(f"Invalid '{param}': numeric value must be at most {bound}.",
+                              param=param, code=_bound_code(bound, "above_max_value"))
     if kind == "string_pattern_mismatch":
         return InvalidRequest(
             f"Invalid '{param}': string does not match pattern. Expected a string that matches the pattern "

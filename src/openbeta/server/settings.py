@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: Largest accepted upload, in bytes (larger ones get 413).
     max_upload_bytes: int = 512 * 1024 * 1024
+    #: Largest accepted JSON request body, in bytes (larger ones get 413).
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else

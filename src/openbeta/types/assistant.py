@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import WireModel
-from .shared import MAX_TOOLS, MetadataMixin, ResponseFormat, Tool, ToolResources
+from .shared import MAX_TOOLS, MetadataMixin, ResponseFormat, Tool, ToolResources, not_null
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 
@@ -36,8 +36,8 @@ class _AssistantFields(MetadataMixin):
     reasoning_effort: Optional[ReasoningEffort] = None
     tools: Annotated[list[Tool], Field(max_length=MAX_TOOLS)] = Field(default_factory=list)
     tool_resources: Optional[ToolResources] = None
-    temperature: Optional[Annotated[float, Field(ge=0, le=2)]] = None
-    top_p: Optional[Annotated[float, Field(ge=0, le=1)]] = None
+    temperature: Optional[Annotated[float, Field(ge=0.0, le=2.0)]] = None
+    top_p: Optional[Annotated[float, Field(ge=0.0, le=1.0)]] = None
     response_format: Optional[ResponseFormat] = None
 
 
@@ -47,6 +47,8 @@ class AssistantCreateParams(_AssistantFields):
 
 class AssistantUpdateParams(_AssistantFields):
     model: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = None
+
+    _model_not_null = field_validator("model")(not_null)
 
 
 class AssistantDeleted(WireModel):

@@ -110,8 +110,8 @@ class _RunOptions(MetadataMixin):
     model: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = None
     instructions: Optional[Annotated[str, Field(max_length=256_000)]] = None
     tools: Optional[Annotated[list[Tool], Field(max_length=MAX_RUN_TOOLS)]] = None
-    temperature: Optional[Annotated[float, Field(ge=0, le=2)]] = None
-    top_p: Optional[Annotated[float, Field(ge=0, le=1)]] = None
+    temperature: Optional[Annotated[float, Field(ge=0.0, le=2.0)]] = None
+    top_p: Optional[Annotated[float, Field(ge=0.0, le=1.0)]] = None
     stream: Optional[bool] = None
     max_prompt_tokens: Optional[Annotated[int, Field(ge=256)]] = None
     max_completion_tokens: Optional[Annotated[int, Field(ge=256)]] = None

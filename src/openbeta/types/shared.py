@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
 from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from ._base import ByType, RequestModel, WireModel
 
@@ -13,6 +14,13 @@ MAX_METADATA_KEY = 64
 MAX_METADATA_VALUE = 512
 
 Metadata = Optional[dict[str, str]]
+
+
+def not_null(value: Any) -> Any:
+    """An update field whose object value is a non-null string: explicit ``null`` is a wrong type."""
+    if value is None:
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    return value
 
 
 def check_metadata(value: Optional[dict[str, Any]]) -> Optional[dict[str, str]]:
@@ -64,7 +72,7 @@ class FunctionTool(WireModel):
 
 class FileSearchRankingOptions(WireModel):
     ranker: Literal["auto", "default_2024_08_21"] = "auto"
-    score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.0
+    score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class FileSearchOptions(WireModel):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from ._base import RequestModel, WireModel
-from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking
+from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking, not_null
 
 MAX_ATTRIBUTES = 16
 MAX_ATTRIBUTE_KEY = 64
@@ -181,6 +181,8 @@ class VectorStoreUpdateParams(MetadataMixin):
     name: Optional[Annotated[str, Field(max_length=256)]] = None
     expires_after: Optional[VectorStoreExpiresAfter] = None
 
+    _name_not_null = field_validator("name")(not_null)
+
 
 class VectorStoreFileCreateParams(_Chunked, _Attributed):
     file_id: Annotated[str, Field(min_length=1)]
@@ -205,18 +207,33 @@ class ComparisonFilter(RequestModel):
     key: str
     value: Union[str, float, bool, list[Union[str, float]]]
 
+    @field_validator("value")
+    @classmethod
+    def _array_only_for_membership(cls, value: Any, info: ValidationInfo) -> Any:
+        membership = info.data.get("type") in ("in", "nin")
+        if isinstance(value, list) != membership:
+            raise ValueError("the value must be an array for 'in' and 'nin' and a string, number or boolean for the other comparisons")
+        return value
+
 
 class CompoundFilter(RequestModel):
     type: Literal["and", "or"]
-    filters: list[Union[ComparisonFilter, "CompoundFilter"]]
+    filters: list[Filter]
 
 
-Filter = Union[ComparisonFilter, CompoundFilter]
+def _filter_kind(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return "compound" if kind in ("and", "or") else "comparison"
+
+
+#: A filter's ``type`` picks its shape, so errors name the shape's own fields.
+Filter = Annotated[Union[Annotated[ComparisonFilter, Tag("comparison")], Annotated[CompoundFilter, Tag("compound")]],
+                   Discriminator(_filter_kind)]
 
 
 class SearchRankingOptions(RequestModel):
     ranker: Literal["none", "auto", "default-2024-11-15", "default_2024_08_21"] = "auto"
-    score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.0
+    score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class SearchParams(RequestModel):

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from ...types.assistant import AssistantCreateParams, AssistantUpdateParams
 from ..services.assistants import AssistantService
 from ..store.pages import PageQuery
-from .deps import Pages, body, service
+from .deps import body, pages, service
 
 router = APIRouter(prefix="/assistants", tags=["Assistants"])
 Assistants = service("assistants")
@@ -18,7 +18,7 @@ def create_assistant(params: AssistantCreateParams = body(AssistantCreateParams)
 
 
 @router.get("")
-def list_assistants(page: PageQuery = Pages, svc: AssistantService = Assistants) -> dict:
+def list_assistants(page: PageQuery = pages(), svc: AssistantService = Assistants) -> dict:
     return svc.list(page)
 
 

@@ -3,36 +3,74 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InvalidRequest, from_validation_error
+from ..errors import InvalidRequest, PayloadTooLarge, from_validation_error
 from ..store.pages import PageQuery
 
 M = TypeVar("M", bound=BaseModel)
+#: Deepest accepted nesting of objects and arrays in a JSON body (deeper ones get 400).
+MAX_JSON_DEPTH = 128
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"Request body is too large: the maximum is {limit} bytes.",
+                           code="request_too_large")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 once it passes ``limit`` bytes (declared or counted)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep objects and arrays nest in ``value`` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
             "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-            "valid JSON.)")
+            "valid JSON.)") from None
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
+                             f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     return data
 
 
 def validate(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model``; strict (JSON bodies): no string-to-number/bool coercion, ints pass as floats."""
     try:
-        return model.model_validate(data, extra="forbid")
+        return model.model_validate(data, extra="forbid", strict=True)
     except ValidationError as exc:
         raise from_validation_error(exc, data) from None
 
@@ -49,10 +87,6 @@ def body(model: type[M]) -> Any:
 def _one(request: Request, name: str) -> Optional[str]:
     values = request.query_params.getlist(name)
     return values[-1] if values else None
-
-
-async def page_query(request: Request) -> PageQuery:  # async: no thread-pool hop for parsing
-    return limited_page_query(request, 100)
 
 
 def limited_page_query(request: Request, maximum: int) -> PageQuery:
@@ -79,15 +113,12 @@ def limited_page_query(request: Request, maximum: int) -> PageQuery:
 
 
 def pages(maximum: int = 100) -> Any:
-    """``page: PageQuery = pages(10_000)``: a page query whose ``limit`` may reach ``maximum``."""
+    """``page: PageQuery = pages()``: the page query; ``pages(10_000)`` lets ``limit`` reach 10 000."""
 
-    async def dependency(request: Request) -> PageQuery:
+    async def dependency(request: Request) -> PageQuery:  # async: no thread-pool hop for parsing
         return limited_page_query(request, maximum)
 
     return Depends(dependency)
-
-
-Pages = Depends(page_query)
 
 
 def service(name: str) -> Any:
@@ -99,4 +130,4 @@ def service(name: str) -> Any:
     return Depends(dependency)
 
 
-__all__ = ["body", "validate", "read_json", "page_query", "pages", "Pages", "service", "Callable"]
+__all__ = ["body", "validate", "read_body", "read_json", "pages", "service"]

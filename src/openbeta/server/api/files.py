@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, get_args
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
+from starlette.types import Message
 
-from ...types.file import FileUploadParams
+from ...types.file import FilePurpose, FileUploadParams
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..services.files import FileService
 from ..store.pages import PageQuery
@@ -18,6 +20,7 @@ from .deps import pages, service, validate
 
 router = APIRouter(prefix="/files", tags=["Files"])
 Files = service("files")
+PURPOSES: tuple[str, ...] = get_args(FilePurpose)
 #: Room for the multipart envelope and the other form fields around the file itself.
 ENVELOPE_BYTES = 64 * 1024
 
@@ -36,12 +39,35 @@ def _nest(items: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"File is too large: the maximum upload size is {max_bytes} bytes.",
+                           param="file", code="file_too_large")
+
+
+def _count_received(request: Request, limit: int, max_bytes: int) -> None:
+    """Make the request's body reader refuse (413) once more than ``limit`` bytes have arrived."""
+    receive = request.receive
+    received = 0
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(max_bytes)
+        return message
+
+    request._receive = counting
+
+
 @router.post("")
 async def upload_file(request: Request, svc: FileService = Files) -> dict:
+    limit = svc.max_bytes + ENVELOPE_BYTES
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > svc.max_bytes + ENVELOPE_BYTES:
-        raise PayloadTooLarge(f"File is too large: the maximum upload size is {svc.max_bytes} bytes.",
-                              param="file", code="file_too_large")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large(svc.max_bytes)
+    _count_received(request, limit, svc.max_bytes)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidRequest("Uploads must be sent as multipart/form-data with 'file' and 'purpose' fields.",
                              code="invalid_content_type")
@@ -63,6 +89,9 @@ async def upload_file(request: Request, svc: FileService = Files) -> dict:
 
 @router.get("")
 def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), svc: FileService = Files) -> dict:
+    if purpose is not None and purpose not in PURPOSES:
+        raise InvalidRequest(f"Invalid value: '{purpose}'. Supported values are: "
+                             f"{', '.join(repr(p) for p in PURPOSES)}.", param="purpose", code="invalid_value")
     return svc.list(page, purpose)
 
 
@@ -79,7 +108,15 @@ def delete_file(file_id: str, svc: FileService = Files) -> dict:
 @router.get("/{file_id}/content")
 def download_file(file_id: str, svc: FileService = Files) -> StreamingResponse:
     body, chunks = svc.content(file_id)
-    quoted = body["filename"].replace('"', "")
     return StreamingResponse(chunks, media_type="application/octet-stream",
                              headers={"Content-Length": str(body["bytes"]),
-                                      "Content-Disposition": f'attachment; filename="{quoted}"'})
+                                      "Content-Disposition": content_disposition(body["filename"])})
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII ``filename`` and the exact name as ``filename*`` (RFC 6266)."""
+    name = "".join(ch for ch in filename if ch.isprintable())
+    fallback = "".join(ch if " " <= ch < "\x7f" and ch not in '"\\' else "_" for ch in name) or "file"
+    if fallback == name:
+        return f'attachment; filename="{fallback}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

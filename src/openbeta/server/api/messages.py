@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from ...types.message import MessageCreateParams, MessageUpdateParams
 from ..services.messages import MessageService
 from ..store.pages import PageQuery
-from .deps import Pages, body, service
+from .deps import body, pages, service
 
 router = APIRouter(prefix="/threads/{thread_id}/messages", tags=["Assistants"])
 Messages = service("messages")
@@ -20,7 +20,7 @@ def create_message(thread_id: str, params: MessageCreateParams = body(MessageCre
 
 
 @router.get("")
-def list_messages(thread_id: str, run_id: Optional[str] = None, page: PageQuery = Pages,
+def list_messages(thread_id: str, run_id: Optional[str] = None, page: PageQuery = pages(),
                   svc: MessageService = Messages) -> dict:
     return svc.list(thread_id, page, run_id=run_id)
 

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
 from ..services.runs import Launch, RunService, check_include
 from ..store.pages import PageQuery
-from .deps import Pages, body, service
+from .deps import body, pages, service
 
 router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
@@ -45,7 +45,7 @@ def create_run(thread_id: str, request: Request, params: RunCreateParams = body(
 
 
 @router.get("/threads/{thread_id}/runs")
-def list_runs(thread_id: str, page: PageQuery = Pages, svc: RunService = Runs) -> dict:
+def list_runs(thread_id: str, page: PageQuery = pages(), svc: RunService = Runs) -> dict:
     return svc.list(thread_id, page)
 
 
@@ -73,7 +73,7 @@ def submit_tool_outputs(thread_id: str, run_id: str,
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
-def list_run_steps(thread_id: str, run_id: str, request: Request, page: PageQuery = Pages,
+def list_run_steps(thread_id: str, run_id: str, request: Request, page: PageQuery = pages(),
                    svc: RunService = Runs) -> dict:
     return svc.list_steps(thread_id, run_id, page, includes(request))
 

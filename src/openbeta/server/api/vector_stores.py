@@ -11,7 +11,7 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreUpdateParams)
 from ..services.vector_stores import VectorStoreService
 from ..store.pages import PageQuery
-from .deps import Pages, body, service
+from .deps import body, pages, service
 
 router = APIRouter(prefix="/vector_stores", tags=["Vector stores"])
 Stores = service("vector_stores")
@@ -25,7 +25,7 @@ def create_vector_store(params: VectorStoreCreateParams = body(VectorStoreCreate
 
 
 @router.get("")
-def list_vector_stores(page: PageQuery = Pages, svc: VectorStoreService = Stores) -> dict:
+def list_vector_stores(page: PageQuery = pages(), svc: VectorStoreService = Stores) -> dict:
     return svc.list(page)
 
 
@@ -61,7 +61,7 @@ def create_vector_store_file(vector_store_id: str,
 
 
 @router.get("/{vector_store_id}/files")
-def list_vector_store_files(vector_store_id: str, status: Optional[str] = StatusFilter, page: PageQuery = Pages,
+def list_vector_store_files(vector_store_id: str, status: Optional[str] = StatusFilter, page: PageQuery = pages(),
                             svc: VectorStoreService = Stores) -> dict:
     return svc.list_files(vector_store_id, page, status)
 
@@ -109,5 +109,5 @@ def cancel_file_batch(vector_store_id: str, batch_id: str, svc: VectorStoreServi
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}/files")
 def list_file_batch_files(vector_store_id: str, batch_id: str, status: Optional[str] = StatusFilter,
-                          page: PageQuery = Pages, svc: VectorStoreService = Stores) -> dict:
+                          page: PageQuery = pages(), svc: VectorStoreService = Stores) -> dict:
     return svc.list_files(vector_store_id, page, status, batch_id=batch_id)

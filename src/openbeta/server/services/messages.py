@@ -12,8 +12,8 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import MessageRow, ThreadRow
-from .base import list_page, load, apply_update
-from .resources import index_attachments
+from .base import apply_update, list_page, load
+from .resources import check_message_files, index_attachments
 
 
 def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Optional[int] = None,
@@ -40,6 +40,7 @@ def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Opt
 
 def insert_message(session: Session, body: dict[str, Any], param: str = "attachments") -> MessageRow:
     """Add a message; files it attaches for ``file_search`` go to the thread's vector store."""
+    check_message_files(session, body, param[:-len("attachments")])
     if body.get("attachments"):
         thread = session.scalar(select(ThreadRow).where(ThreadRow.id == body["thread_id"]))
         if thread is not None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...types.vector_store import VectorStoreCreateParams
 from ..errors import InvalidRequest, NotFound, from_validation_error
-from ..store.tables import VectorStoreRow
+from ..store.tables import FileRow, VectorStoreRow
 from .base import set_body
 from .vector_stores import add_file, create_store
 
@@ -30,6 +30,21 @@ def normalize_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def check_file(session: Session, file_id: str, param: str) -> None:
+    """404 naming ``param`` unless ``file_id`` is a stored file."""
+    if session.scalar(select(FileRow.id).where(FileRow.id == file_id)) is None:
+        raise NotFound.of("file", file_id, param=param)
+
+
+def check_message_files(session: Session, body: dict[str, Any], prefix: str) -> None:
+    """Every file a message names (``image_file`` parts, attachments) must exist."""
+    for i, part in enumerate(body.get("content") or []):
+        if part.get("type") == "image_file":
+            check_file(session, part["image_file"]["file_id"], f"{prefix}content[{i}].image_file.file_id")
+    for i, attachment in enumerate(body.get("attachments") or []):
+        check_file(session, attachment["file_id"], f"{prefix}attachments[{i}].file_id")
+
+
 def check_tool_resources(session: Session, resources: dict[str, Any], param: str) -> dict[str, Any]:
     """Validate ``tool_resources`` and return what is stored.
 
@@ -38,6 +53,8 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
     are ingested in the background) and is stored as its id.
     """
     resources = {k: v for k, v in (resources or {}).items() if v is not None}
+    for i, file_id in enumerate((resources.get("code_interpreter") or {}).get("file_ids") or []):
+        check_file(session, file_id, f"{param}.code_interpreter.file_ids[{i}]")
     file_search = resources.get("file_search")
     if file_search:
         file_search = {k: v for k, v in file_search.items() if v is not None}

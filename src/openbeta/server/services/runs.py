@@ -296,6 +296,10 @@ def _outputs_by_call(params: SubmitToolOutputsParams, run: dict[str, Any]) -> di
         if not item.tool_call_id:
             raise InvalidRequest(f"Missing required parameter: 'tool_outputs[{i}].tool_call_id'.",
                                  param=f"tool_outputs[{i}].tool_call_id", code="missing_required_parameter")
+        if item.tool_call_id in outputs:
+            raise InvalidRequest(f"Invalid 'tool_outputs[{i}].tool_call_id': duplicate output for tool call "
+                                 f"'{item.tool_call_id}'.", param=f"tool_outputs[{i}].tool_call_id",
+                                 code="invalid_value")
         if item.tool_call_id not in expected:
             raise InvalidRequest(f"Invalid 'tool_outputs[{i}].tool_call_id': no pending tool call "
                                  f"'{item.tool_call_id}' on this run.", param=f"tool_outputs[{i}].tool_call_id",
