@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
+from typing import AsyncIterator, Callable, Optional
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +19,7 @@ from .._version import __version__
 from .api import assistants, files, messages, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
+from .metrics import CONTENT_TYPE, Metrics
 from .services.container import Services, build_services
 from .settings import Settings
 
@@ -34,8 +36,9 @@ class RequestLog:
     Plain ASGI, so streamed bodies pass straight through (no extra task or queue per chunk).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Optional[Callable[[str, str, int, float], None]] = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,8 +56,12 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
+            took = time.perf_counter() - started
             log.info("request method=%s path=%s status=%s ms=%.1f", scope["method"], scope["path"], status,
-                     (time.perf_counter() - started) * 1000)
+                     took * 1000)
+            if self.observe is not None:
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                self.observe(scope["method"], route, status, took)
 
 
 async def check_api_key(request: Request) -> None:
@@ -96,6 +103,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
             yield
         finally:
             app.state.ready = False
+            app.state.draining = True
             for stop in reversed(services.shutdown):
                 await stop()
             services.db.dispose()
@@ -105,6 +113,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
+    app.state.draining = False
 
     @app.exception_handler(APIError)
     async def _api_error(_request: Request, exc: APIError) -> JSONResponse:
@@ -137,13 +146,40 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         # Starlette re-raises the exception after this response; the server logs it once.
         return error_response(APIError("The server had an error while processing your request. Sorry about that!"))
 
-    app.add_middleware(RequestLog)
+    metrics = Metrics(services)
+    app.state.metrics = metrics
+    app.add_middleware(RequestLog, observe=metrics.observe_request)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:
+        """Liveness: the process is up and started."""
         ok = app.state.ready
         return JSONResponse({"status": "ok" if ok else "starting", "version": __version__},
                             status_code=200 if ok else 503)
 
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        """Readiness: started, not draining, and the database answers (a load balancer's check)."""
+        if not app.state.ready:
+            return JSONResponse({"status": "starting" if not app.state.draining else "draining"}, status_code=503)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(services.db.ping), 5)
+        except Exception as exc:
+            return JSONResponse({"status": "database_unreachable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ready", "version": __version__, "replica": services.runs.engine.replica})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE)
+
     app.include_router(api_router())
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``openbeta serve --workers N`` worker process: settings from ``OPENBETA_*``."""
+    from .logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -38,6 +38,8 @@ class EventBus:
         self.current = current
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._lock = threading.Lock()
+        #: A gauge of open streams (``/metrics``), when one is attached.
+        self.streams: Any = None
 
     def subscribe(self, run_id: str) -> asyncio.Queue[Event]:
         """A queue of ``run_id``'s events from now on (safe from any thread)."""
@@ -81,6 +83,8 @@ class EventBus:
         an ``error``), so no stream outlives its run. A client that goes away only
         ends this generator; the run carries on.
         """
+        if self.streams is not None:
+            self.streams.inc()
         try:
             for event, data in prelude:
                 yield sse(event, render(event, data))
@@ -100,4 +104,6 @@ class EventBus:
                     break
             yield sse("done", "[DONE]")
         finally:
+            if self.streams is not None:
+                self.streams.dec()
             self.unsubscribe(run_id, queue)

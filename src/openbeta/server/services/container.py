@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from ..blobs import LocalBlobStore
+from ..blobs import build_blob_store
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.index import DenseIndex
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
 from ..runs.engine import RunEngine
+from ..runs.leases import replica_id
 from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
@@ -46,16 +47,18 @@ def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
     server_tools = ServerTools()
+    replica = replica_id()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
-                       settings.stream_keepalive_seconds)
-    blobs = LocalBlobStore(settings.resolved_files_dir())
+                       settings.stream_keepalive_seconds, settings.lease_seconds, replica)
+    blobs = build_blob_store(settings, db)
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
     dense = DenseIndex()
     files = FileService(db, blobs, settings.max_upload_bytes)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     files.on_delete.append(vector_stores.on_file_deleted)
-    ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
+    ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense, replica, settings.lease_seconds),
+                                settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
     sweeper = ExpirySweeper(files)

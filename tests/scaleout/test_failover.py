@@ -1,0 +1,136 @@
+"""Losing a replica: SIGKILL mid-run and mid-ingestion (survivors take the work over once the lease
+lapses), SIGTERM (the work is handed back at once), and ``--workers`` on one machine."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import openai
+
+TERMINAL = {"completed", "cancelled", "failed", "expired", "incomplete"}
+
+
+def script(**directive) -> str:
+    return "SCRIPT: " + json.dumps(directive)
+
+
+def sdk(server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
+
+
+def wait_for(client, thread_id: str, run_id: str, statuses: set[str], timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
+        if run.status in statuses:
+            return run
+        assert time.monotonic() < deadline, f"run {run_id} stayed {run.status}"
+        time.sleep(0.05)
+
+
+def slow_run(server, words: int = 60, delay: float = 0.04, **extra):
+    """A run on ``server`` streaming ``words`` words, once its first message step is stored."""
+    client = sdk(server)
+    assistant = client.beta.assistants.create(model="m")
+    text = " ".join(f"w{i}" for i in range(words))
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": script(text=text, delay=delay, **extra)}])
+    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    deadline = time.monotonic() + 20
+    while not client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.3)  # some text streamed
+    return thread.id, run.id, text
+
+
+def check_one_whole_answer(client, thread_id: str, run_id: str, text: str) -> None:
+    messages = client.beta.threads.messages.list(thread_id, run_id=run_id).data
+    assert len(messages) == 1, messages  # the cut message was dropped, none duplicated
+    assert messages[0].status == "completed" and messages[0].content[0].text.value == text
+    steps = client.beta.threads.runs.steps.list(run_id, thread_id=thread_id).data
+    assert [(s.type, s.status) for s in steps] == [("message_creation", "completed")]
+
+
+def test_sigkill_mid_run_survivors_resume_it(replica):
+    survivors = [replica(), replica()]
+    victim = replica()
+    thread_id, run_id, text = slow_run(victim)
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait()
+    killed = time.monotonic()
+    client = sdk(survivors[0])
+    run = wait_for(client, thread_id, run_id, TERMINAL, timeout=40)
+    assert run.status == "completed" and run.last_error is None and run.failed_at is None
+    check_one_whole_answer(client, thread_id, run_id, text)
+    took_over = [s for s in survivors if f"run {run_id} taken over from replica" in s.log()]
+    assert len(took_over) == 1  # exactly one survivor claimed it
+    print(f"taken over and finished {time.monotonic() - killed:.1f}s after the kill")
+
+
+def test_sigterm_hands_the_run_back_at_once(replica):
+    survivor = replica()
+    victim = replica(OPENBETA_SHUTDOWN_TIMEOUT="0")
+    thread_id, run_id, text = slow_run(victim, words=200, delay=0.02)
+    victim.process.send_signal(signal.SIGTERM)
+    assert victim.process.wait(timeout=20) in (0, -signal.SIGTERM)
+    assert "handed back 1 run lease" in victim.log()
+    client = sdk(survivor)
+    run = wait_for(client, thread_id, run_id, TERMINAL, timeout=40)
+    assert run.status == "completed"
+    check_one_whole_answer(client, thread_id, run_id, text)
+
+
+def test_sigkill_mid_ingestion_survivor_finishes_it(replica):
+    survivor = replica()
+    victim = replica()
+    client = sdk(victim)
+    lines = "\n".join(f"Line {i}: the quick brown fox {i * 7919 % 104729} jumps over the lazy dog." for i in range(120_000))
+    uploaded = client.files.create(file=("big.txt", lines.encode()), purpose="assistants")
+    store = client.vector_stores.create(name="big")
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=uploaded.id)
+    time.sleep(0.3)  # the victim claimed the file and is ingesting it
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait()
+    other = sdk(survivor)
+    deadline = time.monotonic() + 90
+    while (vs_file := other.vector_stores.files.retrieve(uploaded.id, vector_store_id=store.id)).status == "in_progress":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert vs_file.status == "completed", vs_file
+    found = other.vector_stores.search(store.id, query="quick brown fox 7919").data
+    assert found and "Line 1:" in "".join(c.text for r in found for c in r.content)
+    assert "taken over from replica" in survivor.log() or "ingestion" not in victim.log(), survivor.log()[-2000:]
+
+
+def test_workers_on_postgresql(cluster_env, tmp_path, shared):
+    server = shared.launch(tmp_path / "workers", {**cluster_env, "OPENBETA_WORKERS": "2"})
+    try:
+        replicas = set()
+        deadline = time.monotonic() + 20
+        while len(replicas) < 2 and time.monotonic() < deadline:
+            with httpx.Client() as http:  # a new connection each time: the workers share the socket
+                replicas.add(http.get(server.root_url + "/ready").json()["replica"])
+        assert len(replicas) == 2, replicas
+        client = sdk(server)
+        assistant = client.beta.assistants.create(model="m")
+        run = client.beta.threads.create_and_run_poll(assistant_id=assistant.id, thread={
+            "messages": [{"role": "user", "content": "two workers"}]}, poll_interval_ms=50)
+        assert run.status == "completed"
+    finally:
+        server.stop()
+
+
+def test_sqlite_refuses_more_workers(tmp_path, shared):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
+    env.update(PYTHONPATH=str(shared.SRC), OPENBETA_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "openbeta.cli", "serve", "--workers", "3"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--workers N (N > 1) needs PostgreSQL" in done.stderr
