@@ -10,8 +10,9 @@ Several replicas share the queue: a replica claims a file with a lease
 (``owner``, ``lease_expires_at``; ``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL) and renews it while it works; a file whose lease lapsed (its replica
 died) is claimed again by another replica and ingested from the start, which is
-safe: the result replaces whatever chunks the file had. SQLite serves one process,
-so there the queue needs no leases.
+safe: the result replaces whatever chunks the file had, and the first result
+written wins (a replica too busy to renew its lease in time may finish second; its
+result is then dropped). SQLite serves one process, so there the queue needs no leases.
 """
 
 from __future__ import annotations
@@ -148,8 +149,6 @@ class Ingestor:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id).with_for_update())
             if row is None or row.status != "in_progress":
-                return False
-            if row.owner is not None and row.owner != self.replica:  # another replica took it over
                 return False
             usage = 0
             if status == "completed":
