@@ -24,11 +24,12 @@ def shared(request):
 
 
 def pytest_collection_modifyitems(items) -> None:
+    """Tests of several replicas (on the ``cluster_env``, ``replica`` or ``trio`` fixtures) need PostgreSQL."""
     if POSTGRES_URL:
         return
-    skip = pytest.mark.skip(reason="scale-out needs PostgreSQL: set OPENBETA_TEST_POSTGRES_URL")
+    skip = pytest.mark.skip(reason="several replicas need PostgreSQL: set OPENBETA_TEST_POSTGRES_URL")
     for item in items:
-        if "tests/scaleout/" in str(item.fspath) and "sqlite" not in item.name:
+        if {"cluster_env", "replica", "trio"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(skip)
 
 

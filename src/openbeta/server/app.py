@@ -60,7 +60,7 @@ class RequestLog:
             log.info("request method=%s path=%s status=%s ms=%.1f", scope["method"], scope["path"], status,
                      took * 1000)
             if self.observe is not None:
-                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                route = getattr(scope.get("route"), "name", None) or "unmatched"  # the operation's handler
                 self.observe(scope["method"], route, status, took)
 
 
