@@ -10,27 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import openai
 import pytest
+from scaleout_helpers import TERMINAL, script, sdk, wait_for
 
-TERMINAL = {"completed", "cancelled", "failed", "expired", "incomplete"}
 FUNCTION = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
-
-
-def script(**directive) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
-def sdk(server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
-
-
-def wait_for(client, thread_id: str, run_id: str, statuses: set[str], timeout: float = 30) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
-        if run.status in statuses:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} stayed {run.status}"
-        time.sleep(0.05)
 
 
 def stream(url: str, body: dict, on_event=None) -> list[tuple[str, object]]:

@@ -3,34 +3,14 @@ lapses), SIGTERM (the work is handed back at once), and ``--workers`` on one mac
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
 import time
 
 import httpx
-import openai
+from scaleout_helpers import TERMINAL, script, sdk, wait_for
 
-TERMINAL = {"completed", "cancelled", "failed", "expired", "incomplete"}
-
-
-def script(**directive) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
-def sdk(server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
-
-
-def wait_for(client, thread_id: str, run_id: str, statuses: set[str], timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
-        if run.status in statuses:
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} stayed {run.status}"
-        time.sleep(0.05)
 
 
 def slow_run(server, words: int = 60, delay: float = 0.04, **extra):

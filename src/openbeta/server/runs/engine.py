@@ -418,8 +418,8 @@ class RunEngine:
             error = {"code": exc.code, "message": exc.message}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, RunLost, TransitionRefused):
+            raise  # not this replica's run (any more): write nothing
         except Exception:
             if not await db(self.records.find, run_id) is not None:
                 raise  # deleted: nothing left to settle
