@@ -70,7 +70,7 @@ def restart_and_check_recovery(start_server, first, thread_id: str, run_id: str,
 
 
 def test_run_of_a_killed_server_is_resumed_on_restart(start_server):
-    first = start_server(OPENBETA_PROVIDER="scripted")
+    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_LEASE_SECONDS="2")
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m")
     thread = client.beta.threads.create(messages=[
@@ -94,7 +94,7 @@ def test_run_of_a_killed_server_is_resumed_on_restart(start_server):
 
 
 def test_sigterm_cuts_open_streams_after_the_grace_period(start_server):
-    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_SHUTDOWN_TIMEOUT="1")
+    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_SHUTDOWN_TIMEOUT="1", OPENBETA_LEASE_SECONDS="2")
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m")
     thread = client.beta.threads.create(messages=[{"role": "user", "content": SLOW}])

@@ -3,12 +3,15 @@ lapses), SIGTERM (the work is handed back at once), and ``--workers`` on one mac
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from scaleout_helpers import TERMINAL, script, sdk, wait_for
 
 
@@ -36,8 +39,14 @@ def check_one_whole_answer(client, thread_id: str, run_id: str, text: str) -> No
     assert [(s.type, s.status) for s in steps] == [("message_creation", "completed")]
 
 
-def test_sigkill_mid_run_survivors_resume_it(replica):
-    survivors = [replica(), replica()]
+@pytest.fixture(scope="module")
+def survivors(replica):
+    """Two replicas that outlive this module's victims."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda _: replica(), range(2)))
+
+
+def test_sigkill_mid_run_survivors_resume_it(replica, survivors):
     victim = replica()
     thread_id, run_id, text = slow_run(victim)
     victim.process.send_signal(signal.SIGKILL)
@@ -52,26 +61,28 @@ def test_sigkill_mid_run_survivors_resume_it(replica):
     print(f"taken over and finished {time.monotonic() - killed:.1f}s after the kill")
 
 
-def test_sigterm_hands_the_run_back_at_once(replica):
-    survivor = replica()
-    victim = replica(OPENBETA_SHUTDOWN_TIMEOUT="0")
+def test_sigterm_hands_the_run_back_at_once(replica, survivors):
+    survivor = survivors[0]
+    victim = replica(OPENBETA_SHUTDOWN_TIMEOUT="0", OPENBETA_LOG_FORMAT="json")
     thread_id, run_id, text = slow_run(victim, words=200, delay=0.02)
     victim.process.send_signal(signal.SIGTERM)
     assert victim.process.wait(timeout=20) in (0, -signal.SIGTERM)
-    assert "handed back 1 run lease" in victim.log()
+    logged = [json.loads(line) for line in victim.log().splitlines() if line.startswith("{")]
+    assert any(entry["message"] == "handed back 1 run lease(s)" for entry in logged)
+    assert all({"time", "level", "logger", "message"} <= set(entry) for entry in logged)
     client = sdk(survivor)
     run = wait_for(client, thread_id, run_id, TERMINAL, timeout=40)
     assert run.status == "completed"
     check_one_whole_answer(client, thread_id, run_id, text)
 
 
-def test_sigkill_mid_ingestion_survivor_finishes_it(replica, cluster_env):
+def test_sigkill_mid_ingestion_survivor_finishes_it(replica, survivors, cluster_env):
     from sqlalchemy import create_engine, select
 
     from openbeta.server.settings import Settings
     from openbeta.server.store.tables import VectorStoreFileRow
 
-    survivor = replica()
+    survivor = survivors[1]
     victim = replica()
     victim_id = httpx.get(victim.root_url + "/ready").json()["replica"]
     client = sdk(victim)
@@ -132,3 +143,21 @@ def test_sqlite_refuses_more_workers(tmp_path, shared):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "--workers N (N > 1) needs PostgreSQL" in done.stderr
+
+
+def test_waiting_run_of_a_killed_replica_expires_on_time(replica, survivors):
+    victim = replica(OPENBETA_RUN_EXPIRY_SECONDS="3")
+    client = sdk(victim)
+    assistant = client.beta.assistants.create(model="m", tools=[
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": script(
+        tool_calls=[{"name": "f", "arguments": {}}])}])
+    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    run = wait_for(client, thread.id, run.id, {"requires_action"})
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait()
+    other = sdk(survivors[0])
+    run = wait_for(other, thread.id, run.id, TERMINAL, timeout=20)
+    assert run.status == "expired" and run.expired_at
+    step = other.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
+    assert step.status == "expired"
