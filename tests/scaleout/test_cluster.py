@@ -147,3 +147,18 @@ def test_readiness_and_metrics(trio):
     for name in ("openbeta_http_requests_total", 'openbeta_runs{status="completed"}', "openbeta_queue_depth",
                  "openbeta_lease_takeovers_total", "openbeta_open_streams", "openbeta_provider_seconds"):
         assert name in text, name
+
+
+def test_a_replica_starting_leaves_live_replicas_runs_alone(trio, replica):
+    a = trio[0]
+    assistant = sdk(a).beta.assistants.create(model="m")
+    thread = sdk(a).beta.threads.create(messages=[{"role": "user", "content": script(
+        text=" ".join(["word"] * 150), delay=0.02)}])
+    run = sdk(a).beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    wait_for(sdk(a), thread.id, run.id, {"in_progress"})
+    late = replica()  # starts while the run is in progress on a live replica
+    done = wait_for(sdk(late), thread.id, run.id, TERMINAL)
+    assert done.status == "completed" and done.last_error is None
+    assert f"run_id={run.id}" not in late.log() and f"run {run.id}" not in late.log()  # no transition, no takeover
+    messages = sdk(late).beta.threads.messages.list(thread.id, run_id=run.id).data
+    assert len(messages) == 1 and messages[0].content[0].text.value == " ".join(["word"] * 150)
