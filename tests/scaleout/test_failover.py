@@ -161,3 +161,49 @@ def test_waiting_run_of_a_killed_replica_expires_on_time(replica, survivors):
     assert run.status == "expired" and run.expired_at
     step = other.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data[0]
     assert step.status == "expired"
+
+
+def test_a_stalled_replica_loses_its_run_and_writes_nothing(replica, survivors):
+    """A replica frozen past its lease (SIGSTOP) loses the run to a survivor; woken up, it stops
+    driving it (its stream ends with ``run_moved``) and the run ends once, with one message."""
+    import threading
+
+    victim = replica()
+    client = sdk(victim)
+    assistant = client.beta.assistants.create(model="m")
+    text = " ".join(f"w{i}" for i in range(250))
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": script(text=text, delay=0.02)}])
+    events: list[str] = []
+    streaming = threading.Event()
+
+    def listen() -> None:
+        body = {"assistant_id": assistant.id, "stream": True}
+        with httpx.stream("POST", f"{victim.base_url}/threads/{thread.id}/runs", json=body, timeout=60) as response:
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    events.append(line[len("event: "):])
+                    streaming.set()
+                elif line.startswith("data: ") and events[-1] == "error":
+                    events.append(line)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert streaming.wait(20)
+    while "thread.message.delta" not in events:
+        time.sleep(0.02)
+    run_id = sdk(survivors[0]).beta.threads.runs.list(thread.id).data[0].id
+    victim.process.send_signal(signal.SIGSTOP)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(f"run {run_id} taken over" in s.log() for s in survivors):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        victim.process.send_signal(signal.SIGCONT)
+    listener.join(30)
+    assert events[-3] == "error" and '"code":"run_moved"' in events[-2] and events[-1] == "done", events[-4:]
+    other = sdk(survivors[1])
+    run = wait_for(other, thread.id, run_id, TERMINAL)
+    assert run.status == "completed"
+    check_one_whole_answer(other, thread.id, run_id, text)
+    assert "this replica stops driving it" in victim.log()
