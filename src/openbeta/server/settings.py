@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     #: Seconds a replica's claim on a run or ingestion job holds without renewal: how long a dead
     #: replica's work waits before another replica takes it over.
     lease_seconds: float = Field(default=30.0, gt=0)
+    #: An ``in_progress`` run taken over from a dead replica (or an earlier process): ``resume`` from its
+    #: last stored step boundary (where safe), or ``fail`` it with ``server_error``, keeping its partial message.
+    run_takeover: Literal["resume", "fail"] = "resume"
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
 

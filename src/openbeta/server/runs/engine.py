@@ -201,9 +201,11 @@ class Started:
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
                  expiry_seconds: float, keepalive_seconds: float = 15.0, lease_seconds: float = 30.0,
-                 replica: Optional[str] = None) -> None:
+                 replica: Optional[str] = None, takeover: str = "resume") -> None:
         self.records = RunRecords(db_)
         self.leases = RunLeases(db_, lease_seconds, replica)
+        #: What an ``in_progress`` run taken over does: ``resume`` (where safe) or ``fail``.
+        self.takeover = takeover
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
@@ -448,9 +450,11 @@ class RunEngine:
             return None
         steps = await db(self.records.steps, run_id)
         cut = [s for s in steps if s["status"] == "in_progress"]
-        if any(call.get("type") not in REPEATABLE_CALLS for s in cut if s["type"] == "tool_calls"
-               for call in s["step_details"].get("tool_calls") or []):
-            log.warning("run %s taken over mid-turn with a tool call that may have had effects: failed", run_id)
+        if self.takeover == "fail" or any(
+                call.get("type") not in REPEATABLE_CALLS for s in cut if s["type"] == "tool_calls"
+                for call in s["step_details"].get("tool_calls") or []):
+            log.warning("run %s taken over mid-turn: failed (%s)", run_id,
+                        "OPENBETA_RUN_TAKEOVER=fail" if self.takeover == "fail" else "a tool call may have had effects")
             await self._close(run_id, "failed", "run_failed", RESTART_ERROR)
             await self._end(run_id, status="failed", last_error=RESTART_ERROR)
             return None
