@@ -1,1 +1,1 @@
-"""The realtime API: WebSocket sessions and the offline voice pipeline."""
+"""Realtime: WebSocket sessions (beta and GA protocols), ephemeral keys, and the hooks to the voice pipeline."""
