@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Iterator
 
 import pytest
 
-QUESTION = "What is the capital of France? Please answer in one word."
-
-
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-async def collect(agen: Any) -> list:
-    return [item async for item in agen]
+from voice_support import QUESTION, collect, run
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import collect, run
+from voice_support import collect, run
 
 
 @pytest.mark.parametrize("blocked, package", [("piper", "piper-tts"), ("faster_whisper", "faster-whisper"),

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 
-from conftest import QUESTION, collect, run
+from voice_support import collect, run, words
 
 SILENCE_1S = b"\0" * 48000
 CHUNK = 4800  # 100 ms of pcm16 24 kHz
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.lower())
 
 
 def feed_in_chunks(vad, audio: bytes) -> list[tuple[str, int, int]]:

@@ -231,8 +231,9 @@ class RealtimeSession:
                 item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
                 self.speech = None
                 self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
-                # The turn: from prefix_padding_ms before speech started (silence before that is dropped).
-                self._commit(item_id, start_ms=start_ms - int(detection.get("prefix_padding_ms") or 0))
+                # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
+                # (silence before that is dropped).
+                self._commit(item_id, start_ms=start_ms)
                 if detection.get("create_response", True) and self.active is None \
                         and self.config.get("kind") != "transcription":
                     self._start(ResponseRun(self, {}))
