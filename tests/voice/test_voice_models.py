@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from voice_support import collect, run, words
+from voice_support import QUESTION, collect, heard_share, run
 
 SILENCE_1S = b"\0" * 48000
 CHUNK = 4800  # 100 ms of pcm16 24 kHz
@@ -42,8 +42,7 @@ def test_speech_round_trip(voice, spoken_question):
     deltas = run(collect(voice.transcribe(committed, language="en", prompt="A geography quiz.")))
     transcript = "".join(deltas)
     assert deltas and all(d for d in deltas)
-    for word in ("capital", "france", "answer", "one", "word"):
-        assert word in words(transcript), transcript
+    assert heard_share(QUESTION, transcript) >= 0.7, transcript
 
 
 def test_transcribe_nothing(voice):

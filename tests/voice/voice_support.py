@@ -19,3 +19,10 @@ async def collect(agen: Any) -> list:
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z]+", text.lower())
+
+
+def heard_share(said: str, heard: str) -> float:
+    """The share of the words of ``said`` found in ``heard`` (Piper's prosody varies from run to run, and
+    Whisper base sometimes mishears a word of it)."""
+    expected, got = words(said), set(words(heard))
+    return sum(w in got for w in expected) / len(expected)
