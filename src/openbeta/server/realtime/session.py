@@ -43,7 +43,7 @@ def _not_found(item_id: str, param: str = "item_id") -> InvalidRequest:
 
 class RealtimeSession:
     def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
-                 voice: VoiceKit, model: str) -> None:
+                 voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS) -> None:
         self.codec = codec
         self.config = config
         self.provider = provider
@@ -51,7 +51,8 @@ class RealtimeSession:
         self.model = model
         self.id = new_id("sess_")
         self.conversation_id = new_id("conv_")
-        self.expires_at = now() + cfg.SESSION_SECONDS
+        self.max_seconds = max_seconds
+        self.expires_at = now() + int(max_seconds)
         self.items: list[dict[str, Any]] = []
         self.active: Optional[ResponseRun] = None
         self.buffer = bytearray()
@@ -101,9 +102,21 @@ class RealtimeSession:
         """Run the session on an accepted Starlette ``WebSocket`` until either side closes."""
         writer = asyncio.create_task(self._write(websocket))
         self.emit(self.codec.created_event(self.config), session=self.session_object())
+        ends = asyncio.get_running_loop().time() + self.max_seconds
         try:
             while True:
-                message = await websocket.receive()
+                try:
+                    message = await asyncio.wait_for(websocket.receive(),
+                                                     max(0.0, ends - asyncio.get_running_loop().time()))
+                except asyncio.TimeoutError:
+                    minutes = self.max_seconds / 60
+                    self.error(APIError(f"Your session hit the maximum duration of {minutes:g} minutes.",
+                                        type="invalid_request_error", code="session_expired"), None)
+                    await self.close()
+                    self.outbox.put_nowait(None)
+                    await asyncio.wait_for(writer, timeout=5)
+                    await websocket.close(code=1000, reason="session expired")
+                    return
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
