@@ -98,3 +98,19 @@ def test_https_rest_on_the_same_port(tls_server) -> None:
     client = OpenAI(base_url=base_url, api_key=KEY, http_client=httpx.Client(verify=ssl.create_default_context(cafile=str(ca_file))))
     assert client.beta.realtime.sessions.create(model="gpt-realtime").client_secret.value.startswith("ek_")
 
+
+
+def test_readme_node_example(node_modules, tls_server) -> None:
+    from readme_blocks import realtime_blocks
+
+    base_url, ca_file = tls_server
+    code = realtime_blocks("js")[0].replace("https://127.0.0.1:8000/v1", base_url).replace("'anything'", f"'{KEY}'")
+    script = NODE_DIR / "readme_hello.mjs"  # beside node_modules, so 'openai' and 'ws' resolve
+    script.write_text(code)
+    try:
+        result = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "NODE_EXTRA_CA_CERTS": str(ca_file)})
+    finally:
+        script.unlink()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Say hello."
