@@ -245,7 +245,12 @@ class RealtimeSession:
                 self.speech = None
                 self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
                 # The turn: from prefix_padding_ms before speech started (silence before that is dropped).
-                self._commit(item_id, start_ms=start_ms - int(detection.get("prefix_padding_ms") or 0))
+                try:
+                    self._commit(item_id, start_ms=start_ms - int(detection.get("prefix_padding_ms") or 0))
+                except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
+                    self.buffer.clear()
+                    self.buffer_start_ms = self.audio_ms
+                    continue
                 if detection.get("create_response", True) and self.active is None \
                         and self.config.get("kind") != "transcription":
                     self._start(ResponseRun(self, {}))
