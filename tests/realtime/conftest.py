@@ -26,8 +26,7 @@ def _root_conftest() -> Any:
 
 
 _root = _root_conftest()
-Server, launch = _root.Server, _root.launch
-
+launch = _root.launch
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +34,9 @@ def rt_server(tmp_path_factory) -> Iterator[Any]:
     server = launch(tmp_path_factory.mktemp("realtime"), {"OPENBETA_PROVIDER": "scripted", "OPENBETA_API_KEYS": KEY})
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def launch_server() -> Any:
+    """``launch(data_dir, env)`` from tests/conftest.py: an ``openbeta serve`` process with these settings."""
+    return launch

@@ -53,7 +53,8 @@ def tls_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
     env.update({"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"), "OPENBETA_PROVIDER": "scripted",
-                "OPENBETA_API_KEYS": KEY, "OPENBETA_DATA_DIR": str(folder), "OPENBETA_PORT": str(port)})
+                "OPENBETA_API_KEYS": KEY, "OPENBETA_DATA_DIR": str(folder), "OPENBETA_PORT": str(port),
+                "OPENBETA_SHUTDOWN_TIMEOUT": "1"})
     log = open(folder / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "openbeta.cli", "serve", "--ssl-certfile", str(cert_file),
                                 "--ssl-keyfile", str(key_file)], env=env, stdout=log, stderr=subprocess.STDOUT)

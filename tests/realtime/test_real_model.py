@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from openai import OpenAI
 
-from conftest import launch
 from realtime_support import user_item, ws_base
 
 
 @pytest.mark.model
-def test_embedded_model_answers_a_realtime_text_response(smollm2_path, tmp_path_factory) -> None:
-    server = launch(tmp_path_factory.mktemp("rt-model"), {"OPENBETA_PROVIDER": "local",
+def test_embedded_model_answers_a_realtime_text_response(smollm2_path, tmp_path_factory, launch_server) -> None:
+    server = launch_server(tmp_path_factory.mktemp("rt-model"), {"OPENBETA_PROVIDER": "local",
                                                           "OPENBETA_LOCAL_MODEL_PATH": smollm2_path,
                                                           "OPENBETA_LOCAL_CONTEXT_SIZE": "2048"})
     try:
