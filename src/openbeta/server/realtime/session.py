@@ -64,6 +64,7 @@ class RealtimeSession:
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
         self.outbox: asyncio.Queue[Optional[str]] = asyncio.Queue()
         self.closed = False
+        self.received = 0  # client events handled
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "session.update": self.on_session_update,
             "transcription_session.update": self.on_transcription_session_update,
@@ -101,8 +102,15 @@ class RealtimeSession:
     async def serve(self, websocket: Any) -> None:
         """Run the session on an accepted Starlette ``WebSocket`` until either side closes."""
         writer = asyncio.create_task(self._write(websocket))
+        started = asyncio.get_running_loop().time()
+        downgraded = cfg.wants_audio(self.config) and not self.voice.available
+        if downgraded:  # e.g. a key minted for audio: the session starts text only, and says why
+            self.config = cfg.apply(self.config, {"modalities": ["text"]})
         self.emit(self.codec.created_event(self.config), session=self.session_object())
-        ends = asyncio.get_running_loop().time() + self.max_seconds
+        if downgraded:
+            self.error(_error(self.voice.missing_reason + " This session is text only.", param="session.modalities",
+                              code="audio_unavailable"), None)
+        ends = started + self.max_seconds
         try:
             while True:
                 try:
@@ -128,6 +136,9 @@ class RealtimeSession:
                 if writer.done():
                     break
         finally:
+            log.info("realtime session=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f", self.id,
+                     self.codec.name, self.model, self.config.get("kind"), self.received,
+                     asyncio.get_running_loop().time() - started)
             await self.close()
             self.outbox.put_nowait(None)
             try:
@@ -155,6 +166,7 @@ class RealtimeSession:
 
     async def handle(self, text: str) -> None:
         """One client frame: parse, validate, dispatch; an ``error`` event for anything wrong."""
+        self.received += 1
         try:
             data = json.loads(text)
         except (ValueError, RecursionError):
