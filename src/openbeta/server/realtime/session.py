@@ -321,8 +321,11 @@ class RealtimeSession:
 
     async def transcriptions_settled(self) -> None:
         """Wait for the transcripts a response's context needs (a text model reads them)."""
-        while self.transcriptions:
-            await asyncio.gather(*list(self.transcriptions.values()), return_exceptions=True)
+        while True:
+            pending = [task for task in self.transcriptions.values() if not task.done()]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def on_commit(self, fields: dict[str, Any]) -> None:
         self._require_voice()
@@ -440,16 +443,22 @@ class RealtimeSession:
         previous = self.items[position - 1]["id"] if position else None
         self.emit("conversation.item.created", previous_item_id=previous, item=item)
         self.emit("conversation.item.done", previous_item_id=previous, item=item)
-        for part, pcm in audio_parts:
-            self.transcriptions[item["id"]] = asyncio.create_task(self._part_transcription(part, pcm))
+        for index, (part, pcm) in enumerate(audio_parts):
+            key = f"{item['id']}#{index}"
+            self.transcriptions[key] = asyncio.create_task(self._part_transcription(key, part, pcm))
 
-    async def _part_transcription(self, part: dict[str, Any], pcm: bytes) -> None:
+    async def _part_transcription(self, key: str, part: dict[str, Any], pcm: bytes) -> None:
+        """The transcript of audio a client put in an item (what a text model reads of it)."""
         text = ""
         try:
             async for delta in self.voice.voice.transcribe(pcm):  # type: ignore[union-attr]
                 text += delta
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             log.warning("transcription of an item's audio failed: %s", exc)
+        finally:
+            self.transcriptions.pop(key, None)
         part["transcript"] = text
 
     async def on_item_retrieve(self, fields: dict[str, Any]) -> None:
