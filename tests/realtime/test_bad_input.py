@@ -27,7 +27,9 @@ def _next(ws: Any) -> dict[str, Any]:
 def test_bad_frames_answer_errors_and_the_session_goes_on(rt_server) -> None:
     with connect(_url(rt_server), additional_headers=HEADERS, max_size=None) as ws:
         assert _next(ws)["type"] == "session.created"
-        for frame in ("not json", "[1, 2]", "{\"event_id\": \"x\"}", b"\x00\x01binary"):
+        deep = '{"type": "session.update", "session": {"tools": [{"type": "function", "name": "f", "parameters": ' \
+            + '{"a": ' * 200 + "1" + "}" * 200 + "}]}}"
+        for frame in ("not json", "[1, 2]", "{\"event_id\": \"x\"}", b"\x00\x01binary", deep, "[" * 100_000):
             ws.send(frame)
             error = _next(ws)
             assert error["type"] == "error" and error["error"]["type"] == "invalid_request_error", frame

@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
+from ..api.deps import MAX_JSON_DEPTH, nesting_depth
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..providers.base import Provider
@@ -176,6 +177,10 @@ class RealtimeSession:
             return
         if not isinstance(data, dict):
             self.error(_error("A client event must be a JSON object.", code="invalid_json"), None)
+            return
+        if nesting_depth(data) > MAX_JSON_DEPTH:
+            self.error(_error(f"The event nests objects and arrays more than {MAX_JSON_DEPTH} levels deep.",
+                              code="invalid_value"), None)
             return
         event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
         try:
