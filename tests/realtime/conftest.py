@@ -26,8 +26,7 @@ def _root_conftest() -> Any:
 
 
 _root = _root_conftest()
-Server, launch = _root.Server, _root.launch
-
+launch = _root.launch
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +36,9 @@ def rt_server(tmp_path_factory) -> Iterator[Any]:
                                                           "OPENBETA_VOICE": "none"})
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def launch_server() -> Any:
+    """``launch(data_dir, env)`` from tests/conftest.py: an ``openbeta serve`` process with these settings."""
+    return launch

@@ -102,3 +102,14 @@ def test_browser_subprotocol_auth_echoes_realtime(secured) -> None:
         with connect(url, subprotocols=["realtime", "openai-insecure-api-key.sk-nope"]):
             pass
     assert refused.value.response.status_code == 401
+
+
+def test_a_key_minted_for_audio_opens_a_text_session_without_the_voice_pipeline(secured) -> None:
+    client = _client(secured, KEY)
+    key = client.beta.realtime.sessions.create(modalities=["audio", "text"]).client_secret.value
+    with _client(secured, key).beta.realtime.connect(model="gpt-realtime") as conn:
+        created = conn.recv()
+        assert created.type == "session.created" and created.session.modalities == ["text"]
+        error = conn.recv()
+        assert error.type == "error" and error.error.code == "audio_unavailable"
+        assert "text only" in error.error.message

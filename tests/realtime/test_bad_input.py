@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect as aconnect
 from websockets.sync.client import connect
 
@@ -25,7 +27,9 @@ def _next(ws: Any) -> dict[str, Any]:
 def test_bad_frames_answer_errors_and_the_session_goes_on(rt_server) -> None:
     with connect(_url(rt_server), additional_headers=HEADERS, max_size=None) as ws:
         assert _next(ws)["type"] == "session.created"
-        for frame in ("not json", "[1, 2]", "{\"event_id\": \"x\"}", b"\x00\x01binary"):
+        deep = '{"type": "session.update", "session": {"tools": [{"type": "function", "name": "f", "parameters": ' \
+            + '{"a": ' * 200 + "1" + "}" * 200 + "}]}}"
+        for frame in ("not json", "[1, 2]", "{\"event_id\": \"x\"}", b"\x00\x01binary", deep, "[" * 100_000):
             ws.send(frame)
             error = _next(ws)
             assert error["type"] == "error" and error["error"]["type"] == "invalid_request_error", frame
@@ -67,3 +71,20 @@ def test_fifty_sessions_at_once(rt_server) -> None:
             asyncio.gather(*(_one_session(_url(rt_server), n) for n in range(50))), timeout=60)
 
     assert asyncio.run(run()) == [f"answer {n}" for n in range(50)]
+
+
+def test_a_session_ends_at_its_maximum_duration(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from openbeta.server.app import create_app
+    from openbeta.server.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, provider="scripted", realtime_session_seconds=1))
+    with TestClient(app) as client, client.websocket_connect("/v1/realtime?model=m") as ws:
+        created = ws.receive_json()
+        assert created["session"]["expires_at"] - time.time() <= 2
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["error"]["code"] == "session_expired"
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_json()

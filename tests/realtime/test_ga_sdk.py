@@ -49,6 +49,14 @@ def test_session_update_uses_the_ga_shape(conn) -> None:
     assert error.type == "error" and error.error.param == "session.type" and error.error.event_id == "ga1"
     conn.send({"type": "transcription_session.update", "session": {}, "event_id": "ga2"})
     assert conn.recv().error.param == "type"  # a beta-only event
+    conn.input_audio_buffer.append(audio="AAAA", event_id="ga3")
+    assert conn.recv().error.code == "audio_unavailable"  # no voice pipeline on this server
+    conn.input_audio_buffer.commit(event_id="ga4")
+    assert conn.recv().error.event_id == "ga4"
+    conn.input_audio_buffer.clear()
+    assert conn.recv().type == "input_audio_buffer.cleared"
+    conn.output_audio_buffer.clear(event_id="ga5")
+    assert conn.recv().error.event_id == "ga5"
 
 
 def test_text_response_uses_ga_event_names(conn) -> None:

@@ -220,3 +220,17 @@ def test_transcription_session_only_transcribes(app) -> None:
         assert events[-1]["transcript"] == "just words" and "response.created" not in kinds
         send(ws, type="response.create", event_id="no")
         assert ws.receive_json()["error"]["event_id"] == "no"
+
+
+def test_audio_in_a_created_item_is_transcribed_before_the_response(app) -> None:
+    voice = FakeVoice(transcript=script(text="Heard the item."))
+    with open_session(app, voice) as ws:
+        ws.receive_json()
+        send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
+            {"type": "input_audio", "audio": base64.b64encode(TONE).decode()}]})
+        created = ws.receive_json()
+        assert created["item"]["content"] == [{"type": "input_audio", "transcript": None}]
+        send(ws, type="response.create", response={"modalities": ["text"]})
+        done = until(ws, "response.done")[-1]["response"]
+        assert done["output"][0]["content"][0]["text"] == "Heard the item."
+        assert voice.heard == [TONE]

@@ -104,5 +104,6 @@ async def realtime_socket(websocket: WebSocket) -> None:
     config["model"] = model
     await websocket.accept(subprotocol="realtime" if "realtime" in protocols else None)
     session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config,
-                              provider=services.realtime_provider, voice=voice, model=model)
+                              provider=services.realtime_provider, voice=voice, model=model,
+                              max_seconds=app.state.settings.realtime_session_seconds)
     await session.serve(websocket)

@@ -189,7 +189,9 @@ class ResponseRun:
                         self.usage = usage_object(delta.usage.prompt_tokens, delta.usage.completion_tokens
                                                   + self._audio_tokens, self._audio_tokens)
             finally:
-                await stream.aclose()
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()
             await self._close_open(final=True)
             if finish == "length":
                 self.status, self.status_details = "incomplete", {"type": "incomplete", "reason": "max_output_tokens"}
@@ -236,8 +238,8 @@ class ResponseRun:
         return index
 
     def _open_message(self) -> _Open:
-        item = {"id": new_id("item_"), "object": "realtime.item", "type": "message", "status": "in_progress",
-                "role": "assistant", "content": []}
+        item: dict[str, Any] = {"id": new_id("item_"), "object": "realtime.item", "type": "message",
+                                "status": "in_progress", "role": "assistant", "content": []}
         index = self._add_item(item)
         part: dict[str, Any] = {"type": "audio", "transcript": ""} if self.audio else {"type": "text", "text": ""}
         self.emit("response.content_part.added", response_id=self.id, item_id=item["id"], output_index=index,

@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
+from ..api.deps import MAX_JSON_DEPTH, nesting_depth
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..providers.base import Provider
@@ -43,7 +44,7 @@ def _not_found(item_id: str, param: str = "item_id") -> InvalidRequest:
 
 class RealtimeSession:
     def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
-                 voice: VoiceKit, model: str) -> None:
+                 voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS) -> None:
         self.codec = codec
         self.config = config
         self.provider = provider
@@ -51,7 +52,8 @@ class RealtimeSession:
         self.model = model
         self.id = new_id("sess_")
         self.conversation_id = new_id("conv_")
-        self.expires_at = now() + cfg.SESSION_SECONDS
+        self.max_seconds = max_seconds
+        self.expires_at = now() + int(max_seconds)
         self.items: list[dict[str, Any]] = []
         self.active: Optional[ResponseRun] = None
         self.buffer = bytearray()
@@ -63,6 +65,7 @@ class RealtimeSession:
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
         self.outbox: asyncio.Queue[Optional[str]] = asyncio.Queue()
         self.closed = False
+        self.received = 0  # client events handled
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "session.update": self.on_session_update,
             "transcription_session.update": self.on_transcription_session_update,
@@ -100,10 +103,29 @@ class RealtimeSession:
     async def serve(self, websocket: Any) -> None:
         """Run the session on an accepted Starlette ``WebSocket`` until either side closes."""
         writer = asyncio.create_task(self._write(websocket))
+        started = asyncio.get_running_loop().time()
+        downgraded = cfg.wants_audio(self.config) and not self.voice.available
+        if downgraded:  # e.g. a key minted for audio: the session starts text only, and says why
+            self.config = cfg.apply(self.config, {"modalities": ["text"]})
         self.emit(self.codec.created_event(self.config), session=self.session_object())
+        if downgraded:
+            self.error(_error(self.voice.missing_reason + " This session is text only.", param="session.modalities",
+                              code="audio_unavailable"), None)
+        ends = started + self.max_seconds
         try:
             while True:
-                message = await websocket.receive()
+                try:
+                    message = await asyncio.wait_for(websocket.receive(),
+                                                     max(0.0, ends - asyncio.get_running_loop().time()))
+                except asyncio.TimeoutError:
+                    minutes = self.max_seconds / 60
+                    self.error(APIError(f"Your session hit the maximum duration of {minutes:g} minutes.",
+                                        type="invalid_request_error", code="session_expired"), None)
+                    await self.close()
+                    self.outbox.put_nowait(None)
+                    await asyncio.wait_for(writer, timeout=5)
+                    await websocket.close(code=1000, reason="session expired")
+                    return
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -115,6 +137,9 @@ class RealtimeSession:
                 if writer.done():
                     break
         finally:
+            log.info("realtime session=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f", self.id,
+                     self.codec.name, self.model, self.config.get("kind"), self.received,
+                     asyncio.get_running_loop().time() - started)
             await self.close()
             self.outbox.put_nowait(None)
             try:
@@ -142,6 +167,7 @@ class RealtimeSession:
 
     async def handle(self, text: str) -> None:
         """One client frame: parse, validate, dispatch; an ``error`` event for anything wrong."""
+        self.received += 1
         try:
             data = json.loads(text)
         except (ValueError, RecursionError):
@@ -151,6 +177,10 @@ class RealtimeSession:
             return
         if not isinstance(data, dict):
             self.error(_error("A client event must be a JSON object.", code="invalid_json"), None)
+            return
+        if nesting_depth(data) > MAX_JSON_DEPTH:
+            self.error(_error(f"The event nests objects and arrays more than {MAX_JSON_DEPTH} levels deep.",
+                              code="invalid_value"), None)
             return
         event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
         try:
@@ -233,7 +263,12 @@ class RealtimeSession:
                 self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
                 # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
                 # (silence before that is dropped).
-                self._commit(item_id, start_ms=start_ms)
+                try:
+                    self._commit(item_id, start_ms=start_ms)
+                except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
+                    self.buffer.clear()
+                    self.buffer_start_ms = self.audio_ms
+                    continue
                 if detection.get("create_response", True) and self.active is None \
                         and self.config.get("kind") != "transcription":
                     self._start(ResponseRun(self, {}))
@@ -292,8 +327,11 @@ class RealtimeSession:
 
     async def transcriptions_settled(self) -> None:
         """Wait for the transcripts a response's context needs (a text model reads them)."""
-        while self.transcriptions:
-            await asyncio.gather(*list(self.transcriptions.values()), return_exceptions=True)
+        while True:
+            pending = [task for task in self.transcriptions.values() if not task.done()]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def on_commit(self, fields: dict[str, Any]) -> None:
         self._require_voice()
@@ -411,16 +449,22 @@ class RealtimeSession:
         previous = self.items[position - 1]["id"] if position else None
         self.emit("conversation.item.created", previous_item_id=previous, item=item)
         self.emit("conversation.item.done", previous_item_id=previous, item=item)
-        for part, pcm in audio_parts:
-            self.transcriptions[item["id"]] = asyncio.create_task(self._part_transcription(part, pcm))
+        for index, (part, pcm) in enumerate(audio_parts):
+            key = f"{item['id']}#{index}"
+            self.transcriptions[key] = asyncio.create_task(self._part_transcription(key, part, pcm))
 
-    async def _part_transcription(self, part: dict[str, Any], pcm: bytes) -> None:
+    async def _part_transcription(self, key: str, part: dict[str, Any], pcm: bytes) -> None:
+        """The transcript of audio a client put in an item (what a text model reads of it)."""
         text = ""
         try:
             async for delta in self.voice.voice.transcribe(pcm):  # type: ignore[union-attr]
                 text += delta
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             log.warning("transcription of an item's audio failed: %s", exc)
+        finally:
+            self.transcriptions.pop(key, None)
         part["transcript"] = text
 
     async def on_item_retrieve(self, fields: dict[str, Any]) -> None:
