@@ -101,6 +101,7 @@ def test_spoken_question_spoken_answer(voice_server, spoken_question):
     assert len(answer) > 48000  # more than a second of pcm16 24 kHz
     done = events[-1].response
     assert done.status == "completed" and done.output[0].content[0].transcript.strip() == ANSWER
+    assert done.usage.output_token_details.audio_tokens > 0
 
     heard_events, heard = transcribe_on_server(voice_server, answer)
     heard_kinds = [e.type for e in heard_events]
