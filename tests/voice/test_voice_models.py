@@ -109,3 +109,20 @@ def test_longer_silence_setting_ends_later(voice, spoken_question):
     patient = feed_in_chunks(voice.vad({"type": "server_vad", "silence_duration_ms": 800}), audio)
     assert quick[-1][0] == patient[-1][0] == "speech_stopped"
     assert patient[-1][1] - quick[-1][1] >= 500
+
+
+def test_a_reused_detector_starts_afresh(voice, spoken_question):
+    """A session's detector, once gone, lends its model to the next one, which hears the same turns."""
+    import gc
+
+    audio = SILENCE_1S + spoken_question + SILENCE_1S * 2
+    first = voice.vad({"type": "server_vad"})
+    model = first._model
+    first.feed(audio[:len(audio) // 4 * 2])  # mid-speech when the session goes away
+    del first
+    gc.collect()
+    second = voice.vad({"type": "server_vad"})
+    assert second._model is model
+    fresh = feed_in_chunks(second, audio)
+    assert [e[0] for e in fresh] == ["speech_started", "speech_stopped"]
+    assert fresh == feed_in_chunks(voice.vad({"type": "server_vad"}), audio)

