@@ -255,21 +255,42 @@ def _no_nulls(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not (k in keys and v is None)}
 
 
+def _beta_detection(detection: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """Beta turn detection: without the GA-only ``idle_timeout_ms`` unless it was set."""
+    if detection is None:
+        return None
+    return {k: v for k, v in detection.items() if not (k == "idle_timeout_ms" and v is None)}
+
+
+_TRANSCRIPTION_DETECTION = ("type", "threshold", "prefix_padding_ms", "silence_duration_ms", "eagerness")
+
+
+def _transcription_detection(detection: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """A transcription session's turn detection: no response settings (it creates no responses)."""
+    if detection is None:
+        return None
+    return {k: v for k, v in detection.items() if k in _TRANSCRIPTION_DETECTION}
+
+
 def render_beta(config: dict[str, Any], *, session_id: Optional[str], expires_at: Optional[int]) -> dict[str, Any]:
     """A beta ``realtime.session`` (or ``realtime.transcription_session``) object."""
+    config = {**config, "turn_detection": _beta_detection(config.get("turn_detection"))}
+    if config.get("include") is None:
+        config.pop("include", None)
     if config.get("kind") == "transcription":
         return {"id": session_id, "object": "realtime.transcription_session", "expires_at": expires_at,
                 "modalities": config["modalities"], "input_audio_format": config["input_audio_format"],
                 "input_audio_transcription": config["input_audio_transcription"],
-                "turn_detection": config["turn_detection"],
+                "turn_detection": _transcription_detection(config["turn_detection"]),
                 "input_audio_noise_reduction": config.get("input_audio_noise_reduction"),
-                "include": config.get("include")}
+                **({"include": config["include"]} if "include" in config else {})}
     return {
         "id": session_id, "object": "realtime.session", "model": config["model"], "expires_at": expires_at,
         **{key: config.get(key) for key in (
             "modalities", "instructions", "voice", "input_audio_format", "output_audio_format",
             "input_audio_transcription", "input_audio_noise_reduction", "turn_detection", "tools", "tool_choice",
-            "temperature", "max_response_output_tokens", "speed", "tracing", "include")},
+            "temperature", "max_response_output_tokens", "speed", "tracing")},
+        **({"include": config["include"]} if "include" in config else {}),
     }
 
 
@@ -280,6 +301,7 @@ def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: 
                    "noise_reduction": config.get("input_audio_noise_reduction"),
                    "turn_detection": config.get("turn_detection")}
     if config.get("kind") == "transcription":
+        audio_input["turn_detection"] = _transcription_detection(config.get("turn_detection"))
         return {"type": "transcription", "object": "realtime.transcription_session", "id": session_id,
                 "expires_at": expires_at, "audio": {"input": audio_input}, "include": config.get("include")}
     return {

@@ -102,6 +102,11 @@ def test_browser_subprotocol_auth_echoes_realtime(secured) -> None:
         with connect(url, subprotocols=["realtime", "openai-insecure-api-key.sk-nope"]):
             pass
     assert refused.value.response.status_code == 401
+    with pytest.raises(InvalidStatus) as call:  # WebRTC/SIP sideband calls are not served
+        with connect(url + "&call_id=rtc_1", additional_headers={"Authorization": f"Bearer {KEY}"}):
+            pass
+    assert call.value.response.status_code == 400
+    assert json.loads(call.value.response.body)["error"]["param"] == "call_id"
 
 
 def test_a_key_minted_for_audio_opens_a_text_session_without_the_voice_pipeline(secured) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from readme_blocks import realtime_blocks
+from realtime_readme_blocks import realtime_blocks
 from realtime_support import KEY, ws_base
 
 

@@ -102,7 +102,7 @@ def test_https_rest_on_the_same_port(tls_server) -> None:
 
 
 def test_readme_node_example(node_modules, tls_server) -> None:
-    from readme_blocks import realtime_blocks
+    from realtime_readme_blocks import realtime_blocks
 
     base_url, ca_file = tls_server
     code = realtime_blocks("js")[0].replace("https://127.0.0.1:8000/v1", base_url).replace("'anything'", f"'{KEY}'")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from openbeta.server.app import create_app
 from openbeta.server.settings import Settings
 from realtime_support import script
-from voice_double import FakeVoice, Formats, voice_kit
+from realtime_voice_double import FakeVoice, Formats, voice_kit
 
 SILENCE = b"\x00\x00" * 2400  # 100 ms
 TONE = b"\x00\x20" * 2400

@@ -169,7 +169,7 @@ def test_items_retrieve_delete_and_truncate(conn) -> None:
     assert gone.type == "error" and gone.error.event_id == "ev-gone" and gone.error.param == "item_id"
     conn.conversation.item.delete(item_id="item_nope")
     assert conn.recv().error.code == "item_not_found"
-    # Only audio can be truncated; a text item is refused (audio truncation: test_voice_hooks.py).
+    # Only audio can be truncated; a text item is refused (audio truncation: test_realtime_voice_hooks.py).
     conn.conversation.item.truncate(item_id="item_mine", content_index=0, audio_end_ms=100)
     refused = conn.recv()
     assert refused.type == "error" and refused.error.param == "content_index"
