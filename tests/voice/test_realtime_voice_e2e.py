@@ -137,3 +137,26 @@ def test_ga_telephone_audio(voice_server, spoken_question):
     answer = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
     assert len(answer) > 8000  # more than a second of 8 kHz u-law, one byte per sample
     assert events[-1].response.status == "completed"
+
+
+def test_barge_in_cancels_the_spoken_answer(voice_server, spoken_question):
+    """Speaking while the answer is being spoken cancels it (interrupt_response); the new turn is answered."""
+    slow = {"text": "Let me think about that for a while. " * 4, "delay": 0.25}
+    with client_for(voice_server).beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
+        assert conn.recv().type == "session.created"
+        conn.session.update(session={
+            "modalities": ["text", "audio"], "instructions": "SCRIPT: " + json.dumps(slow),
+            "turn_detection": {"type": "server_vad", "silence_duration_ms": 500, "interrupt_response": True}})
+        assert conn.recv().type == "session.updated"
+        append_in_chunks(conn, SILENCE_1S + spoken_question + SILENCE_1S)
+        first_turn = until(conn, "response.audio.delta")  # the answer is being spoken
+        response_id = first_turn[-1].response_id
+        append_in_chunks(conn, spoken_question + SILENCE_1S)
+        events = until(conn, "response.done")
+        assert events[-1].response.id == response_id
+        assert events[-1].response.status == "cancelled"
+        assert events[-1].response.status_details.reason == "turn_detected"
+        kinds = [e.type for e in events]
+        assert kinds.index("input_audio_buffer.speech_started") < len(kinds) - 1
+        if "input_audio_buffer.committed" not in kinds:
+            until(conn, "input_audio_buffer.committed")  # the new turn is committed (and will be answered)
