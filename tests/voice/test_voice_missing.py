@@ -56,3 +56,16 @@ def test_voice_turned_off():
         assert "OPENBETA_VOICE=none" in voice.missing_reason
     finally:
         voice.close()
+
+
+def test_configured_model_paths_must_exist(tmp_path):
+    from openbeta.server.realtime.audio import get_voice
+    from openbeta.server.settings import Settings
+
+    for settings, name in ((Settings(voice_stt_model=str(tmp_path / "nope")), "OPENBETA_VOICE_STT_MODEL"),
+                           (Settings(voice_tts_voice=str(tmp_path / "nope.onnx")), "OPENBETA_VOICE_TTS_VOICE")):
+        voice = get_voice(settings)
+        try:
+            assert voice.available is False and name in voice.missing_reason
+        finally:
+            voice.close()

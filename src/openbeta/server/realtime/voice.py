@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
@@ -83,6 +84,11 @@ class Voice:
             if missing:
                 self.missing_reason = (f"Audio needs the voice extra, which is not installed (missing: "
                                        f"{', '.join(missing)}): {INSTALL_HINT}")
+            elif stt_model and not os.path.isdir(stt_model):
+                self.missing_reason = (f"The speech-to-text model directory {stt_model!r} does not exist "
+                                       "(OPENBETA_VOICE_STT_MODEL).")
+            elif tts_voice and not os.path.isfile(tts_voice):
+                self.missing_reason = f"The voice file {tts_voice!r} does not exist (OPENBETA_VOICE_TTS_VOICE)."
             else:
                 self.available = True
         self.stt = WhisperStt(stt_model, threads=threads)
