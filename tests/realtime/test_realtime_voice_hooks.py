@@ -234,3 +234,20 @@ def test_audio_in_a_created_item_is_transcribed_before_the_response(app) -> None
         done = until(ws, "response.done")[-1]["response"]
         assert done["output"][0]["content"][0]["text"] == "Heard the item."
         assert voice.heard == [TONE]
+
+
+def test_ga_transcription_session(app) -> None:
+    voice = FakeVoice(transcript="ga words")
+    with open_session(app, voice, query="&intent=transcription", beta=False) as ws:
+        created = ws.receive_json()
+        assert created["type"] == "session.created" and created["session"]["type"] == "transcription"
+        send(ws, type="session.update", session={"type": "transcription", "audio": {"input": {
+            "transcription": {"model": "whisper-1", "prompt": "names"}}}})
+        updated = ws.receive_json()["session"]
+        assert updated["audio"]["input"]["transcription"]["prompt"] == "names"
+        send(ws, type="session.update", session={"type": "realtime"}, event_id="switch")
+        assert ws.receive_json()["error"]["event_id"] == "switch"
+        for chunk in [TONE] * 2 + [SILENCE] * 3:
+            append(ws, chunk)
+        events = until(ws, "conversation.item.input_audio_transcription.completed")
+        assert events[-1]["transcript"] == "ga words"

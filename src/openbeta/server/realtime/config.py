@@ -322,5 +322,5 @@ def wants_audio(config: dict[str, Any]) -> bool:
     return "audio" in (config.get("modalities") or [])
 
 
-__all__ = ["InvalidRequest", "apply", "default_config", "parse_beta", "parse_ga", "render_beta", "render_ga",
-           "with_prefix", "wants_audio", "SESSION_SECONDS"]
+__all__ = ["apply", "default_config", "parse_beta", "parse_ga", "render_beta", "render_ga", "with_prefix",
+           "wants_audio", "SESSION_SECONDS"]
