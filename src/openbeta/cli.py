@@ -31,6 +31,8 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
             "provider": args.provider,
             "shutdown_timeout": args.shutdown_timeout,
             "log_level": args.log_level,
+            "ssl_certfile": args.ssl_certfile,
+            "ssl_keyfile": args.ssl_keyfile,
         }.items()
         if value is not None
     }
@@ -42,7 +44,8 @@ FLAG_SETTINGS = {"host": "host", "port": "port", "database": "database_url", "da
                  "upstream_base_url": "upstream_base_url", "upstream_api_key": "upstream_api_key",
                  "upstream_model_map": "upstream_model_map", "upstream_timeout": "upstream_timeout",
                  "model_path": "local_model_path", "context_size": "local_context_size", "provider": "provider",
-                 "shutdown_timeout": "shutdown_timeout", "log_level": "log_level"}
+                 "shutdown_timeout": "shutdown_timeout", "log_level": "log_level",
+                 "ssl_certfile": "ssl_certfile", "ssl_keyfile": "ssl_keyfile"}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -54,8 +57,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     workers = args.workers if args.workers is not None else settings.workers
     configure_logging(settings)
+    if settings.ssl_keyfile and not settings.ssl_certfile:
+        raise SystemExit("--ssl-keyfile needs --ssl-certfile (OPENBETA_SSL_CERTFILE).")
     common = dict(host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
-                  log_config=None, timeout_graceful_shutdown=settings.shutdown_timeout)
+                  log_config=None, timeout_graceful_shutdown=settings.shutdown_timeout,
+                  ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile)
     if workers <= 1:
         # Streams still open after the grace period are cut; the runs they carried are handed back
         # (their leases released) for another replica, or the next start, to take over.
@@ -102,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
     serve.add_argument("--workers", type=int,
                        help="worker processes on this machine; more than one needs PostgreSQL (OPENBETA_WORKERS, default 1)")
+    serve.add_argument("--ssl-certfile",
+                       help="serve HTTPS and WSS with this PEM certificate (chain) (OPENBETA_SSL_CERTFILE)")
+    serve.add_argument("--ssl-keyfile", help="the certificate's PEM private key (OPENBETA_SSL_KEYFILE)")
     serve.set_defaults(func=_serve)
     return parser
 

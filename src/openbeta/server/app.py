@@ -16,10 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, runs, threads, vector_stores
+from .api import assistants, files, messages, realtime, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
+from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
 from .settings import Settings
 
@@ -85,7 +86,7 @@ async def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, runs, threads, messages, files, vector_stores):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime):
         router.include_router(module.router)
     return router
 
@@ -114,6 +115,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.state.services = services
     app.state.ready = False
     app.state.draining = False
+    #: The voice pipeline realtime sessions use (``app.state.voice.available`` is false without it).
+    app.state.voice = load_voice_kit(settings)
 
     @app.exception_handler(APIError)
     async def _api_error(_request: Request, exc: APIError) -> JSONResponse:
@@ -173,6 +176,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE)
 
     app.include_router(api_router())
+    app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
     return app
 
 

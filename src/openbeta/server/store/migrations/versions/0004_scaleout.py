@@ -1,13 +1,13 @@
 """Scale-out: leases on runs and ingestion jobs, and file contents kept in the database.
 
 Revision ID: scaleout
-Revises: 0003
+Revises: realtime
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "scaleout"
-down_revision = "0003"
+down_revision = "realtime"
 branch_labels = None
 depends_on = None
 
