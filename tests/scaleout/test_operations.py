@@ -44,7 +44,7 @@ def test_metrics_count_requests_and_runs(app):
     assert 'openbeta_runs{status="completed"} 1.0' in text
     assert 'openbeta_queue_depth{kind="runs"} 0.0' in text
     assert 'openbeta_provider_seconds_count{phase="total"} 1.0' in text
-    assert "openbeta_open_streams 0.0" in text
+    assert "openbeta_open_streams 0.0" in text and "openbeta_realtime_sessions 0.0" in text
 
 
 def test_file_contents_in_the_database(app):

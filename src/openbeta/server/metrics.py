@@ -1,7 +1,7 @@
 """``GET /metrics``: Prometheus text from ``prometheus_client``, one registry per app.
 
 Counters and histograms count what this process did (requests, provider
-latency, lease takeovers, open streams); the run and queue gauges are read from
+latency, lease takeovers, open run streams and realtime sessions); the run and queue gauges are read from
 the database at scrape time, so every replica reports the same totals for them.
 With ``--workers N`` a scrape reaches one worker: scrape each replica process
 (or sum the per-process series) for the counters.
@@ -66,6 +66,8 @@ class Metrics:
                                          ["method"], registry=self.registry)
         self.open_streams = Gauge("openbeta_open_streams", "Run event streams open on this process.",
                                   registry=self.registry)
+        self.realtime_sessions = Gauge("openbeta_realtime_sessions", "Realtime WebSocket sessions open on this "
+                                       "process.", registry=self.registry)
         self.provider_seconds = Histogram("openbeta_provider_seconds", "Model calls: time to the first delta "
                                           "(phase=first_delta) and to the end (phase=total).", ["phase"],
                                           buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),

@@ -597,8 +597,10 @@ class RunEngine:
                 log.exception("expiry sweep failed")
 
     async def _expire(self, run_id: str) -> None:
-        run = await db(self.records.expire, run_id)
-        if run is None:
+        expired = await db(self.records.expire, run_id)
+        if expired is None:
             return
-        await self._close(run_id, "expired", "run_expired")
+        run, steps = expired
+        for step in steps:
+            self.emit(run_id, "thread.run.step.expired", step)
         self.emit(run_id, "thread.run.expired", run)

@@ -220,11 +220,14 @@ class RunRecords:
                     raise RunCancelled(run_id) from None
                 raise
 
-    def expire(self, run_id: str) -> Optional[dict[str, Any]]:
-        """Expire a run still waiting for tool outputs (``None``: it moved on)."""
+    def expire(self, run_id: str) -> Optional[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Expire a run still waiting for tool outputs, and its open steps, in one unit of work (no
+        replica's death leaves them apart); return the run and the steps expired (``None``: it moved on)."""
         try:
             with self.db.session() as s:
-                return transition(s, run_id, "expired")
+                run = transition(s, run_id, "expired")
+                open_steps = [step for step in self._steps(s, run_id) if step["status"] == "in_progress"]
+                return run, [self._update_step(s, step["id"], {"status": "expired"}) for step in open_steps]
         except (TransitionRefused, NotFound):
             return None
 
