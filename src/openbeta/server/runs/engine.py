@@ -284,7 +284,8 @@ class RunEngine:
                 found = held.get(run_id)
                 if found is None:  # deleted with its thread on another replica
                     self._stop(run_id)
-                elif found["owner"] != self.replica:
+                elif found["owner"] is not None and found["owner"] != self.replica:
+                    # (no owner: the run rests, and the task that put it there is ending)
                     log.warning("run %s: replica %s holds its lease now; this one stops driving it",
                                 run_id, found["owner"])
                     self._lost.add(run_id)
@@ -366,6 +367,7 @@ class RunEngine:
         """Drive a run to its next resting state; a run deleted meanwhile stops quietly."""
         resume = run_id in self._takeover
         self._takeover.discard(run_id)
+        self._lost.discard(run_id)  # a mark for an earlier task of this run
         try:
             if started is None and not resume and not await db(self.leases.claim_run, run_id):
                 return  # another live replica drives it (and hears of a cancel through the database)
