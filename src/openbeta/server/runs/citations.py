@@ -91,3 +91,18 @@ class CitationStream:
             self.count += 1
         self.sent += len(text)
         return text, notes
+
+
+#: A link to a file in a code interpreter's sandbox, as a model writes it in its answer.
+SANDBOX_LINK = re.compile(r"sandbox:(/mnt/data/[^\s)\]\"'>]+)")
+
+
+def path_annotations(text: str, paths: dict[str, str]) -> list[dict[str, Any]]:
+    """``file_path`` annotations for the ``sandbox:/mnt/data/...`` links of files the code wrote."""
+    out = []
+    for match in SANDBOX_LINK.finditer(text):
+        file_id = paths.get(match.group(1))
+        if file_id:
+            out.append({"type": "file_path", "text": match.group(0), "start_index": match.start(),
+                        "end_index": match.end(), "file_path": {"file_id": file_id}})
+    return out

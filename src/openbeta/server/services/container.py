@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
 from ..blobs import LocalBlobStore
 from ..providers.factory import build_provider
@@ -15,6 +16,8 @@ from ..runs.engine import RunEngine
 from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
+from ..tools.code_interpreter import CodeInterpreterTool, SandboxPool
+from ..tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
@@ -22,6 +25,8 @@ from .messages import MessageService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
+
+log = logging.getLogger("openbeta")
 
 
 @dataclass
@@ -58,6 +63,7 @@ def build_services(settings: Settings) -> Services:
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
+    sandboxes = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     services = Services(
         settings=settings,
@@ -73,6 +79,36 @@ def build_services(settings: Settings) -> Services:
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
+    if sandboxes is not None:
+        services.startup.append(sandboxes.start)
+        services.shutdown.append(sandboxes.stop)
+        services.threads.on_delete.append(lambda session, thread_id: sandboxes.drop(thread_id))
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
     return services
+
+
+def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools, files: FileService,
+                     blobs: LocalBlobStore) -> Optional[SandboxPool]:
+    """Register the ``code_interpreter`` tool (unless it is ``off``); say at start-up when
+    its sandboxes cannot run here."""
+    if settings.code_interpreter_sandbox == "off":
+        return None
+    limits = Limits(memory_bytes=settings.code_interpreter_memory_mb * 1024 * 1024,
+                    processes=settings.code_interpreter_processes,
+                    max_output_bytes=settings.code_interpreter_max_output_bytes)
+    if settings.code_interpreter_sandbox == "unsafe":
+        launcher: Any = UnsafeLauncher()
+        log.warning("code_interpreter runs code WITHOUT a sandbox (OPENBETA_CODE_INTERPRETER_SANDBOX=unsafe)")
+    else:
+        launcher = BubblewrapLauncher(limits)
+    unavailable = launcher.check()
+    if unavailable:
+        log.warning("code_interpreter is unavailable: %s", unavailable)
+    pool = SandboxPool(launcher, settings.resolved_sandbox_dir(), limits,
+                       idle_seconds=settings.code_interpreter_idle_seconds,
+                       uid_base=settings.code_interpreter_uid_base,
+                       max_sandboxes=settings.code_interpreter_max_sandboxes)
+    server_tools.register(CodeInterpreterTool(db, pool, read_blob=blobs.read, store_output=files.store_output,
+                                              timeout=settings.code_interpreter_timeout, unavailable=unavailable))
+    return pool
