@@ -102,6 +102,7 @@ def _read_capped(path: str, limit: int) -> tuple[str, bool]:
 def main() -> None:
     options = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     _limit(options)
+    os.nice(int(options.get("nice") or 0))
     max_output = int(options.get("max_output") or 65536)
     me = os.getpid()
     requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
@@ -131,7 +132,14 @@ def main() -> None:
         os.close(capture)
         error = None
         timed_out = False
-        signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout") or 60))
+        timeout = float(request.get("timeout") or 60)
+        # CPU seconds: any process the call starts gets ``timeout``; this one a little more
+        # than it has used (the wall-clock alarm below stops it first). The alarm repeats, in
+        # case the first one lands where it is swallowed (a finalizer, a fork handler).
+        spent = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = int(spent.ru_utime + spent.ru_stime + timeout) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+        signal.setitimer(signal.ITIMER_REAL, timeout, 0.25)
         try:
             try:
                 _run(request["code"], namespace, f"<cell {count}>")
@@ -139,7 +147,7 @@ def main() -> None:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except ExecutionTimeout:
             timed_out = True
-            error = f"ExecutionTimeout: the code ran longer than {request.get('timeout'):g} seconds and was stopped."
+            error = f"ExecutionTimeout: the code ran longer than {timeout:g} seconds and was stopped."
         except SystemExit as exc:
             if os.getpid() != me:
                 os._exit(0)

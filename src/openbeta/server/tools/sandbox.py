@@ -209,7 +209,8 @@ class Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._own(self.workdir)
         options = {"memory": self.limits.memory_bytes, "processes": self.limits.processes,
-                   "file_size": self.limits.file_size_bytes, "max_output": self.limits.max_output_bytes}
+                   "file_size": self.limits.file_size_bytes, "max_output": self.limits.max_output_bytes,
+                   "nice": 10}
         argv, env = self.launcher.command(self.workdir, self.uid, options)
         self._buffer = b""
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
