@@ -82,7 +82,9 @@ def _run(code: str, namespace: dict, name: str) -> None:
 
 
 def _traceback(exc: BaseException) -> str:
-    """The error's traceback without this driver's own frames."""
+    """The error's traceback without this driver's own frames (a syntax error: just the error)."""
+    if isinstance(exc, SyntaxError):
+        return "".join(traceback.format_exception_only(type(exc), exc))
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
