@@ -29,6 +29,7 @@ import resource
 import signal
 import sys
 import traceback
+import warnings
 
 LIMITS = {"memory": resource.RLIMIT_AS, "processes": resource.RLIMIT_NPROC, "file_size": resource.RLIMIT_FSIZE}
 
@@ -62,10 +63,6 @@ def _figures() -> list[str]:
             print(f"[figure {number} could not be drawn: {exc}]", file=sys.stderr)
     plt.close("all")
     return images
-
-
-def _show(*args: object, **kwargs: object) -> None:
-    """``plt.show()``: figures are collected when the call ends."""
 
 
 def _run(code: str, namespace: dict, name: str) -> None:
@@ -115,13 +112,9 @@ def main() -> None:
     capture_path = "/tmp/.output"
     signal.signal(signal.SIGALRM, _alarm)
     namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        plt.show = _show
-    except Exception:  # matplotlib is optional
-        pass
+    # matplotlib is imported by the code when it wants it (Agg, from MPLBACKEND); ``show()``
+    # then only keeps the figures, which are collected after the call.
+    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for count, line in enumerate(requests, 1):

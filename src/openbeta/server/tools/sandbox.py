@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol
@@ -44,6 +45,11 @@ INNER_PYTHON = "/opt/python"
 MOUNT = "/mnt/data"
 #: Largest reply line accepted from an interpreter (images travel as base64 in it).
 MAX_REPLY = 64 * 1024 * 1024
+
+
+#: The one thread that starts interpreter processes. bubblewrap's ``--die-with-parent`` kills a
+#: sandbox when the *thread* that started it ends, so they are all started by this long-lived one.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
 
 
 class SandboxError(Exception):
@@ -213,8 +219,9 @@ class Sandbox:
                    "nice": 10}
         argv, env = self.launcher.command(self.workdir, self.uid, options)
         self._buffer = b""
-        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      cwd=str(self.workdir), env=env or None, start_new_session=True)
+        self._proc = _SPAWNER.submit(subprocess.Popen, argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=str(self.workdir), env=env or None,
+                                     start_new_session=True).result()
         threading.Thread(target=self._drain_stderr, args=(self._proc,), daemon=True).start()
         reply = self._reply(time.monotonic() + self.limits.start_timeout)
         if reply is None or not reply.get("ready"):
