@@ -7,6 +7,7 @@ import shutil
 import time
 
 import openai
+import pytest
 from conftest import logs, run_code
 from fastapi.testclient import TestClient
 
@@ -15,7 +16,9 @@ from openbeta.server.settings import Settings
 from openbeta.server.tools import sandbox
 
 
-def test_idle_timeout_and_restart_rebuild_the_sandbox_with_its_files(start_server, sandbox_ready, tmp_path):
+def test_idle_timeout_and_restart_rebuild_the_sandbox_with_its_files(start_server, sandbox_ready, tmp_path, db_kind):
+    if db_kind != "sqlite":
+        pytest.skip("the sandbox's life does not depend on the database: SQLite only")
     env = {"OPENBETA_PROVIDER": "scripted", "OPENBETA_CODE_INTERPRETER_IDLE_SECONDS": "1"}
     first = start_server(data_dir=tmp_path, **env)
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)

@@ -88,6 +88,20 @@ def _traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
+def _reap(block: bool) -> None:
+    """Collect the exit of the children the code left (a zombie still counts as a process);
+    ``block``: wait for all of them (they were just killed)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+        if pid == 0:
+            return
+
+
 def _read_capped(path: str, limit: int) -> tuple[str, bool]:
     size = os.path.getsize(path)
     with open(path, "rb") as f:
@@ -159,6 +173,7 @@ def main() -> None:
                 os.kill(-1, signal.SIGKILL)  # every process the code started (not this one)
             except OSError:
                 pass
+        _reap(bool(options.get("own_pid_namespace")))
         sys.stdout.flush()
         sys.stderr.flush()
         logs, truncated = _read_capped(capture_path, max_output)
