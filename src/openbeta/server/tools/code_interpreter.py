@@ -283,7 +283,8 @@ class CodeInterpreterTool:
                     if any(t.get("type") == "code_interpreter" for t in attachment.get("tools") or []):
                         ids.append(attachment["file_id"])
             ids = list(dict.fromkeys(ids))
-            names = dict(s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(ids))).all())
+            names: dict[str, dict[str, Any]] = {
+                row.id: row.body for row in s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(ids)))}
         return [(i, names[i].get("filename") or i) for i in ids if i in names]
 
     def _stage(self, box: Sandbox, run: dict[str, Any]) -> None:

@@ -69,8 +69,10 @@ def _run(code: str, namespace: dict, name: str) -> None:
     linecache.cache[name] = (len(code), None, code.splitlines(True), name)
     tree = ast.parse(code, name, "exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    tail = tree.body[-1] if tree.body else None
+    if isinstance(tail, ast.Expr):
+        tree.body.pop()
+        last = ast.Expression(tail.value)
     exec(compile(tree, name, "exec"), namespace)
     if last is not None:
         value = eval(compile(last, name, "eval"), namespace)
