@@ -1,18 +1,24 @@
 """code_interpreter sandboxes: start time, a warm call's overhead, concurrent interpreters.
 
-    python bench/code_interpreter.py [--starts 10] [--calls 200] [--concurrent 1,4,8,16]
+    python bench/code_interpreter.py [--starts 10] [--calls 200] [--concurrent 1,4,8,16] [--runs 20]
 
 Measures the sandbox layer itself (``openbeta.server.tools.sandbox``), without HTTP or a
 model: a start is ``Sandbox.start()`` until the interpreter answers ready (numpy, pandas
 and matplotlib not yet imported; the first ``import pandas`` is timed apart); a warm call
 is ``run_code("x = 1")`` on a started interpreter; "concurrent" starts N interpreters at
 once, runs one small numpy call in each, and reports the wall time and the interpreters'
-proportional memory (PSS) while all are alive.
+proportional memory (PSS) while all are alive. ``--runs`` then starts ``openbeta serve``
+(scripted model, SQLite) and times whole streamed runs through the official SDK: a run whose
+model calls ``python`` with ``x = 1`` on a warm interpreter against a run that only answers text,
+so the difference is what a warm tool call adds to a run (a second model turn included).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -21,6 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import SRC, free_port, stop, wait_until_up  # noqa: E402
 
 from openbeta.server.tools.sandbox import BubblewrapLauncher, Limits, Sandbox  # noqa: E402
 
@@ -55,6 +64,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--concurrent", default="1,4,8,16")
     parser.add_argument("--uid-base", type=int, default=210000)
+    parser.add_argument("--runs", type=int, default=20, help="whole runs to time (0: none)")
     args = parser.parse_args()
     limits = Limits()
     launcher = BubblewrapLauncher(limits)
@@ -106,6 +116,44 @@ def main() -> None:
             box.stop()
         print(f"{count} concurrent interpreters (start + numpy call): {wall:.2f} s wall, "
               f"{pss / count:.0f} MiB PSS, {rss / count:.0f} MiB RSS each ({processes} processes)")
+    if args.runs:
+        time_runs(args.runs, root)
+
+
+def time_runs(count: int, root: Path) -> None:
+    import warnings
+
+    import openai
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
+    env.update(PYTHONPATH=str(SRC), OPENBETA_PORT=str(port), OPENBETA_DATA_DIR=str(root / "server"),
+               OPENBETA_PROVIDER="scripted", OPENBETA_LOG_LEVEL="warning")
+    process = subprocess.Popen([sys.executable, "-m", "openbeta.cli", "serve"], env=env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, "openbeta serve")
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="k", max_retries=0)
+        assistant = client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])
+        thread = client.beta.threads.create()
+        code = "SCRIPT: " + json.dumps({"tool_calls": [{"name": "python", "arguments": {"code": "x = 1"}}],
+                                        "after_tools": "done"})
+        timings: dict[str, list[float]] = {"text": [], "code": []}
+        for n in range(count + 1):
+            for kind, content in (("text", 'SCRIPT: {"text": "done"}'), ("code", code)):
+                client.beta.threads.messages.create(thread.id, role="user", content=content)
+                began = time.perf_counter()
+                with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
+                    stream.until_done()
+                if n:  # the first round warms the interpreter up
+                    timings[kind].append(time.perf_counter() - began)
+        print(f"streamed run answering text ({count}): {ms(timings['text'])}")
+        print(f"streamed run with one warm code_interpreter call ({count}): {ms(timings['code'])}")
+        print(f"a warm call adds: {(statistics.median(timings['code']) - statistics.median(timings['text'])) * 1000:.1f} ms "
+              f"(median difference), {(min(timings['code']) - min(timings['text'])) * 1000:.1f} ms (min difference)")
+    finally:
+        stop(process)
 
 
 if __name__ == "__main__":
