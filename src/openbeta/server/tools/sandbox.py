@@ -28,6 +28,7 @@ import select
 import shutil
 import stat
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -92,21 +93,30 @@ class Launcher(Protocol):
         ...
 
 
-def _python_prefix() -> Path:
-    return Path(sys.base_prefix).resolve()
+INNER_VENV = "/opt/venv"
+
+
+def _prefixes() -> list[tuple[Path, str]]:
+    """(host directory, path inside): the Python installation, and the virtual environment if any."""
+    base = Path(sys.base_prefix).resolve()
+    out = [(base, INNER_PYTHON)]
+    if Path(sys.prefix).resolve() != base:
+        out.append((Path(sys.prefix).resolve(), INNER_VENV))
+    return out
 
 
 def _site_packages() -> list[str]:
-    """The interpreter's package directories, as paths under ``INNER_PYTHON``."""
+    """The interpreter's package directories, as paths inside the sandbox."""
     import site
-    prefix = _python_prefix()
     out = []
     for path in [*site.getsitepackages(), *([p for p in sys.path if p.endswith("site-packages")])]:
         real = Path(path).resolve()
-        if real.is_dir() and prefix in real.parents:
-            inner = f"{INNER_PYTHON}/{real.relative_to(prefix)}"
-            if inner not in out:
-                out.append(inner)
+        for prefix, inner_prefix in reversed(_prefixes()):
+            if real.is_dir() and prefix in real.parents:
+                inner = f"{inner_prefix}/{real.relative_to(prefix)}"
+                if inner not in out:
+                    out.append(inner)
+                break
     return out
 
 
@@ -119,10 +129,10 @@ class BubblewrapLauncher:
         self.setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
 
     def command(self, workdir: Path, uid: int, driver_options: dict) -> tuple[list[str], dict[str, str]]:
-        prefix = _python_prefix()
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        root = os.geteuid() == 0
         argv = [
-            self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            self.bwrap, *([] if root else ["--unshare-user"]), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr",
         ]
@@ -136,7 +146,8 @@ class BubblewrapLauncher:
             if Path(f"/etc/{name}").exists():
                 argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         argv += [
-            "--perms", "0755", "--dir", "/opt", "--ro-bind", str(prefix), INNER_PYTHON,
+            "--perms", "0755", "--dir", "/opt",
+            *[arg for host, inner in _prefixes() for arg in ("--ro-bind", str(host), inner)],
             "--perms", "0755", "--dir", "/opt/openbeta", "--ro-bind", str(DRIVER), INNER_DRIVER,
             "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
@@ -147,8 +158,9 @@ class BubblewrapLauncher:
             "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib",
             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1",
-            self.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-            "--inh-caps=-all", "--bounding-set=-all",
+            # as root: drop to the sandbox's own user id; otherwise bwrap already runs as the server's user
+            *([self.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+               "--inh-caps=-all", "--bounding-set=-all"] if root else []),
             f"{INNER_PYTHON}/bin/python3", "-B", INNER_DRIVER,
             json.dumps(dict(driver_options, own_pid_namespace=True)),
         ]
@@ -157,18 +169,9 @@ class BubblewrapLauncher:
     def check(self) -> Optional[str]:
         if shutil.which(self.bwrap) is None:
             return "bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)"
-        if not Path(self.setpriv).exists():
+        if os.geteuid() == 0 and not Path(self.setpriv).exists():
             return "setpriv (util-linux) is not installed"
-        try:
-            done = subprocess.run([self.bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
-                                   "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-                                   "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
-                                   "/usr/bin/true"], capture_output=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bubblewrap could not start: {exc}"
-        if done.returncode != 0:
-            return f"bubblewrap could not create namespaces: {done.stderr.decode(errors='replace').strip()}"
-        return None
+        return _try_start(self)
 
 
 class UnsafeLauncher:
@@ -184,6 +187,21 @@ class UnsafeLauncher:
 
     def check(self) -> Optional[str]:
         return None
+
+
+def _try_start(launcher: Launcher) -> Optional[str]:
+    """Start an interpreter in an empty directory and stop it: ``None`` when that works, else why not."""
+    with tempfile.TemporaryDirectory(prefix="openbeta-sandbox-check-") as tmp:
+        argv, env = launcher.command(Path(tmp), os.geteuid() if os.geteuid() else 65534, {"processes": 64})
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd=tmp,
+                                  env=env or None)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"a sandbox could not start: {exc}"
+    if done.returncode != 0 or b'"ready"' not in done.stdout:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        return f"a sandbox could not start: {detail[-1] if detail else f'exit status {done.returncode}'}"
+    return None
 
 
 class Sandbox:
