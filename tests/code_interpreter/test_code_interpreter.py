@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import calls, logs, run_code
+from interpreter_helpers import calls, logs, run_code
 
 import openbeta
 

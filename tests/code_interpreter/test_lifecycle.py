@@ -3,12 +3,13 @@ gone), thread deletion; and a server where sandboxes cannot run."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 
 import openai
 import pytest
-from conftest import logs, run_code
+from interpreter_helpers import logs, run_code
 from fastapi.testclient import TestClient
 
 from openbeta.server.app import create_app
@@ -49,9 +50,14 @@ def test_idle_timeout_and_restart_rebuild_the_sandbox_with_its_files(start_serve
     assert not directory.exists()
 
 
-def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, monkeypatch):
+def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(sandbox.BubblewrapLauncher, "check", lambda self: "user namespaces are disabled")
+    caplog.set_level(logging.WARNING, logger="openbeta.code_interpreter")
     with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
+        deadline = time.monotonic() + 10
+        while "code_interpreter is unavailable: user namespaces are disabled" not in caplog.text:
+            assert time.monotonic() < deadline, "start-up did not say why code_interpreter is unavailable"
+            time.sleep(0.05)
         assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "code_interpreter"}]}).json()
         response = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"]})
         assert response.status_code == 400

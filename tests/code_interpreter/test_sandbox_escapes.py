@@ -9,7 +9,7 @@ import socket
 import threading
 
 import pytest
-from conftest import MEMORY_MB, TIMEOUT_SECONDS, logs, run_code
+from interpreter_helpers import MEMORY_MB, TIMEOUT_SECONDS, logs, run_code
 
 
 @pytest.fixture(scope="module", autouse=True)

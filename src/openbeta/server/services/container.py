@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
@@ -63,7 +65,7 @@ def build_services(settings: Settings) -> Services:
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
-    sandboxes = code_interpreter(settings, db, server_tools, files, blobs)
+    interpreter = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     services = Services(
         settings=settings,
@@ -79,8 +81,10 @@ def build_services(settings: Settings) -> Services:
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
-    if sandboxes is not None:
+    if interpreter is not None:
+        sandboxes, tool = interpreter
         services.startup.append(sandboxes.start)
+        services.startup.append(functools.partial(announce, tool))
         services.shutdown.append(sandboxes.stop)
         services.threads.on_delete.append(lambda session, thread_id: sandboxes.drop(thread_id))
     services.messages.guards.append(services.runs.refuse_while_active)
@@ -88,10 +92,14 @@ def build_services(settings: Settings) -> Services:
     return services
 
 
+async def announce(tool: CodeInterpreterTool) -> None:
+    """Try a sandbox in the background (start-up waits for nothing) and log whether it runs."""
+    threading.Thread(target=tool.announce, name="sandbox-check", daemon=True).start()
+
+
 def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools, files: FileService,
-                     blobs: LocalBlobStore) -> Optional[SandboxPool]:
-    """Register the ``code_interpreter`` tool (unless it is ``off``); say at start-up when
-    its sandboxes cannot run here."""
+                     blobs: LocalBlobStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
+    """Register the ``code_interpreter`` tool (unless it is ``off``)."""
     if settings.code_interpreter_sandbox == "off":
         return None
     limits = Limits(memory_bytes=settings.code_interpreter_memory_mb * 1024 * 1024,
@@ -102,13 +110,11 @@ def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools
         log.warning("code_interpreter runs code WITHOUT a sandbox (OPENBETA_CODE_INTERPRETER_SANDBOX=unsafe)")
     else:
         launcher = BubblewrapLauncher(limits)
-    unavailable = launcher.check()
-    if unavailable:
-        log.warning("code_interpreter is unavailable: %s", unavailable)
     pool = SandboxPool(launcher, settings.resolved_sandbox_dir(), limits,
                        idle_seconds=settings.code_interpreter_idle_seconds,
                        uid_base=settings.code_interpreter_uid_base,
                        max_sandboxes=settings.code_interpreter_max_sandboxes)
-    server_tools.register(CodeInterpreterTool(db, pool, read_blob=blobs.read, store_output=files.store_output,
-                                              timeout=settings.code_interpreter_timeout, unavailable=unavailable))
-    return pool
+    tool = CodeInterpreterTool(db, pool, read_blob=blobs.read, store_output=files.store_output,
+                               timeout=settings.code_interpreter_timeout)
+    server_tools.register(tool)
+    return pool, tool

@@ -167,20 +167,36 @@ class SandboxPool:
 
 
 class CodeInterpreterTool:
-    """The ``code_interpreter`` server tool. ``unavailable``: why sandboxes cannot run here
-    (calls then answer that as an error output, and runs are refused)."""
+    """The ``code_interpreter`` server tool. :attr:`unavailable`: why sandboxes cannot run here
+    (runs are then refused, and calls answer it as an error output)."""
 
     type = "code_interpreter"
 
     def __init__(self, db: Database, pool: SandboxPool, *, read_blob: Callable[[str], bytes],
-                 store_output: Callable[[bytes, str], dict[str, Any]], timeout: float,
-                 unavailable: Optional[str] = None) -> None:
+                 store_output: Callable[[bytes, str], dict[str, Any]], timeout: float) -> None:
         self.db = db
         self.pool = pool
         self.read_blob = read_blob
         self.store_output = store_output
         self.timeout = timeout
-        self.unavailable = unavailable
+        self._checked: Optional[tuple[Optional[str]]] = None
+        self._check_lock = threading.Lock()
+
+    @property
+    def unavailable(self) -> Optional[str]:
+        """Why a sandbox cannot start here (``None``: it can); tried once, by starting one."""
+        with self._check_lock:
+            if self._checked is None:
+                self._checked = (self.pool.launcher.check(),)
+            return self._checked[0]
+
+    def announce(self) -> None:
+        """Say in the log whether sandboxes can run (at start-up, off the event loop)."""
+        reason = self.unavailable
+        if reason:
+            log.warning("code_interpreter is unavailable: %s", reason)
+        else:
+            log.info("code_interpreter sandboxes: %s", self.pool.launcher.name)
 
     def definition(self, tool: dict[str, Any]) -> dict[str, Any]:
         return {"type": "function", "function": {"name": NAME, "description": DESCRIPTION, "parameters": PARAMETERS}}
