@@ -153,3 +153,25 @@ def test_a_forced_call_without_arguments_and_non_json_code(client, assistant):
     run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=50)
     steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
     assert logs(steps[0].step_details.tool_calls[0]) == "1024"
+
+
+def test_file_path_annotations_stream_in_message_deltas(client, assistant):
+    import openai
+
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": calls(
+        "open('/mnt/data/report.txt', 'w').write('ok')", after="Get it: sandbox:/mnt/data/report.txt (text).")}])
+    streamed: list = []
+
+    class Handler(openai.AssistantEventHandler):
+        def on_text_delta(self, delta, snapshot):
+            streamed.extend(delta.annotations or [])
+
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
+                                         event_handler=Handler()) as stream:
+        stream.until_done()
+    [note] = streamed
+    assert note.type == "file_path" and note.text == "sandbox:/mnt/data/report.txt"
+    assert (note.start_index, note.end_index) == (8, 36)
+    final = stream.get_final_messages()[0].content[0].text
+    assert [(a.file_path.file_id, a.start_index) for a in final.annotations] == [(note.file_path.file_id, 8)]
+    assert client.files.content(note.file_path.file_id).content == b"ok"

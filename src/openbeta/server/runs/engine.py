@@ -394,7 +394,7 @@ class RunEngine:
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
         turn.images, turn.paths = self.tools.message_parts(steps)
-        turn.cites = CitationStream(sources(steps))
+        turn.cites = CitationStream(sources(steps), turn.paths)
         turn.write_ahead()
         finish, usage = "stop", Usage()
         async for delta in self.provider.stream(request):
