@@ -64,3 +64,23 @@ def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, m
         error = response.json()["error"]
         assert error["param"] == "tools" and error["code"] == "unsupported_tool"
         assert "code_interpreter" in error["message"] and "user namespaces are disabled" in error["message"]
+
+
+def test_the_explicit_unsafe_mode_runs_code_without_a_sandbox_and_says_so(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="openbeta")
+    settings = Settings(data_dir=tmp_path, provider="scripted", code_interpreter_sandbox="unsafe")
+    with TestClient(create_app(settings)) as http:
+        assert "WITHOUT a sandbox" in caplog.text
+        assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "code_interpreter"}]}).json()
+        directive = '{"tool_calls": [{"name": "python", "arguments": {"code": "print(6 * 7)"}}]}'
+        run = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"], "thread": {
+            "messages": [{"role": "user", "content": "SCRIPT: " + directive}]}}).json()
+        deadline = time.monotonic() + 30
+        while (run := http.get(f"/v1/threads/{run['thread_id']}/runs/{run['id']}").json())["status"] in (
+                "queued", "in_progress"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert run["status"] == "completed"
+        steps = http.get(f"/v1/threads/{run['thread_id']}/runs/{run['id']}/steps", params={"order": "asc"}).json()
+        assert steps["data"][0]["step_details"]["tool_calls"][0]["code_interpreter"]["outputs"] == [
+            {"type": "logs", "logs": "42"}]
