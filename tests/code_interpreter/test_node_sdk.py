@@ -14,11 +14,12 @@ NODE = shutil.which("node")
 NPM = shutil.which("npm")
 
 
-def test_node_sdk_streams_code_interpreter_calls(server, db_kind):
+def test_node_sdk_streams_code_interpreter_calls(request, db_kind):
     if db_kind != "sqlite":
         pytest.skip("the npm package's view does not depend on the database: SQLite only")
     if not NODE or not NPM:
         pytest.skip("node and npm are not installed")
+    server = request.getfixturevalue("server")
     if not (NODE_DIR / "node_modules" / "openai").is_dir():
         installed = subprocess.run([NPM, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True,
                                    text=True, timeout=300)
