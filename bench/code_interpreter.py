@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     limits = Limits()
     launcher = BubblewrapLauncher(limits)
-    reason = launcher.check()
+    reason = launcher.trial()
     if reason:
         sys.exit(f"sandboxes cannot run here: {reason}")
     root = Path(tempfile.mkdtemp(prefix="openbeta-bench-sandbox-"))

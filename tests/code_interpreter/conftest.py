@@ -11,7 +11,7 @@ from openbeta.server.tools.sandbox import BubblewrapLauncher, Limits
 
 @pytest.fixture(scope="session")
 def sandbox_ready() -> None:
-    reason = BubblewrapLauncher(Limits()).check()
+    reason = BubblewrapLauncher(Limits()).trial()
     if reason:
         pytest.skip(f"bubblewrap sandboxes cannot run here: {reason}")
 

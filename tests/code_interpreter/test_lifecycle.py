@@ -52,6 +52,7 @@ def test_idle_timeout_and_restart_rebuild_the_sandbox_with_its_files(start_serve
 
 def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(sandbox.BubblewrapLauncher, "check", lambda self: "user namespaces are disabled")
+    monkeypatch.setattr(sandbox.BubblewrapLauncher, "trial", lambda self: "user namespaces are disabled")
     caplog.set_level(logging.WARNING, logger="openbeta.code_interpreter")
     with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
         deadline = time.monotonic() + 10

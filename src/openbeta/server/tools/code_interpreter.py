@@ -184,15 +184,18 @@ class CodeInterpreterTool:
 
     @property
     def unavailable(self) -> Optional[str]:
-        """Why a sandbox cannot start here (``None``: it can); tried once, by starting one."""
+        """Why a sandbox cannot start here (``None``: it can); found out once, by starting one
+        (when a run first asks for the tool), and logged."""
         with self._check_lock:
             if self._checked is None:
-                self._checked = (self.pool.launcher.check(),)
+                self._checked = (self.pool.launcher.trial(),)
+                if self._checked[0]:
+                    log.warning("code_interpreter is unavailable: %s", self._checked[0])
             return self._checked[0]
 
     def announce(self) -> None:
-        """Say in the log whether sandboxes can run (at start-up, off the event loop)."""
-        reason = self.unavailable
+        """Say in the log whether sandboxes can run here (a quick look, at start-up)."""
+        reason = self.pool.launcher.check()
         if reason:
             log.warning("code_interpreter is unavailable: %s", reason)
         else:

@@ -89,7 +89,11 @@ class Launcher(Protocol):
         ...
 
     def check(self) -> Optional[str]:
-        """``None`` when sandboxes can start here, else why not."""
+        """A quick look (at start-up): ``None`` when sandboxes seem able to start here, else why not."""
+        ...
+
+    def trial(self) -> Optional[str]:
+        """Start an interpreter and stop it: ``None`` when that works, else why not."""
         ...
 
 
@@ -171,7 +175,19 @@ class BubblewrapLauncher:
             return "bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)"
         if os.geteuid() == 0 and not Path(self.setpriv).exists():
             return "setpriv (util-linux) is not installed"
-        return _try_start(self)
+        try:
+            done = subprocess.run([self.bwrap, *([] if os.geteuid() == 0 else ["--unshare-user"]), "--unshare-all",
+                                   "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                                   "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                                   "--proc", "/proc", "--dev", "/dev", "/usr/bin/true"], capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap could not start: {exc}"
+        if done.returncode != 0:
+            return f"bubblewrap could not create namespaces: {done.stderr.decode(errors='replace').strip()}"
+        return None
+
+    def trial(self) -> Optional[str]:
+        return self.check() or _try_start(self)
 
 
 class UnsafeLauncher:
@@ -187,6 +203,9 @@ class UnsafeLauncher:
 
     def check(self) -> Optional[str]:
         return None
+
+    def trial(self) -> Optional[str]:
+        return _try_start(self)
 
 
 def _try_start(launcher: Launcher) -> Optional[str]:
