@@ -47,7 +47,9 @@ PARAMETERS = {"type": "object", "properties": {"code": {"type": "string", "descr
               "required": ["code"]}
 #: Paths (``/mnt/data/...``) of the files a call wrote -> their file ids; never shown to callers.
 FILES_KEY = "_files"
+#: What one call may turn into files: the largest file, and how many.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILES_PER_CALL = 20
 
 
 def code_of(arguments: str) -> str:
@@ -264,15 +266,21 @@ class CodeInterpreterTool:
                 return self._record(code, Execution(logs="", error=str(exc)), [], {})
             images = [self.store_output(png, f"{new_id('image-')}.png")["id"] for png in execution.images]
             written: dict[str, str] = {}
+            skipped = []
             for relative, seen in after.items():
                 if before.get(relative) == seen:
                     continue
-                data = box.read_file(relative, MAX_FILE_BYTES)
+                data = box.read_file(relative, MAX_FILE_BYTES) if len(written) < MAX_FILES_PER_CALL else None
                 if data is None:
+                    skipped.append(f"{MOUNT}/{relative}")
                     continue
                 path = f"{MOUNT}/{relative}"
                 written[path] = self.store_output(data, Path(relative).name)["id"]
                 box.staged[path] = written[path]
+        if skipped:
+            execution.logs += (f"\n[not saved as files (over {MAX_FILES_PER_CALL} files or "
+                               f"{MAX_FILE_BYTES // 2 ** 20} MiB): {', '.join(skipped[:10])}"
+                               f"{' ...' if len(skipped) > 10 else ''}]")
         return self._record(code, execution, images, written)
 
     @staticmethod

@@ -31,6 +31,7 @@ import sys
 import traceback
 import warnings
 
+MAX_FIGURES = 10
 LIMITS = {"memory": resource.RLIMIT_AS, "processes": resource.RLIMIT_NPROC, "file_size": resource.RLIMIT_FSIZE}
 
 
@@ -54,7 +55,10 @@ def _figures() -> list[str]:
     if plt is None:
         return []
     images = []
-    for number in plt.get_fignums():
+    numbers = plt.get_fignums()
+    if len(numbers) > MAX_FIGURES:
+        print(f"[{len(numbers)} figures open: the first {MAX_FIGURES} are shown]", file=sys.stderr)
+    for number in numbers[:MAX_FIGURES]:
         buffer = io.BytesIO()
         try:
             plt.figure(number).savefig(buffer, format="png")
