@@ -14,6 +14,7 @@ def test_logs_tracebacks_and_state_across_runs(client, assistant):
     run, [first] = run_code(client, assistant, "x = 6 * 7\nprint('hello')\nx")
     assert first.type == "code_interpreter" and first.code_interpreter.input.startswith("x = 6 * 7")
     assert logs(first) == "hello\n42"
+    assert "_files" not in first.model_dump_json() and "_output" not in first.model_dump_json()
     _, [second] = run_code(client, assistant, "print(x + 1)\nundefined_name", thread_id=run.thread_id)
     text = logs(second)
     assert text.startswith("43\nTraceback (most recent call last):") and "NameError" in text
@@ -120,6 +121,7 @@ def test_streaming_deltas_and_event_handler(server, sdk):
     step = stream.get_final_run_steps()[0]
     outputs = step.step_details.tool_calls[0].code_interpreter.outputs
     assert outputs[0].logs == "drawing" and outputs[1].image.file_id == images[0][1]
+    assert "_files" not in step.model_dump_json() and "_output" not in step.model_dump_json()  # server-only keys
 
 
 def test_math_tutor_quickstart_runs_unchanged(client):
