@@ -177,3 +177,21 @@ def test_file_path_annotations_stream_in_message_deltas(client, assistant):
     final = stream.get_final_messages()[0].content[0].text
     assert [(a.file_path.file_id, a.start_index) for a in final.annotations] == [(note.file_path.file_id, 8)]
     assert client.files.content(note.file_path.file_id).content == b"ok"
+
+
+@pytest.mark.parametrize("arguments", [
+    '{"code": "print(\\"\\u00e9\\\\n\\")\\nx = 1"}',
+    'print(1)\nprint(2)',
+    '{"code": "12 * 34}}\n</tool_call>\n{" } ',  # broken JSON, as a small model writes it
+])
+def test_the_streamed_input_adds_up_to_the_recorded_input(arguments):
+    from openbeta.server.tools.code_interpreter import code_of, partial_code
+
+    streamed, sent = "", 0
+    for end in range(1, len(arguments) + 1):
+        code = partial_code(arguments[:end])
+        if code is not None and len(code) > sent:
+            assert code.startswith(streamed)
+            streamed, sent = code, len(code)
+    final = code_of(arguments)
+    assert final.startswith(streamed) and final

@@ -53,11 +53,19 @@ MAX_FILES_PER_CALL = 20
 
 
 def code_of(arguments: str) -> str:
-    """The code of a call: ``{"code": "..."}``, or the arguments themselves when they are not JSON."""
+    """The code of a call: ``{"code": "..."}``, or the arguments themselves when they are not JSON.
+    Broken JSON (a weak model's) gives the code of its longest prefix that reads as the start of a
+    call: what :func:`partial_code` streamed while it came."""
     try:
         data = json.loads(arguments or "{}")
     except ValueError:
-        return arguments
+        if not arguments.lstrip().startswith("{"):
+            return arguments
+        for end in range(len(arguments), 0, -1):
+            code = partial_code(arguments[:end])
+            if code is not None:
+                return code
+        return ""
     if isinstance(data, dict):
         value = data.get("code", data.get("input", ""))
         return value if isinstance(value, str) else ""
