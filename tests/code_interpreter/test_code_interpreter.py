@@ -195,3 +195,28 @@ def test_the_streamed_input_adds_up_to_the_recorded_input(arguments):
             streamed, sent = code, len(code)
     final = code_of(arguments)
     assert final.startswith(streamed) and final
+
+
+def test_cancelling_a_run_stops_its_running_code_and_keeps_the_variables(client, assistant):
+    import time
+
+    thread = client.beta.threads.create()
+    run_code(client, assistant, "kept = 'yes'", thread_id=thread.id)
+    client.beta.threads.messages.create(thread.id, role="user", content=calls("import time\ntime.sleep(60)"))
+    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    deadline = time.monotonic() + 20
+    while not client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)  # the code is sleeping now
+    began = time.monotonic()
+    client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+    while (run := client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)).status == "cancelling":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert run.status == "cancelled" and time.monotonic() - began < 5
+    [step] = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data
+    assert step.status == "cancelled"
+    assert "ExecutionCancelled" in logs(step.step_details.tool_calls[0])
+    _, [after] = run_code(client, assistant, "print(kept)", thread_id=thread.id)
+    assert logs(after) == "yes"

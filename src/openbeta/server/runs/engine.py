@@ -438,12 +438,15 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
-                record = (await server.run(run, tool, call["id"], call["arguments"])).record
+                record = (await self._server_call(run, server, tool, call)).record
                 body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
                     else record[server.type]
                 turn.step_delta({"index": index, "type": server.type, server.type: body})
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
+        if run["id"] in self._cancels:  # the step keeps what ran; closing the run cancels it
+            await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+            raise RunCancelled(run["id"])
         if not pending:
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
                             status="completed", usage=usage)
@@ -456,6 +459,17 @@ class RunEngine:
                                         "submit_tool_outputs": {"tool_calls": pending}})
         self.emit(run["id"], "thread.run.requires_action", run)
         return False
+
+    async def _server_call(self, run: dict[str, Any], server: Any, tool: dict[str, Any],
+                           call: dict[str, Any]) -> Any:
+        """Run a server tool's call; a cancel meanwhile asks the tool (if it can) to stop it."""
+        task = asyncio.ensure_future(server.run(run, tool, call["id"], call["arguments"]))
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.25)
+            if done:
+                return task.result()
+            if run["id"] in self._cancels and hasattr(server, "cancel"):
+                await asyncio.to_thread(server.cancel, run)  # again while it runs: it may not have begun
 
     async def _end(self, run_id: str, **changes: Any) -> None:
         """Put a run in a terminal state and announce it."""

@@ -5,10 +5,11 @@ A server tool is plugged in by type (``file_search``, ``code_interpreter`` ...):
 model sees it as a function, the engine runs it and records a tool call of that type
 in the step, without asking the caller for anything.
 
-Optional parts of a server tool (see :class:`StreamingTool` and :class:`MessageParts`):
-streaming the call's input while the model writes it, the delta that ends a call,
-why the tool cannot run on this server (``unavailable``), and what the answer's
-message shows of the run's calls (images, file paths).
+Optional parts of a server tool (see :class:`StreamingTool`, :class:`CancellableTool` and
+:class:`MessageParts`): streaming the call's input while the model writes it, the delta
+that ends a call, stopping a call when its run is cancelled, why the tool cannot run on
+this server (``unavailable``), and what the answer's message shows of the run's calls
+(images, file paths).
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ class StreamingTool(Protocol):
 
     def result_delta(self, record: dict[str, Any], sent: int) -> dict[str, Any]:
         """The delta body that ends a call once it ran."""
+        ...
+
+
+class CancellableTool(Protocol):
+    def cancel(self, run: dict[str, Any]) -> None:
+        """Stop the call running for ``run`` now (its run is being cancelled); blocking."""
         ...
 
 

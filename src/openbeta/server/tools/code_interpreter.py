@@ -137,6 +137,11 @@ class SandboxPool:
             self._boxes[thread_id] = box
             return box
 
+    def peek(self, thread_id: str) -> Optional[Sandbox]:
+        """The thread's sandbox if it has one (none is made)."""
+        with self._lock:
+            return self._boxes.get(thread_id)
+
     def drop(self, thread_id: str) -> None:
         """Stop a thread's sandbox and delete its directory."""
         with self._lock:
@@ -242,6 +247,12 @@ class CodeInterpreterTool:
         record = await asyncio.to_thread(self.execute, run, code)
         record["id"] = call_id
         return ServerToolResult(record=record, output=self.replay(record)[1])
+
+    def cancel(self, run: dict[str, Any]) -> None:
+        """Interrupt the code running in the run's thread (its run is being cancelled)."""
+        box = self.pool.peek(run["thread_id"])
+        if box is not None:
+            box.interrupt()
 
     def replay(self, record: dict[str, Any]) -> tuple[str, str]:
         body = record["code_interpreter"]

@@ -12,7 +12,8 @@ The code's own standard output and error (and those of processes it starts) go t
 file in the sandbox's ``/tmp``, read back after the call and cut to ``max_output``
 bytes. The value of a last expression is printed, as a notebook shows it. Open
 matplotlib figures become PNG images after each call (``plt.show()`` keeps them for
-that). A call that outlives ``timeout`` is interrupted and reported as an error; any
+that). A call that outlives ``timeout`` is interrupted and reported as an error (so is
+one the server stops with ``SIGUSR1``: its run was cancelled); any
 process the code left running is killed when the call ends (in a sandbox with its
 own process namespace: ``own_pid_namespace``).
 """
@@ -39,8 +40,22 @@ class ExecutionTimeout(BaseException):
     """Raised in the code when its call has run out of time."""
 
 
+class ExecutionCancelled(BaseException):
+    """Raised in the code when the server stops its call (its run was cancelled)."""
+
+
+#: Whether the code of a call is running (signals only interrupt it then).
+_running = [False]
+
+
 def _alarm(signum: int, frame: object) -> None:
-    raise ExecutionTimeout()
+    if _running[0]:
+        raise ExecutionTimeout()
+
+
+def _cancel(signum: int, frame: object) -> None:
+    if _running[0]:
+        raise ExecutionCancelled()
 
 
 def _limit(options: dict) -> None:
@@ -131,6 +146,7 @@ def main() -> None:
     os.close(null)
     capture_path = "/tmp/.output"
     signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGUSR1, _cancel)
     namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
     # matplotlib is imported by the code when it wants it (Agg, from MPLBACKEND); ``show()``
     # then only keeps the figures, which are collected after the call.
@@ -157,12 +173,16 @@ def main() -> None:
         signal.setitimer(signal.ITIMER_REAL, timeout, 0.25)
         try:
             try:
+                _running[0] = True
                 _run(request["code"], namespace, f"<cell {count}>")
             finally:
+                _running[0] = False
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except ExecutionTimeout:
             timed_out = True
             error = f"ExecutionTimeout: the code ran longer than {timeout:g} seconds and was stopped."
+        except ExecutionCancelled:
+            error = "ExecutionCancelled: the run was cancelled while this code ran; it was stopped."
         except SystemExit as exc:
             if os.getpid() != me:
                 os._exit(0)

@@ -26,6 +26,7 @@ import logging
 import os
 import select
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -285,6 +286,39 @@ class Sandbox:
                     stream.close()
                 except OSError:
                     pass
+
+    def interrupt(self) -> bool:
+        """Stop the code running now (it ends with an ``ExecutionCancelled`` error; variables kept)."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return False
+        pid = self._interpreter_pid(proc.pid)
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except OSError:
+            return False
+        return True
+
+    def _interpreter_pid(self, root: int) -> Optional[int]:
+        """The host pid of the interpreter: ``root`` itself (no sandbox), or the nearest descendant
+        of ``root`` (bubblewrap) that runs the driver under Python."""
+        if not isinstance(self.launcher, BubblewrapLauncher):
+            return root
+        queue = [root]
+        while queue:
+            pid = queue.pop(0)
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if pid != root and argv[0].endswith(b"python3") and INNER_DRIVER.encode() in argv:
+                    return pid
+                children = [int(c) for task in os.listdir(f"/proc/{pid}/task")
+                            for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            queue.extend(children)
+        return None
 
     # ------------------------------------------------------------ code
 
