@@ -24,6 +24,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -44,6 +45,10 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: Realtime ephemeral keys and sessions.
+    realtime: RealtimeService
+    #: The model realtime responses use: the run engine's provider (built on first use).
+    realtime_provider: Callable[[], Any]
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -78,6 +83,8 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
+        realtime=RealtimeService(db),
+        realtime_provider=lambda: engine.provider,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
@@ -93,7 +100,7 @@ def build_services(settings: Settings) -> Services:
 
 
 async def announce(tool: CodeInterpreterTool) -> None:
-    """Try a sandbox in the background (start-up waits for nothing) and log whether it runs."""
+    """Check bubblewrap in the background (start-up waits for nothing) and log the result."""
     threading.Thread(target=tool.announce, name="sandbox-check", daemon=True).start()
 
 
