@@ -147,6 +147,9 @@ class RunService:
             raise InvalidRequest(
                 f"The {', '.join(unsupported)} tool is not supported by this server; remove it from the run's "
                 "(or the assistant's) tools.", param="tools", code="unsupported_tool")
+        unavailable = self.tools.unavailable(tools)
+        if unavailable:
+            raise InvalidRequest(" ".join(unavailable), param="tools", code="unsupported_tool")
         tool_choice = given.get("tool_choice") or "auto"
         _check_tool_choice(tool_choice, tools)
         created = now()
