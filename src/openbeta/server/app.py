@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, runs, threads, vector_stores
+from .api import assistants, chatkit, files, messages, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
@@ -78,7 +78,7 @@ async def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, runs, threads, messages, files, vector_stores):
+    for module in (assistants, runs, threads, messages, files, vector_stores, chatkit):
         router.include_router(module.router)
     return router
 
@@ -146,4 +146,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                             status_code=200 if ok else 503)
 
     app.include_router(api_router())
+    app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     return app

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
-from ._base import WireModel
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from typing_extensions import Annotated
+
+from ._base import RequestModel, WireModel
 
 
 class ChatKitWorkflow(WireModel):
@@ -56,4 +59,59 @@ class ChatKitThreadItem(WireModel):
     created_at: int
 
 
-__all__ = ["ChatKitThread", "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitWorkflow", "ChatSession"]
+# ---------------------------------------------------------------- requests (``POST /chatkit/sessions``)
+
+StateValue = Union[Annotated[StrictStr, Field(max_length=10_485_760)], StrictBool, StrictInt, StrictFloat]
+
+
+class WorkflowTracingParam(RequestModel):
+    enabled: Optional[bool] = None
+
+
+class WorkflowParam(RequestModel):
+    id: Annotated[str, Field(min_length=1)]
+    version: Optional[str] = None
+    state_variables: Optional[Annotated[dict[Annotated[str, Field(max_length=64)], StateValue],
+                                        Field(max_length=64)]] = None
+    tracing: Optional[WorkflowTracingParam] = None
+
+
+class ExpiresAfterParam(RequestModel):
+    anchor: Literal["created_at"]
+    seconds: Annotated[int, Field(ge=1, le=600)]
+
+
+class RateLimitsParam(RequestModel):
+    max_requests_per_1_minute: Optional[Annotated[int, Field(ge=1)]] = None
+
+
+class AutomaticThreadTitlingParam(RequestModel):
+    enabled: Optional[bool] = None
+
+
+class FileUploadParam(RequestModel):
+    enabled: Optional[bool] = None
+    max_file_size: Optional[Annotated[int, Field(ge=1, le=512)]] = None
+    max_files: Optional[Annotated[int, Field(ge=1)]] = None
+
+
+class HistoryParam(RequestModel):
+    enabled: Optional[bool] = None
+    recent_threads: Optional[Annotated[int, Field(ge=1)]] = None
+
+
+class ChatKitConfigurationParam(RequestModel):
+    automatic_thread_titling: Optional[AutomaticThreadTitlingParam] = None
+    file_upload: Optional[FileUploadParam] = None
+    history: Optional[HistoryParam] = None
+
+
+class SessionCreateParams(RequestModel):
+    user: Annotated[str, Field(min_length=1, max_length=512)]
+    workflow: WorkflowParam
+    expires_after: Optional[ExpiresAfterParam] = None
+    rate_limits: Optional[RateLimitsParam] = None
+    chatkit_configuration: Optional[ChatKitConfigurationParam] = None
+
+
+__all__ = ["SessionCreateParams", "ChatKitThread", "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitWorkflow", "ChatSession"]

@@ -18,9 +18,6 @@ _ID = r"[^/]+"
 OPERATIONS: list[tuple[str, str]] = [
     ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
     ("POST", "/realtime/transcription_sessions"),
-    ("POST", f"/chatkit/sessions/{_ID}/cancel"), ("POST", "/chatkit/sessions"),
-    ("GET", f"/chatkit/threads/{_ID}/items"), ("GET", f"/chatkit/threads/{_ID}"),
-    ("DELETE", f"/chatkit/threads/{_ID}"), ("GET", "/chatkit/threads"),
 ]
 
 _PATTERNS = [(method, re.compile(f"/v1{path}")) for method, path in OPERATIONS]

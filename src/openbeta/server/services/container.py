@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from ..blobs import LocalBlobStore
+from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.index import DenseIndex
@@ -37,6 +38,8 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
+    chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -75,4 +78,5 @@ def build_services(settings: Settings) -> Services:
     )
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
+    services.chatkit = ChatKitServices(db, services.threads, files, settings.api_keys)
     return services

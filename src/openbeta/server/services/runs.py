@@ -186,6 +186,14 @@ class RunService:
 
         return self.engine.bus.stream(run_id, queue, launch.prelude, render)
 
+    def launch_events(self, launch: Launch) -> AsyncIterator[Optional[Event]]:
+        """Start (or resume) the run and return its events as ``(event, data)`` (``None``
+        while quiet), for faces that map them to their own stream (ChatKit)."""
+        run_id = launch.run["id"]
+        queue = self.engine.bus.subscribe(run_id)
+        self.engine.kick(run_id, launch.started)
+        return self.engine.bus.events(run_id, queue, launch.prelude)
+
     # ------------------------------------------------------------ reading and changing
 
     def get(self, thread_id: str, run_id: str) -> dict[str, Any]:
