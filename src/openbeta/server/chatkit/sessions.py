@@ -146,7 +146,7 @@ class SessionService:
     def cancel(self, session_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             row = load(s, ChatKitSessionRow, session_id, "session", for_update=True)
-            if row.status == "active":
+            if render_session(row)["status"] == "active":  # an expired session stays expired
                 row.status = "cancelled"
                 set_body(row, dict(row.body, status="cancelled"))
             return render_session(row)
