@@ -8,9 +8,10 @@ import warnings
 from datetime import datetime, timezone
 
 import pytest
-from conftest import backing_thread, new_thread, script, user_input
 
 chatkit_types = pytest.importorskip("chatkit.types")
+from chatkit_helpers import backing_thread, new_thread, script, user_input  # noqa: E402
+
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,9 @@ import importlib.util
 
 import openai
 import pytest
-from conftest import Protocol, new_thread
+
+chatkit_types = pytest.importorskip("chatkit.types")
+from chatkit_helpers import Protocol, new_thread  # noqa: E402
 
 pytestmark = pytest.mark.model
 

@@ -9,9 +9,10 @@ import time
 
 import httpx
 import pytest
-from conftest import Protocol, backing_thread, new_thread, script, user_input
 
 chatkit_types = pytest.importorskip("chatkit.types")
+from chatkit_helpers import Protocol, backing_thread, new_thread, script, user_input  # noqa: E402
+
 
 
 def kinds(events) -> list[str]:

@@ -8,23 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import new_thread
+
+chatkit_types = pytest.importorskip("chatkit.types")
+from chatkit_helpers import new_thread  # noqa: E402
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 NODE = shutil.which("node")
-NPM = shutil.which("npm")
-
-
-@pytest.fixture(scope="module")
-def node_modules() -> Path:
-    if not NODE or not NPM:
-        pytest.skip("node and npm are not installed")
-    if not (NODE_DIR / "node_modules" / "openai").is_dir():
-        result = subprocess.run([NPM, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True,
-                                text=True, timeout=300)
-        if result.returncode != 0:
-            pytest.skip(f"npm could not install the openai package: {result.stderr[-500:]}")
-    return NODE_DIR / "node_modules"
 
 
 def test_node_sdk_chatkit(node_modules, ck_server, open_protocol, assistant, user):
