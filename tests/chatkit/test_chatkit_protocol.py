@@ -130,7 +130,15 @@ def test_file_search_citation_becomes_an_annotation(oai, open_protocol, user):
 
 def test_an_attachment_is_uploaded_and_reaches_the_message(oai, open_protocol, assistant, user, ck_db):
     _, protocol = open_protocol(assistant, user, chatkit_configuration={"file_upload": {"enabled": True,
-                                                                                        "max_files": 1}})
+                                                                                        "max_files": 2}})
+    too_big = protocol.post("attachments.create", {"name": "big.bin", "size": 513 * 1024 * 1024,
+                                                   "mime_type": "application/octet-stream"})
+    assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "file_too_large"
+    image = protocol.call("attachments.create", {"name": "dot.png", "size": 4, "mime_type": "image/png"})
+    assert image["type"] == "image"
+    assert httpx.put(image["upload_descriptor"]["url"], content=b"\x89PNG").status_code == 200
+    preview = httpx.get(image["preview_url"])
+    assert preview.content == b"\x89PNG" and preview.headers["content-type"] == "image/png"
     attachment = protocol.call("attachments.create", {"name": "notes.txt", "size": 12, "mime_type": "text/plain"})
     assert attachment["id"].startswith("cka_") and attachment["type"] == "file"
     upload = attachment["upload_descriptor"]
@@ -141,8 +149,8 @@ def test_an_attachment_is_uploaded_and_reaches_the_message(oai, open_protocol, a
     refused = protocol.post("attachments.create", {"name": "more.txt", "size": 1, "mime_type": "text/plain"})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "too_many_files"
 
-    thread_id, events = new_thread_with(protocol, user_input("read this", attachments=[attachment["id"]]))
-    assert [a.id for a in events[1].item.attachments] == [attachment["id"]]
+    thread_id, events = new_thread_with(protocol, user_input("read this", attachments=[attachment["id"], image["id"]]))
+    assert [a.id for a in events[1].item.attachments] == [attachment["id"], image["id"]]
     backing = backing_thread(ck_db, thread_id)
     message = oai.beta.threads.messages.list(backing, order="asc").data[0]
     (file_id,) = [a.file_id for a in message.attachments]
@@ -150,6 +158,9 @@ def test_an_attachment_is_uploaded_and_reaches_the_message(oai, open_protocol, a
     rest = list(oai.beta.chatkit.threads.list_items(thread_id, order="asc"))[0]
     assert rest.attachments[0].model_dump() == {"id": attachment["id"], "mime_type": "text/plain",
                                                 "name": "notes.txt", "preview_url": None, "type": "file"}
+    assert rest.attachments[1].type == "image" and rest.attachments[1].preview_url == image["preview_url"]
+    assert protocol.call("attachments.delete", {"attachment_id": image["id"]}) == {}
+    assert httpx.get(image["preview_url"]).status_code == 404
     oai.beta.chatkit.threads.delete(thread_id)  # the thread's uploads go with it
     import openai
     with pytest.raises(openai.NotFoundError):

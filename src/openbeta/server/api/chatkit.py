@@ -89,7 +89,7 @@ def _attachment(ck: ChatKitServices, attachment_id: str, token: Optional[str]) -
     return row
 
 
-@protocol_router.api_route("/attachments/{attachment_id}/upload", methods=["POST", "PUT"])
+@protocol_router.api_route("/attachments/{attachment_id}/upload", methods=["POST", "PUT"], include_in_schema=False)
 async def upload_attachment(attachment_id: str, request: Request) -> dict:
     """The upload URL ``attachments.create`` hands out: a multipart ``file`` field or the raw bytes."""
     services = request.app.state.services
@@ -118,7 +118,7 @@ async def upload_attachment(attachment_id: str, request: Request) -> dict:
     return await run_in_threadpool(ck.threads.save_attachment, attachment_id, row.user, {}, keep)
 
 
-@protocol_router.get("/attachments/{attachment_id}/content")
+@protocol_router.get("/attachments/{attachment_id}/content", include_in_schema=False)
 async def attachment_content(attachment_id: str, request: Request) -> Any:
     services = request.app.state.services
     row = await run_in_threadpool(_attachment, services.chatkit, attachment_id, request.query_params.get("token"))

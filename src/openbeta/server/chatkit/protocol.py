@@ -262,7 +262,8 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
                 stored = self.threads.attachment(attachment.id, context.user)
                 if stored.file_id is None:
                     raise InvalidRequest(f"Attachment {attachment.id} was never uploaded.", code="attachment_missing")
-                attachments.append({"file_id": stored.file_id, "tools": [{"type": "file_search"}]})
+                if attachment.type == "file":  # images are kept and previewed, not searched
+                    attachments.append({"file_id": stored.file_id, "tools": [{"type": "file_search"}]})
             message = self.services.messages.create(backing, MessageCreateParams.model_validate({
                 "role": "user", "content": user_text(item) or " ",
                 "attachments": attachments or None, "metadata": {"chatkit_item_id": item.id}}))
