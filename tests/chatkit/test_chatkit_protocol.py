@@ -291,3 +291,14 @@ def test_server_to_server_with_an_api_key(ck_server, assistant, user, oai):
         no_workflow.close()
     finally:
         protocol.close()
+
+
+def test_history_configuration_limits_the_thread_list(open_protocol, assistant, user):
+    _, protocol = open_protocol(assistant, user, chatkit_configuration={"history": {"recent_threads": 2}})
+    made = [new_thread(protocol, f"t{i}")[0] for i in range(3)]
+    listed = protocol.call("threads.list", {"limit": 1})
+    assert [t["id"] for t in listed["data"]] == [made[2]] and listed["has_more"]
+    rest = protocol.call("threads.list", {"limit": 10, "after": listed["after"]})
+    assert [t["id"] for t in rest["data"]] == [made[1]] and not rest["has_more"]
+    _, hidden = open_protocol(assistant, user, chatkit_configuration={"history": {"enabled": False}})
+    assert hidden.call("threads.list", {}) == {"data": [], "has_more": False}
