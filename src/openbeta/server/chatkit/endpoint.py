@@ -82,10 +82,11 @@ async def process(server: OpenBetaChatKitServer, raw: bytes,
 
     task = asyncio.create_task(pump(), name="chatkit-stream")
     first = await queue.get()
-    if isinstance(first, BaseException) or first is _END:
+    if first is _END:
         await asyncio.gather(task, return_exceptions=True)
-        if first is _END:
-            return _empty()
+        return _empty()
+    if isinstance(first, BaseException):
+        await asyncio.gather(task, return_exceptions=True)
         raise _as_api_error(first) from None
     return _frames(first, queue, task)
 

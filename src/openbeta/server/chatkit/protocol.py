@@ -32,6 +32,7 @@ from chatkit.types import (
     Page,
     ThreadItem,
     ThreadMetadata,
+    ThreadStatus,
     ThreadStreamEvent,
     TranscriptionResult,
     UserMessageItem,
@@ -50,8 +51,9 @@ from .threads import ChatKitThreads
 from .turns import TurnStream, user_text
 
 T = TypeVar("T")
-ITEM = TypeAdapter(ThreadItem)
-ATTACHMENT = TypeAdapter(Attachment)
+ITEM: TypeAdapter[Any] = TypeAdapter(ThreadItem)
+ATTACHMENT: TypeAdapter[Any] = TypeAdapter(Attachment)
+STATUS: TypeAdapter[Any] = TypeAdapter(ThreadStatus)
 #: Longest automatic thread title, in characters.
 TITLE_CHARS = 60
 
@@ -92,7 +94,7 @@ class Context:
 def metadata(row: Any) -> ThreadMetadata:
     body = row.body
     return ThreadMetadata(id=row.id, title=body.get("title"), created_at=_datetime(row.created_at),
-                          status=body.get("status") or {"type": "active"},
+                          status=STATUS.validate_python(body.get("status") or {"type": "active"}),
                           allowed_image_domains=body.get("allowed_image_domains"),
                           metadata=body.get("metadata") or {})
 
