@@ -44,6 +44,7 @@ from ...types.run import RunCreateParams, SubmitToolOutputsParams
 from ..errors import APIError, InvalidRequest, PayloadTooLarge
 from ..ids import new_id
 from ..services.container import Services
+from ..services.messages import message_body
 from ..services.runs import Launch
 from ..store.pages import PageQuery
 from .sessions import Caller
@@ -256,20 +257,18 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
                 thread.title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1].rstrip() + "…"
 
     def _start(self, backing: str, thread_id: str, item: UserMessageItem, context: Context) -> Launch:
-        """Write the user's message into the backing thread (once) and start a streamed run."""
-        row = self.threads.item(thread_id, item.id, context.user)
-        if row.message_id is None:
-            attachments = []
-            for attachment in item.attachments:
-                stored = self.threads.attachment(attachment.id, context.user)
-                if stored.file_id is None:
-                    raise InvalidRequest(f"Attachment {attachment.id} was never uploaded.", code="attachment_missing")
-                if attachment.type == "file":  # images are kept and previewed, not searched
-                    attachments.append({"file_id": stored.file_id, "tools": [{"type": "file_search"}]})
-            message = self.services.messages.create(backing, MessageCreateParams.model_validate({
-                "role": "user", "content": user_text(item) or " ",
-                "attachments": attachments or None, "metadata": {"chatkit_item_id": item.id}}))
-            self.threads.link_item(item.id, message_id=message["id"])
+        """Start a streamed run; in its unit of work, the user's message is written into the backing
+        thread (once: a retried message is there already)."""
+        attachments = []
+        for attachment in item.attachments:
+            stored = self.threads.attachment(attachment.id, context.user)
+            if stored.file_id is None:
+                raise InvalidRequest(f"Attachment {attachment.id} was never uploaded.", code="attachment_missing")
+            if attachment.type == "file":  # images are kept and previewed, not searched
+                attachments.append({"file_id": stored.file_id, "tools": [{"type": "file_search"}]})
+        message = message_body(backing, MessageCreateParams.model_validate({
+            "role": "user", "content": user_text(item) or " ", "attachments": attachments or None,
+            "metadata": {"chatkit_item_id": item.id}}))
         caller = context.caller
         params: dict[str, Any] = {"assistant_id": caller.assistant_id, "stream": True,
                                   "parallel_tool_calls": False, "metadata": self._run_metadata(thread_id, context)}
@@ -281,7 +280,8 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
             params["model"] = options.model
         if options.tool_choice is not None:
             params["tool_choice"] = {"type": "function", "function": {"name": options.tool_choice.id}}
-        return self.services.runs.create(backing, RunCreateParams.model_validate(params))
+        return self.services.runs.create(backing, RunCreateParams.model_validate(params),
+                                         prepare=lambda session: self.threads.write_message(session, item.id, message))
 
     def _resume(self, backing: str, thread_id: str, context: Context) -> Launch:
         """After ``threads.add_client_tool_output``: submit the client's result to the waiting run."""

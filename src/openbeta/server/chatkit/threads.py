@@ -17,6 +17,7 @@ from ..errors import NotFound
 from ..ids import now
 from ..services.base import list_page, load, set_body
 from ..services.files import FileService
+from ..services.messages import insert_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
 from ..store.pages import Page, PageQuery, fetch_page
@@ -128,11 +129,13 @@ class ChatKitThreads:
             row.run_id = run_id or row.run_id
             set_body(row, body)
 
-    def link_item(self, item_id: str, message_id: Optional[str] = None, run_id: Optional[str] = None) -> None:
-        with self.db.session() as s:
-            row = load(s, ChatKitItemRow, item_id, "item")
-            row.message_id = message_id or row.message_id
-            row.run_id = run_id or row.run_id
+    @staticmethod
+    def write_message(session: Session, item_id: str, message: dict[str, Any]) -> None:
+        """In the caller's unit of work: add the backing message of a user item, unless it has one."""
+        row = load(session, ChatKitItemRow, item_id, "item")
+        if row.message_id is None:
+            insert_message(session, message)
+            row.message_id = message["id"]
 
     def delete_item(self, thread_id: str, item_id: str, user: str) -> None:
         """Delete an item and the backing message it stands for."""
