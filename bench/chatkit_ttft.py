@@ -1,6 +1,6 @@
 """Time to first token through a ChatKit turn vs a plain streamed run, on the same server.
 
-    python bench/chatkit_ttft.py [--runs 100]
+    python bench/chatkit_ttft.py [--runs 100] [--baseline OTHER/src]
 
 The paced upstream (``bench/paced_upstream.py``: no model, the first chunk at once) answers,
 so the difference between the paths is openbeta's own work:
@@ -11,6 +11,8 @@ made beforehand (untimed), until the first ``thread.message.delta``.
 until the first ``assistant_message.content_part.text_delta``: the session's secret checked
 and counted, the user item stored and echoed, the backing message written, the run created.
 Both over plain httpx, one request at a time, the paths alternating; 5 warm-up calls each.
+``--baseline`` adds the ChatKit path on a second server from another source tree (an earlier
+commit, say), measured in the same rounds.
 """
 
 from __future__ import annotations
@@ -80,14 +82,22 @@ def summary(samples: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--baseline", type=Path, help="another source tree's src/, for a before/after")
     args = parser.parse_args()
     upstream, paced = start_paced_upstream(chunks=4, interval_ms=5)
+    servers = []
     with tempfile.TemporaryDirectory() as data:
-        base, server = start_openbeta(Path(data), upstream)
+        base, server = start_openbeta(Path(data) / "this", upstream)
+        servers.append(server)
         try:
             with httpx.Client(timeout=60) as client:
                 assistant = client.post(base + "/assistants", json={"model": "m"}).json()["id"]
                 paths = {"run": run_path(client, base, assistant), "chatkit": chatkit_path(client, base, assistant)}
+                if args.baseline:
+                    other, process = start_openbeta(Path(data) / "baseline", upstream, src=args.baseline)
+                    servers.append(process)
+                    baseline_assistant = client.post(other + "/assistants", json={"model": "m"}).json()["id"]
+                    paths["baseline"] = chatkit_path(client, other, baseline_assistant)
                 samples: dict[str, list[float]] = {name: [] for name in paths}
                 for _ in range(5):
                     for once in paths.values():
@@ -96,10 +106,11 @@ def main() -> None:
                     for name, once in paths.items():
                         samples[name].append(once())
         finally:
-            stop(server)
+            for process in servers:
+                stop(process)
             stop(paced)
     for name, values in samples.items():
-        print(f"{name:8s} {summary(values)}")
+        print(f"{name:9s} {summary(values)}")
     run, chatkit = statistics.median(samples["run"]), statistics.median(samples["chatkit"])
     print(f"chatkit - run at p50: {(chatkit - run) * 1000:+.2f} ms", file=sys.stderr)
 
