@@ -237,7 +237,7 @@ def test_thread_requests(open_protocol, assistant, user, oai):
 
 
 def test_bad_requests_get_clear_errors(open_protocol, ck_server, assistant, user, oai):
-    session, protocol = open_protocol(assistant, user)
+    session, protocol = open_protocol(assistant, user, rate_limits={"max_requests_per_1_minute": 100})
     unknown = protocol.post("threads.teleport", {"thread_id": "x"})
     assert unknown.status_code == 400
     error = unknown.json()["error"]
@@ -250,6 +250,12 @@ def test_bad_requests_get_clear_errors(open_protocol, ck_server, assistant, user
     assert transcribe.status_code == 400 and transcribe.json()["error"]["code"] == "transcription_unavailable"
     missing = protocol.post("items.list", {"thread_id": "cthr_missing"})
     assert missing.status_code == 404
+    thread_id, _ = new_thread(protocol)
+    no_item = protocol.post("threads.retry_after_item", {"thread_id": thread_id, "item_id": "cthi_missing"})
+    assert no_item.status_code == 404 and "cthi_missing" in no_item.json()["error"]["message"]
+    forced = protocol.stream("threads.add_user_message", {"thread_id": thread_id, "input": user_input(
+        "call it", tool_choice={"id": "no_such_tool"})})
+    assert forced[-1].type == "error" and "no_such_tool" in forced[-1].message
 
     url = ck_server.root_url + "/v1/chatkit"
     body = {"type": "threads.list", "params": {}}

@@ -62,8 +62,10 @@ def _as_api_error(exc: BaseException) -> BaseException:
 async def process(server: OpenBetaChatKitServer, raw: bytes,
                   context: Context) -> Union[bytes, AsyncIterator[bytes]]:
     """JSON bytes for a plain request; for a streamed one, its SSE frames (the first already made)."""
-    parse(raw)
+    request = parse(raw)
     try:
+        if request.type == "threads.retry_after_item":  # the library streams nothing for an unknown item
+            await server.store.load_item(request.params.thread_id, request.params.item_id, context)
         result = await server.process(raw, context)
     except Exception as exc:
         raise _as_api_error(exc) from None
