@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from sqlalchemy import select
+
 from ...types.chatkit import SessionCreateParams
 from ..errors import InvalidRequest, RateLimited, Unauthorized
 from ..ids import new_id, now
@@ -158,7 +160,7 @@ class SessionService:
         """
         at = now()
         with self.db.session() as s:
-            row = s.query(ChatKitSessionRow).filter(ChatKitSessionRow.secret_hash == hash_secret(secret)).one_or_none()
+            row = s.scalar(select(ChatKitSessionRow).where(ChatKitSessionRow.secret_hash == hash_secret(secret)))
             if row is None:
                 raise Unauthorized("Invalid client secret: no ChatKit session has it.", code="invalid_client_secret")
             body = render_session(row, at)
