@@ -123,9 +123,16 @@ def test_file_search_citation_becomes_an_annotation(oai, open_protocol, user):
     content = [e.item for e in events if e.type == "thread.item.done" and e.item.type == "assistant_message"][0].content[0]
     assert content.text == "Tides follow the moon." and note.index == len("Tides follow the moon")
     assert content.annotations == [note]
-    rest = list(oai.beta.chatkit.threads.list_items(thread_id))[0]
-    assert rest.content[0].annotations[0].model_dump() == {"type": "file",
-                                                           "source": {"type": "file", "filename": "tides.txt"}}
+    search = [e for e in events if e.type in ("thread.item.added", "thread.item.done")
+              and e.item.type == "workflow"]
+    assert [e.type for e in search] == ["thread.item.added", "thread.item.done"]
+    assert search[0].item.workflow.tasks[0].status_indicator == "loading"
+    task = search[1].item.workflow.tasks[0]
+    assert (task.type, task.title, [s.filename for s in task.sources]) == ("file", "Searched files", ["tides.txt"])
+    answer, group, _ = list(oai.beta.chatkit.threads.list_items(thread_id))
+    assert answer.content[0].annotations[0].model_dump() == {"type": "file",
+                                                             "source": {"type": "file", "filename": "tides.txt"}}
+    assert group.type == "chatkit.task_group" and group.tasks[0].heading == "Searched files"
 
 
 def test_an_attachment_is_uploaded_and_reaches_the_message(oai, open_protocol, assistant, user, ck_db):

@@ -5,6 +5,8 @@
   ``thread.message.completed`` -> ``content_part.done`` and ``thread.item.done``.
 - A ``file_citation`` (its marker ``【m:n†name】`` arrives in one delta) -> the marker is
   cut from the text and ``content_part.annotation_added`` places a file source there.
+- A ``file_search`` step -> a workflow item with one file task (``thread.item.added`` when the
+  call appears; the files found and ``thread.item.done`` when the step ends).
 - ``thread.run.requires_action`` -> a pending client tool call item (the stream ends;
   ``threads.add_client_tool_output`` resumes the run).
 - A failed or expired run, or an ``error`` -> an ``error`` event with its message.
@@ -27,16 +29,24 @@ from chatkit.types import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ClientToolCallItem,
+    CustomSummary,
     FileSource,
+    FileTask,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     UserMessageItem,
+    Workflow,
+    WorkflowItem,
+    WorkflowTaskUpdated,
 )
 
 from ..errors import NotFound
 from ..services.files import FileService
+
+
+STEP_ENDS = frozenset(f"thread.run.step.{end}" for end in ("completed", "failed", "cancelled", "expired"))
 
 
 def user_text(item: UserMessageItem) -> str:
@@ -71,6 +81,7 @@ class TurnStream:
         self.text = ""
         self.annotations: list[Annotation] = []
         self._filenames: dict[str, str] = {}
+        self.searches: dict[str, WorkflowItem] = {}  # file_search step id -> its workflow item
 
     def _new_id(self) -> str:
         return self.store.generate_item_id("message", None, self.context)
@@ -86,6 +97,13 @@ class TurnStream:
                         yield out
         elif event in ("thread.message.completed", "thread.message.incomplete") and data.get("id") == self.message_id:
             for out in self._close():
+                yield out
+        elif event == "thread.run.step.delta" and data["id"] not in self.searches and _searches(data["delta"]):
+            yield self._search_started(data["id"])
+        elif event in STEP_ENDS and _searches(data):
+            if data["id"] not in self.searches:
+                yield self._search_started(data["id"])
+            for out in self._search_done(data):
                 yield out
         elif event == "thread.run.requires_action":
             yield self._tool_call(data)
@@ -151,6 +169,25 @@ class TurnStream:
                     content_index=0, content=content)),
                 ThreadItemDoneEvent(item=done)]
 
+    def _search_started(self, step_id: str) -> ThreadStreamEvent:
+        item = WorkflowItem(id=self._new_id(), thread_id=self.thread_id, created_at=_now(), workflow=Workflow(
+            type="custom", tasks=[FileTask(title="Searching files", status_indicator="loading")]))
+        self.searches[step_id] = item
+        self.context.links[item.id] = (None, self.run_id)
+        return ThreadItemAddedEvent(item=item)
+
+    def _search_done(self, step: dict[str, Any]) -> list[ThreadStreamEvent]:
+        item = self.searches.pop(step["id"])
+        names = list(dict.fromkeys(result.get("file_name") or result["file_id"] for call in _searches(step)
+                                   for result in (call["file_search"].get("results") or [])))
+        title = "Searched files" if step.get("status") == "completed" else "File search stopped"
+        task = FileTask(title=title, status_indicator="complete",
+                        sources=[FileSource(filename=name, title=name) for name in names])
+        done = item.model_copy(update={"workflow": Workflow(type="custom", tasks=[task],
+                                                            summary=CustomSummary(title=title))})
+        return [ThreadItemUpdatedEvent(item_id=item.id, update=WorkflowTaskUpdated(task_index=0, task=task)),
+                ThreadItemDoneEvent(item=done)]
+
     def _tool_call(self, run: dict[str, Any]) -> ThreadStreamEvent:
         calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
         if not calls:
@@ -167,3 +204,11 @@ class TurnStream:
                                   status="pending")
         self.context.links[item.id] = (None, self.run_id)
         return ThreadItemDoneEvent(item=item)
+
+
+def _searches(step: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``file_search`` calls of a run step."""
+    details = step.get("step_details") or {}
+    if details.get("type") != "tool_calls":
+        return []
+    return [call for call in details.get("tool_calls") or [] if call.get("type") == "file_search"]
