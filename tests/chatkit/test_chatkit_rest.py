@@ -144,7 +144,7 @@ def _seed_items(db, thread_id: str, user: str) -> None:
         threads.save_item(thread_id, user, item.model_dump(mode="json"))
 
 
-def test_list_items_shows_every_item_type(rest, open_protocol, assistant, user, ck_db):
+def test_list_items_shows_every_item_type(rest, sdk, open_protocol, assistant, user, ck_db):
     _, protocol = open_protocol(assistant, user)
     thread_id, _ = new_thread(protocol, script(tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}]))
     protocol.stream("threads.add_client_tool_output", {"thread_id": thread_id, "result": {"temp": 3}})
@@ -161,6 +161,14 @@ def test_list_items_shows_every_item_type(rest, open_protocol, assistant, user, 
     assert all(i.object == "chatkit.thread_item" and i.thread_id == thread_id and i.id.startswith("cthi_")
                for i in items)
     first, call, answer, second, forced, widget, task, group = items
+    if sdk.name.startswith("openbeta"):  # each type parses as its own model, as in the official SDK
+        from openbeta.types.beta import chatkit as types
+
+        assert [type(i) for i in items] == [
+            types.ChatKitThreadUserMessageItem, types.ChatKitClientToolCallItem,
+            types.ChatKitThreadAssistantMessageItem, types.ChatKitThreadUserMessageItem,
+            types.ChatKitClientToolCallItem, types.ChatKitWidgetItem, types.ChatKitTaskItem,
+            types.ChatKitTaskGroupItem]
 
     def field(obj, name):
         return obj[name] if isinstance(obj, dict) else getattr(obj, name)

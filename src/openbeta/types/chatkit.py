@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from typing_extensions import Annotated
 
-from ._base import RequestModel, WireModel
+from ._base import ByType, RequestModel, WireModel
 
 
 class ChatKitWorkflow(WireModel):
@@ -50,13 +50,81 @@ class ChatKitThreadDeleted(WireModel):
 
 
 class ChatKitThreadItem(WireModel):
-    """One item of a ChatKit thread (user/assistant message, widget, tool call, task...)."""
+    """One item of a ChatKit thread; a type this SDK does not know parses as this, every field kept."""
 
     id: str
     object: Literal["chatkit.thread_item"] = "chatkit.thread_item"
     type: str
     thread_id: str
     created_at: int
+
+
+class ChatKitAttachment(WireModel):
+    id: str
+    type: Literal["image", "file"]
+    name: str
+    mime_type: str
+    preview_url: Optional[str] = None
+
+
+class ChatKitThreadUserMessageItem(ChatKitThreadItem):
+    """``content``: ``{"type": "input_text" | "quoted_text", "text"}`` parts."""
+
+    type: Literal["chatkit.user_message"] = "chatkit.user_message"
+    content: list[dict[str, Any]]
+    attachments: list[ChatKitAttachment] = []
+    inference_options: Optional[dict[str, Any]] = None
+
+
+class ChatKitResponseOutputText(WireModel):
+    """``annotations``: ``{"type": "file", "source": {"type": "file", "filename"}}`` or the ``url`` twin."""
+
+    type: Literal["output_text"] = "output_text"
+    text: str
+    annotations: list[dict[str, Any]] = []
+
+
+class ChatKitThreadAssistantMessageItem(ChatKitThreadItem):
+    type: Literal["chatkit.assistant_message"] = "chatkit.assistant_message"
+    content: list[ChatKitResponseOutputText]
+
+
+class ChatKitWidgetItem(ChatKitThreadItem):
+    type: Literal["chatkit.widget"] = "chatkit.widget"
+    widget: str  # the widget, serialized as JSON
+
+
+class ChatKitClientToolCallItem(ChatKitThreadItem):
+    type: Literal["chatkit.client_tool_call"] = "chatkit.client_tool_call"
+    status: Literal["in_progress", "completed"]
+    call_id: str
+    name: str
+    arguments: str  # JSON
+    output: Optional[str] = None  # JSON
+
+
+class ChatKitTaskItem(ChatKitThreadItem):
+    type: Literal["chatkit.task"] = "chatkit.task"
+    task_type: Literal["custom", "thought"]
+    heading: Optional[str] = None
+    summary: Optional[str] = None
+
+
+class ChatKitTaskGroupTask(WireModel):
+    type: Literal["custom", "thought"]
+    heading: Optional[str] = None
+    summary: Optional[str] = None
+
+
+class ChatKitTaskGroupItem(ChatKitThreadItem):
+    type: Literal["chatkit.task_group"] = "chatkit.task_group"
+    tasks: list[ChatKitTaskGroupTask]
+
+
+#: An item of ``threads.list_items``, by its ``type``.
+ChatKitItem = Annotated[Union[ChatKitThreadUserMessageItem, ChatKitThreadAssistantMessageItem, ChatKitWidgetItem,
+                              ChatKitClientToolCallItem, ChatKitTaskItem, ChatKitTaskGroupItem, ChatKitThreadItem],
+                        ByType()]
 
 
 # ---------------------------------------------------------------- requests (``POST /chatkit/sessions``)
@@ -114,4 +182,6 @@ class SessionCreateParams(RequestModel):
     chatkit_configuration: Optional[ChatKitConfigurationParam] = None
 
 
-__all__ = ["SessionCreateParams", "ChatKitThread", "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitWorkflow", "ChatSession"]
+__all__ = ["SessionCreateParams", "ChatKitAttachment", "ChatKitClientToolCallItem", "ChatKitItem",
+           "ChatKitResponseOutputText", "ChatKitTaskGroupItem", "ChatKitTaskGroupTask", "ChatKitTaskItem",
+           "ChatKitThreadAssistantMessageItem", "ChatKitThreadUserMessageItem", "ChatKitWidgetItem", "ChatKitThread", "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitWorkflow", "ChatSession"]
