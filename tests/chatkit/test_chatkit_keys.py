@@ -9,7 +9,7 @@ pytest.importorskip("chatkit.types")
 from chatkit_helpers import EVENT, user_input  # noqa: E402
 
 
-def test_keys_guard_rest_and_server_to_server_but_not_session_secrets(tmp_path, database_url):
+def test_keys_guard_rest_and_server_to_server_but_not_session_secrets(sqlite_only, tmp_path, database_url):
     from fastapi.testclient import TestClient
 
     from openbeta.server.app import create_app

@@ -16,7 +16,7 @@ NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 NODE = shutil.which("node")
 
 
-def test_node_sdk_chatkit(node_modules, ck_server, open_protocol, assistant, user):
+def test_node_sdk_chatkit(sqlite_only, node_modules, ck_server, open_protocol, assistant, user):
     _, protocol = open_protocol(assistant, user)
     older, _ = new_thread(protocol, "older")
     thread_id, _ = new_thread(protocol, "newer")

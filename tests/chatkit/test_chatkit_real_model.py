@@ -16,9 +16,7 @@ if importlib.util.find_spec("llama_cpp") is None:
     pytest.skip("the embedded model (llama-cpp-python) is not installed", allow_module_level=True)
 
 
-def test_a_chatkit_thread_answered_by_the_local_model(start_server, db_kind):
-    if db_kind != "sqlite":
-        pytest.skip("the model path does not depend on the database: run once, on SQLite")
+def test_a_chatkit_thread_answered_by_the_local_model(sqlite_only, start_server):
     server = start_server(OPENBETA_PROVIDER="local", OPENBETA_LOCAL_CONTEXT_SIZE="2048", OPENBETA_EMBEDDINGS="none")
     client = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0, timeout=300)
     assistant = client.beta.assistants.create(model="smollm2", instructions="Answer in one short sentence.",
