@@ -15,10 +15,7 @@ from ..errors import APIError
 _ID = r"[^/]+"
 
 #: (method, path under /v1) of every operation in the family, as patterns.
-OPERATIONS: list[tuple[str, str]] = [
-    ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
-    ("POST", "/realtime/transcription_sessions"),
-]
+OPERATIONS: list[tuple[str, str]] = []
 
 _PATTERNS = [(method, re.compile(f"/v1{path}")) for method, path in OPERATIONS]
 

@@ -20,6 +20,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -38,6 +39,10 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: Realtime ephemeral keys and sessions.
+    realtime: RealtimeService
+    #: The model realtime responses use: the run engine's provider (built on first use).
+    realtime_provider: Callable[[], Any]
     #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
     chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
@@ -73,6 +78,8 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
+        realtime=RealtimeService(db),
+        realtime_provider=lambda: engine.provider,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )

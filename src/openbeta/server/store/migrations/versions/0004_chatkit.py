@@ -1,13 +1,13 @@
 """ChatKit sessions, threads (each backed by an assistants thread), items and attachments.
 
 Revision ID: chatkit
-Revises: 0003
+Revises: realtime
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "chatkit"
-down_revision = "0003"
+down_revision = "realtime"
 branch_labels = None
 depends_on = None
 
