@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
 from ..blobs import LocalBlobStore
+from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.index import DenseIndex
@@ -49,6 +50,8 @@ class Services:
     realtime: RealtimeService
     #: The model realtime responses use: the run engine's provider (built on first use).
     realtime_provider: Callable[[], Any]
+    #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
+    chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -96,6 +99,7 @@ def build_services(settings: Settings) -> Services:
         services.threads.on_delete.append(lambda session, thread_id: sandboxes.drop(thread_id))
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
+    services.chatkit = ChatKitServices(db, services.threads, files, settings.api_keys)
     return services
 
 
