@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     #: Largest accepted JSON request body, in bytes (larger ones get 413).
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    #: Seconds the server waits for the next part of a request body; a client that stalls longer gets 408.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: ``/docs``, ``/redoc`` and ``/openapi.json`` without a key; off: no docs pages, and
+    #: ``/openapi.json`` behind the ``/v1`` key check.
+    public_docs: bool = True
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Optional, TypeVar
 
@@ -94,12 +95,35 @@ def refuse_lone_surrogates(raw: bytes, data: Any) -> None:
             f"without its pair), which is not valid Unicode.", param=param or None, code="invalid_value")
 
 
+class _NotANumber(ValueError):
+    """``NaN``, ``Infinity`` or a number past a 64-bit float's range: not JSON numbers."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _refuse_constant(text: str) -> Any:
+    raise _NotANumber(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumber(text if len(text) <= 32 else text[:32] + "...")
+    return value
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
+    except _NotANumber as exc:
+        raise InvalidRequest(
+            f"The JSON body of your request holds '{exc.text}', which is not a number JSON can carry "
+            "(JSON has no NaN or Infinity, and numbers must fit a 64-bit float).", code="invalid_value") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
