@@ -41,7 +41,8 @@ def test_500_answer_closes_the_connection(settings):
     ("DELETE", "/v1/threads/thread_x/runs/run_y/cancel", "POST"),
     ("PUT", "/v1/files/file_x/content", "GET"),
 ])
-def test_405_names_the_allowed_methods(api, method, path, allow):
+def test_405_names_the_allowed_methods(module_api, method, path, allow):
+    api = module_api
     response = api.request(method, path)
     assert_error(response, 405)
     assert response.headers["allow"] == allow
@@ -58,7 +59,8 @@ def test_405_names_the_allowed_methods(api, method, path, allow):
     '{"model": "m", "response_format": {"type": "json_schema", "json_schema": {"name": "s", '
     '"schema": {"type": "number", "maximum": 1e999}}}}',
 ])
-def test_non_finite_numbers_are_400(api, text):
+def test_non_finite_numbers_are_400(module_api, text):
+    api = module_api
     before = api.get("/v1/assistants").json()["data"]
     error = assert_error(api.post("/v1/assistants", content=text, headers={"content-type": "application/json"}),
                          400)
@@ -66,7 +68,8 @@ def test_non_finite_numbers_are_400(api, text):
     assert api.get("/v1/assistants").json()["data"] == before
 
 
-def test_large_finite_numbers_still_parse(api):
+def test_large_finite_numbers_still_parse(module_api):
+    api = module_api
     text = ('{"model": "m", "tools": [{"type": "function", "function": {"name": "f", "parameters": '
             '{"type": "number", "maximum": 1e300, "minimum": -12345678901234567890}}}]}')
     created = api.post("/v1/assistants", content=text, headers={"content-type": "application/json"})
@@ -78,7 +81,7 @@ def test_large_finite_numbers_still_parse(api):
 def keyed(tmp_path, database_url):
     def make(**extra) -> TestClient:
         return TestClient(create_app(Settings(data_dir=tmp_path, database_url=database_url, provider="scripted",
-                                              api_keys=["sk-right"], **extra)))
+                                              embeddings="none", api_keys=["sk-right"], **extra)))
     return make
 
 
@@ -115,7 +118,7 @@ def test_docs_can_be_closed(keyed):
 
 def test_a_body_that_never_finishes_answers_408(tmp_path, database_url):
     app = create_app(Settings(data_dir=tmp_path, database_url=database_url, provider="scripted",
-                              body_timeout_seconds=0.5))
+                              embeddings="none", body_timeout_seconds=0.5))
     with ThreadedServer(app) as server:
         started = time.monotonic()
         raw, closed = server.exchange(b"POST /v1/assistants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"

@@ -55,7 +55,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("path,text,param", CASES, ids=[c[2] + ":" + c[0] for c in CASES])
-def test_lone_surrogate_is_400_and_nothing_is_stored(api, path, text, param):
+def test_lone_surrogate_is_400_and_nothing_is_stored(module_api, path, text, param):
+    api = module_api
     before = row_counts(api)
     error = assert_error(post_raw(api, path, text), 400, param, "invalid_value")
     assert "surrogate" in error["message"]
@@ -64,7 +65,8 @@ def test_lone_surrogate_is_400_and_nothing_is_stored(api, path, text, param):
         assert api.get(listing).status_code == 200
 
 
-def test_lone_surrogate_in_nested_writes(api):
+def test_lone_surrogate_in_nested_writes(module_api):
+    api = module_api
     """Messages, runs, modifies, vector-store files and searches go through the same edge."""
     thread = api.post("/v1/threads", json={}).json()
     store = api.post("/v1/vector_stores", json={}).json()
@@ -94,7 +96,8 @@ def test_escaped_pairs_and_astral_text_are_kept(api):
     assert got["metadata"] == {"\U0001F600": "ok"}
 
 
-def test_query_with_surrogate_bytes_is_not_500(api):
+def test_query_with_surrogate_bytes_is_not_500(module_api):
+    api = module_api
     for query in ("after=%ED%A0%80", "order=%ED%A0%80", "before=%ED%A0%80"):
         response = api.get("/v1/assistants?" + query)
         assert response.status_code in (200, 400), response.text
@@ -122,7 +125,8 @@ def test_stored_rows_with_lone_surrogates_are_repaired_on_read(api, caplog):
     assert [a["id"] for a in api.get("/v1/assistants").json()["data"]] == [good["id"]]
 
 
-def test_lone_surrogate_in_a_utf16_body_is_400(api):
+def test_lone_surrogate_in_a_utf16_body_is_400(module_api):
+    api = module_api
     text = '{"model": "m", "metadata": {"k": "%s"}}' % BAD
     response = api.post("/v1/assistants", content=text.encode("utf-16"),
                         headers={"content-type": "application/json"})

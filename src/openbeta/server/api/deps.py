@@ -175,7 +175,8 @@ def limited_page_query(request: Request, maximum: int) -> PageQuery:
                 f"Invalid 'limit': integer {'below minimum value' if limit < 1 else 'above maximum value'}. "
                 f"Expected a value {'>= 1' if limit < 1 else f'<= {maximum}'}, but got {limit} instead.",
                 param="limit", code="integer_below_min_value" if limit < 1 else "integer_above_max_value")
-    order = _one(request, "order") or "desc"
+    order = _one(request, "order")
+    order = "desc" if order is None else order  # an empty order= is not one of the two
     if order not in ("asc", "desc"):
         raise InvalidRequest(f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
                              param="order", code="invalid_value")
