@@ -12,6 +12,7 @@ from typing import AsyncIterator, Optional
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .services.container import Services, build_services
 from .settings import Settings
+from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
 
 log = logging.getLogger("openbeta")
 
@@ -191,6 +193,14 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return error_response(APIError(str(exc.detail), status_code=exc.status_code,
                                        type="invalid_request_error"))
 
+    async def _storage_error(_request: Request, exc: Exception) -> JSONResponse:
+        if is_disk_full(exc):
+            return error_response(insufficient_storage())
+        raise exc  # any other fault: a 500, logged once by the server
+
+    app.add_exception_handler(OSError, _storage_error)
+    app.add_exception_handler(SQLAlchemyError, _storage_error)
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
         # Starlette re-raises the exception after this response; the server logs it once. The
@@ -198,6 +208,10 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return error_response(APIError("The server had an error while processing your request. Sorry about that!",
                                        headers={"Connection": "close"}))
 
+    reserve = sqlite_reserve(services.db, settings.disk_reserve_bytes)
+    if reserve is not None:
+        reserve.lay()
+        app.add_middleware(DeletesOnFullDisk, reserve=reserve)
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
     app.add_middleware(RequestLog)
 

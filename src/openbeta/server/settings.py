@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     #: Seconds the server waits for the next part of a request body; a client that stalls longer gets 408.
     body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Bytes held in reserve beside a SQLite database and given up when the disk fills, so deletes still run.
+    disk_reserve_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
     #: ``/docs``, ``/redoc`` and ``/openapi.json`` without a key; off: no docs pages, and
     #: ``/openapi.json`` behind the ``/v1`` key check.
     public_docs: bool = True
