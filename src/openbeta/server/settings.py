@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     #: A run stream quiet this long sends an SSE keep-alive comment and re-reads the run:
     #: a run found ended (or deleted) ends the stream.
     stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    #: Seconds between writes of a streaming message's text so far (what a killed process loses at most).
+    stream_flush_seconds: float = Field(default=0.25, gt=0)
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
