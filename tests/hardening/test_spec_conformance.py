@@ -52,6 +52,8 @@ NULLS = [
      "tools[0].file_search", "an object"),
     ("/v1/assistants", {"model": "m", "tools": [{"type": "file_search", "file_search": {"ranking_options": None}}]},
      "tools[0].file_search.ranking_options", "an object"),
+    ("/v1/assistants", {"model": "m", "tools": [{"type": "file_search", "file_search": {"max_num_results": None}}]},
+     "tools[0].file_search.max_num_results", "an integer"),
 ]
 
 

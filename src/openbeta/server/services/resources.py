@@ -25,17 +25,19 @@ def normalize_tools(tools: list[dict[str, Any]], param: str = "tools") -> list[d
         tool = dict(tool)
         if tool.get("type") == "file_search":
             options = _not_null(tool, "file_search", f"{param}[{i}]")
+            _not_null(options, "max_num_results", f"{param}[{i}].file_search", "an integer")
             ranking = _not_null(options, "ranking_options", f"{param}[{i}].file_search")
             tool["file_search"] = {**options, "ranking_options": {**DEFAULT_RANKING, **ranking}}
         out.append(tool)
     return out
 
 
-def _not_null(holder: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+def _not_null(holder: dict[str, Any], key: str, where: str, expected: str = "an object") -> Any:
     if key in holder and holder[key] is None:
-        raise InvalidRequest(f"Invalid type for '{where}.{key}': expected an object, but got null instead.",
+        raise InvalidRequest(f"Invalid type for '{where}.{key}': expected {expected}, but got null instead.",
                              param=f"{where}.{key}", code="invalid_type")
-    return dict(holder.get(key) or {})
+    value = holder.get(key)
+    return dict(value or {}) if expected == "an object" else value
 
 
 def check_file(session: Session, file_id: str, param: str) -> None:
