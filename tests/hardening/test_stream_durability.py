@@ -11,6 +11,20 @@ import httpx
 WORDS = [f"w{i} " for i in range(400)]
 
 
+def wait_for_text(http: httpx.Client, base: str, thread_id: str, prefix: str, timeout: float = 20.0) -> str:
+    """Poll the in-progress reply until its stored text holds ``prefix`` (written while streaming)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        data = http.get(f"{base}/threads/{thread_id}/messages").json()["data"]
+        reply = [m for m in data if m["role"] == "assistant"]
+        if reply and reply[0]["status"] == "in_progress" and reply[0]["content"]:
+            text = reply[0]["content"][0]["text"]["value"]
+            if text.startswith(prefix):
+                return text
+        assert time.monotonic() < deadline, "the streamed text was not written while streaming"
+        time.sleep(0.05)
+
+
 def test_sigkill_mid_stream_keeps_the_streamed_text(start_server):
     first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none",
                          OPENBETA_STREAM_FLUSH_SECONDS="0.1")
@@ -30,7 +44,7 @@ def test_sigkill_mid_stream_keeps_the_streamed_text(start_server):
                     received += json.loads(line[len("data: "):])["delta"]["content"][0]["text"]["value"]
                     if received.count(" ") >= 30:
                         break
-            time.sleep(1.0)  # many flush intervals: all of ``received`` is on disk by now
+            persisted = wait_for_text(http, base, thread["id"], received.strip())
             first.process.kill()
             first.process.wait()
     assert len(received) > 0
@@ -47,6 +61,6 @@ def test_sigkill_mid_stream_keeps_the_streamed_text(start_server):
     kept = reply[0]["content"][0]["text"]["value"]
     full = "".join(WORDS).strip()
     assert full.startswith(kept)
-    assert kept.startswith(received.strip()), (len(kept), len(received))
+    assert kept.startswith(persisted), (len(kept), len(persisted))
     assert len(kept) < len(full)
     second.stop()
