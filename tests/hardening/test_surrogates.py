@@ -131,3 +131,27 @@ def test_lone_surrogate_in_a_utf16_body_is_400(module_api):
     response = api.post("/v1/assistants", content=text.encode("utf-16"),
                         headers={"content-type": "application/json"})
     assert_error(response, 400, "metadata.k", "invalid_value")
+
+
+def test_run_on_a_thread_with_a_poisoned_message_completes(api):
+    """A message stored with a lone surrogate (before the check) is read repaired by the run engine."""
+    import time
+
+    from openbeta.server.store.tables import MessageRow
+
+    assistant = api.post("/v1/assistants", json={"model": "m"}).json()
+    thread = api.post("/v1/threads", json={"messages": [{"role": "user", "content": "hello"}]}).json()
+    message = api.get(f"/v1/threads/{thread['id']}/messages").json()["data"][0]
+    with api.app.state.services.db.session() as session:
+        row = session.scalar(select(MessageRow).where(MessageRow.id == message["id"]))
+        row.body = {**row.body, "content": [{"type": "text", "text": {"value": "hi \ud800", "annotations": []}}]}
+    run = api.post(f"/v1/threads/{thread['id']}/runs", json={"assistant_id": assistant["id"]}).json()
+    deadline = time.monotonic() + 20
+    while run["status"] in ("queued", "in_progress"):
+        assert time.monotonic() < deadline, run
+        time.sleep(0.05)
+        run = api.get(f"/v1/threads/{thread['id']}/runs/{run['id']}").json()
+    assert run["status"] == "completed", run
+    messages = api.get(f"/v1/threads/{thread['id']}/messages", params={"order": "asc"}).json()["data"]
+    assert messages[0]["content"][0]["text"]["value"] == "hi \ufffd"
+    assert messages[1]["role"] == "assistant" and messages[1]["content"][0]["text"]["value"] == "hi \ufffd"
