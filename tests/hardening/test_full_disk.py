@@ -60,6 +60,7 @@ def test_full_disk_on_sqlite(tiny_disk, db_kind):
         files = [upload(client).json()["id"] for _ in range(2)]
         assistant = client.post("/v1/assistants", json={"model": "m"}).json()
         thread = client.post("/v1/threads", json={}).json()
+        store = client.post("/v1/vector_stores", json={"file_ids": [files[1]]}).json()
         fill(tiny_disk)
         storage_full(upload(client))
         storage_full(client.post("/v1/assistants", json={"model": "m", "instructions": "i" * 100_000}))
@@ -68,6 +69,8 @@ def test_full_disk_on_sqlite(tiny_disk, db_kind):
         assert client.delete(f"/v1/files/{files[0]}").json()["deleted"] is True
         assert client.delete(f"/v1/assistants/{assistant['id']}").json()["deleted"] is True
         assert client.delete(f"/v1/threads/{thread['id']}").json()["deleted"] is True
+        assert client.delete(f"/v1/vector_stores/{store['id']}/files/{files[1]}").json()["deleted"] is True
+        assert client.delete(f"/v1/vector_stores/{store['id']}").json()["deleted"] is True
         assert [f["id"] for f in client.get("/v1/files").json()["data"]] == [files[1]]
         assert client.get(f"/v1/assistants/{assistant['id']}").status_code == 404
         # Once space is freed, writes work again.

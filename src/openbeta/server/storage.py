@@ -80,8 +80,7 @@ class DiskReserve:
                 return False
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
             try:
-                os.posix_fallocate(fd, 0, self.size)
-                os.fsync(fd)
+                os.posix_fallocate(fd, 0, self.size)  # blocks allocated now; no fsync: it is laid again at start
             finally:
                 os.close(fd)
             return True
