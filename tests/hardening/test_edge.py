@@ -89,7 +89,7 @@ def test_keys_are_checked_before_routing(keyed):
     good = {"Authorization": "Bearer sk-right"}
     with keyed() as client:
         for method, path, known in [("GET", "/v1/nothing/here", 404), ("PUT", "/v1/assistants", 405),
-                                    ("POST", "/v1/realtime/sessions", 404), ("GET", "/v1", 404),
+                                    ("POST", "/v1/chatkit/sessions", 404), ("GET", "/v1", 404),
                                     ("GET", "/v1/threads", 405)]:
             missing = client.request(method, path)
             assert_error(missing, 401, code="missing_api_key")
