@@ -1,0 +1,200 @@
+"""The console in a real browser (Debian's chromium through Playwright) against a real server.
+
+Every page load checks that no request leaves the server's origin and that the console logs no error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from conftest import launch
+from console_support import ARGS, CHROMIUM, KEY, SERVER_ENV, sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Any]:
+    srv = launch(tmp_path_factory.mktemp("console-browser"), SERVER_ENV)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_playwright()() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def api(server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as c:
+        yield c
+
+
+class Watched:
+    """A page whose requests and console errors are recorded."""
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.page, self.origin = page, origin
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        self.allowed_errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def _request(self, request: Any) -> None:
+        url = request.url
+        if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:"))):
+            self.foreign.append(url)
+
+    def check(self) -> None:
+        assert self.foreign == [], f"requests left the origin: {self.foreign}"
+        errors = [e for e in self.errors if not any(a in e for a in self.allowed_errors)]
+        assert errors == [], f"console errors: {errors}"
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script(f"sessionStorage.setItem('openbeta.api_key', {json.dumps(KEY)})")
+    watched = Watched(context.new_page(), server.root_url)
+    watched.page.set_default_timeout(15_000)
+    yield watched
+    context.close()
+    watched.check()
+
+
+def test_asks_for_the_key_and_keeps_it_for_the_tab(browser, server) -> None:
+    context = browser.new_context()
+    watched = Watched(context.new_page(), server.root_url)
+    # The first call without a key answers 401 on purpose; chromium logs that one failed load.
+    watched.allowed_errors.append("status of 401")
+    page = watched.page
+    page.goto(server.root_url + "/")
+    page.get_by_label("API key").fill("sk-wrong")
+    page.get_by_role("button", name="Use this key").click()
+    page.get_by_text("Incorrect API key provided").wait_for()
+    page.get_by_label("API key").fill(KEY)
+    page.keyboard.press("Enter")  # the form works from the keyboard
+    page.get_by_role("button", name="New assistant").wait_for()
+    assert page.evaluate("sessionStorage.getItem('openbeta.api_key')") == KEY
+    context.close()
+    watched.check()
+
+
+def test_create_an_assistant_and_chat_with_a_streamed_answer(page) -> None:
+    p = page.page
+    p.goto(page.origin + "/")
+    p.get_by_role("button", name="New assistant").click()
+    p.get_by_label("Name").fill("Console helper")
+    p.get_by_label("Instructions").fill("Be brief.")
+    p.get_by_role("button", name="Create assistant").click()
+    p.get_by_role("heading", name="Chat with Console helper").wait_for()
+    # Record every length the answer's text takes while it streams in.
+    p.evaluate("""() => { window.seen = new Set(); new MutationObserver(() => {
+        const m = document.querySelector('[data-testid=msg-assistant]'); if (m) window.seen.add(m.textContent.length);
+      }).observe(document.querySelector('[data-testid=chat]'), {subtree: true, childList: true, characterData: true}); }""")
+    words = "one two three four five six"
+    p.get_by_label("Message").fill('SCRIPT: {"text": "%s", "delay": 0.1}' % words)
+    p.get_by_label("Message").press("Enter")
+    p.locator("[data-testid=run-line] .badge", has_text="completed").wait_for()
+    assert p.locator("[data-testid=msg-assistant]").inner_text().endswith(words)
+    assert p.evaluate("window.seen.size") >= 4, "the answer did not stream in word by word"
+    usage = p.locator("[data-testid=usage]").inner_text()
+    assert "6 completion" in usage and "tokens" in usage
+    assert p.get_by_test_id("thread-id").inner_text().startswith("thread_")
+
+
+def test_submit_a_tool_output_and_inspect_the_run(page, api) -> None:
+    fn = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+    assistant = api.post("/assistants", json={"model": "gpt-4o-mini", "name": "Weather",
+                                              "tools": [{"type": "function", "function": fn}]}).json()
+    p = page.page
+    p.goto(page.origin + "/")
+    p.get_by_label("Pick an assistant").select_option(assistant["id"])
+    p.get_by_label("Message").fill('SCRIPT: {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}')
+    p.get_by_role("button", name="Send").click()
+    form = p.get_by_test_id("tool-outputs")
+    form.wait_for()
+    assert "Paris" in p.get_by_test_id("tool-call").first.inner_text()
+    p.locator("[data-testid=tool-outputs] input").fill("sunny, 21 C")
+    form.get_by_role("button", name="Submit tool outputs").click()
+    p.locator("[data-testid=msg-assistant]", has_text="sunny, 21 C").wait_for()
+    p.locator("[data-testid=run-line] .badge", has_text="completed").wait_for()
+    assert "sunny, 21 C" in p.get_by_test_id("tool-call").first.inner_text()  # the output joins the call
+    thread_id = p.get_by_test_id("thread-id").inner_text()
+
+    # The same thread in the inspector: its messages, its run and the run's step timeline.
+    p.get_by_role("link", name="Inspector").click()
+    p.get_by_role("button", name=thread_id).click()
+    p.get_by_role("heading", name="Runs").wait_for()
+    p.get_by_label("Runs").get_by_role("button").first.click()
+    detail = p.get_by_test_id("run-detail")
+    detail.locator("[data-testid=step]").nth(1).wait_for()
+    steps = detail.locator("[data-testid=step]").all_inner_texts()
+    assert any("tool_calls" in s and "get_weather" in s for s in steps)
+    assert any("message_creation" in s for s in steps)
+    assert "run completed" in detail.inner_text()
+
+
+def test_upload_a_file_and_search_it(page, tmp_path) -> None:
+    doc = tmp_path / "lighthouse.txt"
+    doc.write_text("The lighthouse keeper logs the fog horn schedule every evening.\n\n"
+                   + "Unrelated filler about gardening and tomatoes.\n" * 200)
+    p = page.page
+    p.goto(page.origin + "/#/files")
+    p.get_by_label("File").set_input_files(str(doc))
+    p.evaluate("""() => { window.progressSeen = false; new MutationObserver(() => {
+        if (document.querySelector('progress')) window.progressSeen = true; })
+        .observe(document.body, {subtree: true, childList: true}); }""")
+    p.get_by_role("button", name="Upload", exact=True).click()
+    p.get_by_test_id("files").get_by_text("lighthouse.txt").wait_for()
+    assert p.evaluate("window.progressSeen")
+    p.get_by_placeholder("new vector store name").fill("Manuals")
+    p.get_by_role("button", name="Create vector store").click()
+    p.get_by_role("heading", name="Manuals").wait_for()
+    p.get_by_label("File to add").select_option(label=p.locator("#vs-add option", has_text="lighthouse.txt").inner_text())
+    p.get_by_role("button", name="Add file").click()
+    p.locator("[data-testid=store-files] .badge", has_text="completed").wait_for()
+    p.get_by_label("Query").fill("fog horn schedule")
+    p.get_by_label("Query").press("Enter")
+    chunks = p.get_by_test_id("chunk")
+    chunks.first.wait_for()
+    top = chunks.first.inner_text()
+    assert "lighthouse.txt" in top and "fog horn" in top and "score" in top
+
+
+def test_errors_show_in_the_page(page) -> None:
+    p = page.page
+    page.allowed_errors.append("status of 404")  # the unknown vector store below, on purpose
+    p.goto(page.origin + "/")
+    p.get_by_role("button", name="New assistant").click()
+    p.get_by_label("Functions (JSON: one definition or an array)").fill("{not json")
+    p.get_by_role("button", name="Create assistant").click()
+    assert "not valid JSON" in p.get_by_role("alert").inner_text()
+    p.get_by_label("Functions (JSON: one definition or an array)").fill("")
+    p.get_by_label("Model").fill("")
+    p.get_by_label("Model").press("Enter")  # required field: the browser stops it, nothing blank
+    p.get_by_label("Model").fill("m")
+    p.get_by_label("Vector store ids (file search)").fill("vs_missing")
+    p.get_by_role("button", name="Create assistant").click()
+    p.get_by_role("alert").filter(has_text="vs_missing").wait_for()
+
+
+def test_readable_on_a_phone(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.add_init_script(f"sessionStorage.setItem('openbeta.api_key', {json.dumps(KEY)})")
+    watched = Watched(context.new_page(), server.root_url)
+    page = watched.page
+    for where in ("/", "/#/inspector", "/#/files"):
+        page.goto(server.root_url + where)
+        page.locator(".card").first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{where} scrolls sideways"
+    context.close()
+    watched.check()
