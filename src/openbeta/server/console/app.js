@@ -287,9 +287,10 @@ function applyEvent(items, { event, data }) {
     if (m) m.message = data; else items.push({ id: data.id, kind: "message", message: { ...data, content: [...data.content] } });
     return;
   }
-  if (event.startsWith("thread.run.")) {
-    const r = find(data.id);
-    if (r) r.run = data; else items.push({ id: data.id, kind: "run", run: data });
+  if (event.startsWith("thread.run.")) {  // the run's line moves below what the run has added so far
+    const at = items.findIndex((it) => it.id === data.id);
+    if (at >= 0) items.splice(at, 1);
+    items.push({ id: data.id, kind: "run", run: data });
   }
 }
 
@@ -348,7 +349,7 @@ function Chat({ assistant }) {
         onSubmit=${(outs) => follow(`/threads/${pending.run.thread_id}/runs/${pending.run.id}/submit_tool_outputs`, { tool_outputs: outs })} />`}
     </div>
     <form class="composer" onSubmit=${send}>
-      <label for="composer" class="sr" hidden>Message</label>
+      <label for="composer" class="sr">Message</label>
       <textarea id="composer" class="grow" placeholder="Message (Enter sends, Shift+Enter for a new line)" value=${text}
         onInput=${(e) => setText(e.target.value)}
         onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } }} />
@@ -371,7 +372,7 @@ function Playground() {
           <option value="">—</option>
           ${assistants.map((a) => html`<option value=${a.id}>${a.name || a.id} (${a.model})</option>`)}
         </select>
-        ${selected && html`<p class="muted">${selected.instructions || "no instructions"} · tools: ${selected.tools.map((t) => t.type === "function" ? t.function.name : t.type).join(", ") || "none"}</p>`}
+        ${selected && html`<p class="muted clamp">${selected.instructions || "no instructions"} · tools: ${selected.tools.map((t) => t.type === "function" ? t.function.name : t.type).join(", ") || "none"}</p>`}
         <div class="row" style=${{ marginTop: ".6rem" }}>
           <button aria-expanded=${creating} onClick=${() => setCreating(!creating)}>${creating ? "Close" : "New assistant"}</button>
           <button onClick=${reload}>Refresh</button></div>
@@ -486,7 +487,7 @@ function Files() {
     <div>
       <div class="card"><div class="row"><h2 class="grow">Vector stores</h2><button onClick=${reloadStores}>Refresh</button></div>
         <${ErrorText} error=${stores.error} />
-        <form class="row" onSubmit=${createStore}><label for="vs-name" hidden>Name</label>
+        <form class="row" onSubmit=${createStore}><label for="vs-name" class="sr">Name</label>
           <input id="vs-name" class="grow" placeholder="new vector store name" value=${storeName} onInput=${(e) => setStoreName(e.target.value)} />
           <button>Create vector store</button></form>
         <${Pick} label="Vector stores" items=${(stores.data && stores.data.data) || []} selected=${store && store.id} onPick=${setStore}
@@ -519,7 +520,7 @@ function VectorStore({ store, files, onChange }) {
     catch (err) { setError(err); }
   }
   return html`<div class="card"><h2>${store.name || store.id}</h2><${ErrorText} error=${error || members.error} />
-    <form class="row" onSubmit=${attach}><label for="vs-add" hidden>File to add</label>
+    <form class="row" onSubmit=${attach}><label for="vs-add" class="sr">File to add</label>
       <select id="vs-add" class="grow" value=${add} onChange=${(e) => setAdd(e.target.value)}>
         <option value="">add a file…</option>${files.map((f) => html`<option value=${f.id}>${f.filename} (${f.id})</option>`)}</select>
       <button disabled=${!add}>Add file</button></form>
@@ -527,7 +528,7 @@ function VectorStore({ store, files, onChange }) {
       ${rows.map((r) => html`<tr><td>${name(r.id)}</td><td><${Badge} status=${r.status} />
         ${r.last_error && html`<div class="error">${r.last_error.message}</div>`}</td><td>${r.usage_bytes}</td></tr>`)}</tbody></table>
     <h3>Search</h3>
-    <form class="row" onSubmit=${search} role="search"><label for="vs-q" hidden>Query</label>
+    <form class="row" onSubmit=${search} role="search"><label for="vs-q" class="sr">Query</label>
       <input id="vs-q" type="search" class="grow" placeholder="search this vector store" value=${query} onInput=${(e) => setQuery(e.target.value)} />
       <button class="primary" disabled=${!query.trim()}>Search</button></form>
     ${results && html`<div data-testid="search-results">${results.data.length === 0 && html`<p class="muted">No results.</p>`}
