@@ -6,6 +6,7 @@ Every page load checks that no request leaves the server's origin and that the c
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Iterator
 
 import httpx
@@ -198,3 +199,33 @@ def test_readable_on_a_phone(browser, server) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{where} scrolls sideways"
     context.close()
     watched.check()
+
+
+def test_file_search_citation_opens_the_cited_file(page, api) -> None:
+    text = b"The harbour master keeps the tide tables in the blue ledger.\n"
+    file = api.post("/files", files={"file": ("harbour.txt", text)}, data={"purpose": "assistants"}).json()
+    store = api.post("/vector_stores", json={"name": "Harbour", "file_ids": [file["id"]]}).json()
+    deadline = time.monotonic() + 20
+    while api.get(f"/vector_stores/{store['id']}").json()["file_counts"]["completed"] < 1:
+        assert time.monotonic() < deadline, "ingestion did not finish"
+        time.sleep(0.1)
+    script = ('SCRIPT: {"tool_calls": [{"name": "file_search", "arguments": {"query": "tide tables"}}], '
+              '"after_tools": "They are in the blue ledger {marker}."}')
+    assistant = api.post("/assistants", json={
+        "model": "m", "name": "Harbour", "instructions": script, "tools": [{"type": "file_search"}],
+        "tool_resources": {"file_search": {"vector_store_ids": [store["id"]]}}}).json()
+    p = page.page
+    p.goto(page.origin + "/")
+    p.get_by_label("Pick an assistant").select_option(assistant["id"])
+    p.get_by_label("Message").fill("Where are the tide tables?")
+    p.get_by_label("Message").press("Enter")
+    cite = p.locator("[data-testid=msg-assistant] a.cite")
+    cite.wait_for()
+    assert cite.get_attribute("data-file") == file["id"]
+    assert "harbour.txt" in p.get_by_test_id("tool-call").inner_text()  # the search shows as it runs
+    cite.click()
+    viewer = p.get_by_test_id("file-viewer")
+    viewer.get_by_text("blue ledger").wait_for()
+    assert "harbour.txt" in viewer.inner_text()
+    p.keyboard.press("Escape")
+    viewer.wait_for(state="detached")

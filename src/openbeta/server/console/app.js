@@ -94,10 +94,8 @@ async function fileBlobURL(fileId) {
   return URL.createObjectURL(await response.blob());
 }
 
-async function openFile(fileId) {
-  try { window.open(await fileBlobURL(fileId), "_blank", "noopener"); }
-  catch (err) { emit("error", err); }
-}
+/** Shows a file (its text, or its image) in the page's file viewer. */
+function openFile(fileId) { emit("open-file", fileId); }
 
 // ------------------------------------------------------------------ small pieces
 
@@ -540,6 +538,46 @@ function VectorStore({ store, files, onChange }) {
 
 // ------------------------------------------------------------------ shell
 
+const TEXT_LIMIT = 200_000;
+
+function FileViewer({ fileId, onClose }) {
+  const [state, setState] = useState({ error: null, meta: null, url: null, text: null, image: false });
+  const close = useRef(null);
+  useEffect(() => {
+    let url;
+    (async () => {
+      const meta = await api(`/files/${fileId}`);
+      const response = await fetch(`/v1/files/${fileId}/content`, { headers: authHeaders() });
+      if (!response.ok) throw await failure(response);
+      const blob = await response.blob();
+      url = URL.createObjectURL(blob);
+      const image = /\.(png|jpe?g|gif|webp)$/i.test(meta.filename);
+      let text = null;
+      if (!image) {
+        const decoded = new TextDecoder("utf-8", { fatal: false }).decode(await blob.slice(0, TEXT_LIMIT).arrayBuffer());
+        if (!decoded.includes("\u0000")) text = decoded;
+      }
+      setState({ error: null, meta, url, text, image });
+    })().catch((error) => setState((s) => ({ ...s, error })));
+    if (close.current) close.current.focus();
+    const onKey = (e) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", onKey);
+    return () => { window.removeEventListener("keydown", onKey); if (url) URL.revokeObjectURL(url); };
+  }, [fileId]);
+  const { meta, url, text, image, error } = state;
+  return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose()}>
+    <div class="card viewer" role="dialog" aria-modal="true" aria-label="File" data-testid="file-viewer">
+      <div class="row"><h2 class="grow">${meta ? meta.filename : fileId}</h2>
+        ${url && html`<a href=${url} download=${meta.filename}>Download</a>`}
+        <button ref=${close} onClick=${onClose}>Close</button></div>
+      ${meta && html`<p class="muted">${meta.id} · ${meta.bytes} bytes · ${meta.purpose}</p>`}
+      <${ErrorText} error=${error} />
+      ${image && html`<img src=${url} alt=${meta.filename} />`}
+      ${text != null && html`<pre class="filetext">${text}${meta.bytes > TEXT_LIMIT ? "\n…" : ""}</pre>`}
+      ${meta && !image && text == null && html`<p class="muted">A binary file: use Download.</p>`}
+    </div></div>`;
+}
+
 function KeyDialog({ onSave, message }) {
   const [key, setKey] = useState("");
   return html`<div class="card dialog"><h2>API key</h2>
@@ -561,11 +599,13 @@ function App() {
   const [ready, setReady] = useState(false);
   const [banner, setBanner] = useState(null);
   const [generation, setGeneration] = useState(0);
+  const [viewing, setViewing] = useState(null);
   const [crash, resetCrash] = useErrorBoundary();
   useEffect(() => {
     const onHash = () => setPage(currentPage());
     window.addEventListener("hashchange", onHash);
-    const listener = (kind, err) => (kind === "unauthorized" ? setNeedKey(err.message) : setBanner(err));
+    const listener = (kind, detail) => (kind === "unauthorized" ? setNeedKey(detail.message)
+      : kind === "open-file" ? setViewing(detail) : setBanner(detail));
     listeners.add(listener);
     const onError = (e) => setBanner(e.reason || e.error || new Error(String(e.message)));
     window.addEventListener("unhandledrejection", onError); window.addEventListener("error", onError);
@@ -584,6 +624,7 @@ function App() {
       ${crash && html`<div class="error" role="alert">The page hit an error: ${crash.message}<button style=${{ marginLeft: "1rem" }} onClick=${resetCrash}>Retry</button></div>`}
       ${needKey ? html`<${KeyDialog} message=${needKey} onSave=${saveKey} />`
         : !ready ? html`<p class="loading">Connecting…</p>` : !crash && html`<${Page} key=${`${page}-${generation}`} />`}
+      ${viewing && html`<${FileViewer} key=${viewing} fileId=${viewing} onClose=${() => setViewing(null)} />`}
     </main>`;
 }
 
