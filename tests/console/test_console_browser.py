@@ -26,7 +26,9 @@ def server(tmp_path_factory) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_playwright()() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # Chromium's fake microphone (a beep), allowed without a prompt.
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
         yield b
         b.close()
 
@@ -229,3 +231,17 @@ def test_file_search_citation_opens_the_cited_file(page, api) -> None:
     assert "harbour.txt" in viewer.inner_text()
     p.keyboard.press("Escape")
     viewer.wait_for(state="detached")
+
+
+def test_voice_page_talks_to_realtime_over_a_websocket(page) -> None:
+    # This server has no voice models: the session is text only, typed in the page; the key goes in
+    # the WebSocket subprotocol, as browsers must send it.
+    p = page.page
+    p.goto(page.origin + "/#/voice")
+    p.get_by_label("Say (typed)").fill('SCRIPT: {"text": "Hello from the realtime socket"}')
+    p.get_by_label("Say (typed)").press("Enter")
+    p.get_by_test_id("voice-assistant").filter(has_text="Hello from the realtime socket").wait_for()
+    assert "SCRIPT" in p.get_by_test_id("voice-user").inner_text()
+    assert "completed" in p.get_by_test_id("voice-transcript").inner_text()
+    p.get_by_role("button", name="Start talking").click()  # audio without the voice models: said in the page
+    p.get_by_role("alert").filter(has_text="audio_unavailable").wait_for()

@@ -1,5 +1,6 @@
 // The openbeta console: a client of the public /v1 API (Preact + htm, vendored; no build step).
 import { html, render, useState, useEffect, useRef, useCallback, useErrorBoundary } from "./vendor/htm-preact-standalone.js";
+import { VoiceSession } from "./voice.js";
 
 const KEY = "openbeta.api_key";
 
@@ -536,6 +537,88 @@ function VectorStore({ store, files, onChange }) {
   </div>`;
 }
 
+// ------------------------------------------------------------------ voice
+
+function Voice() {
+  const [model, setModel] = useState("gpt-realtime");
+  const [instructions, setInstructions] = useState("You are a helpful voice assistant. Answer briefly.");
+  const [state, setState] = useState("not connected");
+  const [error, setError] = useState(null);
+  const [mic, setMic] = useState(false);
+  const [text, setText] = useState("");
+  const session = useRef(null);
+  const lines = useRef([]);
+  const [, redraw] = useState(0);
+  const box = useRef(null);
+  useEffect(() => () => session.current && session.current.close(), []);
+  useEffect(() => { if (box.current) box.current.scrollTop = box.current.scrollHeight; });
+
+  const line = (id, role) => {
+    let l = lines.current.find((x) => x.id === id);
+    if (!l) { l = { id, role, text: "" }; lines.current.push(l); }
+    return l;
+  };
+  function onEvent(ev) {
+    const t = ev.type;
+    if (t === "error") setError(new Error(`${ev.error.code || ev.error.type}: ${ev.error.message}`));
+    else if ((t === "conversation.item.added" || t === "conversation.item.created") && ev.item.type === "message" && ev.item.role === "user") {
+      const l = line(ev.item.id, "user");
+      const typed = (ev.item.content || []).find((c) => c.type === "input_text");
+      if (typed) l.text = typed.text;
+    } else if (t === "conversation.item.input_audio_transcription.delta") line(ev.item_id, "user").text += ev.delta;
+    else if (t === "conversation.item.input_audio_transcription.completed") line(ev.item_id, "user").text = ev.transcript;
+    else if (/^response\.(output_audio_transcript|audio_transcript|output_text|text)\.delta$/.test(t)) line(ev.item_id, "assistant").text += ev.delta;
+    else if (t === "input_audio_buffer.speech_started") setState("hearing you");
+    else if (t === "input_audio_buffer.speech_stopped") setState("thinking");
+    else if (t === "response.done") {
+      setState(session.current && session.current.stream ? "listening" : "connected");
+      const u = ev.response.usage;
+      if (u) lines.current.push({ id: `${ev.response.id}-usage`, role: "usage", text: `${ev.response.status} · ${u.total_tokens} tokens` });
+    }
+    redraw((n) => n + 1);
+  }
+  async function connect(audio) {
+    setError(null);
+    try {
+      if (!session.current) {
+        session.current = new VoiceSession({ key: sessionStorage.getItem(KEY), model, instructions, onEvent, onState: setState });
+        await session.current.connect();
+      }
+      session.current.configure(audio);
+      if (audio) { await session.current.startMic(); setMic(true); }
+    } catch (err) {
+      setError(err.name === "NotAllowedError" ? new Error("The microphone is blocked for this page.") : err);
+      if (session.current && session.current.ws.readyState !== WebSocket.OPEN) session.current = null;
+    }
+  }
+  function hangUp() { if (session.current) session.current.close(); session.current = null; setMic(false); setState("not connected"); }
+  function say(e) {
+    e.preventDefault(); const t = text.trim(); if (!t) return;
+    (session.current ? Promise.resolve() : connect(false)).then(() => { if (session.current) { session.current.sendText(t); setText(""); } });
+  }
+  const connected = !!session.current;
+  return html`<div class="cols">
+    <div class="card"><h2>Voice</h2>
+      <label for="v-model">Model</label><input id="v-model" value=${model} disabled=${connected} onInput=${(e) => setModel(e.target.value)} />
+      <label for="v-instr">Instructions</label><textarea id="v-instr" value=${instructions} disabled=${connected} onInput=${(e) => setInstructions(e.target.value)} />
+      <div class="row" style=${{ marginTop: ".6rem" }}>
+        <button class="primary" disabled=${mic} onClick=${() => connect(true)}>Start talking</button>
+        <button disabled=${!connected} onClick=${hangUp}>Hang up</button></div>
+      <p class="muted">Status: <span data-testid="voice-state">${state}</span>. Speak over an answer to interrupt it.
+        The audio runs on the server's offline voice models; without them sessions are text only.</p>
+    </div>
+    <div class="card"><h2>Transcript</h2><${ErrorText} error=${error} />
+      <div class="chat transcript" ref=${box} aria-live="polite" data-testid="voice-transcript">
+        ${lines.current.length === 0 && html`<p class="muted">Start talking, or type below.</p>`}
+        ${lines.current.map((l) => (l.role === "usage" ? html`<div class="runline">${l.text}</div>`
+          : html`<div class=${`msg ${l.role}`} data-testid=${`voice-${l.role}`}><span class="role">${l.role}</span>${l.text || "…"}</div>`))}
+      </div>
+      <form class="composer" onSubmit=${say}><label for="v-text" class="sr">Say (typed)</label>
+        <input id="v-text" class="grow" placeholder="or type a message" value=${text} onInput=${(e) => setText(e.target.value)} />
+        <button disabled=${!text.trim()}>Send</button></form>
+    </div></div>`;
+}
+
 // ------------------------------------------------------------------ shell
 
 const TEXT_LIMIT = 200_000;
@@ -589,7 +672,8 @@ function KeyDialog({ onSave, message }) {
     </form></div>`;
 }
 
-const PAGES = { playground: ["Playground", Playground], inspector: ["Inspector", Inspector], files: ["Files & vector stores", Files] };
+const PAGES = { playground: ["Playground", Playground], inspector: ["Inspector", Inspector], files: ["Files & vector stores", Files],
+  voice: ["Voice", Voice] };
 
 function currentPage() { const p = location.hash.replace(/^#\/?/, ""); return PAGES[p] ? p : "playground"; }
 
