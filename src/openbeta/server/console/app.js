@@ -604,7 +604,8 @@ function Voice() {
       <div class="row" style=${{ marginTop: ".6rem" }}>
         <button class="primary" disabled=${mic} onClick=${() => connect(true)}>Start talking</button>
         <button disabled=${!connected} onClick=${hangUp}>Hang up</button></div>
-      <p class="muted">Status: <span data-testid="voice-state">${state}</span>. Speak over an answer to interrupt it.
+      <p class="muted">Status: <span data-testid="voice-state">${state}</span>${session.current && session.current.spoken > 0
+        ? html` · <span data-testid="voice-spoken">${session.current.spoken.toFixed(1)} s</span> of answers spoken` : ""}. Speak over an answer to interrupt it.
         The audio runs on the server's offline voice models; without them sessions are text only.</p>
     </div>
     <div class="card"><h2>Transcript</h2><${ErrorText} error=${error} />

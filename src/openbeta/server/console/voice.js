@@ -36,6 +36,7 @@ export class VoiceSession {
     Object.assign(this, { key, model, instructions, onEvent, onState });
     this.playing = new Set();
     this.playAt = 0;
+    this.spoken = 0;  // seconds of answer audio received
   }
 
   connect() {
@@ -110,7 +111,7 @@ export class VoiceSession {
     const node = this.context.createBufferSource();
     node.buffer = buffer; node.connect(this.context.destination);
     this.playAt = Math.max(this.playAt, this.context.currentTime + 0.05);
-    node.start(this.playAt); this.playAt += buffer.duration;
+    node.start(this.playAt); this.playAt += buffer.duration; this.spoken += buffer.duration;
     this.playing.add(node); node.onended = () => this.playing.delete(node);
   }
 
