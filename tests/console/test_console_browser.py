@@ -245,3 +245,28 @@ def test_voice_page_talks_to_realtime_over_a_websocket(page) -> None:
     assert "completed" in p.get_by_test_id("voice-transcript").inner_text()
     p.get_by_role("button", name="Start talking").click()  # audio without the voice models: said in the page
     p.get_by_role("alert").filter(has_text="audio_unavailable").wait_for()
+
+
+def test_code_interpreter_code_logs_and_image_show_in_the_chat(page) -> None:
+    from openbeta.server.tools.sandbox import BubblewrapLauncher, Limits
+
+    reason = BubblewrapLauncher(Limits()).trial()
+    if reason:
+        pytest.skip(f"bubblewrap sandboxes cannot run here: {reason}")
+    p = page.page
+    p.goto(page.origin + "/")
+    p.get_by_role("button", name="New assistant").click()
+    p.get_by_label("Name").fill("Plotter")
+    p.get_by_label("code interpreter").check()
+    p.get_by_role("button", name="Create assistant").click()
+    code = "import matplotlib.pyplot as plt\nprint('drawing', 6 * 7)\nplt.plot([1, 3, 2])\nplt.show()"
+    directive = {"tool_calls": [{"name": "python", "arguments": {"code": code}}], "after_tools": "Here is the plot."}
+    p.get_by_label("Message").fill("SCRIPT: " + json.dumps(directive))
+    p.get_by_label("Message").press("Enter")
+    p.locator("[data-testid=run-line] .badge", has_text="completed").wait_for(timeout=60_000)
+    call = p.get_by_test_id("tool-call")
+    assert "code interpreter" in call.inner_text() and "plt.plot([1, 3, 2])" in call.inner_text()
+    assert "drawing 42" in call.inner_text()
+    # The figure, fetched with the key and shown in the step and in the answer.
+    p.wait_for_function("[...document.querySelectorAll('[data-testid=chat] img')].filter(i => i.naturalWidth > 0).length >= 2")
+    assert "Here is the plot." in p.locator("[data-testid=msg-assistant]").last.inner_text()
