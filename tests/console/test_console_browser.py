@@ -173,7 +173,7 @@ def test_upload_a_file_and_search_it(page, tmp_path) -> None:
     assert "lighthouse.txt" in top and "fog horn" in top and "score" in top
 
 
-def test_errors_show_in_the_page(page) -> None:
+def test_errors_show_in_the_page(page, api) -> None:
     p = page.page
     page.allowed_errors.append("status of 404")  # the unknown vector store below, on purpose
     p.goto(page.origin + "/")
@@ -188,6 +188,17 @@ def test_errors_show_in_the_page(page) -> None:
     p.get_by_label("Vector store ids (file search)").fill("vs_missing")
     p.get_by_role("button", name="Create assistant").click()
     p.get_by_role("alert").filter(has_text="vs_missing").wait_for()
+    # Fixed, the same form goes through, with the fields it was given.
+    p.get_by_label("Vector store ids (file search)").fill("")
+    p.get_by_label("Name").fill("JSON speaker")
+    p.get_by_label("Response format").select_option("json_object")
+    p.get_by_label("file search", exact=True).check()
+    p.get_by_role("button", name="Create assistant").click()
+    p.get_by_role("heading", name="Chat with JSON speaker").wait_for()
+    made = api.get("/assistants", params={"limit": 1}).json()["data"][0]
+    assert made["name"] == "JSON speaker" and made["model"] == "m"
+    assert made["response_format"] == {"type": "json_object"}
+    assert [t["type"] for t in made["tools"]] == ["file_search"]
 
 
 def test_readable_on_a_phone(browser, server) -> None:

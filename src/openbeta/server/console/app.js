@@ -229,7 +229,7 @@ function AssistantForm({ onCreated }) {
     <label for="a-vs">Vector store ids (file search)</label><input id="a-vs" value=${f.vector_store_ids} onInput=${set("vector_store_ids")} />
     <label for="a-rf">Response format</label>
     <select id="a-rf" value=${f.response_format} onChange=${set("response_format")}>
-      <option value="auto">auto</option><option value="text">text</option><option value="json_object">json_object</option>
+      ${["auto", "text", "json_object"].map((v) => html`<option value=${v} selected=${f.response_format === v}>${v}</option>`)}
     </select>
     <div class="row" style=${{ marginTop: ".6rem" }}><button class="primary" disabled=${busy}>Create assistant</button></div>
   </form>`;
@@ -368,8 +368,8 @@ function Playground() {
         <${ErrorText} error=${list.error} />
         <label for="pick">Pick an assistant</label>
         <select id="pick" value=${selected ? selected.id : ""} onChange=${(e) => setSelected(assistants.find((a) => a.id === e.target.value) || null)}>
-          <option value="">—</option>
-          ${assistants.map((a) => html`<option value=${a.id}>${a.name || a.id} (${a.model})</option>`)}
+          <option value="" selected=${!selected}>—</option>
+          ${assistants.map((a) => html`<option value=${a.id} selected=${selected && selected.id === a.id}>${a.name || a.id} (${a.model})</option>`)}
         </select>
         ${selected && html`<p class="muted clamp">${selected.instructions || "no instructions"} · tools: ${selected.tools.map((t) => t.type === "function" ? t.function.name : t.type).join(", ") || "none"}</p>`}
         <div class="row" style=${{ marginTop: ".6rem" }}>
@@ -473,15 +473,15 @@ function Files() {
           <label for="f-input">File</label><input id="f-input" type="file" multiple ref=${input} />
           <label for="f-purpose">Purpose</label>
           <select id="f-purpose" value=${purpose} onChange=${(e) => setPurpose(e.target.value)}>
-            ${["assistants", "vision", "user_data", "batch", "fine-tune"].map((p) => html`<option>${p}</option>`)}</select>
+            ${["assistants", "vision", "user_data", "batch", "fine-tune"].map((p) => html`<option value=${p} selected=${p === purpose}>${p}</option>`)}</select>
           <div class="row" style=${{ marginTop: ".6rem" }}><button class="primary" disabled=${!!progress}>Upload</button></div>
           ${progress && html`<label for="f-progress">${progress.name}: ${Math.round(progress.value * 100)}%</label>
             <progress id="f-progress" max="1" value=${progress.value} />`}
         </form></div>
       <div class="card"><div class="row"><h2 class="grow">Files</h2><button onClick=${reloadFiles}>Refresh</button></div>
-        <table data-testid="files"><thead><tr><th>name</th><th>bytes</th><th>status</th><th></th></tr></thead><tbody>
-        ${fileList.map((f) => html`<tr><td>${f.filename}<br/><span class="muted">${f.id} · ${f.purpose}</span></td><td>${f.bytes}</td>
-          <td>${f.status}</td><td><button onClick=${() => openFile(f.id)}>Open</button></td></tr>`)}</tbody></table></div>
+        <table data-testid="files"><thead><tr><th>file</th><th></th></tr></thead><tbody>
+        ${fileList.map((f) => html`<tr><td>${f.filename}<br/><span class="muted">${f.id} · ${f.purpose} · ${f.bytes} bytes · ${f.status}</span></td>
+          <td class="act"><button onClick=${() => openFile(f.id)} aria-label=${`Open ${f.filename}`}>Open</button></td></tr>`)}</tbody></table></div>
     </div>
     <div>
       <div class="card"><div class="row"><h2 class="grow">Vector stores</h2><button onClick=${reloadStores}>Refresh</button></div>
@@ -521,7 +521,7 @@ function VectorStore({ store, files, onChange }) {
   return html`<div class="card"><h2>${store.name || store.id}</h2><${ErrorText} error=${error || members.error} />
     <form class="row" onSubmit=${attach}><label for="vs-add" class="sr">File to add</label>
       <select id="vs-add" class="grow" value=${add} onChange=${(e) => setAdd(e.target.value)}>
-        <option value="">add a file…</option>${files.map((f) => html`<option value=${f.id}>${f.filename} (${f.id})</option>`)}</select>
+        <option value="" selected=${!add}>add a file…</option>${files.map((f) => html`<option value=${f.id} selected=${add === f.id}>${f.filename} (${f.id})</option>`)}</select>
       <button disabled=${!add}>Add file</button></form>
     <table data-testid="store-files"><thead><tr><th>file</th><th>ingestion</th><th>bytes</th></tr></thead><tbody>
       ${rows.map((r) => html`<tr><td>${name(r.id)}</td><td><${Badge} status=${r.status} />
