@@ -194,7 +194,7 @@ const parseJSON = (text, what) => {
 
 function AssistantForm({ onCreated }) {
   const [f, setF] = useState({ name: "", model: "gpt-4o-mini", instructions: "", code_interpreter: false,
-    file_search: false, functions: "", response_format: "auto", vector_store_ids: "" });
+    file_search: false, functions: "", response_format: "auto", vector_store_ids: "", temperature: "" });
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
@@ -210,6 +210,7 @@ function AssistantForm({ onCreated }) {
       if (f.name) body.name = f.name;
       if (f.instructions) body.instructions = f.instructions;
       if (f.response_format !== "auto") body.response_format = { type: f.response_format };
+      if (f.temperature !== "") body.temperature = Number(f.temperature);
       const stores = f.vector_store_ids.split(/[\s,]+/).filter(Boolean);
       if (stores.length) body.tool_resources = { file_search: { vector_store_ids: stores } };
       onCreated(await api("/assistants", { method: "POST", body }));
@@ -231,6 +232,8 @@ function AssistantForm({ onCreated }) {
     <select id="a-rf" value=${f.response_format} onChange=${set("response_format")}>
       ${["auto", "text", "json_object"].map((v) => html`<option value=${v} selected=${f.response_format === v}>${v}</option>`)}
     </select>
+    <label for="a-temp">Temperature (0–2; empty: the default)</label>
+    <input id="a-temp" type="number" min="0" max="2" step="0.1" value=${f.temperature} onInput=${set("temperature")} />
     <div class="row" style=${{ marginTop: ".6rem" }}><button class="primary" disabled=${busy}>Create assistant</button></div>
   </form>`;
 }
