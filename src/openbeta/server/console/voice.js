@@ -102,7 +102,7 @@ export class VoiceSession {
     this.source = this.node = this.stream = null;
   }
 
-  play(b64) {
+  play(b64, itemId) {
     if (!this.context) this.context = new AudioContext({ sampleRate: RATE });
     const samples = pcm16Base64ToFloat(b64);
     if (!samples.length) return;
@@ -111,6 +111,8 @@ export class VoiceSession {
     const node = this.context.createBufferSource();
     node.buffer = buffer; node.connect(this.context.destination);
     this.playAt = Math.max(this.playAt, this.context.currentTime + 0.05);
+    if (!this.current || this.current.itemId !== itemId) this.current = { itemId, start: this.playAt, seconds: 0 };
+    this.current.seconds += buffer.duration;
     node.start(this.playAt); this.playAt += buffer.duration; this.spoken += buffer.duration;
     this.playing.add(node); node.onended = () => this.playing.delete(node);
   }
@@ -121,9 +123,21 @@ export class VoiceSession {
     if (this.context) this.playAt = this.context.currentTime;
   }
 
+  /** Barge-in: stop the answer's audio and tell the server how much of it was heard. */
+  interrupt() {
+    const item = this.current;
+    if (item && this.context && this.context.currentTime < this.playAt) {
+      const heard = Math.min(item.seconds, Math.max(0, this.context.currentTime - item.start));
+      this.send({ type: "conversation.item.truncate", item_id: item.itemId, content_index: 0,
+                  audio_end_ms: Math.floor(heard * 1000) });
+    }
+    this.current = null;
+    this.stopPlayback();
+  }
+
   receive(event) {
-    if (event.type === "input_audio_buffer.speech_started") this.stopPlayback();  // barge-in
-    if (event.type === "response.output_audio.delta" || event.type === "response.audio.delta") this.play(event.delta);
+    if (event.type === "input_audio_buffer.speech_started") this.interrupt();
+    if (event.type === "response.output_audio.delta" || event.type === "response.audio.delta") this.play(event.delta, event.item_id);
     this.onEvent(event);
   }
 
