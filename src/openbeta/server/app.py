@@ -18,7 +18,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, chatkit, files, messages, realtime, runs, threads, vector_stores
+from .api import assistants, chatkit, console, files, messages, realtime, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .realtime.hooks import load_voice_kit
@@ -232,4 +232,6 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
     app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
+    app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
+    app.mount("/console", console.static_files(), name="console")
     return app
