@@ -64,7 +64,8 @@ def build_services(settings: Settings) -> Services:
     server_tools = ServerTools()
     replica = replica_id()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
-                       settings.stream_keepalive_seconds, settings.lease_seconds, replica, settings.run_takeover)
+                       settings.stream_keepalive_seconds, flush_seconds=settings.stream_flush_seconds,
+                       lease_seconds=settings.lease_seconds, replica=replica, takeover=settings.run_takeover)
     blobs = build_blob_store(settings, db)
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
