@@ -24,7 +24,7 @@ from ..errors import InvalidRequest, NotFound
 from ..ids import new_id, now
 from ..retrieval.chunk import AUTO_MAX_TOKENS, AUTO_OVERLAP_TOKENS
 from ..retrieval.filters import matches
-from ..retrieval.index import DenseIndex
+from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
 from ..store import Database
 from ..store.pages import PageQuery
@@ -142,7 +142,7 @@ def create_store(session: Session, params: VectorStoreCreateParams, param: str =
 
 
 class VectorStoreService:
-    def __init__(self, db: Database, searcher: HybridSearcher, dense: DenseIndex) -> None:
+    def __init__(self, db: Database, searcher: HybridSearcher, dense: StoreIndexes) -> None:
         self.db = db
         self.searcher = searcher
         self.dense = dense
