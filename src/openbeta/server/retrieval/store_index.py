@@ -73,7 +73,7 @@ class StoreIndex:
         gone = [seq for seq in self.files if seq not in current]
         new = sorted(seq for seq in current if seq not in self.files)
         for seq in gone:
-            self._writer.delete_documents("seq", seq)
+            self._writer.delete_documents_by_term("seq", seq)
         added_seqs: list[int] = []
         added_vectors: list[bytes] = []
         import tantivy
