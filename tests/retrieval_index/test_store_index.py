@@ -149,3 +149,16 @@ def test_killed_ingestion_and_rebuild_leave_consistent_results(db):
     assert _dense_files(db, fresh, 3) == ["file-a"] * 3
     _add_file(db, "file-half", ["bananas"])  # the file is ingested again, whole
     assert _lexical(db, fresh, "bananas") == ["about bananas here"]
+
+
+def test_least_recently_searched_store_is_dropped_and_rebuilt(db):
+    with db.session() as s:
+        s.add(VectorStoreRow(id="vs_2", created_at=0, body={}))
+    _add_file(db, "file-a", ["apples"])
+    indexes = StoreIndexes(max_stores=1)
+    with db.session() as s:
+        first = indexes.get(s, "vs_1")
+        indexes.get(s, "vs_2")
+        again = indexes.get(s, "vs_1")
+    assert again is not first
+    assert _lexical(db, indexes, "apples") == ["about apples here"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any, Optional
 
 import numpy as np
@@ -37,6 +38,8 @@ ANN_EXPANSION = 128
 MAX_TERMS = 64
 _WORDS = re.compile(r"[^\W_]+")
 _LOAD_BATCH = 5000
+#: Store indexes kept per process (least recently searched dropped first; rebuilt when searched again).
+MAX_STORES = 128
 
 
 def lexical_query(query: str) -> str:
@@ -168,9 +171,10 @@ class StoreIndex:
 class StoreIndexes:
     """The :class:`StoreIndex` of every vector store searched so far, kept in step with the database."""
 
-    def __init__(self, ann_from: int = ANN_FROM_CHUNKS) -> None:
+    def __init__(self, ann_from: int = ANN_FROM_CHUNKS, max_stores: int = MAX_STORES) -> None:
         self.ann_from = ann_from
-        self._stores: dict[str, StoreIndex] = {}
+        self.max_stores = max_stores
+        self._stores: OrderedDict[str, StoreIndex] = OrderedDict()
         self._lock = threading.Lock()
 
     def invalidate(self, store_id: str) -> None:
@@ -184,6 +188,10 @@ class StoreIndexes:
             index = self._stores.get(store_id)
             if index is None:
                 index = self._stores[store_id] = StoreIndex(self.ann_from)
+                while len(self._stores) > self.max_stores:
+                    self._stores.popitem(last=False)
+            else:
+                self._stores.move_to_end(store_id)
         if index.version != version:
             with index.lock:
                 if index.version != version:
