@@ -31,7 +31,9 @@ launch = _root.launch
 
 @pytest.fixture(scope="session")
 def rt_server(tmp_path_factory) -> Iterator[Any]:
-    server = launch(tmp_path_factory.mktemp("realtime"), {"OPENBETA_PROVIDER": "scripted", "OPENBETA_API_KEYS": KEY})
+    # Protocol tests: no voice models (the audio hooks are tested with a double, the models in tests/voice).
+    server = launch(tmp_path_factory.mktemp("realtime"), {"OPENBETA_PROVIDER": "scripted", "OPENBETA_API_KEYS": KEY,
+                                                          "OPENBETA_VOICE": "none"})
     yield server
     server.stop()
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, realtime, runs, threads, vector_stores
+from .api import assistants, chatkit, files, messages, realtime, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .realtime.hooks import load_voice_kit
@@ -79,7 +79,7 @@ async def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, runs, threads, messages, files, vector_stores, realtime):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit):
         router.include_router(module.router)
     return router
 
@@ -150,4 +150,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
+    app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     return app

@@ -5,13 +5,13 @@ transaction (a trigger), so a process holding a search index in memory can tell
 with one lookup whether the index still matches the database.
 
 Revision ID: retrieval
-Revises: realtime
+Revises: chatkit
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "retrieval"
-down_revision = "realtime"
+down_revision = "chatkit"
 branch_labels = None
 depends_on = None
 
