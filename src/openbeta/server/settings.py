@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     #: CPU threads for the local embedding model; 0: half the cores (at least one).
     embeddings_threads: int = 0
     #: How the local model runs: ``onnx`` (float32 on ONNX Runtime, exported once from the packaged
-    #: weights into ``<data_dir>/cache/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
+    #: weights into ``~/.cache/openbeta/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
     #: faster, vectors drift, see bench/README.md) or ``torch``; ``auto`` is ``onnx`` when onnxruntime
     #: and onnx are installed, else torch.
     embeddings_runtime: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"

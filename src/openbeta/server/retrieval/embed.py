@@ -157,6 +157,11 @@ def _local_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch"))
 
 
+def onnx_cache_dir() -> Path:
+    """Where exported models are kept, shared by every data directory of the user (keyed by the weights)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "openbeta" / "onnx"
+
+
 def _onnx_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
 
@@ -178,7 +183,7 @@ def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedde
         if runtime != "torch":
             from .onnx_embed import OnnxEmbedder
 
-            return OnnxEmbedder(model_dir, tokenizer, settings.data_dir / "cache" / "onnx",
+            return OnnxEmbedder(model_dir, tokenizer, onnx_cache_dir(),
                                 settings.embeddings_threads, quantize=runtime == "onnx-int8")
         return LocalEmbedder(model_dir, tokenizer, settings.embeddings_threads)
     if mode == "local":
