@@ -62,7 +62,7 @@ def build_services(settings: Settings) -> Services:
     db.migrate()
     server_tools = ServerTools()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
-                       settings.stream_keepalive_seconds)
+                       settings.stream_keepalive_seconds, flush_seconds=settings.stream_flush_seconds)
     blobs = LocalBlobStore(settings.resolved_files_dir())
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)

@@ -160,9 +160,12 @@ class VectorStoreService:
             status = "expired"
         else:
             status = "in_progress" if counts["in_progress"] else "completed"
-        return {"id": row.id, "object": "vector_store", "created_at": row.created_at, "name": row.body["name"],
+        body = {"id": row.id, "object": "vector_store", "created_at": row.created_at, "name": row.body["name"],
                 "usage_bytes": int(usage or 0), "file_counts": counts, "status": status, "expires_at": expiry,
                 **row.body}
+        if body.get("expires_after") is None:  # the schema has an object or nothing
+            body.pop("expires_after", None)
+        return body
 
     def _render_batch(self, session: Session, row: VectorStoreFileBatchRow) -> dict[str, Any]:
         counts = count_files(session, VectorStoreFileRow.batch_id == row.id)
