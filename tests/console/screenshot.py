@@ -17,7 +17,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 import httpx  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from conftest import launch  # noqa: E402
+from server_process import launch  # noqa: E402
 from console_support import ARGS, CHROMIUM, KEY, SERVER_ENV  # noqa: E402
 
 OUT = HERE.parent.parent / "docs" / "console.png"

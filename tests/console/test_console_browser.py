@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import launch
+from server_process import launch
 from console_support import ARGS, CHROMIUM, KEY, SERVER_ENV, sync_playwright
 
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import launch
+from server_process import launch
 from console_support import ARGS, CHROMIUM, sync_playwright
 
 pytestmark = pytest.mark.model

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import launch
+from server_process import launch
 from console_support import KEY, SERVER_ENV
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import launch
+from server_process import launch
 from console_support import ARGS, CHROMIUM, KEY, sync_playwright
 
 QUESTION = "What is the capital of France? Please answer in one word."

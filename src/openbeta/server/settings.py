@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     #: An ``in_progress`` run taken over from a dead replica (or an earlier process): ``resume`` from its
     #: last stored step boundary (where safe), or ``fail`` it with ``server_error``, keeping its partial message.
     run_takeover: Literal["resume", "fail"] = "resume"
+    #: How the local model runs: ``onnx`` (float32 on ONNX Runtime, exported once from the packaged
+    #: weights into ``~/.cache/openbeta/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
+    #: faster, vectors drift, see bench/README.md) or ``torch``; ``auto`` is ``onnx`` when onnxruntime
+    #: and onnx are installed, else torch.
+    embeddings_runtime: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
     #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.

@@ -31,7 +31,7 @@ from ..store import Database
 from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
 from .chunk import split
 from .embed import Embedder
-from .index import DenseIndex
+from .store_index import StoreIndexes
 from .parse import ParseError, parse
 from .tokens import Tokenizer
 
@@ -49,7 +49,7 @@ class Ingestor:
     """Turns one (vector store, file) pair into chunks: parse -> chunk -> embed -> write."""
 
     def __init__(self, db: Database, blobs: BlobStore, tokenizer: Tokenizer, embedder: Optional[Embedder],
-                 dense: DenseIndex, replica: str = "local", lease_seconds: float = 30.0) -> None:
+                 dense: StoreIndexes, replica: str = "local", lease_seconds: float = 30.0) -> None:
         self.db = db
         self.replica = replica
         self.lease_seconds = lease_seconds

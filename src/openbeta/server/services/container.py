@@ -12,7 +12,7 @@ from ..blobs import BlobStore, build_blob_store
 from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
-from ..retrieval.index import DenseIndex
+from ..retrieval.store_index import StoreIndexes
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
 from ..runs.engine import RunEngine
@@ -69,7 +69,7 @@ def build_services(settings: Settings) -> Services:
     blobs = build_blob_store(settings, db)
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
-    dense = DenseIndex()
+    dense = StoreIndexes()
     files = FileService(db, blobs, settings.max_upload_bytes)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     files.on_delete.append(vector_stores.on_file_deleted)

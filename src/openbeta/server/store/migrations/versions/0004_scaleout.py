@@ -1,13 +1,13 @@
 """Scale-out: leases on runs and ingestion jobs, and file contents kept in the database.
 
 Revision ID: scaleout
-Revises: chatkit
+Revises: retrieval
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "scaleout"
-down_revision = "chatkit"
+down_revision = "retrieval"
 branch_labels = None
 depends_on = None
 
