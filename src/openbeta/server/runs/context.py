@@ -3,7 +3,9 @@
 Order: the system instructions, then the thread's messages oldest first (earlier
 assistant replies included), then what this run has done so far (its messages
 and tool calls with their outputs). A forced ``tool_choice`` applies until the
-run has called a tool. ``truncation_strategy`` drops the oldest
+run has called a tool. A server tool whose call has given the model what it
+needs (file_search with results) is no longer offered: the next turn answers
+from the results instead of searching again. ``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
 ``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
 """
@@ -105,9 +107,10 @@ class Context:
         strategy = run.get("truncation_strategy") or {"type": "auto"}
         if strategy.get("type") == "last_messages" and strategy.get("last_messages"):
             history = history[-strategy["last_messages"]:]
+        offered = tools.definitions(run["tools"], hidden=tools.satisfied(self.steps))
         request = ChatRequest(
-            model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice"), self.steps, tools, run["tools"]),
+            model=run["model"], messages=system + history + tail, tools=offered,
+            tool_choice=tool_choice(run.get("tool_choice"), self.steps, tools, run["tools"]) if offered else None,
             parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
