@@ -37,15 +37,25 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
     return Settings(**overrides)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+SERVER_HINT = "openbeta serve needs the server: pip install 'openbeta[server]' (missing module: {name})"
 
-    from .server.app import create_app
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from .server.app import create_app
+        from .server.startup import summary
+    except ModuleNotFoundError as exc:  # a core-only install: say what to install, no traceback
+        print(SERVER_HINT.format(name=exc.name), file=sys.stderr)
+        return 2
 
     settings = settings_from_args(args)
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
+    for line in summary(settings, app.state.services):
+        logging.getLogger("openbeta").info(line)
     # Streams still open after the grace period are cut; their runs are settled by start-up recovery.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout)
