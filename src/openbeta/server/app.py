@@ -11,11 +11,13 @@ from typing import AsyncIterator, Optional
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
 from .api import assistants, files, messages, runs, threads, vector_stores
+from .api import openapi
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
 from .services.container import Services, build_services
@@ -100,8 +102,9 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                 await stop()
             services.db.dispose()
 
-    app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
-                  description="A self-hosted implementation of OpenAI's beta API family.")
+    # The interactive docs (/docs, /redoc) load their scripts from the fastapi-offline package, not a CDN.
+    app = FastAPIOffline(title="openbeta", version=__version__, lifespan=lifespan,
+                         description="A self-hosted implementation of OpenAI's beta API family.")
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
@@ -146,4 +149,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                             status_code=200 if ok else 503)
 
     app.include_router(api_router())
+    openapi.install(app)
     return app

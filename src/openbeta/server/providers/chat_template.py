@@ -82,10 +82,16 @@ class ChatTemplate:
         self.bos_token = bos_token
         #: Whether the template writes ``<tool_response>`` around tool messages itself.
         self.wraps_results = "<tool_response>" in (template or "")
+        #: Whether the template lists ``tools`` itself, in the words the model was trained on (Qwen's does).
+        self.native_tools = "tools" in (template or "") and TOOL_CALL_OPEN in (template or "")
         self._formatter = Jinja2ChatFormatter(template or CHATML, eos_token=eos_token, bos_token=bos_token)
 
     def render(self, messages: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:
         try:
+            if self.native_tools and functions:
+                tools = [{"type": "function", "function": f} for f in functions]
+                return self._formatter(messages=plain_messages(messages, [], wrap_results=not self.wraps_results),
+                                       tools=tools).prompt
             return self._formatter(messages=plain_messages(messages, functions,
                                                            wrap_results=not self.wraps_results)).prompt
         except (TemplateError, ValueError):

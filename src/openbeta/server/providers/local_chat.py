@@ -12,6 +12,8 @@
   ``response_format`` the reply follows the format and no call is made.)
 
 One call per reply: ``parallel_tool_calls`` allows several, a local model makes one.
+Under ``auto``, a call that repeats one the conversation already holds (same name and
+arguments, so its result is there) is not made again: the model answers instead.
 A reply without ``max_tokens`` gets ``default_budget`` tokens; the context window
 filling up is reported as such (``length_cause="context"``); a reply that repeats
 itself is stopped by the loop guard and ends as it stands.
@@ -20,6 +22,7 @@ itself is stopped by the loop guard and ends as it stands.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Callable, Optional
 
 from ..ids import new_id
@@ -123,7 +126,15 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
                 names = list(functions(request))
                 call_prefix = prompt + reply.text
     if names is not None and not cancelled() and not cut:
-        finish = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names, emit)
+        finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names)
+        if finish == "tool_calls" and forced_names(request) is None and _asked_before(request, name, pieces):
+            # The result of this very call is in the conversation already: answer from it instead.
+            generate(prompt_for(model, replace(request, tool_choice="none")), text)
+            finish = "stop"
+        elif name is not None:
+            emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
+            for piece in pieces:
+                emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
     if cut:
@@ -132,19 +143,37 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
                length_cause=("context" if cut[-1].reason == "context" else "max_tokens") if cut else None))
 
 
-def _call(generate, request: ChatRequest, prefix: str, names: list[str],
-          emit: Callable[[Delta], None]) -> FinishReason:
-    """Generate one function call after ``prefix``; emits its deltas."""
+def _call(generate, request: ChatRequest, prefix: str,
+          names: list[str]) -> tuple[FinishReason, Optional[str], list[str]]:
+    """Generate one function call after ``prefix``: (finish reason, name, argument pieces)."""
     prefix += '{"name": '
     if len(names) == 1:
         name = names[0]
     else:
         chosen = generate(prefix, lambda _piece: None, schema=name_schema(names), loop_guard=False)
         if chosen.reason in ("length", "context", "cancelled"):
-            return "length"
+            return "length", None, []
         name = json.loads(chosen.text)
-    emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
     prefix += json.dumps(name) + ', "arguments": '
-    arguments = generate(prefix, lambda piece: emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)])),
-                         schema=arguments_schema(functions(request)[name]), loop_guard=False)
-    return "length" if arguments.reason in ("length", "context") else "tool_calls"
+    pieces: list[str] = []
+    arguments = generate(prefix, pieces.append, schema=arguments_schema(functions(request)[name]), loop_guard=False)
+    return ("length" if arguments.reason in ("length", "context") else "tool_calls"), name, pieces
+
+
+def _asked_before(request: ChatRequest, name: Optional[str], pieces: list[str]) -> bool:
+    """Whether the conversation already holds a call of ``name`` with these arguments (and so its result)."""
+    try:
+        wanted = json.loads("".join(pieces))
+    except ValueError:
+        return False
+    for message in request.messages:
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            if function.get("name") != name:
+                continue
+            try:
+                if json.loads(function.get("arguments") or "{}") == wanted:
+                    return True
+            except ValueError:
+                continue
+    return False
