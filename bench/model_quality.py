@@ -43,7 +43,7 @@ PLAIN = [("What is the capital of France? Answer in one short sentence.", "paris
          ("Which planet is known as the Red Planet? Answer in one short sentence.", "mars"),
          ("What is the largest ocean on Earth? Answer in one short sentence.", "pacific")]
 TOOL = [("What is the weather like in Paris today?", "paris", "Sunny, 21 degrees Celsius.", "21"),
-        ("Is it raining in Tokyo right now?", "tokyo", "Light rain, 14 degrees Celsius.", "14"),
+        ("What is the temperature in Tokyo right now?", "tokyo", "Light rain, 14 degrees Celsius.", "14"),
         ("How warm is it in Cairo at the moment?", "cairo", "Clear sky, 33 degrees Celsius.", "33")]
 NO_TOOL = [("What is 12 times 12?", "144"), ("Who wrote the play Romeo and Juliet?", "shakespeare"),
            ("How many days are there in a week?", "7")]

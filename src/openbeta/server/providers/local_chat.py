@@ -12,8 +12,9 @@
   ``response_format`` the reply follows the format and no call is made.)
 
 One call per reply: ``parallel_tool_calls`` allows several, a local model makes one.
-Under ``auto``, a call that repeats one the conversation already holds (same name and
-arguments, so its result is there) is not made again: the model answers instead.
+One round of calls per answer: once tool results are the newest messages, the model
+answers from them with the tools hidden, and the calls and results are shown to it
+as plain text (small models otherwise repeat the call they see instead of answering).
 A reply without ``max_tokens`` gets ``default_budget`` tokens; the context window
 filling up is reported as such (``length_cause="context"``); a reply that repeats
 itself is stopped by the loop guard and ends as it stands.
@@ -27,7 +28,7 @@ from typing import Callable, Optional
 
 from ..ids import new_id
 from .base import ChatRequest, Delta, FinishReason, ToolCallDelta, Usage
-from .chat_template import TOOL_CALL_OPEN
+from .chat_template import TOOL_CALL_OPEN, content_text
 from .llama_model import Generation, LlamaModel, Sampling
 from .tool_grammar import arguments_schema, forced_names, functions, name_schema, response_schema, tools_offered
 
@@ -71,7 +72,38 @@ class CallSniffer:
             self.held = ""
 
 
+RESULTS_NOTE = "Answer the question above from these tool results."
+
+
+def after_tools(request: ChatRequest) -> ChatRequest:
+    """The request as the model sees it: once tool results are the newest messages, the
+    tools are hidden and each call with its result becomes plain text in a user message."""
+    messages = request.messages
+    if not messages or messages[-1].get("role") != "tool":
+        return request
+    calls = {c.get("id"): c.get("function") or {} for m in messages for c in m.get("tool_calls") or []}
+    out: list[dict] = []
+    results: list[str] = []
+    for message in messages:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            if message.get("content"):
+                out.append({"role": "assistant", "content": message["content"]})
+            continue
+        if message.get("role") == "tool":
+            call = calls.get(message.get("tool_call_id"), {})
+            results.append(f"{call.get('name', 'tool')}({call.get('arguments') or '{}'}) returned:\n"
+                           f"{content_text(message.get('content'))}")
+            continue
+        if results:
+            out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
+            results = []
+        out.append(message)
+    out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
+    return replace(request, messages=out, tool_choice="none")
+
+
 def prompt_for(model: LlamaModel, request: ChatRequest) -> str:
+    request = after_tools(request)
     offered = list(functions(request).values()) if tools_offered(request) else []
     return model.render(request.messages, offered)
 
@@ -82,6 +114,7 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
 
     A cancelled reply ends without that last delta.
     """
+    request = after_tools(request)
     prompt = prompt_for(model, request)
     prompt_tokens = len(model.tokenize(prompt))
     sampling = Sampling(
@@ -127,11 +160,7 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
                 call_prefix = prompt + reply.text
     if names is not None and not cancelled() and not cut:
         finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names)
-        if finish == "tool_calls" and forced_names(request) is None and _asked_before(request, name, pieces):
-            # The result of this very call is in the conversation already: answer from it instead.
-            generate(prompt_for(model, replace(request, tool_choice="none")), text)
-            finish = "stop"
-        elif name is not None:
+        if name is not None:
             emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
             for piece in pieces:
                 emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
@@ -158,22 +187,3 @@ def _call(generate, request: ChatRequest, prefix: str,
     pieces: list[str] = []
     arguments = generate(prefix, pieces.append, schema=arguments_schema(functions(request)[name]), loop_guard=False)
     return ("length" if arguments.reason in ("length", "context") else "tool_calls"), name, pieces
-
-
-def _asked_before(request: ChatRequest, name: Optional[str], pieces: list[str]) -> bool:
-    """Whether the conversation already holds a call of ``name`` with these arguments (and so its result)."""
-    try:
-        wanted = json.loads("".join(pieces))
-    except ValueError:
-        return False
-    for message in request.messages:
-        for call in message.get("tool_calls") or []:
-            function = call.get("function") or {}
-            if function.get("name") != name:
-                continue
-            try:
-                if json.loads(function.get("arguments") or "{}") == wanted:
-                    return True
-            except ValueError:
-                continue
-    return False
