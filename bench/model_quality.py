@@ -80,8 +80,9 @@ def start_server(data_dir: Path, context: int) -> tuple[str, object]:
 
 
 class Bench:
-    def __init__(self, client: openai.OpenAI) -> None:
+    def __init__(self, client: openai.OpenAI, variants: int = 3) -> None:
         self.client = client
+        self.variants = variants
         self.results: dict[tuple[str, str], list[bool]] = {}
         self.times: dict[tuple[str, str], list[float]] = {}
         self.tokens: dict[str, list[tuple[int, float]]] = {}
@@ -121,13 +122,13 @@ class Bench:
             model=model, instructions="Reply with a JSON object with keys city and country.",
             response_format={"type": "json_schema", "json_schema": {"name": "place", "schema": PLACE,
                                                                     "strict": True}}).id
-        for question, word in PLAIN:
+        for question, word in PLAIN[:self.variants]:
             thread, run, seconds = self.run(model, plain, question)
             text = self.reply(thread.id, run.id)
             value = text.value if text else ""
             self.record(model, "plain", run.status == "completed" and word in value.lower() and self.clean(value),
                         seconds, f"{run.status}: {value}")
-        for question, city, output, number in TOOL:
+        for question, city, output, number in TOOL[:self.variants]:
             thread, run, seconds = self.run(model, tools, question, tool_choice="auto")
             calls = run.required_action.submit_tool_outputs.tool_calls if run.status == "requires_action" else []
             called = [call for call in calls if call.function.name == "get_weather"]
@@ -145,20 +146,20 @@ class Bench:
             value = text.value if text else ""
             self.record(model, "tool+answer", run.status == "completed" and number in value and self.clean(value),
                         time.perf_counter() - started, f"{run.status}: {value}")
-        for question, word in NO_TOOL:
+        for question, word in NO_TOOL[:self.variants]:
             thread, run, seconds = self.run(model, tools, question, tool_choice="auto")
             text = self.reply(thread.id, run.id) if run.status == "completed" else None
             value = text.value if text else ""
             self.record(model, "no tool", run.status == "completed" and word in value.lower() and self.clean(value),
                         seconds, f"{run.status}: {value}")
-        for question, word, name in SEARCH:
+        for question, word, name in SEARCH[:self.variants]:
             thread, run, seconds = self.run(model, search, question, tool_choice="auto")
             text = self.reply(thread.id, run.id) if run.status == "completed" else None
             value = text.value if text else ""
             cited = {a.file_citation.file_id for a in (text.annotations if text else []) if a.type == "file_citation"}
             ok = word in value.lower() and file_ids[name] in cited and self.clean(value)
             self.record(model, "file_search", ok, seconds, f"{run.status} cited={len(cited)}: {value}")
-        for question, city, country in JSON_TASKS:
+        for question, city, country in JSON_TASKS[:self.variants]:
             thread, run, seconds = self.run(model, as_json, question)
             text = self.reply(thread.id, run.id)
             ok = False
@@ -192,6 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2")
     parser.add_argument("--context", type=int, default=8192)
+    parser.add_argument("--variants", type=int, default=3, help="variants of each task (1 to 3)")
     parser.add_argument("--out", help="also write the table to this file")
     args = parser.parse_args()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -204,7 +206,7 @@ def main() -> None:
             store = client.vector_stores.create(name="bench", file_ids=list(file_ids.values()))
             while client.vector_stores.retrieve(store.id).file_counts.in_progress:
                 time.sleep(0.2)
-            bench = Bench(client)
+            bench = Bench(client, args.variants)
             for model in models:
                 print(f"{model}:", flush=True)
                 bench.model(model, store.id, file_ids)
