@@ -117,13 +117,14 @@ class Context:
         strategy = run.get("truncation_strategy") or {"type": "auto"}
         if strategy.get("type") == "last_messages" and strategy.get("last_messages"):
             history = history[-strategy["last_messages"]:]
-        offered = tools.definitions(run["tools"], hidden=tools.satisfied(self.steps))
+        hidden = tools.satisfied(self.steps)
+        offered = tools.definitions(run["tools"], hidden=hidden)
         choice = run.get("tool_choice")
         if provider.name == "local":
             choice = search_first(choice, self.steps, run["tools"])
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=offered,
-            tool_choice=tool_choice(choice, self.steps, tools, run["tools"]) if offered else None,
+            tool_choice=None if hidden and not offered else tool_choice(choice, self.steps, tools, run["tools"]),
             parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
