@@ -157,7 +157,8 @@ class Bench:
             text = self.reply(thread.id, run.id) if run.status == "completed" else None
             value = text.value if text else ""
             cited = {a.file_citation.file_id for a in (text.annotations if text else []) if a.type == "file_citation"}
-            ok = word in value.lower() and file_ids[name] in cited and self.clean(value)
+            # the fact, cited, in an answer (not a copy of the passages)
+            ok = word in value.lower() and file_ids[name] in cited and self.clean(value) and len(value) < 400
             self.record(model, "file_search", ok, seconds, f"{run.status} cited={len(cited)}: {value}")
         for question, city, country in JSON_TASKS[:self.variants]:
             thread, run, seconds = self.run(model, as_json, question)
@@ -191,12 +192,15 @@ class Bench:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2")
+    parser.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2",
+                        help="models, each optionally with its own number of variants: name=2,other=1")
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--variants", type=int, default=3, help="variants of each task (1 to 3)")
     parser.add_argument("--out", help="also write the table to this file")
     args = parser.parse_args()
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    wanted = [m.strip().split("=") for m in args.models.split(",") if m.strip()]
+    models = [m[0] for m in wanted]
+    variants = {m[0]: int(m[1]) if len(m) > 1 else args.variants for m in wanted}
     with tempfile.TemporaryDirectory() as data_dir:
         base, process = start_server(Path(data_dir), args.context)
         try:
@@ -209,6 +213,7 @@ def main() -> None:
             bench = Bench(client, args.variants)
             for model in models:
                 print(f"{model}:", flush=True)
+                bench.variants = variants[model]
                 bench.model(model, store.id, file_ids)
         finally:
             stop(process)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ pytest.importorskip("llama_cpp")
 from openbeta.server.providers import ChatRequest  # noqa: E402
 from openbeta.server.providers.chat_template import ChatTemplate  # noqa: E402
 from openbeta.server.providers.llama_model import looping  # noqa: E402
-from openbeta.server.providers.local_chat import RESULTS_NOTE, after_tools  # noqa: E402
+from openbeta.server.providers.local_chat import QUESTION_NOTE, after_tools  # noqa: E402
 
 #: The shape of Qwen2.5's template: it lists tools itself and wraps tool messages in <tool_response>.
 QWEN_LIKE = (
@@ -43,7 +43,8 @@ def test_after_tool_results_the_model_answers_from_them_as_text():
     request = after_tools(ChatRequest(model="m", messages=EXCHANGE, tools=[{"type": "function", "function": WEATHER}],
                                       tool_choice="auto"))
     assert request.tool_choice == "none" and [m["role"] for m in request.messages] == ["user", "user"]
-    assert request.messages[1]["content"] == f'get_weather({{"city": "Oslo"}}) returned:\ncold\n\n{RESULTS_NOTE}'
+    assert request.messages[1]["content"] == ('get_weather({"city": "Oslo"}) returned:\ncold\n\n'
+                                              + QUESTION_NOTE.format(question="Weather in Oslo?"))
     untouched = ChatRequest(model="m", messages=EXCHANGE[:1])
     assert after_tools(untouched) is untouched
 

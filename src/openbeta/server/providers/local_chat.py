@@ -73,6 +73,7 @@ class CallSniffer:
 
 
 RESULTS_NOTE = "Answer the question above from these tool results."
+QUESTION_NOTE = "Using these tool results, answer briefly, in your own words: {question}"
 
 
 def after_tools(request: ChatRequest) -> ChatRequest:
@@ -84,6 +85,8 @@ def after_tools(request: ChatRequest) -> ChatRequest:
     calls = {c.get("id"): c.get("function") or {} for m in messages for c in m.get("tool_calls") or []}
     out: list[dict] = []
     results: list[str] = []
+    asked = [content_text(m.get("content")).strip() for m in messages if m.get("role") == "user"]
+    note = QUESTION_NOTE.format(question=asked[-1]) if asked and asked[-1] else RESULTS_NOTE
     for message in messages:
         if message.get("role") == "assistant" and message.get("tool_calls"):
             if message.get("content"):
@@ -98,7 +101,7 @@ def after_tools(request: ChatRequest) -> ChatRequest:
             out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
             results = []
         out.append(message)
-    out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
+    out.append({"role": "user", "content": "\n\n".join(results + [note])})
     return replace(request, messages=out, tool_choice="none")
 
 
