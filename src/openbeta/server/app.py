@@ -16,10 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, runs, threads, vector_stores
-from .api import openapi
+from .api import assistants, files, messages, openapi, realtime, runs, threads, vector_stores
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, Unauthorized
+from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
 from .settings import Settings
 
@@ -80,7 +80,7 @@ async def check_api_key(request: Request) -> None:
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
-    for module in (assistants, runs, threads, messages, files, vector_stores):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime):
         router.include_router(module.router)
     return router
 
@@ -108,6 +108,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
+    #: The voice pipeline realtime sessions use (``app.state.voice.available`` is false without it).
+    app.state.voice = load_voice_kit(settings)
 
     @app.exception_handler(APIError)
     async def _api_error(_request: Request, exc: APIError) -> JSONResponse:
@@ -149,5 +151,6 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                             status_code=200 if ok else 503)
 
     app.include_router(api_router())
+    app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
     openapi.install(app)
     return app

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
+    #: Longest a realtime WebSocket session lasts (then an ``error`` event ``session_expired`` and the close).
+    realtime_session_seconds: float = Field(default=1800.0, gt=0)
+    #: TLS: serve HTTPS and WSS on the same port (the official Node SDK's realtime clients only speak wss:).
+    ssl_certfile: Optional[str] = None
+    ssl_keyfile: Optional[str] = None
     #: Largest accepted upload, in bytes (larger ones get 413).
     max_upload_bytes: int = 512 * 1024 * 1024
     #: Largest accepted JSON request body, in bytes (larger ones get 413).

@@ -3,7 +3,7 @@ embeddings, voice and file storage (nothing is loaded to say it)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
@@ -41,11 +41,18 @@ def embeddings_line(services: "Services") -> str:
     return f"{embedder.name}"
 
 
-def summary(settings: "Settings", services: "Services") -> list[str]:
+def voice_line(voice: Any) -> str:
+    if voice is not None and voice.available:
+        return f"offline voice pipeline ({type(voice.voice).__name__})"
+    reason = voice.missing_reason if voice is not None else "not part of this build"
+    return f"not installed: realtime sessions are text only ({reason})"
+
+
+def summary(settings: "Settings", services: "Services", voice: Any = None) -> list[str]:
     return [
         f"provider: {provider_line(settings)}",
         f"database: {database_line(settings)}",
         f"embeddings: {embeddings_line(services)}",
-        "voice: not installed (realtime audio is not part of this build)",
+        f"voice: {voice_line(voice)}",
         f"file storage: {settings.resolved_files_dir()}",
     ]

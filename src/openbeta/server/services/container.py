@@ -19,6 +19,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -37,6 +38,10 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: Realtime ephemeral keys and sessions.
+    realtime: RealtimeService
+    #: The model realtime responses use: the run engine's provider (built on first use).
+    realtime_provider: Callable[[], Any]
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -70,6 +75,8 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
+        realtime=RealtimeService(db),
+        realtime_provider=lambda: engine.provider,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
