@@ -19,6 +19,7 @@ from ...types.file import FileDeleted, FileObject
 from ...types.message import Message, MessageCreateParams, MessageDeleted, MessageUpdateParams
 from ...types.run import (Run, RunCreateParams, RunUpdateParams, SubmitToolOutputsParams,
                           ThreadCreateAndRunParams)
+from ...types.realtime import RealtimeSession, RealtimeTranscriptionSession
 from ...types.run_step import RunStep
 from ...types.thread import Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams
 from ...types.vector_store import (FileBatchCreateParams, FileContentPage, SearchParams, SearchResultsPage,
@@ -41,6 +42,10 @@ OPERATIONS: list[tuple[str, str, str, Answer, Body]] = [
     ("DELETE", "/v1/files/{file_id}", "deleteFile", FileDeleted, None),
     ("GET", "/v1/files/{file_id}", "retrieveFile", FileObject, None),
     ("GET", "/v1/files/{file_id}/content", "downloadFile", None, None),
+    ("POST", "/v1/realtime/client_secrets", "create-realtime-client-secret", None, None),
+    ("POST", "/v1/realtime/sessions", "create-realtime-session", RealtimeSession, None),
+    ("POST", "/v1/realtime/transcription_sessions", "create-realtime-transcription-session",
+     RealtimeTranscriptionSession, None),
     ("POST", "/v1/threads", "createThread", Thread, ThreadCreateParams),
     ("POST", "/v1/threads/runs", "createThreadAndRun", Run, ThreadCreateAndRunParams),
     ("GET", "/v1/threads/{thread_id}", "getThread", Thread, None),
@@ -131,8 +136,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             content: dict[str, Any] = {"application/json": {"schema": _list_of(refs[(answer[1], "serialization")])}}
         elif answer is not None:
             content = {"application/json": {"schema": refs[(answer, "serialization")]}}
-        else:
+        elif operation_id == "downloadFile":
             content = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+        else:
+            content = {"application/json": {"schema": {"type": "object"}}}
         if operation_id in STREAMING:
             content["text/event-stream"] = {"schema": {"type": "string", "description":
                                                        'Assistant stream events, when the body says "stream": true.'}}
