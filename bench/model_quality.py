@@ -15,6 +15,7 @@ One ``openbeta serve`` (local provider, SQLite, the local embedder) answers ever
 
 Every reply is also checked for chat-template text (``<|im_start|>``, ``<tool_response>`` ...), which fails
 the task. Prints a Markdown table (pass rates, median latency, completion tokens per second of run time).
+``--speed`` instead measures each model's prompt and generation tokens per second in-process.
 """
 
 from __future__ import annotations
@@ -190,6 +191,45 @@ class Bench:
         return "\n".join(lines)
 
 
+def speed(models: list[str], context: int) -> str:
+    """Prompt and generation tokens per second of each model in-process (LocalProvider), one request each."""
+    import asyncio
+
+    sys.path.insert(0, str(SRC))
+    from openbeta.server.providers import ChatRequest
+    from openbeta.server.providers.local import LocalProvider
+
+    prompt = "Summarise this text in one paragraph. " + " ".join(FILES.values()) * 3
+
+    async def measure(provider: LocalProvider, model: str) -> tuple[float, float]:
+        await provider.load(model)
+        request = ChatRequest(model=model, messages=[{"role": "user", "content": prompt}], max_tokens=64,
+                              temperature=0)
+        started = time.perf_counter()
+        first = None
+        async for delta in provider.stream(request):
+            if delta.text and first is None:
+                first = time.perf_counter()
+            if delta.usage:
+                usage = delta.usage
+        done = time.perf_counter()
+        assert first is not None
+        return usage.prompt_tokens / (first - started), (usage.completion_tokens - 1) / max(done - first, 1e-9)
+
+    async def run() -> list[str]:
+        provider = LocalProvider(context_size=context)
+        rows = []
+        try:
+            for model in models:
+                prompt_rate, gen_rate = await measure(provider, model)
+                rows.append(f"| {model} | {prompt_rate:.0f} | {gen_rate:.1f} |")
+        finally:
+            await provider.aclose()
+        return rows
+
+    return "\n".join(["| model | prompt tok/s | generation tok/s |", "| --- | ---: | ---: |", *asyncio.run(run())])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b,smollm2",
@@ -197,10 +237,14 @@ def main() -> None:
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--variants", type=int, default=3, help="variants of each task (1 to 3)")
     parser.add_argument("--out", help="also write the table to this file")
+    parser.add_argument("--speed", action="store_true", help="only measure each model's tokens per second")
     args = parser.parse_args()
     wanted = [m.strip().split("=") for m in args.models.split(",") if m.strip()]
     models = [m[0] for m in wanted]
     variants = {m[0]: int(m[1]) if len(m) > 1 else args.variants for m in wanted}
+    if args.speed:
+        print(speed(models, args.context))
+        return
     with tempfile.TemporaryDirectory() as data_dir:
         base, process = start_server(Path(data_dir), args.context)
         try:
