@@ -1,7 +1,8 @@
 """A test double of the voice pipeline (``openbeta.server.realtime.voice`` / ``.audio``), same interface.
 
 - VAD: a 10 ms frame with any non-zero sample is speech; speech stops after the turn detection's
-  ``silence_duration_ms`` of zero frames.
+  ``silence_duration_ms`` of zero frames. Like the real one (and OpenAI's ``audio_start_ms``), the
+  start includes ``prefix_padding_ms``.
 - STT: yields the words of ``FakeVoice.transcript`` (and records what it was given).
 - TTS: 100 ms of a constant sample per word, ``tts_delay`` seconds before each chunk.
 - Formats: ``pcm16`` passes through; ``g711_*`` "decode" one byte to one sample (recorded).
@@ -27,6 +28,7 @@ class VadEvent:
 class FakeVad:
     def __init__(self, turn_detection: dict[str, Any]) -> None:
         self.silence_ms = int(turn_detection.get("silence_duration_ms") or 200)
+        self.prefix_ms = int(turn_detection.get("prefix_padding_ms") or 0)
         self.ms = 0
         self.speaking = False
         self.quiet = 0
@@ -41,7 +43,7 @@ class FakeVad:
             loud = any(data[start:start + FRAME])
             if loud and not self.speaking:
                 self.speaking, self.quiet = True, 0
-                events.append(VadEvent("speech_started", self.ms))
+                events.append(VadEvent("speech_started", max(0, self.ms - self.prefix_ms)))
             elif self.speaking and not loud:
                 self.quiet += 10
                 if self.quiet >= self.silence_ms:

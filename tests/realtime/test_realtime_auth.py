@@ -19,7 +19,7 @@ from realtime_support import KEY, ws_base
 
 @pytest.fixture(scope="module")
 def secured(start_server) -> Any:
-    return start_server(OPENBETA_PROVIDER="scripted", OPENBETA_API_KEYS=KEY)
+    return start_server(OPENBETA_PROVIDER="scripted", OPENBETA_API_KEYS=KEY, OPENBETA_VOICE="none")
 
 
 def _db(server: Any) -> Any:

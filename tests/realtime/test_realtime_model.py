@@ -17,7 +17,8 @@ def test_embedded_model_answers_a_realtime_text_response(smollm2_path, tmp_path_
         client = OpenAI(base_url=server.base_url, api_key="any", websocket_base_url=ws_base(server))
         with client.beta.realtime.connect(model="smollm2") as conn:
             assert conn.recv().type == "session.created"
-            conn.session.update(session={"instructions": "You are a helpful assistant. Answer in one sentence.",
+            conn.session.update(session={"modalities": ["text"],
+                                         "instructions": "You are a helpful assistant. Answer in one sentence.",
                                          "temperature": 0.6, "max_response_output_tokens": 40})
             assert conn.recv().type == "session.updated"
             conn.conversation.item.create(item=user_item("What is the capital of France?"))

