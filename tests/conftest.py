@@ -36,6 +36,9 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         drop_postgres_database(*_created_databases.pop())
 
 
+POSTGRES_SKIP = "PostgreSQL: set OPENBETA_TEST_POSTGRES_URL to run these tests on PostgreSQL too"
+
+
 def _db_params() -> list:
     """SQLite, and PostgreSQL (reported as skipped, with the reason, when no server is given)."""
     postgres_marks = [pytest.mark.postgres]

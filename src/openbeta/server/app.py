@@ -19,7 +19,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, chatkit, console, files, messages, openapi, realtime, runs, threads, vector_stores
+from .api import assistants, chatkit, console, files, messages, realtime, runs, threads, vector_stores
+from .api import openapi as openapi_docs
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .realtime.hooks import load_voice_kit
@@ -238,5 +239,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
     app.mount("/console", console.static_files(), name="console")
-    openapi.install(app)
+    openapi_docs.install(app)
     return app
