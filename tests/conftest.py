@@ -36,11 +36,28 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         drop_postgres_database(*_created_databases.pop())
 
 
+POSTGRES_SKIP = "PostgreSQL: set OPENBETA_TEST_POSTGRES_URL to run these tests on PostgreSQL too"
+
+
 def _db_params() -> list:
-    params = [pytest.param("sqlite", id="sqlite")]
-    if POSTGRES_URL:
-        params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-    return params
+    """SQLite, and PostgreSQL (reported as skipped, with the reason, when no server is given)."""
+    postgres_marks = [pytest.mark.postgres]
+    if not POSTGRES_URL:
+        postgres_marks.append(pytest.mark.skip(reason=POSTGRES_SKIP))
+    return [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=postgres_marks)]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line per reason tests were skipped, with how many (PostgreSQL, Node, a model not installed ...)."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{count:5d} skipped: {reason}")
 
 
 @pytest.fixture(scope="session", params=_db_params())

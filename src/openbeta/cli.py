@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Optional, Sequence
@@ -39,6 +40,8 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
     return Settings(**overrides)
 
 
+SERVER_HINT = "openbeta serve needs the server: pip install 'openbeta[server]' (missing module: {name})"
+
 #: ``serve`` flags handed to worker processes as the ``OPENBETA_*`` variables they stand for.
 FLAG_SETTINGS = {"host": "host", "port": "port", "database": "database_url", "data_dir": "data_dir",
                  "upstream_base_url": "upstream_base_url", "upstream_api_key": "upstream_api_key",
@@ -49,10 +52,15 @@ FLAG_SETTINGS = {"host": "host", "port": "port", "database": "database_url", "da
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from .server.app import create_app
-    from .server.logs import configure_logging
+        from .server.app import create_app
+        from .server.logs import configure_logging
+        from .server.startup import summary
+    except ModuleNotFoundError as exc:  # a core-only install: say what to install, no traceback
+        print(SERVER_HINT.format(name=exc.name), file=sys.stderr)
+        return 2
 
     settings = settings_from_args(args)
     workers = args.workers if args.workers is not None else settings.workers
@@ -65,7 +73,10 @@ def _serve(args: argparse.Namespace) -> int:
     if workers <= 1:
         # Streams still open after the grace period are cut; the runs they carried are handed back
         # (their leases released) for another replica, or the next start, to take over.
-        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        app = create_app(settings)
+        for line in summary(settings, app.state.services, getattr(app.state, "voice", None)):
+            logging.getLogger("openbeta").info(line)
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
         return 0
     if settings.resolved_database_url().startswith("sqlite"):
         print("openbeta serve: --workers N (N > 1) needs PostgreSQL: a SQLite database serves one process. "

@@ -95,9 +95,13 @@ async def test_tool_results_in_history_render_and_answer(local_provider):
     deltas = await collect(local_provider, request)
     assert "".join(d.text for d in deltas).strip()
     assert not any(d.tool_calls for d in deltas)
-    # the tools are hidden with tool_choice "none", shown otherwise
-    shown = local_provider.count_tokens(ChatRequest(**{**request.__dict__, "tool_choice": "auto"}))
-    assert shown > deltas[-1].usage.prompt_tokens
+    # once tool results are in, the model answers: the tools are hidden even under "auto" ...
+    after = local_provider.count_tokens(ChatRequest(**{**request.__dict__, "tool_choice": "auto"}))
+    assert after == deltas[-1].usage.prompt_tokens
+    # ... before them, "none" hides them and "auto" shows them
+    asking = {**request.__dict__, "messages": messages[:1]}
+    assert local_provider.count_tokens(ChatRequest(**{**asking, "tool_choice": "auto"})) > \
+        local_provider.count_tokens(ChatRequest(**{**asking, "tool_choice": "none"}))
 
 
 async def test_json_object_response_format_yields_valid_json(local_provider):
@@ -158,8 +162,8 @@ async def test_a_consumer_that_stops_reading_stops_its_generation(local_provider
 
 async def test_missing_model_file_is_a_provider_error(tmp_path):
     provider = LocalProvider(str(tmp_path / "absent.gguf"))
-    with pytest.raises(ProviderError) as raised:
-        await collect(provider, ask("hi"))
+    with pytest.raises(ProviderError) as raised:  # a name no packaged model has runs the default: that file
+        await collect(provider, ChatRequest(model="my-model", messages=[{"role": "user", "content": "hi"}]))
     assert "OPENBETA_LOCAL_MODEL_PATH" in raised.value.message and raised.value.code == "server_error"
     await provider.aclose()
 

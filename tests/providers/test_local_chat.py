@@ -36,23 +36,71 @@ class ScriptedModel:
     def tokenize(self, prompt: str) -> list[int]:
         return list(range(len(prompt.split())))
 
-    def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=()):
+    def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=(), loop_guard=True):
+        """An output is a text, or ``(text, reason)`` to end with that reason (``length``, ``context``)."""
         self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens})
-        text, reason = self.outputs.pop(0), "eog"
+        text, reason, stopped_by = self.outputs.pop(0), "eog", ""
+        if isinstance(text, tuple):
+            text, reason = text
         for s in stop:
             if s in text:
-                text, reason = text[:text.index(s)], "stop"
-        pieces = text.split(" ")
-        for i, piece in enumerate(pieces):
-            emit(piece if i == 0 else " " + piece)
-        return Generation(text, len(text.split()), reason)
+                text, reason, stopped_by = text[:text.index(s)], "stop", s
+        emitted = []
+        for i, piece in enumerate(text.split(" ")):
+            emitted.append(piece if i == 0 else " " + piece)
+            emit(emitted[-1])
+            if cancelled():
+                reason = "cancelled"
+                break
+        text = "".join(emitted)
+        return Generation(text, len(text.split()), reason, stopped_by)
 
 
-def run(model, **options) -> list[Delta]:
+def run(model, default_budget=None, **options) -> list[Delta]:
     deltas: list[Delta] = []
     request = ChatRequest(model="m", messages=[{"role": "user", "content": "Weather in Oslo?"}], **options)
-    answer(model, request, deltas.append, lambda: False)
+    answer(model, request, deltas.append, lambda: False, default_budget=default_budget)
     return deltas
+
+
+def calls_of(deltas: list[Delta]) -> tuple[str, str]:
+    fragments = [c for d in deltas for c in d.tool_calls]
+    return [c.name for c in fragments if c.name][0], "".join(c.arguments for c in fragments)
+
+
+@pytest.mark.parametrize("written", [
+    '{"name": "time", "arguments": {"city": "Oslo"}}',
+    '  { "name" : "time", "arguments": {"city": "Oslo"}}',
+    '```json\n{"name": "time", "arguments": {"city": "Oslo"}}\n```',
+], ids=["bare", "spaced", "fenced"])
+def test_auto_call_written_without_the_tag_is_a_call(written):
+    model = ScriptedModel(written, '"time"', '{"city": "Oslo"}')
+    deltas = run(model, tools=TOOLS, tool_choice="auto")
+    assert "".join(d.text for d in deltas) == ""  # none of the call's text reaches the message
+    assert calls_of(deltas) == ("time", '{"city": "Oslo"}') and deltas[-1].finish_reason == "tool_calls"
+    assert model.calls[1]["prompt"].endswith('<tool_call>\n{"name": ')  # finished in the tagged form
+
+
+@pytest.mark.parametrize("reply", ['{"city": "Oslo"} is what you asked about.', "```python\nprint(1)\n```",
+                                   "Sure: it is cold."])
+def test_auto_text_that_only_looks_like_a_call_at_first_is_text(reply):
+    model = ScriptedModel(reply)
+    deltas = run(model, tools=TOOLS, tool_choice="auto")
+    assert "".join(d.text for d in deltas) == reply and deltas[-1].finish_reason == "stop"
+    assert not [c for d in deltas for c in d.tool_calls] and len(model.calls) == 1
+
+
+def test_a_reply_without_max_tokens_gets_the_default_budget():
+    model = ScriptedModel(("on and on", "length"))
+    deltas = run(model, default_budget=7)
+    assert model.calls[0]["max_tokens"] == 7
+    assert (deltas[-1].finish_reason, deltas[-1].length_cause) == ("length", "max_tokens")
+
+
+def test_a_full_context_is_reported_as_such():
+    model = ScriptedModel(("on and on", "context"))
+    deltas = run(model, max_tokens=100)
+    assert (deltas[-1].finish_reason, deltas[-1].length_cause) == ("length", "context")
 
 
 def test_auto_text_reply_offers_tools_and_stops_at_a_call_marker():

@@ -12,6 +12,7 @@ from typing import AsyncIterator, Callable, Optional
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
 from .api import assistants, chatkit, console, files, messages, realtime, runs, threads, vector_stores
+from .api import openapi as openapi_docs
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
@@ -161,10 +163,13 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
             services.db.dispose()
 
     public = settings.public_docs
-    app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
-                  description="A self-hosted implementation of OpenAI's beta API family.",
-                  docs_url="/docs" if public else None, redoc_url="/redoc" if public else None,
-                  openapi_url="/openapi.json" if public else None)
+    if public:  # the interactive docs (/docs, /redoc) load their scripts from fastapi-offline, not a CDN
+        app = FastAPIOffline(title="openbeta", version=__version__, lifespan=lifespan,
+                             description="A self-hosted implementation of OpenAI's beta API family.")
+    else:
+        app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
+                      description="A self-hosted implementation of OpenAI's beta API family.",
+                      docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
@@ -260,6 +265,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
     app.mount("/console", console.static_files(), name="console")
+    openapi_docs.install(app)
     return app
 
 

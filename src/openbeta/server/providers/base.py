@@ -53,6 +53,9 @@ class Delta:
     tool_calls: list[ToolCallDelta] = field(default_factory=list)
     finish_reason: Optional[FinishReason] = None
     usage: Optional[Usage] = None
+    #: With ``finish_reason: length``: ``context`` when the model's context window filled up
+    #: (rather than ``max_tokens`` being reached).
+    length_cause: Optional[Literal["max_tokens", "context"]] = None
 
 
 class ProviderError(Exception):

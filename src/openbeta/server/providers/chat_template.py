@@ -2,8 +2,9 @@
 
 The template is the GGUF's ``tokenizer.chat_template`` (ChatML when it has none).
 Tool calls and results are written in the widely used ``<tool_call>`` /
-``<tool_response>`` convention, and the available tools go into the system
-message, so templates without tool support still show the model everything.
+``<tool_response>`` convention (results are wrapped here only when the template
+does not wrap them itself, as Qwen's does), and the available tools go into the
+system message, so templates without tool support still show the model everything.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def tools_text(functions: list[dict[str, Any]]) -> str:
 
 
 def plain_messages(messages: list[dict[str, Any]], functions: list[dict[str, Any]],
-                   tool_role: str = "tool") -> list[dict[str, str]]:
+                   tool_role: str = "tool", wrap_results: bool = True) -> list[dict[str, str]]:
     """Messages with string content only: tool calls/results as text, tools in the system message."""
     out: list[dict[str, str]] = []
     for message in messages:
@@ -60,7 +61,8 @@ def plain_messages(messages: list[dict[str, Any]], functions: list[dict[str, Any
             text = "\n".join(filter(None, [text, *calls]))
         elif role == "tool":
             role = tool_role
-            text = f"<tool_response>\n{text}\n</tool_response>"
+            if wrap_results or tool_role != "tool":
+                text = f"<tool_response>\n{text}\n</tool_response>"
         out.append({"role": role, "content": text})
     if functions:
         preamble = tools_text(functions)
@@ -78,11 +80,20 @@ class ChatTemplate:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.bos_token = bos_token
+        #: Whether the template writes ``<tool_response>`` around tool messages itself.
+        self.wraps_results = "<tool_response>" in (template or "")
+        #: Whether the template lists ``tools`` itself, in the words the model was trained on (Qwen's does).
+        self.native_tools = "tools" in (template or "") and TOOL_CALL_OPEN in (template or "")
         self._formatter = Jinja2ChatFormatter(template or CHATML, eos_token=eos_token, bos_token=bos_token)
 
     def render(self, messages: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:
         try:
-            return self._formatter(messages=plain_messages(messages, functions)).prompt
+            if self.native_tools and functions:
+                tools = [{"type": "function", "function": f} for f in functions]
+                return self._formatter(messages=plain_messages(messages, [], wrap_results=not self.wraps_results),
+                                       tools=tools).prompt
+            return self._formatter(messages=plain_messages(messages, functions,
+                                                           wrap_results=not self.wraps_results)).prompt
         except (TemplateError, ValueError):
             # Templates that know no "tool" role (or reject system messages) get plainer input.
             merged = plain_messages(messages, functions, tool_role="user")

@@ -24,4 +24,6 @@ def build_provider(settings: Settings) -> Provider:
         return ScriptedProvider()
     from .local import LocalProvider
 
-    return LocalProvider(settings.local_model_path, context_size=settings.local_context_size)
+    return LocalProvider(settings.local_model_path, context_size=settings.local_context_size,
+                         default_model=settings.local_model, cache_dir=settings.local_model_cache_dir,
+                         threads=settings.local_threads, max_output_tokens=settings.local_max_output_tokens)

@@ -13,7 +13,17 @@ from typing import Any, Callable, Literal, Optional
 from .base import ProviderError
 from .chat_template import ChatTemplate
 
-StopReason = Literal["eog", "length", "stop", "cancelled"]
+StopReason = Literal["eog", "length", "context", "stop", "cancelled", "loop"]
+
+#: Chat-template text that must never reach a message: generation stops before it.
+TEMPLATE_MARKERS = ("<tool_call>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>",
+                    "<tool_response>", "</tool_response>", "</tool_call>", "<|file_sep|>", "<|repo_name|>",
+                    "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>")
+#: The loop guard looks at this many trailing characters, every ``LOOP_EVERY`` tokens.
+LOOP_WINDOW = 1200
+LOOP_EVERY = 8
+#: A repeated unit counts as a loop from this many characters of repetition (and 3 copies).
+LOOP_MIN_CHARS = 150
 
 
 @dataclass
@@ -21,6 +31,7 @@ class Generation:
     text: str
     tokens: int
     reason: StopReason
+    stopped_by: str = ""  #: the stop string that ended it (reason ``stop``)
 
 
 @dataclass
@@ -32,13 +43,13 @@ class Sampling:
 class LlamaModel:
     """A loaded model; ``vocab_only`` loads just the tokenizer and template (for counting)."""
 
-    def __init__(self, path: str, *, context_size: int, vocab_only: bool = False) -> None:
+    def __init__(self, path: str, *, context_size: int, vocab_only: bool = False, threads: int = 1) -> None:
         import llama_cpp
 
         self._llama_cpp = llama_cpp
         try:
             self.llama = llama_cpp.Llama(model_path=path, n_ctx=context_size, vocab_only=vocab_only,
-                                         verbose=False)
+                                         n_threads=threads, n_threads_batch=threads, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ProviderError(f"Could not load the local model {path}: {exc}") from exc
         meta = self.llama.metadata
@@ -48,6 +59,12 @@ class LlamaModel:
             bos_token=self.llama._model.token_get_text(bos) if bos != -1 else "",
             eos_token=self.llama._model.token_get_text(eos) if eos != -1 else "",
         )
+
+    def close(self) -> None:
+        """Free the model's memory now rather than when it is collected."""
+        close = getattr(self.llama, "close", None)
+        if close is not None:
+            close()
 
     @property
     def context_size(self) -> int:
@@ -63,12 +80,16 @@ class LlamaModel:
 
     def generate(self, prompt: str, *, max_tokens: int, sampling: Sampling,
                  emit: Callable[[str], None], cancelled: Callable[[], bool],
-                 schema: Optional[dict[str, Any]] = None, stop: tuple[str, ...] = ()) -> Generation:
+                 schema: Optional[dict[str, Any]] = None, stop: tuple[str, ...] = (),
+                 loop_guard: bool = True) -> Generation:
         """Continue ``prompt`` token by token, calling ``emit`` with text as it becomes final.
 
         ``schema`` constrains the output to JSON matching it; text up to the first
-        ``stop`` string is emitted, the stop string itself is not.
+        ``stop`` string (or chat-template marker) is emitted, the stop string itself is not.
+        Reasons: ``length`` (``max_tokens``), ``context`` (the context window is full),
+        ``loop`` (the text repeats itself; the guard stops it after three copies).
         """
+        stop = tuple(stop) + TEMPLATE_MARKERS
         tokens = self.tokenize(prompt)
         room = self.context_size - len(tokens)
         if room <= 0:
@@ -76,13 +97,14 @@ class LlamaModel:
                 f"The prompt has {len(tokens)} tokens; the local model's context holds {self.context_size} "
                 "(OPENBETA_LOCAL_CONTEXT_SIZE).", code="invalid_prompt")
         limit = min(max_tokens, room)
+        full: StopReason = "length" if max_tokens <= room else "context"
         grammar = None
         if schema is not None:
             grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         vocab = self.llama._model.vocab
-        pending, emitted, count = "", [], 0
-        reason: StopReason = "length" if limit <= 0 else "eog"
+        pending, emitted, count, stopped_by = "", [], 0, ""
+        reason: StopReason = full if limit <= 0 else "eog"
 
         def send(text: str) -> None:
             if text:
@@ -99,19 +121,37 @@ class LlamaModel:
                 cut = _first_stop(pending, stop)
                 if cut is not None:
                     send(pending[:cut])
+                    stopped_by = next(s for s in stop if pending.startswith(s, cut))
                     pending, reason = "", "stop"
                     break
                 keep = _partial_stop(pending, stop)
                 send(pending[:len(pending) - keep])
                 pending = pending[len(pending) - keep:]
                 if count >= limit:
-                    reason = "length"
+                    reason = full
+                    break
+                if loop_guard and count % LOOP_EVERY == 0 and looping("".join(emitted) + pending):
+                    reason = "loop"
                     break
                 if cancelled():
                     reason = "cancelled"
                     break
         send(pending + decoder.decode(b"", final=True))
-        return Generation("".join(emitted), count, reason)
+        return Generation("".join(emitted), count, reason, stopped_by)
+
+
+def looping(text: str) -> bool:
+    """Whether ``text`` ends in a unit repeated three times or more, over ``LOOP_MIN_CHARS`` at least."""
+    tail = text[-LOOP_WINDOW:]
+    for period in range(1, len(tail) // 3 + 1):
+        copies = max(3, -(-LOOP_MIN_CHARS // period))
+        span = period * copies
+        if span > len(tail):
+            break
+        unit = tail[-period:]
+        if unit.strip() and tail[-span:] == unit * copies:
+            return True
+    return False
 
 
 def _first_stop(text: str, stops: tuple[str, ...]) -> Optional[int]:

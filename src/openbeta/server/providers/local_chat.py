@@ -6,57 +6,142 @@
   (when more than one is allowed) and then the arguments are generated under
   grammars built from the tools' JSON schemas.
 * ``tool_choice: auto``: the model sees the tools and answers freely; if it opens
-  a ``<tool_call>``, the call itself is finished under the same grammars. Text
-  before it is the message content. (With a JSON ``response_format`` the reply
-  follows the format and no call is made.)
+  a ``<tool_call>``, or begins its reply with a call written without the tag (bare
+  JSON ``{"name": ...`` or a fenced json block), the call itself is finished under
+  the same grammars. Text before a tag is the message content. (With a JSON
+  ``response_format`` the reply follows the format and no call is made.)
 
 One call per reply: ``parallel_tool_calls`` allows several, a local model makes one.
+One round of calls per answer: once tool results are the newest messages, the model
+answers from them with the tools hidden, and the calls and results are shown to it
+as plain text (small models otherwise repeat the call they see instead of answering).
+A reply without ``max_tokens`` gets ``default_budget`` tokens; the context window
+filling up is reported as such (``length_cause="context"``); a reply that repeats
+itself is stopped by the loop guard and ends as it stands.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Callable
+from dataclasses import replace
+from typing import Callable, Optional
 
 from ..ids import new_id
 from .base import ChatRequest, Delta, FinishReason, ToolCallDelta, Usage
-from .chat_template import TOOL_CALL_OPEN
-from .llama_model import LlamaModel, Sampling
+from .chat_template import TOOL_CALL_OPEN, content_text
+from .llama_model import Generation, LlamaModel, Sampling
 from .tool_grammar import arguments_schema, forced_names, functions, name_schema, response_schema, tools_offered
 
 __all__ = ["LlamaModel", "answer", "prompt_for"]
 
 DEFAULT_SAMPLING = Sampling()
+#: How a reply that is a tool call without the tag begins (whitespace removed).
+CALL_OPENERS = ('{"name":', '```json{"name":', '```{"name":', TOOL_CALL_OPEN)
+
+
+class CallSniffer:
+    """Holds back the start of a reply while it may still be a tool call written without the tag.
+
+    ``decided`` becomes ``"call"`` (the held text is dropped; the call is generated
+    under grammars instead) or ``"text"`` (the held text is passed on, and all after it).
+    """
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self.emit = emit
+        self.held = ""
+        self.decided: Optional[str] = None
+
+    def feed(self, piece: str) -> None:
+        if self.decided == "text":
+            self.emit(piece)
+            return
+        if self.decided == "call":
+            return
+        self.held += piece
+        squeezed = "".join(self.held.split())
+        if any(squeezed.startswith(opener) for opener in CALL_OPENERS):
+            self.decided = "call"
+        elif squeezed and not any(opener.startswith(squeezed) for opener in CALL_OPENERS):
+            self.decided = "text"
+            self.emit(self.held)
+            self.held = ""
+
+    def flush(self) -> None:
+        if self.decided != "call" and self.held:
+            self.emit(self.held)
+            self.held = ""
+
+
+RESULTS_NOTE = "Answer the question above from these tool results."
+QUESTION_NOTE = "Using these tool results, answer briefly, in your own words: {question}"
+
+
+def after_tools(request: ChatRequest) -> ChatRequest:
+    """The request as the model sees it: once tool results are the newest messages, the
+    tools are hidden and each call with its result becomes plain text in a user message."""
+    messages = request.messages
+    if not messages or messages[-1].get("role") != "tool":
+        return request
+    calls = {c.get("id"): c.get("function") or {} for m in messages for c in m.get("tool_calls") or []}
+    out: list[dict] = []
+    results: list[str] = []
+    asked = [content_text(m.get("content")).strip() for m in messages if m.get("role") == "user"]
+    note = QUESTION_NOTE.format(question=asked[-1]) if asked and asked[-1] else RESULTS_NOTE
+    for message in messages:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            if message.get("content"):
+                out.append({"role": "assistant", "content": message["content"]})
+            continue
+        if message.get("role") == "tool":
+            call = calls.get(message.get("tool_call_id"), {})
+            results.append(f"{call.get('name', 'tool')}({call.get('arguments') or '{}'}) returned:\n"
+                           f"{content_text(message.get('content'))}")
+            continue
+        if results:
+            out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
+            results = []
+        out.append(message)
+    out.append({"role": "user", "content": "\n\n".join(results + [note])})
+    return replace(request, messages=out, tool_choice="none")
 
 
 def prompt_for(model: LlamaModel, request: ChatRequest) -> str:
+    request = after_tools(request)
     offered = list(functions(request).values()) if tools_offered(request) else []
     return model.render(request.messages, offered)
 
 
 def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None],
-           cancelled: Callable[[], bool]) -> None:
+           cancelled: Callable[[], bool], default_budget: Optional[int] = None) -> None:
     """Generate the reply to ``request``, emitting deltas; the last one has finish reason and usage.
 
     A cancelled reply ends without that last delta.
     """
+    request = after_tools(request)
     prompt = prompt_for(model, request)
     prompt_tokens = len(model.tokenize(prompt))
     sampling = Sampling(
         temperature=DEFAULT_SAMPLING.temperature if request.temperature is None else request.temperature,
         top_p=DEFAULT_SAMPLING.top_p if request.top_p is None else request.top_p,
     )
-    budget = request.max_tokens if request.max_tokens is not None else model.context_size
+    if request.max_tokens is not None:
+        budget = request.max_tokens
+    else:
+        budget = default_budget or model.context_size
     used = 0
+    cut: list[Generation] = []  # generations that ran out of room
 
     def text(piece: str) -> None:
         emit(Delta(text=piece))
 
-    def generate(prefix: str, on_text: Callable[[str], None], **options):
+    def generate(prefix: str, on_text: Callable[[str], None], stop_early: Callable[[], bool] = cancelled,
+                 **options) -> Generation:
         nonlocal used
         result = model.generate(prefix, max_tokens=budget - used, sampling=sampling, emit=on_text,
-                                cancelled=cancelled, **options)
+                                cancelled=stop_early, **options)
         used += result.tokens
+        if result.reason in ("length", "context"):
+            cut.append(result)
         return result
 
     names = forced_names(request)
@@ -64,33 +149,44 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
     call_prefix = prompt
     if names is None:
         schema = response_schema(request.response_format)
-        stop = (TOOL_CALL_OPEN,) if tools_offered(request) and schema is None else ()
-        reply = generate(prompt, text, schema=schema, stop=stop)
-        if reply.reason == "stop":
+        calls = tools_offered(request) and schema is None
+        sniffer = CallSniffer(text)
+        reply = generate(prompt, sniffer.feed if calls else text, schema=schema,
+                         stop=(TOOL_CALL_OPEN,) if calls else (), loop_guard=schema is None,
+                         stop_early=lambda: cancelled() or sniffer.decided == "call")
+        if calls and sniffer.decided == "call" and not cancelled():
             names = list(functions(request))
-            call_prefix = prompt + reply.text
-        elif reply.reason == "length":
-            finish = "length"
-    if names is not None and not cancelled():
-        finish = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names, emit)
+        else:
+            sniffer.flush()
+            if reply.reason == "stop" and reply.stopped_by == TOOL_CALL_OPEN:
+                names = list(functions(request))
+                call_prefix = prompt + reply.text
+    if names is not None and not cancelled() and not cut:
+        finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names)
+        if name is not None:
+            emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
+            for piece in pieces:
+                emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
-    emit(Delta(finish_reason=finish, usage=Usage(prompt_tokens, used)))
+    if cut:
+        finish = "length"
+    emit(Delta(finish_reason=finish, usage=Usage(prompt_tokens, used),
+               length_cause=("context" if cut[-1].reason == "context" else "max_tokens") if cut else None))
 
 
-def _call(generate, request: ChatRequest, prefix: str, names: list[str],
-          emit: Callable[[Delta], None]) -> FinishReason:
-    """Generate one function call after ``prefix``; emits its deltas."""
+def _call(generate, request: ChatRequest, prefix: str,
+          names: list[str]) -> tuple[FinishReason, Optional[str], list[str]]:
+    """Generate one function call after ``prefix``: (finish reason, name, argument pieces)."""
     prefix += '{"name": '
     if len(names) == 1:
         name = names[0]
     else:
-        chosen = generate(prefix, lambda _piece: None, schema=name_schema(names))
-        if chosen.reason in ("length", "cancelled"):
-            return "length"
+        chosen = generate(prefix, lambda _piece: None, schema=name_schema(names), loop_guard=False)
+        if chosen.reason in ("length", "context", "cancelled"):
+            return "length", None, []
         name = json.loads(chosen.text)
-    emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
     prefix += json.dumps(name) + ', "arguments": '
-    arguments = generate(prefix, lambda piece: emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)])),
-                         schema=arguments_schema(functions(request)[name]))
-    return "length" if arguments.reason == "length" else "tool_calls"
+    pieces: list[str] = []
+    arguments = generate(prefix, pieces.append, schema=arguments_schema(functions(request)[name]), loop_guard=False)
+    return ("length" if arguments.reason in ("length", "context") else "tool_calls"), name, pieces

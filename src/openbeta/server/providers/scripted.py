@@ -21,9 +21,11 @@ Keys (all optional):
   :class:`ProviderError` after the text (if any) is streamed.
 - ``delay``: seconds to sleep before each delta (slow streams for cancel tests).
 - ``finish``: the finish reason to report instead (``"length"`` after tool calls:
-  a model cut off while calling tools).
+  a model cut off while calling tools); ``length_cause``: ``"context"`` with it, a
+  model whose context window filled up.
 - ``reveal``: reply with the request itself as JSON (model, messages, tools,
-  sampling options) so tests can see the context a run built.
+  sampling options) so tests can see the context a run built; ``reveal_after_tools``:
+  the same, once tool results are the newest messages.
 
 ``max_tokens`` cuts the reply to that many words with finish reason ``length``.
 ``tool_choice``: ``none`` suppresses tool calls; ``required`` or a named function
@@ -92,6 +94,8 @@ class ScriptedProvider:
             return json.dumps(self._reveal(request)), [], script
         messages = request.messages
         if messages and messages[-1].get("role") == "tool":
+            if script.get("reveal_after_tools"):
+                return json.dumps(self._reveal(request)), [], script
             outputs = []
             for message in reversed(messages):
                 if message.get("role") != "tool":
@@ -156,6 +160,7 @@ class ScriptedProvider:
                 yield Delta(tool_calls=[ToolCallDelta(index=index, arguments=args[start:start + 8])])
         usage = script.get("usage") or {}
         yield Delta(finish_reason=script.get("finish") or finish,  # type: ignore[arg-type]
+                    length_cause=script.get("length_cause"),
                     usage=Usage(prompt_tokens=usage.get("prompt_tokens", self.count_tokens(request)),
                                 completion_tokens=usage.get("completion_tokens", sent)))
 

@@ -1,7 +1,9 @@
 """File citations: the markers file_search results carry (``【m:n†name】``) and
 the ``file_citation`` annotations they become when the model's answer repeats them;
 and the ``file_path`` annotations of ``sandbox:/mnt/data/...`` links to files the
-code interpreter wrote.
+code interpreter wrote. An answer that cites nothing although it draws on the results
+(small models often forget the markers) gets one marker appended: that of the passage
+it shares the most words with (:func:`missing_marker`).
 
 ``m`` numbers a run's file_search calls (kept on the recorded call under
 :data:`GROUP_KEY`, which never leaves the server), ``n`` a result within a call.
@@ -20,6 +22,11 @@ OPEN, CLOSE = "【", "】"
 MAX_MARKER = 256
 
 Sources = dict[tuple[int, int], str]  # (m, n) -> file id
+Passages = dict[tuple[int, int], tuple[str, str]]  # (m, n) -> (file name, text)
+#: Words of at least this many letters count when an answer is matched to passages ...
+WORD = re.compile(r"[^\W_]{4,}")
+#: ... and an answer must share this many distinct ones with a passage to cite it.
+MIN_SHARED_WORDS = 2
 
 #: A link to a file in a code interpreter's sandbox, as a model writes it in its answer.
 LINK_PREFIX = "sandbox:"
@@ -43,6 +50,36 @@ def sources(steps: list[dict[str, Any]]) -> Sources:
                 for n, result in enumerate(call["file_search"].get("results") or []):
                     out[(call[GROUP_KEY], n)] = result["file_id"]
     return out
+
+
+def passages(steps: list[dict[str, Any]]) -> Passages:
+    """The text of every result of a run's file_search calls so far (when recorded)."""
+    out: Passages = {}
+    for step in steps:
+        details = step["step_details"]
+        if details["type"] != "tool_calls":
+            continue
+        for call in details["tool_calls"]:
+            if call["type"] == "file_search" and GROUP_KEY in call:
+                for n, result in enumerate(call["file_search"].get("results") or []):
+                    text = " ".join(c.get("text", "") for c in result.get("content") or [])
+                    out[(call[GROUP_KEY], n)] = (result.get("file_name", ""), text)
+    return out
+
+
+def missing_marker(text: str, found: Passages) -> Optional[str]:
+    """The marker to append to an answer that has none: its best-matching passage's, if any matches."""
+    if MARKER.search(text) or not found:
+        return None
+    words = {w.lower() for w in WORD.findall(text)}
+    best, best_shared = None, MIN_SHARED_WORDS - 1
+    for key in sorted(found):
+        shared = len(words & {w.lower() for w in WORD.findall(found[key][1])})
+        if shared > best_shared:
+            best, best_shared = key, shared
+    if best is None:
+        return None
+    return marker(best[0], best[1], found[best][0])
 
 
 def annotations(text: str, known: Sources, offset: int = 0) -> list[dict[str, Any]]:

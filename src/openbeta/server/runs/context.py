@@ -3,7 +3,11 @@
 Order: the system instructions, then the thread's messages oldest first (earlier
 assistant replies included), then what this run has done so far (its messages
 and tool calls with their outputs). A forced ``tool_choice`` applies until the
-run has called a tool. ``truncation_strategy`` drops the oldest
+run has called a tool. A server tool whose call has given the model what it
+needs (file_search with results) is no longer offered: the next turn answers
+from the results instead of searching again. On the embedded model, a run whose only
+tool is file_search searches before it first answers (under ``auto``): small local
+models decide badly when to search. ``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
 ``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
 """
@@ -72,6 +76,14 @@ def response_format(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
+def search_first(value: Any, steps: list[dict[str, Any]], run_tools: list[dict[str, Any]]) -> Any:
+    """``auto`` becomes a forced file_search while the run has called no tool and file_search is its only tool."""
+    if value in (None, "auto") and [t["type"] for t in run_tools] == ["file_search"] and \
+            not any(s["step_details"]["type"] == "tool_calls" for s in steps):
+        return {"type": "file_search"}
+    return value
+
+
 def tool_choice(value: Any, steps: list[dict[str, Any]], tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
     """The chat ``tool_choice``; a forced one (``required`` or named) holds only until a tool was called.
 
@@ -105,9 +117,14 @@ class Context:
         strategy = run.get("truncation_strategy") or {"type": "auto"}
         if strategy.get("type") == "last_messages" and strategy.get("last_messages"):
             history = history[-strategy["last_messages"]:]
+        hidden = tools.satisfied(self.steps)
+        offered = tools.definitions(run["tools"], hidden=hidden)
+        choice = run.get("tool_choice")
+        if provider.name == "local":
+            choice = search_first(choice, self.steps, run["tools"])
         request = ChatRequest(
-            model=run["model"], messages=system + history + tail, tools=tools.definitions(run["tools"]),
-            tool_choice=tool_choice(run.get("tool_choice"), self.steps, tools, run["tools"]),
+            model=run["model"], messages=system + history + tail, tools=offered,
+            tool_choice=None if hidden and not offered else tool_choice(choice, self.steps, tools, run["tools"]),
             parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))

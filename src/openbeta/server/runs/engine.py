@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional, TypeVar
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
 from ..store import Database
-from .citations import CitationStream, annotations, path_annotations, sources
+from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
 from .leases import RunLeases
@@ -44,6 +44,10 @@ T = TypeVar("T")
 
 RESTART_ERROR = {"code": "server_error",
                  "message": "The server stopped while this run was in progress. Please start a new run."}
+CONTEXT_ERROR = {"code": "server_error",
+                 "message": "The model's context window filled up before its reply ended: the thread and the reply "
+                            "together are longer than the model can read. Start a new thread, keep fewer messages "
+                            "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
 
@@ -77,6 +81,7 @@ class Turn:
         self.message_step: Optional[dict[str, Any]] = None
         self.text = ""
         self.cites = CitationStream({})
+        self.passages: dict[tuple[int, int], tuple[str, str]] = {}  # what file_search found, to cite
         self.tool_step: Optional[dict[str, Any]] = None
         self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server", "sent"}
         #: From this run's earlier tool calls: images the message shows first, linkable sandbox files.
@@ -171,6 +176,12 @@ class Turn:
             await self.on_text("")
         assert self.message is not None and self.message_step is not None
         await self.wait_flush()
+        cite = None if incomplete else missing_marker(self.text, self.passages)
+        if cite is not None:
+            addition = cite if not self.text or self.text[-1].isspace() else " " + cite
+            self.text += addition
+            for piece, notes in self.cites.feed(addition):
+                self._text_delta(piece, notes)
         for piece, notes in self.cites.flush():
             self._text_delta(piece, notes)
         stamp = now()
@@ -544,8 +555,9 @@ class RunEngine:
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
         turn.images, turn.paths = self.tools.message_parts(steps)
         turn.cites = CitationStream(sources(steps), turn.paths)
+        turn.passages = passages(steps)
         turn.write_ahead()
-        finish, usage = "stop", Usage()
+        finish, usage, cause = "stop", Usage(), None
         asked, first = time.perf_counter(), None
         async for delta in self.provider.stream(request):
             if first is None:
@@ -559,9 +571,17 @@ class RunEngine:
                 finish = delta.finish_reason
             if delta.usage:
                 usage = delta.usage
+            if delta.length_cause:
+                cause = delta.length_cause
         self.observe_provider(first, time.perf_counter() - asked)
         self._check_cancel(run_id)
         used = usage_dict(usage)
+        if finish == "length" and cause == "context":  # not max_completion_tokens: say what happened
+            if turn.tool_step is not None:
+                await db(self.records.update_step, turn.tool_step["id"], usage=used)
+            await self._close(run_id, "failed", "run_failed", CONTEXT_ERROR, partial=turn)
+            await self._end(run_id, status="failed", last_error=CONTEXT_ERROR)
+            return False
         if finish == "length":
             if turn.tool_step is not None:  # text before the calls is already complete: only the calls fail
                 error = {"code": "server_error", "message": "The model reached max_completion_tokens while calling tools."}

@@ -39,6 +39,9 @@ class ServerTool(Protocol):
         """``(arguments, output)`` of a recorded call, to show the model again."""
         ...
 
+    # Optional: ``satisfied(record) -> bool``: whether, after this call, the model needs the
+    # tool no more in this run (it is then no longer offered).
+
 
 class StreamingTool(Protocol):
     def first_delta(self) -> dict[str, Any]:
@@ -100,14 +103,27 @@ class ServerTools:
                 paths.update(linked)
         return images, paths
 
-    def definitions(self, run_tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def definitions(self, run_tools: list[dict[str, Any]], hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """The functions the model sees; server tools of a type in ``hidden`` are left out."""
         out = []
         for tool in run_tools:
             if tool["type"] == "function":
                 out.append({"type": "function", "function": tool["function"]})
-            elif tool["type"] in self._tools:
+            elif tool["type"] in self._tools and tool["type"] not in hidden:
                 out.append(self._tools[tool["type"]].definition(tool))
         return out
+
+    def satisfied(self, steps: list[dict[str, Any]]) -> frozenset[str]:
+        """Server tool types a run has called so that the model needs them no more (see ``ServerTool.satisfied``)."""
+        done = set()
+        for step in steps:
+            if step["step_details"]["type"] != "tool_calls":
+                continue
+            for call in step["step_details"]["tool_calls"]:
+                satisfied = getattr(self._tools.get(call["type"]), "satisfied", None)
+                if satisfied is not None and satisfied(call):
+                    done.add(call["type"])
+        return frozenset(done)
 
     def function_name(self, run_tools: list[dict[str, Any]], kind: str) -> str:
         """The function name the model sees for the run's server tool of type ``kind``."""

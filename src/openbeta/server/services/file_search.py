@@ -55,12 +55,17 @@ def queries_of(arguments: str) -> list[str]:
     return [str(q).strip() for q in items if isinstance(q, (str, int, float)) and str(q).strip()]
 
 
+CITE_HINT = ("Answer the question from these passages. Right after each fact you use, copy the marker of "
+             "its passage, for example {example}.")
+
+
 def render_output(group: int, results: list[dict[str, Any]]) -> str:
-    """What the model reads: each result's text under its citation marker."""
+    """What the model reads: each result's text under its citation marker, then how to cite them."""
     if not results:
         return "No results found."
-    return "\n\n".join(f"{marker(group, n, r['file_name'])}\n{r['content'][0]['text']}"
-                       for n, r in enumerate(results))
+    passages = "\n\n".join(f"{marker(group, n, r['file_name'])}\n{r['content'][0]['text']}"
+                           for n, r in enumerate(results))
+    return passages + "\n\n" + CITE_HINT.format(example=marker(group, 0, results[0]["file_name"]))
 
 
 class FileSearchTool:
@@ -110,6 +115,10 @@ class FileSearchTool:
         if note:
             record[NOTE_KEY] = note
         return ServerToolResult(record=record, output=self.replay(record)[1])
+
+    def satisfied(self, record: dict[str, Any]) -> bool:
+        """A search that found passages is enough: the model answers from them next."""
+        return bool(record.get("file_search", {}).get("results"))
 
     def replay(self, record: dict[str, Any]) -> tuple[str, str]:
         results = record["file_search"].get("results") or []
