@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional
@@ -15,9 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, runs, threads, vector_stores
+from .api import assistants, files, messages, organization, runs, threads, vector_stores
+from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
-from .errors import APIError, InvalidRequest, Unauthorized
+from .errors import APIError, InvalidRequest
 from .services.container import Services, build_services
 from .settings import Settings
 
@@ -57,29 +57,18 @@ class RequestLog:
                      (time.perf_counter() - started) * 1000)
 
 
-async def check_api_key(request: Request) -> None:
-    """Bearer key check (async: it runs on the event loop, not in the thread pool)."""
-    keys: list[str] = request.app.state.settings.api_keys
-    if not keys:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized(
-            "You didn't provide an API key. You need to provide your API key in an Authorization header "
-            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
-    given = token.strip().encode("latin-1")  # the header's own bytes (ASGI headers decode as latin-1)
-    matches = [secrets.compare_digest(given, key.encode("utf-8")) for key in keys]  # every key: no early exit
-    if not any(matches):
-        shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
-        raise Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
-
-
 def api_router() -> APIRouter:
-    """Every ``/v1`` route. Later parts of the API add their routers here."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
+    """Every ``/v1`` route. Later parts of the API add their routers here.
+
+    Object routes act for the caller's project (:func:`~openbeta.server.api.deps.current_project`);
+    the admin routes under ``/v1/organization`` take the admin key instead.
+    """
+    router = APIRouter(prefix="/v1")
+    scoped = APIRouter(dependencies=[Depends(current_project)])
     for module in (assistants, runs, threads, messages, files, vector_stores):
-        router.include_router(module.router)
+        scoped.include_router(module.router)
+    router.include_router(organization.router)
+    router.include_router(scoped)
     return router
 
 

@@ -23,6 +23,12 @@ def render_page(rows: Sequence[Any], has_more: bool,
     }
 
 
+def owned(model: Any, project: str) -> Any:
+    """The clause that keeps a query on top-level rows (assistants, threads, files, vector
+    stores) inside the caller's ``project``: pass it to :func:`load` and :func:`list_page`."""
+    return model.project_id == project
+
+
 def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, param: str | None = None,
          for_update: bool = False) -> Any:
     stmt = select(model).where(model.id == object_id, *where)

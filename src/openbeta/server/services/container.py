@@ -19,6 +19,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .projects import KeyRing, ProjectService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -37,6 +38,9 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: Projects and their stored keys (the admin API), and bearer key -> project.
+    projects: ProjectService
+    keys: KeyRing
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -45,6 +49,8 @@ class Services:
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
+    projects = ProjectService(db)
+    keys = KeyRing.from_settings(db, projects, settings.api_keys, settings.admin_key)
     server_tools = ServerTools()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
                        settings.stream_keepalive_seconds)
@@ -70,6 +76,8 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
+        projects=projects,
+        keys=keys,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )

@@ -16,7 +16,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import FileRow, FileTextRow
-from .base import list_page, load
+from .base import list_page, load, owned
 
 log = logging.getLogger("openbeta")
 
@@ -29,7 +29,7 @@ class FileService:
         #: Called with (session, file_id) before a file is deleted (vector stores drop it).
         self.on_delete: list[Callable[[Session, str], None]] = []
 
-    def create(self, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
+    def create(self, project: str, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
         file_id = new_id("file-")
         size = self.blobs.put(file_id, source, max_bytes=self.max_bytes)
         created = now()
@@ -47,29 +47,29 @@ class FileService:
         }
         try:
             with self.db.session() as s:
-                s.add(FileRow(id=file_id, purpose=params.purpose, created_at=created,
+                s.add(FileRow(id=file_id, project_id=project, purpose=params.purpose, created_at=created,
                               expires_at=body["expires_at"], body=body))
         except BaseException:
             self.blobs.delete(file_id)
             raise
         return body
 
-    def get(self, file_id: str) -> dict[str, Any]:
+    def get(self, project: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return load(s, FileRow, file_id, "file").body
+            return load(s, FileRow, file_id, "file", owned(FileRow, project)).body
 
-    def list(self, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
+    def list(self, project: str, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
         with self.db.session() as s:
             where = [FileRow.purpose == purpose] if purpose else []
-            return list_page(s, FileRow, page, *where)
+            return list_page(s, FileRow, page, *where, group=(FileRow.project_id, project))
 
-    def content(self, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
-        body = self.get(file_id)
+    def content(self, project: str, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
+        body = self.get(project, file_id)
         return body, self.blobs.stream(file_id)
 
-    def delete(self, file_id: str) -> dict[str, Any]:
+    def delete(self, project: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, FileRow, file_id, "file")
+            row = load(s, FileRow, file_id, "file", owned(FileRow, project))
             for hook in self.on_delete:
                 hook(s, file_id)
             text = s.get(FileTextRow, file_id)
@@ -79,11 +79,12 @@ class FileService:
         self.blobs.delete(file_id)
         return {"id": file_id, "object": "file", "deleted": True}
 
-    def expired(self, at: int) -> list[str]:
-        """Ids of files whose ``expires_at`` has passed."""
+    def expired(self, at: int) -> list[tuple[str, str]]:
+        """(project, id) of files whose ``expires_at`` has passed."""
         with self.db.session() as s:
-            return list(s.scalars(select(FileRow.id).where(FileRow.expires_at.is_not(None),
-                                                           FileRow.expires_at <= at)))
+            rows = s.execute(select(FileRow.project_id, FileRow.id).where(FileRow.expires_at.is_not(None),
+                                                                          FileRow.expires_at <= at))
+            return [(project, file_id) for project, file_id in rows]
 
 
 class ExpirySweeper:
@@ -96,9 +97,9 @@ class ExpirySweeper:
 
     def sweep(self) -> int:
         gone = 0
-        for file_id in self.files.expired(now()):
+        for project, file_id in self.files.expired(now()):
             try:
-                self.files.delete(file_id)
+                self.files.delete(project, file_id)
                 gone += 1
             except NotFound:
                 pass
