@@ -88,7 +88,8 @@ async def upload_file(request: Request, project: str = Project, svc: FileService
 
 
 @router.get("")
-def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), project: str = Project, svc: FileService = Files) -> dict:
+def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), project: str = Project,
+               svc: FileService = Files) -> dict:
     if purpose is not None and purpose not in PURPOSES:
         raise InvalidRequest(f"Invalid value: '{purpose}'. Supported values are: "
                              f"{', '.join(repr(p) for p in PURPOSES)}.", param="purpose", code="invalid_value")

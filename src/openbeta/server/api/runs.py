@@ -79,5 +79,6 @@ def list_run_steps(thread_id: str, run_id: str, request: Request, page: PageQuer
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
-def get_run_step(thread_id: str, run_id: str, step_id: str, request: Request, project: str = Project, svc: RunService = Runs) -> dict:
+def get_run_step(thread_id: str, run_id: str, step_id: str, request: Request, project: str = Project,
+                 svc: RunService = Runs) -> dict:
     return svc.get_step(project, thread_id, run_id, step_id, includes(request))

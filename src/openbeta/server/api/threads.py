@@ -11,7 +11,8 @@ Threads = service("threads")
 
 
 @router.post("")
-def create_thread(params: ThreadCreateParams = body(ThreadCreateParams), project: str = Project, svc: ThreadService = Threads) -> dict:
+def create_thread(params: ThreadCreateParams = body(ThreadCreateParams), project: str = Project,
+                  svc: ThreadService = Threads) -> dict:
     return svc.create(project, params)
 
 

@@ -67,7 +67,8 @@ def list_vector_store_files(vector_store_id: str, status: Optional[str] = Status
 
 
 @router.get("/{vector_store_id}/files/{file_id}")
-def retrieve_vector_store_file(vector_store_id: str, file_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+def retrieve_vector_store_file(vector_store_id: str, file_id: str, project: str = Project,
+                               svc: VectorStoreService = Stores) -> dict:
     return svc.get_file(project, vector_store_id, file_id)
 
 
@@ -79,7 +80,8 @@ def update_vector_store_file(vector_store_id: str, file_id: str,
 
 
 @router.delete("/{vector_store_id}/files/{file_id}")
-def delete_vector_store_file(vector_store_id: str, file_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+def delete_vector_store_file(vector_store_id: str, file_id: str, project: str = Project,
+                             svc: VectorStoreService = Stores) -> dict:
     return svc.delete_file(project, vector_store_id, file_id)
 
 
@@ -98,12 +100,14 @@ def create_file_batch(vector_store_id: str, params: FileBatchCreateParams = body
 
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}")
-def retrieve_file_batch(vector_store_id: str, batch_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+def retrieve_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+                        svc: VectorStoreService = Stores) -> dict:
     return svc.get_batch(project, vector_store_id, batch_id)
 
 
 @router.post("/{vector_store_id}/file_batches/{batch_id}/cancel")
-def cancel_file_batch(vector_store_id: str, batch_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+def cancel_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+                      svc: VectorStoreService = Stores) -> dict:
     return svc.cancel_batch(project, vector_store_id, batch_id)
 
 

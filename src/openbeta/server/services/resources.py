@@ -72,7 +72,8 @@ def check_tool_resources(session: Session, project: str, resources: dict[str, An
                     error = from_validation_error(exc, data)
                     error.param = f"{param}.file_search.vector_stores[{i}].{error.param}"
                     raise error from None
-                ids.append(create_store(session, project, params, f"{param}.file_search.vector_stores[{i}].file_ids").id)
+                store = create_store(session, project, params, f"{param}.file_search.vector_stores[{i}].file_ids")
+                ids.append(store.id)
             file_search["vector_store_ids"] = ids
         for i, store_id in enumerate(file_search.get("vector_store_ids") or []):
             if session.scalar(select(VectorStoreRow.id).where(VectorStoreRow.id == store_id,
@@ -86,7 +87,8 @@ def check_tool_resources(session: Session, project: str, resources: dict[str, An
 THREAD_STORE_EXPIRY = {"anchor": "last_active_at", "days": 7}
 
 
-def index_attachments(session: Session, project: str, thread: Any, attachments: list[dict[str, Any]], param: str) -> None:
+def index_attachments(session: Session, project: str, thread: Any, attachments: list[dict[str, Any]],
+                      param: str) -> None:
     """Queue the files attached for ``file_search`` into the thread's own vector store.
 
     The thread keeps one vector store in ``tool_resources.file_search``; the
@@ -102,7 +104,8 @@ def index_attachments(session: Session, project: str, thread: Any, attachments: 
     file_search = dict(resources.get("file_search") or {})
     store_ids = list(file_search.get("vector_store_ids") or [])
     if not store_ids:
-        store = create_store(session, project, VectorStoreCreateParams.model_validate({"expires_after": THREAD_STORE_EXPIRY}))
+        store = create_store(session, project,
+                             VectorStoreCreateParams.model_validate({"expires_after": THREAD_STORE_EXPIRY}))
         store_ids = [store.id]
         file_search["vector_store_ids"] = store_ids
         resources["file_search"] = file_search

@@ -249,7 +249,8 @@ class RunService:
 
     # ------------------------------------------------------------ steps
 
-    def list_steps(self, project: str, thread_id: str, run_id: str, page: PageQuery, include: list[str]) -> dict[str, Any]:
+    def list_steps(self, project: str, thread_id: str, run_id: str, page: PageQuery,
+                   include: list[str]) -> dict[str, Any]:
         check_include(include)
         self.get(project, thread_id, run_id)
         with self.db.session() as s:

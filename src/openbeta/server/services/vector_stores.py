@@ -119,7 +119,8 @@ def add_file(session: Session, project: str, store_id: str, file_id: str, *, chu
     return row
 
 
-def create_store(session: Session, project: str, params: VectorStoreCreateParams, param: str = "file_ids") -> VectorStoreRow:
+def create_store(session: Session, project: str, params: VectorStoreCreateParams,
+                 param: str = "file_ids") -> VectorStoreRow:
     """Insert a vector store and queue its files, in the caller's unit of work."""
     given = params.given()
     created = now()
@@ -217,7 +218,8 @@ class VectorStoreService:
 
     def list(self, project: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            return list_page(s, VectorStoreRow, page, group=(VectorStoreRow.project_id, project), render=lambda row: self.render(s, row))
+            return list_page(s, VectorStoreRow, page, group=(VectorStoreRow.project_id, project),
+                             render=lambda row: self.render(s, row))
 
     # ------------------------------------------------------------ files in a store
 
@@ -235,7 +237,8 @@ class VectorStoreService:
             self._store(s, project, store_id)
             return render_file(self._file(s, store_id, file_id))
 
-    def update_file(self, project: str, store_id: str, file_id: str, params: VectorStoreFileUpdateParams) -> dict[str, Any]:
+    def update_file(self, project: str, store_id: str, file_id: str,
+                    params: VectorStoreFileUpdateParams) -> dict[str, Any]:
         with self.db.session() as s:
             self._store(s, project, store_id)
             row = self._file(s, store_id, file_id)
@@ -343,8 +346,8 @@ class VectorStoreService:
         if now() - row.body.get("last_active_at", 0) >= TOUCH_SECONDS:
             set_body(row, {**row.body, "last_active_at": now()})
 
-    def search(self, project: str, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]], max_num_results: int = 10,
-               ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
+    def search(self, project: str, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]],
+               max_num_results: int = 10, ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
         """The best chunks in the given stores for ``query`` (one string or several), best first.
 
         ``filters`` is a comparison or compound filter on file attributes;
