@@ -18,7 +18,8 @@ UNKNOWN = {"file": "file-unknown0000000000000000", "store": "vs_unknown000000000
            "run": "run_unknown000000000000000000", "step": "step_unknown0000000000000000"}
 
 #: (method, path, JSON body) with ``{kind}`` standing for the other project's ids; ``{own_*}`` for the caller's.
-ROUTES: list[tuple[str, str, Optional[dict[str, Any]]]] = [
+#: Deletes go last (see ``ROUTES``), so that, were one to get through, the other checks still meet live objects.
+_ROUTES: list[tuple[str, str, Optional[dict[str, Any]]]] = [
     ("GET", "/assistants/{assistant}", None),
     ("POST", "/assistants/{assistant}", {"name": "taken"}),
     ("DELETE", "/assistants/{assistant}", None),
@@ -56,6 +57,7 @@ ROUTES: list[tuple[str, str, Optional[dict[str, Any]]]] = [
     ("POST", "/vector_stores/{store}/file_batches/{batch}/cancel", None),
     ("GET", "/vector_stores/{store}/file_batches/{batch}/files", None),
 ]
+ROUTES = sorted(_ROUTES, key=lambda route: route[0] == "DELETE")
 
 #: Create requests (made with the caller's key) whose body names the other project's ``{kind}``.
 BODY_REFERENCES: list[tuple[str, str, dict[str, Any], str]] = [

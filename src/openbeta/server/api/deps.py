@@ -73,7 +73,7 @@ async def current_project(request: Request) -> str:
     if found is None:
         found = await run_in_threadpool(ring.lookup, digest)
     if not isinstance(found, Caller):
-        raise _refused(token, found)
+        raise _refused(token, str(found))
     if found.key_id is not None and ring.touch_due(found.key_id):
         await run_in_threadpool(ring.touch, found.key_id)
     request.state.project = found.project_id

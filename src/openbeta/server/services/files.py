@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, BinaryIO, Callable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ class FileService:
         self.blobs.delete(file_id)
         return {"id": file_id, "object": "file", "deleted": True}
 
-    def expired(self, at: int) -> list[tuple[str, str]]:
+    def expired(self, at: int) -> Sequence[tuple[str, str]]:
         """(project, id) of files whose ``expires_at`` has passed."""
         with self.db.session() as s:
             rows = s.execute(select(FileRow.project_id, FileRow.id).where(FileRow.expires_at.is_not(None),
