@@ -9,6 +9,7 @@ from typing import Any, Optional, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from ..errors import APIError, InvalidRequest, PayloadTooLarge, Unauthorized, from_validation_error
 from ..services.projects import Caller, KeyRing
@@ -20,7 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 MAX_JSON_DEPTH = 128
 
 
-def bearer(request: Request) -> Optional[str]:
+def bearer(request: HTTPConnection) -> Optional[str]:
     """The request's bearer token, if it sent one."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
@@ -41,20 +42,15 @@ def _refused(token: str, reason: str) -> Unauthorized:
     return Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
 
 
-async def current_project(request: Request) -> str:
-    """The id of the project the request acts for, from its bearer key (see
-    :mod:`openbeta.server.services.projects`); every ``/v1`` object route depends on it.
+async def project_for(ring: KeyRing, token: Optional[str]) -> str:
+    """The id of the project a bearer ``token`` (or none) acts for; 401 for a missing, unknown or
+    revoked key, 403 for the admin key (it only manages projects).
 
-    401 for a missing, unknown or revoked key; 403 for the admin key (it only manages
-    projects). Async: it runs on the event loop, and touches the database only for a
-    stored key it has not seen in the last few seconds (and to note its last use, at most
-    once a minute).
+    For faces whose key does not come in an ``Authorization`` header (a WebSocket subprotocol,
+    a client secret exchanged for a key): pass the token here. Async: it runs on the event loop,
+    and touches the database only for a stored key it has not seen in the last few seconds (and to
+    note its last use, at most once a minute).
     """
-    known = getattr(request.state, "project", None)
-    if known is not None:
-        return known
-    ring: KeyRing = request.app.state.services.keys
-    token = bearer(request)
     digest = bearer_hash(token) if token else None
     if digest is not None and ring.is_admin(digest):
         raise APIError("The admin key can only call the /v1/organization routes; use a project API key.",
@@ -63,7 +59,6 @@ async def current_project(request: Request) -> str:
     if is_open is None:
         is_open = await run_in_threadpool(ring.open)
     if is_open:
-        request.state.project = DEFAULT_PROJECT_ID
         return DEFAULT_PROJECT_ID
     if token is None or digest is None:
         raise Unauthorized(
@@ -76,8 +71,19 @@ async def current_project(request: Request) -> str:
         raise _refused(token, str(found))
     if found.key_id is not None and ring.touch_due(found.key_id):
         await run_in_threadpool(ring.touch, found.key_id)
-    request.state.project = found.project_id
     return found.project_id
+
+
+async def current_project(request: HTTPConnection) -> str:
+    """The id of the project the request acts for, from its bearer key (see
+    :mod:`openbeta.server.services.projects` and :func:`project_for`); every ``/v1`` object route
+    depends on it, and it is kept on ``request.state.project``. Typed on ``HTTPConnection``, so
+    WebSocket routes can depend on it too.
+    """
+    known = getattr(request.state, "project", None)
+    if known is None:
+        known = request.state.project = await project_for(request.app.state.services.keys, bearer(request))
+    return known
 
 
 #: ``project: str = Project``: the caller's project id (see :func:`current_project`).
@@ -198,4 +204,4 @@ def service(name: str) -> Any:
     return Depends(dependency)
 
 
-__all__ = ["Project", "current_project", "bearer", "body", "validate", "read_body", "read_json", "pages", "service"]
+__all__ = ["Project", "current_project", "project_for", "bearer", "body", "validate", "read_body", "read_json", "pages", "service"]

@@ -10,7 +10,8 @@ How isolation works, in one place:
 - A request's project comes from its bearer key: the ``/v1`` router's dependency
   :func:`openbeta.server.api.deps.current_project` asks :class:`KeyRing` and keeps the answer on
   ``request.state.project``; routes receive it with ``project: str = Project``. New faces (realtime
-  sessions, ChatKit) use the same dependency and bind what they mint to that project id.
+  sessions, ChatKit) use the same dependency (or ``api.deps.project_for(keys, token)`` for a key that
+  arrives another way) and bind what they mint to that project id.
 - Keys: each ``OPENBETA_API_KEYS`` entry is ``key`` (default project) or ``name:key`` (project
   ``name``, created at start-up if missing); they are held in memory as SHA-256 -> project, so they
   cost no database work per request. Keys made through the admin API or ``openbeta keys create``
