@@ -106,3 +106,18 @@ def test_existing_rows_move_to_the_default_project(tmp_path, database_url):
         assert [a["id"] for a in old] == ["asst_old"]
         assert client.get("/v1/assistants/asst_old", headers=bearer("sk-new")).status_code == 404
         assert client.get("/v1/assistants", headers=bearer("sk-new")).json()["data"] == []
+
+
+def test_archiving_the_only_env_project_does_not_open_the_server(tmp_path, database_url):
+    settings = Settings(data_dir=tmp_path, database_url=database_url, api_keys=["solo:sk-solo"],
+                        admin_key="sk-admin-0")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/assistants", headers=bearer("sk-solo")).status_code == 200
+        solo = next(p for p in client.get("/v1/organization/projects", headers=ADMIN).json()["data"]
+                    if p["name"] == "solo")
+        assert client.post(f"/v1/organization/projects/{solo['id']}/archive", headers=ADMIN).status_code == 200
+        assert client.get("/v1/assistants", headers=bearer("sk-solo")).status_code == 401
+        assert client.get("/v1/assistants").status_code == 401
+    with TestClient(create_app(settings)) as client:  # and after a restart
+        assert client.get("/v1/assistants", headers=bearer("sk-solo")).status_code == 401
+        assert client.get("/v1/assistants", headers=bearer("anything")).status_code == 401

@@ -260,10 +260,13 @@ class KeyRing:
     :meth:`cached` never touches the database."""
 
     def __init__(self, db: Database, env_keys: dict[str, str], admin_key: Optional[str],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *, configured: Optional[bool] = None) -> None:
         self.db = db
         #: SHA-256 of an ``OPENBETA_API_KEYS`` key -> its project id.
         self.env_keys = dict(env_keys)
+        #: Whether ``OPENBETA_API_KEYS`` was set: then keys are required, even if every entry's
+        #: project is archived.
+        self.configured = bool(env_keys) if configured is None else configured
         self.admin_hash = key_hash(admin_key) if admin_key else None
         self.clock = clock
         self._cache: dict[str, tuple[float, Any]] = {}
@@ -277,7 +280,7 @@ class KeyRing:
         parsed = [parse_key_entry(entry) for entry in entries]
         ids = projects.ensure_projects(name for name, _ in parsed if name)
         env = {key_hash(key): (ids.get(name) if name else DEFAULT_PROJECT_ID) for name, key in parsed if key}
-        ring = cls(db, {h: p for h, p in env.items() if p}, admin_key)
+        ring = cls(db, {h: p for h, p in env.items() if p}, admin_key, configured=bool(parsed))
         projects.on_revoke.append(ring.forget)
         return ring
 
@@ -285,7 +288,7 @@ class KeyRing:
 
     def open_cached(self) -> Optional[bool]:
         """Whether any bearer is accepted, or ``None`` when that needs a (blocking) :meth:`open`."""
-        if self.env_keys:
+        if self.configured:
             return False
         known = self._stored_any
         if known is not None and (known[1] or self.clock() < known[0]):
