@@ -29,7 +29,7 @@ def error_response(exc: APIError) -> JSONResponse:
 
 
 class RequestLog:
-    """Logs each HTTP request's method, path, status and time until its response ended.
+    """Logs each HTTP request's method, path, status, time until its response ended, and project.
 
     Plain ASGI, so streamed bodies pass straight through (no extra task or queue per chunk).
     """
@@ -53,8 +53,9 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            log.info("request method=%s path=%s status=%s ms=%.1f", scope["method"], scope["path"], status,
-                     (time.perf_counter() - started) * 1000)
+            project = (scope.get("state") or {}).get("project", "-")  # set by the key check, when it ran
+            log.info("request method=%s path=%s status=%s ms=%.1f project=%s", scope["method"], scope["path"],
+                     status, (time.perf_counter() - started) * 1000, project)
 
 
 def api_router() -> APIRouter:
