@@ -175,7 +175,7 @@ class ProjectService:
         with self.db.session() as s:
             self._active_project(s, project_id)
             row = APIKeyRow(id=new_id("key_"), project_id=project_id, name=name, key_hash=key_hash(value),
-                            redacted_value=f"{value[:11]}...{value[-4:]}", created_at=now())
+                            redacted_value=f"{value[:len(KEY_PREFIX)]}...{value[-4:]}", created_at=now())
             s.add(row)
         return {**render_key(row), "value": value}
 
