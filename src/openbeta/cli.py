@@ -32,6 +32,8 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
             "provider": args.provider,
             "shutdown_timeout": args.shutdown_timeout,
             "log_level": args.log_level,
+            "ssl_certfile": args.ssl_certfile,
+            "ssl_keyfile": args.ssl_keyfile,
         }.items()
         if value is not None
     }
@@ -47,9 +49,12 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
+    if settings.ssl_keyfile and not settings.ssl_certfile:
+        raise SystemExit("--ssl-keyfile needs --ssl-certfile (OPENBETA_SSL_CERTFILE).")
     # Streams still open after the grace period are cut; their runs are settled by start-up recovery.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout)
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout,
+                ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile)
     return 0
 
 
@@ -177,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--shutdown-timeout", type=float,
                        help="seconds open streams may take to finish on shutdown (OPENBETA_SHUTDOWN_TIMEOUT, default 5)")
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
+    serve.add_argument("--ssl-certfile",
+                       help="serve HTTPS and WSS with this PEM certificate (chain) (OPENBETA_SSL_CERTFILE)")
+    serve.add_argument("--ssl-keyfile", help="the certificate's PEM private key (OPENBETA_SSL_KEYFILE)")
     serve.set_defaults(func=_serve)
     _add_admin_parsers(sub)
     return parser

@@ -138,13 +138,14 @@ def test_realtime_session_endpoints(mock_client) -> None:
 
 
 def test_refused_upgrade_is_an_openai_shaped_error(client: OpenBeta) -> None:
-    """openbeta does not serve realtime yet: the refused upgrade surfaces as the SDK's status error."""
+    """An unknown ephemeral key is refused before the upgrade: the SDK's AuthenticationError, OpenAI's body."""
     import openbeta
 
-    with pytest.raises(openbeta.APIStatusError) as info:
-        with client.beta.realtime.connect(model="m"):
+    bad = client.with_options(api_key="ek_not-a-real-key")
+    with pytest.raises(openbeta.AuthenticationError) as info:
+        with bad.beta.realtime.connect(model="m"):
             pass
-    assert info.value.status_code in (403, 404, 426, 501)
+    assert info.value.status_code == 401 and info.value.code == "invalid_api_key"
 
 
 async def test_connection_refused_is_an_api_connection_error() -> None:

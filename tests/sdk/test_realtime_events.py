@@ -17,6 +17,7 @@ from openbeta.types.realtime import RealtimeClientEvent, RealtimeServerEvent
 from openbeta.types.realtime_events import (
     ClientEvent,
     ErrorEvent,
+    ResponseOutputTextDeltaEvent,
     ResponseTextDeltaEvent,
     ServerEvent,
     SessionCreatedEvent,
@@ -70,9 +71,12 @@ def test_every_spec_example_parses_into_its_class(prefix, union, generic) -> Non
 
 
 def test_recv_parses_typed_events_and_keeps_unknown_ones() -> None:
-    delta = parse_event(json.dumps({"type": "response.output_text.delta", "event_id": "e1", "response_id": "r",
+    delta = parse_event(json.dumps({"type": "response.text.delta", "event_id": "e1", "response_id": "r",
                                     "item_id": "i", "output_index": 0, "content_index": 0, "delta": "Hi"}))
     assert isinstance(delta, ResponseTextDeltaEvent) and delta.delta == "Hi" and delta.output_index == 0
+    ga = parse_event(json.dumps({"type": "response.output_text.delta", "event_id": "e1", "response_id": "r",
+                                 "item_id": "i", "output_index": 0, "content_index": 0, "delta": "Hi"}))
+    assert isinstance(ga, ResponseOutputTextDeltaEvent) and ga.delta == "Hi"
     created = parse_event(b'{"type": "session.created", "event_id": "e0", "session": {"id": "s1", "model": "m"}}')
     assert isinstance(created, SessionCreatedEvent) and created.session.id == "s1"
     error = parse_event('{"type": "error", "event_id": "e2", "error": {"type": "invalid_request_error", '

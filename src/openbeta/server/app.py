@@ -14,10 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, organization, runs, threads, vector_stores
+from .api import assistants, files, messages, organization, realtime, runs, threads, vector_stores
 from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest
+from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
 from .settings import Settings
 
@@ -66,7 +67,7 @@ def api_router() -> APIRouter:
     """
     router = APIRouter(prefix="/v1")
     scoped = APIRouter(dependencies=[Depends(current_project)])
-    for module in (assistants, runs, threads, messages, files, vector_stores):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime):
         scoped.include_router(module.router)
     router.include_router(organization.router)
     router.include_router(scoped)
@@ -95,6 +96,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
+    #: The voice pipeline realtime sessions use (``app.state.voice.available`` is false without it).
+    app.state.voice = load_voice_kit(settings)
 
     @app.exception_handler(APIError)
     async def _api_error(_request: Request, exc: APIError) -> JSONResponse:
@@ -136,4 +139,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                             status_code=200 if ok else 503)
 
     app.include_router(api_router())
+    app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
     return app

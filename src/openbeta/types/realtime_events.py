@@ -1,4 +1,6 @@
-"""Realtime (beta) WebSocket events: one lenient model per event type.
+"""Realtime WebSocket events: one lenient model per event type, under the beta names the SDKs use
+(``response.text.delta``, ``response.audio.delta``, ``response.audio_transcript.delta``) and the GA
+names (``response.output_text.delta``, ``conversation.item.added`` ...).
 
 ``ServerEvent`` and ``ClientEvent`` are unions discriminated on ``type``; an event
 whose type is not listed parses as the generic ``RealtimeServerEvent`` /
@@ -149,20 +151,43 @@ class RateLimitsUpdatedEvent(RealtimeServerEvent):
 
 
 class ResponseAudioDeltaEvent(_ContentPartRef):
-    type: Literal["response.output_audio.delta"] = "response.output_audio.delta"
+    """Beta name (what the SDKs and the hosted beta API use)."""
+
+    type: Literal["response.audio.delta"] = "response.audio.delta"
     delta: str
 
 
 class ResponseAudioDoneEvent(_ContentPartRef):
-    type: Literal["response.output_audio.done"] = "response.output_audio.done"
+    type: Literal["response.audio.done"] = "response.audio.done"
 
 
 class ResponseAudioTranscriptDeltaEvent(_ContentPartRef):
-    type: Literal["response.output_audio_transcript.delta"] = "response.output_audio_transcript.delta"
+    type: Literal["response.audio_transcript.delta"] = "response.audio_transcript.delta"
     delta: str
 
 
 class ResponseAudioTranscriptDoneEvent(_ContentPartRef):
+    type: Literal["response.audio_transcript.done"] = "response.audio_transcript.done"
+    transcript: str
+
+
+class ResponseOutputAudioDeltaEvent(_ContentPartRef):
+    """GA name (also the name the spec's beta schemas carry)."""
+
+    type: Literal["response.output_audio.delta"] = "response.output_audio.delta"
+    delta: str
+
+
+class ResponseOutputAudioDoneEvent(_ContentPartRef):
+    type: Literal["response.output_audio.done"] = "response.output_audio.done"
+
+
+class ResponseOutputAudioTranscriptDeltaEvent(_ContentPartRef):
+    type: Literal["response.output_audio_transcript.delta"] = "response.output_audio_transcript.delta"
+    delta: str
+
+
+class ResponseOutputAudioTranscriptDoneEvent(_ContentPartRef):
     type: Literal["response.output_audio_transcript.done"] = "response.output_audio_transcript.done"
     transcript: str
 
@@ -242,13 +267,61 @@ class ResponseOutputItemDoneEvent(RealtimeServerEvent):
 
 
 class ResponseTextDeltaEvent(_ContentPartRef):
-    type: Literal["response.output_text.delta"] = "response.output_text.delta"
+    """Beta name (what the SDKs and the hosted beta API use)."""
+
+    type: Literal["response.text.delta"] = "response.text.delta"
     delta: str
 
 
 class ResponseTextDoneEvent(_ContentPartRef):
+    type: Literal["response.text.done"] = "response.text.done"
+    text: str
+
+
+class ResponseOutputTextDeltaEvent(_ContentPartRef):
+    """GA name (also the name the spec's beta schemas carry)."""
+
+    type: Literal["response.output_text.delta"] = "response.output_text.delta"
+    delta: str
+
+
+class ResponseOutputTextDoneEvent(_ContentPartRef):
     type: Literal["response.output_text.done"] = "response.output_text.done"
     text: str
+
+
+class ConversationCreatedEvent(RealtimeServerEvent):
+    type: Literal["conversation.created"] = "conversation.created"
+    conversation: dict[str, Any]
+
+
+class ConversationItemAddedEvent(RealtimeServerEvent):
+    """GA: an item joined the conversation (``conversation.item.done`` follows when it is complete)."""
+
+    type: Literal["conversation.item.added"] = "conversation.item.added"
+    previous_item_id: Optional[str] = None
+    item: dict[str, Any]
+
+
+class ConversationItemDoneEvent(RealtimeServerEvent):
+    type: Literal["conversation.item.done"] = "conversation.item.done"
+    previous_item_id: Optional[str] = None
+    item: dict[str, Any]
+
+
+class OutputAudioBufferStartedEvent(RealtimeServerEvent):
+    type: Literal["output_audio_buffer.started"] = "output_audio_buffer.started"
+    response_id: str
+
+
+class OutputAudioBufferStoppedEvent(RealtimeServerEvent):
+    type: Literal["output_audio_buffer.stopped"] = "output_audio_buffer.stopped"
+    response_id: str
+
+
+class OutputAudioBufferClearedEvent(RealtimeServerEvent):
+    type: Literal["output_audio_buffer.cleared"] = "output_audio_buffer.cleared"
+    response_id: str
 
 
 class SessionCreatedEvent(RealtimeServerEvent):
@@ -335,6 +408,18 @@ class TranscriptionSessionUpdateEvent(RealtimeClientEvent):
 
 #: Any event the server sends.
 ServerEvent = Annotated[Union[
+    ConversationCreatedEvent,
+    ConversationItemAddedEvent,
+    ConversationItemDoneEvent,
+    OutputAudioBufferStartedEvent,
+    OutputAudioBufferStoppedEvent,
+    OutputAudioBufferClearedEvent,
+    ResponseOutputAudioDeltaEvent,
+    ResponseOutputAudioDoneEvent,
+    ResponseOutputAudioTranscriptDeltaEvent,
+    ResponseOutputAudioTranscriptDoneEvent,
+    ResponseOutputTextDeltaEvent,
+    ResponseOutputTextDoneEvent,
     ConversationItemCreatedEvent,
     ConversationItemDeletedEvent,
     ConversationItemInputAudioTranscriptionCompletedEvent,
@@ -397,6 +482,18 @@ ClientEvent = Annotated[Union[
 
 __all__ = [
     "ClientEvent",
+    "ConversationCreatedEvent",
+    "ConversationItemAddedEvent",
+    "ConversationItemDoneEvent",
+    "OutputAudioBufferClearedEvent",
+    "OutputAudioBufferStartedEvent",
+    "OutputAudioBufferStoppedEvent",
+    "ResponseOutputAudioDeltaEvent",
+    "ResponseOutputAudioDoneEvent",
+    "ResponseOutputAudioTranscriptDeltaEvent",
+    "ResponseOutputAudioTranscriptDoneEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
     "ConversationItemCreateEvent",
     "ConversationItemCreatedEvent",
     "ConversationItemDeleteEvent",

@@ -16,8 +16,6 @@ _ID = r"[^/]+"
 
 #: (method, path under /v1) of every operation in the family, as patterns.
 OPERATIONS: list[tuple[str, str]] = [
-    ("POST", "/realtime/client_secrets"), ("POST", "/realtime/sessions"),
-    ("POST", "/realtime/transcription_sessions"),
     ("POST", f"/chatkit/sessions/{_ID}/cancel"), ("POST", "/chatkit/sessions"),
     ("GET", f"/chatkit/threads/{_ID}/items"), ("GET", f"/chatkit/threads/{_ID}"),
     ("DELETE", f"/chatkit/threads/{_ID}"), ("GET", "/chatkit/threads"),

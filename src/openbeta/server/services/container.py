@@ -20,6 +20,7 @@ from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
 from .projects import KeyRing, ProjectService
+from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
@@ -41,6 +42,10 @@ class Services:
     #: Projects and their stored keys (the admin API), and bearer key -> project.
     projects: ProjectService
     keys: KeyRing
+    #: Realtime ephemeral keys and sessions.
+    realtime: RealtimeService
+    #: The model realtime responses use: the run engine's provider (built on first use).
+    realtime_provider: Callable[[], Any]
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -78,6 +83,8 @@ def build_services(settings: Settings) -> Services:
         ingestion=ingestion,
         projects=projects,
         keys=keys,
+        realtime=RealtimeService(db),
+        realtime_provider=lambda: engine.provider,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )

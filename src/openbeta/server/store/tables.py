@@ -195,6 +195,22 @@ class ChunkRow(Base):
     __table_args__ = (Index("ix_chunks_store_file", "vector_store_id", "file_id"),)
 
 
+class RealtimeSecretRow(Base):
+    """An ephemeral realtime key (``ek_...``): only its SHA-256 is kept, with the session it opens."""
+
+    __tablename__ = "realtime_secrets"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: ``realtime`` or ``transcription``.
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The session configuration (internal form) a connection with this key starts with.
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_realtime_secrets_expires_at", "expires_at"),)
+
+
 # ---------------------------------------------------------------- projects and their keys
 
 class ProjectRow(Base):

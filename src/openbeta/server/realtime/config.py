@@ -1,0 +1,326 @@
+"""Session configuration: validation of beta and GA session objects, defaults, and rendering.
+
+Internally a session's configuration is one flat dict with the beta field names
+(``modalities``, ``input_audio_format``, ``turn_detection``, ``max_response_output_tokens`` ...)
+plus ``kind`` (``realtime`` or ``transcription``). The GA protocol's nested shape
+(``output_modalities``, ``audio.input.format`` ...) is translated here, in both directions.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal, Optional, Union
+
+from pydantic import Field
+
+from ...types._base import RequestModel
+from ..api.deps import validate
+from ..errors import InvalidRequest
+
+BetaFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
+Modality = Literal["text", "audio"]
+#: Hosted defaults: the default turn detection and the session lifetime.
+SESSION_SECONDS = 30 * 60
+DEFAULT_VOICE = "alloy"
+_GA_FORMATS = {"pcm16": {"type": "audio/pcm", "rate": 24000}, "g711_ulaw": {"type": "audio/pcmu"},
+               "g711_alaw": {"type": "audio/pcma"}}
+_BETA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
+
+
+class TurnDetectionParams(RequestModel):
+    type: Literal["server_vad", "semantic_vad"] = "server_vad"
+    threshold: Optional[float] = Field(default=None, ge=0, le=1)
+    prefix_padding_ms: Optional[int] = Field(default=None, ge=0)
+    silence_duration_ms: Optional[int] = Field(default=None, ge=0)
+    create_response: Optional[bool] = None
+    interrupt_response: Optional[bool] = None
+    eagerness: Optional[Literal["low", "medium", "high", "auto"]] = None
+    idle_timeout_ms: Optional[int] = Field(default=None, ge=0)
+
+
+class TranscriptionParams(RequestModel):
+    model: Optional[str] = None
+    language: Optional[str] = None
+    prompt: Optional[str] = None
+
+
+class NoiseReductionParams(RequestModel):
+    type: Optional[Literal["near_field", "far_field"]] = None
+
+
+class FunctionToolParams(RequestModel):
+    type: Literal["function"] = "function"
+    name: str = Field(min_length=1, max_length=64)
+    description: Optional[str] = None
+    parameters: Optional[dict[str, Any]] = None
+
+
+class ExpiresAfterParams(RequestModel):
+    anchor: Literal["created_at"] = "created_at"
+    seconds: int = Field(default=600, ge=10, le=7200)
+
+
+class ClientSecretParams(RequestModel):
+    expires_after: Optional[ExpiresAfterParams] = None
+
+
+Tools = Optional[list[FunctionToolParams]]
+MaxTokens = Optional[Union[int, Literal["inf"]]]
+
+
+class BetaSessionParams(RequestModel):
+    """A beta session (``POST /realtime/sessions`` body, ``session.update``'s ``session``)."""
+
+    model: Optional[str] = None
+    modalities: Optional[list[Modality]] = Field(default=None, min_length=1, max_length=2)
+    instructions: Optional[str] = Field(default=None, max_length=256_000)
+    voice: Optional[str] = None
+    input_audio_format: Optional[BetaFormat] = None
+    output_audio_format: Optional[BetaFormat] = None
+    input_audio_transcription: Optional[TranscriptionParams] = None
+    input_audio_noise_reduction: Optional[NoiseReductionParams] = None
+    turn_detection: Optional[TurnDetectionParams] = None
+    tools: Tools = Field(default=None, max_length=128)
+    tool_choice: Optional[str] = None
+    temperature: Optional[float] = Field(default=None, ge=0, le=2)
+    max_response_output_tokens: MaxTokens = None
+    speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
+    tracing: Optional[Any] = None
+    include: Optional[list[str]] = None
+    client_secret: Optional[ClientSecretParams] = None
+    # Echoed back by clients that send the whole session object; ignored.
+    id: Optional[str] = None
+    object: Optional[str] = None
+    expires_at: Optional[int] = None
+
+
+class BetaTranscriptionSessionParams(RequestModel):
+    """A beta transcription session (``POST /realtime/transcription_sessions``, ``transcription_session.update``)."""
+
+    modalities: Optional[list[Modality]] = None
+    input_audio_format: Optional[BetaFormat] = None
+    input_audio_transcription: Optional[TranscriptionParams] = None
+    input_audio_noise_reduction: Optional[NoiseReductionParams] = None
+    turn_detection: Optional[TurnDetectionParams] = None
+    include: Optional[list[str]] = None
+    client_secret: Optional[ClientSecretParams] = None
+
+
+class GAFormatParams(RequestModel):
+    type: Literal["audio/pcm", "audio/pcmu", "audio/pcma"]
+    rate: Optional[Literal[24000]] = None
+
+
+class GAAudioInputParams(RequestModel):
+    format: Optional[GAFormatParams] = None
+    transcription: Optional[TranscriptionParams] = None
+    noise_reduction: Optional[NoiseReductionParams] = None
+    turn_detection: Optional[TurnDetectionParams] = None
+
+
+class GAAudioOutputParams(RequestModel):
+    format: Optional[GAFormatParams] = None
+    voice: Optional[str] = None
+    speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
+
+
+class GAAudioParams(RequestModel):
+    input: Optional[GAAudioInputParams] = None
+    output: Optional[GAAudioOutputParams] = None
+
+
+class GASessionParams(RequestModel):
+    """A GA session (``client_secrets`` ``session``, ``session.update``'s ``session``)."""
+
+    type: Literal["realtime", "transcription"]
+    model: Optional[str] = None
+    instructions: Optional[str] = Field(default=None, max_length=256_000)
+    output_modalities: Optional[list[Modality]] = Field(default=None, min_length=1, max_length=1)
+    audio: Optional[GAAudioParams] = None
+    tools: Tools = Field(default=None, max_length=128)
+    tool_choice: Optional[Union[str, dict[str, Any]]] = None
+    max_output_tokens: MaxTokens = None
+    tracing: Optional[Any] = None
+    truncation: Optional[Any] = None
+    prompt: Optional[Any] = None
+    include: Optional[list[str]] = None
+    id: Optional[str] = None
+    object: Optional[str] = None
+    expires_at: Optional[int] = None
+
+
+class GAClientSecretParams(RequestModel):
+    """``POST /realtime/client_secrets``."""
+
+    expires_after: Optional[ExpiresAfterParams] = None
+    session: Optional[GASessionParams] = None
+
+
+# ------------------------------------------------------------ defaults and updates
+
+def default_turn_detection(given: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """A turn detection with every field filled (hosted defaults for what is not given)."""
+    given = {k: v for k, v in (given or {}).items() if v is not None}
+    if given.get("type", "server_vad") == "semantic_vad":
+        base: dict[str, Any] = {"type": "semantic_vad", "eagerness": "auto", "create_response": True,
+                                "interrupt_response": True}
+    else:
+        base = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 200,
+                "idle_timeout_ms": None, "create_response": True, "interrupt_response": True}
+    return {**base, **given}
+
+
+def default_config(kind: str = "realtime", *, model: str = "gpt-realtime", audio: bool = True) -> dict[str, Any]:
+    """A new session's configuration. Without a voice pipeline, sessions default to text only."""
+    if kind == "transcription":
+        return {"kind": "transcription", "model": model, "modalities": ["text"], "input_audio_format": "pcm16",
+                "input_audio_transcription": {"model": "whisper-1", "language": None, "prompt": None},
+                "input_audio_noise_reduction": None, "turn_detection": default_turn_detection(), "include": None}
+    return {
+        "kind": "realtime", "model": model, "modalities": ["text", "audio"] if audio else ["text"],
+        "instructions": "", "voice": DEFAULT_VOICE, "input_audio_format": "pcm16", "output_audio_format": "pcm16",
+        "input_audio_transcription": None, "input_audio_noise_reduction": None,
+        "turn_detection": default_turn_detection(), "tools": [], "tool_choice": "auto", "temperature": 0.8,
+        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None,
+    }
+
+
+_IGNORED = {"client_secret", "id", "object", "expires_at", "type"}
+
+
+def apply(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the given (internal-form) fields replaced; nested values copied."""
+    out = copy.deepcopy(config)
+    for key, value in changes.items():
+        if key in _IGNORED or (key == "model" and "model" in out and value is None):
+            continue
+        if key == "turn_detection" and value is not None:
+            value = default_turn_detection(value)
+        if key == "input_audio_transcription" and value is not None:
+            value = {"model": value.get("model") or "whisper-1", "language": value.get("language"),
+                     "prompt": value.get("prompt")}
+        out[key] = copy.deepcopy(value)
+    return out
+
+
+def with_prefix(exc: InvalidRequest, prefix: str) -> InvalidRequest:
+    """The same error with its ``param`` (and message) under ``prefix`` (``session.voice``)."""
+    if exc.param:
+        exc.message = exc.message.replace(f"'{exc.param}'", f"'{prefix}.{exc.param}'")
+        exc.param = f"{prefix}.{exc.param}"
+    return exc
+
+
+def parse_beta(data: dict[str, Any], *, transcription: bool = False) -> dict[str, Any]:
+    """The given fields of a beta session object, validated (internal form is the beta form)."""
+    model = BetaTranscriptionSessionParams if transcription else BetaSessionParams
+    return validate(model, data).given()  # type: ignore[arg-type]
+
+
+def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
+    return _BETA_FORMATS[fmt["type"]] if fmt else None
+
+
+def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
+    """A GA session object, validated, as internal (beta-named) fields; ``kind`` from its ``type``."""
+    given = validate(GASessionParams, data).given()
+    out: dict[str, Any] = {"kind": given["type"]}
+    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include"):
+        if key in given:
+            out[key] = given[key]
+    if "output_modalities" in given:
+        out["modalities"] = ["text", "audio"] if "audio" in (given["output_modalities"] or []) else ["text"]
+    if "max_output_tokens" in given:
+        out["max_response_output_tokens"] = given["max_output_tokens"]
+    audio = given.get("audio") or {}
+    audio_in = audio.get("input") or {}
+    audio_out = audio.get("output") or {}
+    for ga_key, key in (("transcription", "input_audio_transcription"), ("noise_reduction", "input_audio_noise_reduction"),
+                        ("turn_detection", "turn_detection")):
+        if ga_key in audio_in:
+            out[key] = audio_in[ga_key]
+    if audio_in.get("format"):
+        out["input_audio_format"] = ga_format(audio_in["format"])
+    if audio_out.get("format"):
+        out["output_audio_format"] = ga_format(audio_out["format"])
+    for key in ("voice", "speed"):
+        if audio_out.get(key) is not None:
+            out[key] = audio_out[key]
+    return out
+
+
+# ------------------------------------------------------------ rendering
+
+def _no_nulls(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not (k in keys and v is None)}
+
+
+def _beta_detection(detection: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """Beta turn detection: without the GA-only ``idle_timeout_ms`` unless it was set."""
+    if detection is None:
+        return None
+    return {k: v for k, v in detection.items() if not (k == "idle_timeout_ms" and v is None)}
+
+
+_TRANSCRIPTION_DETECTION = ("type", "threshold", "prefix_padding_ms", "silence_duration_ms", "eagerness")
+
+
+def _transcription_detection(detection: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """A transcription session's turn detection: no response settings (it creates no responses)."""
+    if detection is None:
+        return None
+    return {k: v for k, v in detection.items() if k in _TRANSCRIPTION_DETECTION}
+
+
+def render_beta(config: dict[str, Any], *, session_id: Optional[str], expires_at: Optional[int]) -> dict[str, Any]:
+    """A beta ``realtime.session`` (or ``realtime.transcription_session``) object."""
+    config = {**config, "turn_detection": _beta_detection(config.get("turn_detection"))}
+    if config.get("include") is None:
+        config.pop("include", None)
+    if config.get("kind") == "transcription":
+        return {"id": session_id, "object": "realtime.transcription_session", "expires_at": expires_at,
+                "modalities": config["modalities"], "input_audio_format": config["input_audio_format"],
+                "input_audio_transcription": config["input_audio_transcription"],
+                "turn_detection": _transcription_detection(config["turn_detection"]),
+                "input_audio_noise_reduction": config.get("input_audio_noise_reduction"),
+                **({"include": config["include"]} if "include" in config else {})}
+    return {
+        "id": session_id, "object": "realtime.session", "model": config["model"], "expires_at": expires_at,
+        **{key: config.get(key) for key in (
+            "modalities", "instructions", "voice", "input_audio_format", "output_audio_format",
+            "input_audio_transcription", "input_audio_noise_reduction", "turn_detection", "tools", "tool_choice",
+            "temperature", "max_response_output_tokens", "speed", "tracing")},
+        **({"include": config["include"]} if "include" in config else {}),
+    }
+
+
+def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: Optional[int]) -> dict[str, Any]:
+    """A GA session object (``type: realtime`` or ``type: transcription``)."""
+    audio_input = {"format": _GA_FORMATS[config["input_audio_format"]],
+                   "transcription": config.get("input_audio_transcription"),
+                   "noise_reduction": config.get("input_audio_noise_reduction"),
+                   "turn_detection": config.get("turn_detection")}
+    if config.get("kind") == "transcription":
+        audio_input["turn_detection"] = _transcription_detection(config.get("turn_detection"))
+        return {"type": "transcription", "object": "realtime.transcription_session", "id": session_id,
+                "expires_at": expires_at, "audio": {"input": audio_input}, "include": config.get("include")}
+    return {
+        "type": "realtime", "object": "realtime.session", "id": session_id, "model": config["model"],
+        "output_modalities": ["audio"] if "audio" in config["modalities"] else ["text"],
+        "instructions": config.get("instructions"), "tools": config.get("tools") or [],
+        "tool_choice": config.get("tool_choice"), "max_output_tokens": config.get("max_response_output_tokens"),
+        "tracing": config.get("tracing"), "truncation": "auto", "prompt": None, "expires_at": expires_at,
+        "audio": {"input": audio_input,
+                  "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
+                             "speed": config.get("speed")}},
+        "include": config.get("include"),
+    }
+
+
+def wants_audio(config: dict[str, Any]) -> bool:
+    """Whether responses in this configuration speak."""
+    return "audio" in (config.get("modalities") or [])
+
+
+__all__ = ["apply", "default_config", "parse_beta", "parse_ga", "render_beta", "render_ga", "with_prefix",
+           "wants_audio", "SESSION_SECONDS"]

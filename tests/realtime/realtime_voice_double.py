@@ -1,0 +1,106 @@
+"""A test double of the voice pipeline (``openbeta.server.realtime.voice`` / ``.audio``), same interface.
+
+- VAD: a 10 ms frame with any non-zero sample is speech; speech stops after the turn detection's
+  ``silence_duration_ms`` of zero frames. Like the real one (and OpenAI's ``audio_start_ms``), the
+  start includes ``prefix_padding_ms``.
+- STT: yields the words of ``FakeVoice.transcript`` (and records what it was given).
+- TTS: 100 ms of a constant sample per word, ``tts_delay`` seconds before each chunk.
+- Formats: ``pcm16`` passes through; ``g711_*`` "decode" one byte to one sample (recorded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Optional
+
+from openbeta.server.realtime.hooks import VoiceKit
+
+FRAME = 480  # 10 ms of pcm16 at 24 kHz
+
+
+@dataclass
+class VadEvent:
+    type: str
+    audio_ms: int
+
+
+class FakeVad:
+    def __init__(self, turn_detection: dict[str, Any]) -> None:
+        self.silence_ms = int(turn_detection.get("silence_duration_ms") or 200)
+        self.prefix_ms = int(turn_detection.get("prefix_padding_ms") or 0)
+        self.ms = 0
+        self.speaking = False
+        self.quiet = 0
+        self.rest = b""
+
+    def feed(self, pcm: bytes) -> list[VadEvent]:
+        events = []
+        data = self.rest + pcm
+        whole = len(data) - len(data) % FRAME
+        self.rest = data[whole:]
+        for start in range(0, whole, FRAME):
+            loud = any(data[start:start + FRAME])
+            if loud and not self.speaking:
+                self.speaking, self.quiet = True, 0
+                events.append(VadEvent("speech_started", max(0, self.ms - self.prefix_ms)))
+            elif self.speaking and not loud:
+                self.quiet += 10
+                if self.quiet >= self.silence_ms:
+                    self.speaking = False
+                    events.append(VadEvent("speech_stopped", self.ms + 10))
+            elif loud:
+                self.quiet = 0
+            self.ms += 10
+        return events
+
+
+class FakeVoice:
+    available = True
+    missing_reason: Optional[str] = None
+
+    def __init__(self, transcript: str = "hello there", tts_delay: float = 0.0) -> None:
+        self.transcript = transcript
+        self.tts_delay = tts_delay
+        self.heard: list[bytes] = []
+        self.said: list[tuple[str, Optional[str], float]] = []
+
+    def vad(self, turn_detection: dict[str, Any]) -> FakeVad:
+        return FakeVad(turn_detection)
+
+    async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
+                         prompt: Optional[str] = None) -> AsyncIterator[str]:
+        self.heard.append(pcm16_24k)
+        words = self.transcript.split(" ")
+        for index, word in enumerate(words):
+            yield word if index == len(words) - 1 else word + " "
+
+    async def synthesize(self, text: str, *, voice: Optional[str] = None,
+                         speed: float = 1.0) -> AsyncIterator[bytes]:
+        self.said.append((text, voice, speed))
+        for _ in text.split():
+            if self.tts_delay:
+                await asyncio.sleep(self.tts_delay)
+            yield b"\x10\x00" * 2400
+
+
+class Formats:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def to_pcm16_24k(self, data: bytes, fmt: str) -> bytes:
+        self.seen.append(("in", fmt))
+        if fmt == "pcm16":
+            if len(data) % 2:
+                raise ValueError("pcm16 audio has an even number of bytes")
+            return data
+        return b"".join(bytes([0, b]) for b in data)
+
+    def from_pcm16_24k(self, pcm: bytes, fmt: str) -> bytes:
+        self.seen.append(("out", fmt))
+        return pcm if fmt == "pcm16" else pcm[1::2]
+
+
+def voice_kit(voice: FakeVoice, formats: Optional[Formats] = None) -> VoiceKit:
+    formats = formats or Formats()
+    return VoiceKit(voice=voice, to_pcm16_24k=formats.to_pcm16_24k, from_pcm16_24k=formats.from_pcm16_24k)
