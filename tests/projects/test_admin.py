@@ -6,7 +6,7 @@ import httpx
 import openai
 import pytest
 
-from conftest import ADMIN_KEY, DEFAULT_KEY, KEY_A, sdk
+from projects_support import ADMIN_KEY, DEFAULT_KEY, KEY_A, sdk
 
 
 @pytest.fixture(scope="module")

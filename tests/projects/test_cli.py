@@ -10,7 +10,7 @@ import time
 import openai
 import pytest
 
-from conftest import sdk
+from projects_support import sdk
 
 from openbeta.server.services.projects import CACHE_SECONDS
 

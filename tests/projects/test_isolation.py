@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from conftest import DEFAULT_KEY, KEY_A, KEY_B, make_world, sdk
+from projects_support import DEFAULT_KEY, KEY_A, KEY_B, make_world, sdk
 
 #: Ids of the right shape that name nothing, to compare "another project's" with "unknown".
 UNKNOWN = {"file": "file-unknown0000000000000000", "store": "vs_unknown00000000000000000",
