@@ -159,6 +159,26 @@ def live_server(start_server) -> Server:
     return start_server(OPENBETA_PROVIDER="scripted")
 
 
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """``tests/node/node_modules`` with every package of ``tests/node/package.json`` (the official ``openai``
+    npm package ...) installed by ``npm ci``; skips without node or npm."""
+    import json
+    import shutil
+
+    node_dir = ROOT / "tests" / "node"
+    npm = shutil.which("npm")
+    if not shutil.which("node") or not npm:
+        pytest.skip("node and npm are not installed")
+    wanted = json.loads((node_dir / "package.json").read_text()).get("dependencies", {})
+    if not all((node_dir / "node_modules" / name).is_dir() for name in wanted):
+        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=node_dir, capture_output=True, text=True,
+                                timeout=300)
+        if result.returncode != 0:
+            pytest.skip(f"npm could not install the openai package: {result.stderr[-500:]}")
+    return node_dir / "node_modules"
+
+
 # ------------------------------------------------------------ model servers
 
 @pytest.fixture(scope="session")

@@ -7,23 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 HERE = Path(__file__).resolve().parent
 NODE = shutil.which("node")
-NPM = shutil.which("npm")
-
-
-@pytest.fixture(scope="module")
-def node_modules() -> Path:
-    if not NODE or not NPM:
-        pytest.skip("node and npm are not installed")
-    if not (HERE / "node_modules" / "openai").is_dir():
-        result = subprocess.run([NPM, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
-                                timeout=300)
-        if result.returncode != 0:
-            pytest.skip(f"npm could not install the openai package: {result.stderr[-500:]}")
-    return HERE / "node_modules"
 
 
 def test_node_sdk_runs(node_modules, live_server):

@@ -381,10 +381,6 @@ def test_errors_are_openai_shaped(client, assistant, thread, errors):
     with pytest.raises(errors.NotFoundError):
         client.beta.threads.runs.retrieve("run_missing", thread_id=thread.id)
     with pytest.raises(errors.BadRequestError) as bad:
-        client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id,
-                                        tools=[{"type": "code_interpreter"}])
-    assert bad.value.body["code"] == "unsupported_tool" and "code_interpreter" in bad.value.body["message"]
-    with pytest.raises(errors.BadRequestError) as bad:
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, temperature=3)
     assert bad.value.body["param"] == "temperature"
     with pytest.raises(errors.BadRequestError) as bad:

@@ -71,7 +71,8 @@ def test_server_tool_runs_in_the_engine(tmp_path):
 
 
 def test_unregistered_server_tools_are_refused(tmp_path):
-    with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
+    settings = Settings(data_dir=tmp_path, provider="scripted", code_interpreter_sandbox="off")
+    with TestClient(create_app(settings)) as http:
         assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "code_interpreter"}]}).json()
         response = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"]})
         assert response.status_code == 400

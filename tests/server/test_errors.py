@@ -210,9 +210,9 @@ def test_api_keys_guard_v1_only(tmp_path, database_url):
 
 def test_operations_not_built_say_so(api):
     """Every operation listed as not built answers so (a part that gets built removes its lines)."""
-    from openbeta.server.api.unbuilt import OPERATIONS
+    from openbeta.server.api.unbuilt import OPERATIONS, unbuilt_error
 
-    assert OPERATIONS
+    assert unbuilt_error("GET", "/v1/chatkit/threads") is None  # built parts are off the list
     for method, pattern in OPERATIONS:
         path = "/v1" + pattern.replace("[^/]+", "x_1")
         error = assert_error(api.request(method, path), 404, None, "not_implemented")

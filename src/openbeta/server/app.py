@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, files, messages, organization, realtime, runs, threads, vector_stores
+from .api import assistants, chatkit, files, messages, organization, realtime, runs, threads, vector_stores
 from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest
@@ -67,7 +67,7 @@ def api_router() -> APIRouter:
     """
     router = APIRouter(prefix="/v1")
     scoped = APIRouter(dependencies=[Depends(current_project)])
-    for module in (assistants, runs, threads, messages, files, vector_stores, realtime):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit):
         scoped.include_router(module.router)
     router.include_router(organization.router)
     router.include_router(scoped)
@@ -140,4 +140,5 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
+    app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     return app

@@ -84,6 +84,25 @@ class Settings(BaseSettings):
     voice_tts_voice: Optional[str] = None
     #: CPU threads for speech to text; 0: the cores, at most 4.
     voice_threads: int = Field(default=0, ge=0)
+    #: How code_interpreter code is isolated: ``bubblewrap`` (namespaces; the default), ``unsafe``
+    #: (a plain child process of the server: NO isolation, only for trusted callers) or ``off``.
+    code_interpreter_sandbox: Literal["bubblewrap", "unsafe", "off"] = "bubblewrap"
+    #: Where each thread's ``/mnt/data`` lives; default: ``<data_dir>/sandboxes``.
+    code_interpreter_dir: Optional[Path] = None
+    #: Seconds one code_interpreter call may run before it is stopped.
+    code_interpreter_timeout: float = Field(default=60.0, gt=0)
+    #: Seconds a thread's interpreter may sit unused before it is stopped (its variables go).
+    code_interpreter_idle_seconds: float = Field(default=3600.0, gt=0)
+    #: Address space of one interpreter, in MiB.
+    code_interpreter_memory_mb: int = Field(default=2048, gt=0)
+    #: Processes (and threads) one interpreter may run at once.
+    code_interpreter_processes: int = Field(default=64, gt=0)
+    #: Bytes of standard output and error kept from one call.
+    code_interpreter_max_output_bytes: int = Field(default=65536, gt=0)
+    #: Interpreters alive at once (the least recently used idle one is stopped for a new one).
+    code_interpreter_max_sandboxes: int = Field(default=32, gt=0)
+    #: The first of the user ids sandboxes run as (one per live interpreter).
+    code_interpreter_uid_base: int = Field(default=200000, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -102,6 +121,9 @@ class Settings(BaseSettings):
 
     def resolved_files_dir(self) -> Path:
         return self.files_dir or self.data_dir / "files"
+
+    def resolved_sandbox_dir(self) -> Path:
+        return self.code_interpreter_dir or self.data_dir / "sandboxes"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

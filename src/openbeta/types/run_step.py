@@ -59,10 +59,34 @@ class FileSearchToolCall(WireModel):
     file_search: FileSearch
 
 
+class CodeInterpreterOutputImageFile(WireModel):
+    file_id: str
+
+
+class CodeInterpreterOutputLogs(WireModel):
+    type: Literal["logs"] = "logs"
+    logs: str
+
+
+class CodeInterpreterOutputImage(WireModel):
+    type: Literal["image"] = "image"
+    image: CodeInterpreterOutputImageFile
+
+
+CodeInterpreterOutput = Annotated[
+    Union[CodeInterpreterOutputLogs, CodeInterpreterOutputImage], Field(discriminator="type")
+]
+
+
+class CodeInterpreter(WireModel):
+    input: str
+    outputs: list[CodeInterpreterOutput]
+
+
 class CodeInterpreterToolCall(WireModel):
     id: str
     type: Literal["code_interpreter"] = "code_interpreter"
-    code_interpreter: dict[str, Any]
+    code_interpreter: CodeInterpreter
 
 
 ToolCall = Annotated[
@@ -121,11 +145,37 @@ class FileSearchToolCallDelta(WireModel):
     file_search: dict[str, Any] = Field(default_factory=dict)
 
 
+class CodeInterpreterLogsDelta(WireModel):
+    index: int
+    type: Literal["logs"] = "logs"
+    logs: Optional[str] = None
+
+
+class CodeInterpreterOutputImageFileDelta(WireModel):
+    file_id: Optional[str] = None
+
+
+class CodeInterpreterImageDelta(WireModel):
+    index: int
+    type: Literal["image"] = "image"
+    image: Optional[CodeInterpreterOutputImageFileDelta] = None
+
+
+CodeInterpreterOutputDelta = Annotated[
+    Union[CodeInterpreterLogsDelta, CodeInterpreterImageDelta], Field(discriminator="type")
+]
+
+
+class CodeInterpreterDelta(WireModel):
+    input: Optional[str] = None
+    outputs: Optional[list[CodeInterpreterOutputDelta]] = None
+
+
 class CodeInterpreterToolCallDelta(WireModel):
     index: int
     type: Literal["code_interpreter"] = "code_interpreter"
     id: Optional[str] = None
-    code_interpreter: Optional[dict[str, Any]] = None
+    code_interpreter: Optional[CodeInterpreterDelta] = None
 
 
 ToolCallDelta = Annotated[

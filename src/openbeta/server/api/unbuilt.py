@@ -15,11 +15,7 @@ from ..errors import APIError
 _ID = r"[^/]+"
 
 #: (method, path under /v1) of every operation in the family, as patterns.
-OPERATIONS: list[tuple[str, str]] = [
-    ("POST", f"/chatkit/sessions/{_ID}/cancel"), ("POST", "/chatkit/sessions"),
-    ("GET", f"/chatkit/threads/{_ID}/items"), ("GET", f"/chatkit/threads/{_ID}"),
-    ("DELETE", f"/chatkit/threads/{_ID}"), ("GET", "/chatkit/threads"),
-]
+OPERATIONS: list[tuple[str, str]] = []
 
 _PATTERNS = [(method, re.compile(f"/v1{path}")) for method, path in OPERATIONS]
 

@@ -165,7 +165,7 @@ def default_turn_detection(given: Optional[dict[str, Any]] = None) -> dict[str, 
         base: dict[str, Any] = {"type": "semantic_vad", "eagerness": "auto", "create_response": True,
                                 "interrupt_response": True}
     else:
-        base = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 200,
+        base = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500,
                 "idle_timeout_ms": None, "create_response": True, "interrupt_response": True}
     return {**base, **given}
 

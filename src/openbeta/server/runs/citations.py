@@ -1,5 +1,7 @@
 """File citations: the markers file_search results carry (``【m:n†name】``) and
-the ``file_citation`` annotations they become when the model's answer repeats them.
+the ``file_citation`` annotations they become when the model's answer repeats them;
+and the ``file_path`` annotations of ``sandbox:/mnt/data/...`` links to files the
+code interpreter wrote.
 
 ``m`` numbers a run's file_search calls (kept on the recorded call under
 :data:`GROUP_KEY`, which never leaves the server), ``n`` a result within a call.
@@ -8,7 +10,7 @@ the ``file_citation`` annotations they become when the model's answer repeats th
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Optional
 
 #: The stored tool call's marker number; keys starting with ``_`` are not shown to callers.
 GROUP_KEY = "_marker_group"
@@ -18,6 +20,11 @@ OPEN, CLOSE = "【", "】"
 MAX_MARKER = 256
 
 Sources = dict[tuple[int, int], str]  # (m, n) -> file id
+
+#: A link to a file in a code interpreter's sandbox, as a model writes it in its answer.
+LINK_PREFIX = "sandbox:"
+LINK_END = " \t\r\n)]\"'>"
+SANDBOX_LINK = re.compile(r"sandbox:(/mnt/data/[^\s)\]\"'>]+)")
 
 
 def marker(group: int, n: int, filename: str) -> str:
@@ -50,14 +57,17 @@ def annotations(text: str, known: Sources, offset: int = 0) -> list[dict[str, An
 
 
 class CitationStream:
-    """Cuts streamed text so each marker arrives in one delta, with its annotation.
+    """Cuts streamed text so each marker (and each ``sandbox:`` link to a file of ``paths``)
+    arrives in one delta, with its annotation.
 
     Text from an opening ``【`` is held back until the marker closes (or turns
-    out not to be one); everything else passes straight through.
+    out not to be one); with ``paths``, text from ``sandbox:`` (or what may begin it)
+    until the link ends; everything else passes straight through.
     """
 
-    def __init__(self, known: Sources) -> None:
+    def __init__(self, known: Sources, paths: Optional[dict[str, str]] = None) -> None:
         self.known = known
+        self.paths = paths or {}
         self.pending = ""
         self.sent = 0  # characters already passed on
         self.count = 0  # annotations already passed on
@@ -66,10 +76,21 @@ class CitationStream:
         self.pending += fragment
         out = []
         while self.pending:
-            start = self.pending.find(OPEN)
+            start = self._start()
             if start != 0:
                 cut = len(self.pending) if start < 0 else start
                 out.append(self._piece(self.pending[:cut]))
+                continue
+            if not self.pending.startswith(OPEN):  # a sandbox link, or the start of one
+                if not self.pending.startswith(LINK_PREFIX):
+                    break  # only a prefix of it so far (``_start`` found it at the end)
+                end = next((i for i, c in enumerate(self.pending) if i >= len(LINK_PREFIX) and c in LINK_END), -1)
+                if end >= 0:
+                    out.append(self._piece(self.pending[:end]))
+                elif len(self.pending) > MAX_MARKER:
+                    out.append(self._piece(self.pending[:1]))
+                else:
+                    break
                 continue
             end = self.pending.find(CLOSE)
             if end >= 0:
@@ -80,14 +101,36 @@ class CitationStream:
                 break
         return out
 
+    def _start(self) -> int:
+        """Where held-back text may begin in ``pending`` (-1: nowhere)."""
+        starts = [self.pending.find(OPEN)]
+        if self.paths:
+            starts.append(self.pending.find(LINK_PREFIX))
+            starts.extend(len(self.pending) - k for k in range(len(LINK_PREFIX) - 1, 0, -1)
+                          if self.pending.endswith(LINK_PREFIX[:k]))
+        found = [i for i in starts if i >= 0]
+        return min(found) if found else -1
+
     def flush(self) -> list[tuple[str, list[dict[str, Any]]]]:
         return [self._piece(self.pending)] if self.pending else []
 
     def _piece(self, text: str) -> tuple[str, list[dict[str, Any]]]:
         self.pending = self.pending[len(text):]
-        notes = annotations(text, self.known, self.sent)
+        notes = sorted(annotations(text, self.known, self.sent) + path_annotations(text, self.paths, self.sent),
+                       key=lambda note: note["start_index"])
         for note in notes:
             note["index"] = self.count
             self.count += 1
         self.sent += len(text)
         return text, notes
+
+
+def path_annotations(text: str, paths: dict[str, str], offset: int = 0) -> list[dict[str, Any]]:
+    """``file_path`` annotations for the ``sandbox:/mnt/data/...`` links of files the code wrote."""
+    out = []
+    for match in SANDBOX_LINK.finditer(text):
+        file_id = paths.get(match.group(1))
+        if file_id:
+            out.append({"type": "file_path", "text": match.group(0), "start_index": offset + match.start(),
+                        "end_index": offset + match.end(), "file_path": {"file_id": file_id}})
+    return out

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional, TypeVar
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
 from ..store import Database
-from .citations import CitationStream, annotations, sources
+from .citations import CitationStream, annotations, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
 from .records import RunCancelled, RunRecords, assistant_message_body, step_body, usage_dict
@@ -38,6 +38,12 @@ RESTART_ERROR = {"code": "server_error",
 
 def text_content(text: str, annotations: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
     return [{"type": "text", "text": {"value": text, "annotations": annotations or []}}]
+
+
+def image_content(file_ids: list[str], *, indexed: bool = False) -> list[dict[str, Any]]:
+    """``image_file`` blocks (with their ``index``, for a message delta)."""
+    return [{**({"index": i} if indexed else {}), "type": "image_file", "image_file": {"file_id": file_id}}
+            for i, file_id in enumerate(file_ids)]
 
 
 async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -56,7 +62,10 @@ class Turn:
         self.text = ""
         self.cites = CitationStream({})
         self.tool_step: Optional[dict[str, Any]] = None
-        self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server"}
+        self.calls: list[dict[str, Any]] = []  # {"id", "name", "arguments", "server", "sent"}
+        #: From this run's earlier tool calls: images the message shows first, linkable sandbox files.
+        self.images: list[str] = []
+        self.paths: dict[str, str] = {}
         self._index: dict[int, int] = {}
         self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
 
@@ -101,6 +110,9 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.message_step)
             self.emit("thread.message.created", self.message)
             self.emit("thread.message.in_progress", self.message)
+            if self.images:
+                self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
+                                                   "delta": {"content": image_content(self.images, indexed=True)}})
         if not fragment:
             return
         self.text += fragment
@@ -114,7 +126,8 @@ class Turn:
         if notes or self.cites.sent == len(piece):
             text["annotations"] = notes
         self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
-                                           "delta": {"content": [{"index": 0, "type": "text", "text": text}]}})
+                                           "delta": {"content": [{"index": len(self.images), "type": "text",
+                                                                  "text": text}]}})
 
     async def close_message(self, usage: Optional[dict[str, int]], *, incomplete: bool = False) -> None:
         if self.message is None:
@@ -123,7 +136,9 @@ class Turn:
         for piece, notes in self.cites.flush():
             self._text_delta(piece, notes)
         stamp = now()
-        changes: dict[str, Any] = {"content": text_content(self.text, annotations(self.text, self.cites.known))}
+        notes = sorted(annotations(self.text, self.cites.known) + path_annotations(self.text, self.paths),
+                       key=lambda note: note["start_index"])
+        changes: dict[str, Any] = {"content": image_content(self.images) + text_content(self.text, notes)}
         if incomplete:
             changes.update(status="incomplete", incomplete_at=stamp, incomplete_details={"reason": "max_tokens"})
         else:
@@ -148,16 +163,19 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
             server = self.engine.tools.for_call(self.run["tools"], name or "")
-            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server}
+            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server,
+                    "sent": 0}
             self._index[index] = len(self.calls)
             self.calls.append(call)
             if server is not None:
-                first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": server[0].type,
-                                         server[0].type: {}}
+                kind = server[0].type
+                body = server[0].first_delta() if hasattr(server[0], "first_delta") else {}
+                first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": kind, kind: body}
             else:
                 first = {"index": self._index[index], "id": call["id"], "type": "function",
                          "function": {"name": call["name"], "arguments": arguments, "output": None}}
             self.step_delta(first)
+            self._stream_input(index, call)
             return
         call = self.calls[self._index[index]]
         if name and not call["name"]:
@@ -165,6 +183,17 @@ class Turn:
         call["arguments"] += arguments
         if arguments and call["server"] is None:
             self.step_delta({"index": self._index[index], "type": "function", "function": {"arguments": arguments}})
+        elif arguments:
+            self._stream_input(index, call)
+
+    def _stream_input(self, index: int, call: dict[str, Any]) -> None:
+        """A delta with the input a server tool call has streamed since the last one (if it streams)."""
+        server = call["server"]
+        if server is None or not call["arguments"] or not hasattr(server[0], "input_delta"):
+            return
+        body, call["sent"] = server[0].input_delta(call["arguments"], call["sent"])
+        if body is not None:
+            self.step_delta({"index": self._index[index], "type": server[0].type, server[0].type: body})
 
     def step_delta(self, tool_call: dict[str, Any]) -> None:
         assert self.tool_step is not None
@@ -364,7 +393,8 @@ class RunEngine:
                 await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
                 return False
         request = Context(run, messages, steps).build(self.provider, self.tools, max_tokens)
-        turn.cites = CitationStream(sources(steps))
+        turn.images, turn.paths = self.tools.message_parts(steps)
+        turn.cites = CitationStream(sources(steps), turn.paths)
         turn.write_ahead()
         finish, usage = "stop", Usage()
         async for delta in self.provider.stream(request):
@@ -408,10 +438,15 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
-                record = (await server.run(run, tool, call["id"], call["arguments"])).record
-                turn.step_delta({"index": index, "type": server.type, server.type: record[server.type]})
+                record = (await self._server_call(run, server, tool, call)).record
+                body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
+                    else record[server.type]
+                turn.step_delta({"index": index, "type": server.type, server.type: body})
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
+        if run["id"] in self._cancels:  # the step keeps what ran; closing the run cancels it
+            await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+            raise RunCancelled(run["id"])
         if not pending:
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
                             status="completed", usage=usage)
@@ -424,6 +459,17 @@ class RunEngine:
                                         "submit_tool_outputs": {"tool_calls": pending}})
         self.emit(run["id"], "thread.run.requires_action", run)
         return False
+
+    async def _server_call(self, run: dict[str, Any], server: Any, tool: dict[str, Any],
+                           call: dict[str, Any]) -> Any:
+        """Run a server tool's call; a cancel meanwhile asks the tool (if it can) to stop it."""
+        task = asyncio.ensure_future(server.run(run, tool, call["id"], call["arguments"]))
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.25)
+            if done:
+                return task.result()
+            if run["id"] in self._cancels and hasattr(server, "cancel"):
+                await asyncio.to_thread(server.cancel, run)  # again while it runs: it may not have begun
 
     async def _end(self, run_id: str, **changes: Any) -> None:
         """Put a run in a terminal state and announce it."""

@@ -71,33 +71,43 @@ class EventBus:
         for queue in queues:
             queue.put_nowait((event, data))
 
-    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],
-                     render: Callable[[str, Any], Any] = lambda event, data: data) -> AsyncIterator[str]:
-        """SSE text: ``prelude``, then the run's events up to a final one, then ``done``;
-        ``render(event, data)`` is what each event's data is sent as.
+    async def events(self, run_id: str, queue: asyncio.Queue[Event],
+                     prelude: Iterable[Event]) -> AsyncIterator[Optional[Event]]:
+        """``prelude``, then the run's events up to a final one; ``None`` each time the
+        stream has been quiet for ``keepalive_seconds``.
 
-        A quiet stream sends a keep-alive comment every ``keepalive_seconds`` and
-        reads the run: one at rest (or deleted) ends the stream with its state (or
-        an ``error``), so no stream outlives its run. A client that goes away only
-        ends this generator; the run carries on.
+        A quiet stream reads the run: one at rest (or deleted) ends the stream with its
+        state (or an ``error``), so no stream outlives its run. A consumer that goes away
+        only ends this generator; the run carries on.
         """
         try:
-            for event, data in prelude:
-                yield sse(event, render(event, data))
+            for event in prelude:
+                yield event
             while True:
                 try:
                     event, data = await asyncio.wait_for(queue.get(), self.keepalive_seconds)
                 except asyncio.TimeoutError:
-                    yield KEEPALIVE
+                    yield None
                     if queue.empty():
                         final = await self._resting(run_id)
                         if final is not None:
-                            yield sse(*final)
+                            yield final
                             break
                     continue
-                yield sse(event, render(event, data))
+                yield event, data
                 if event in FINAL_EVENTS:
                     break
-            yield sse("done", "[DONE]")
         finally:
             self.unsubscribe(run_id, queue)
+
+    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],
+                     render: Callable[[str, Any], Any] = lambda event, data: data) -> AsyncIterator[str]:
+        """SSE text of :meth:`events` (keep-alive comments while quiet), then ``done``;
+        ``render(event, data)`` is what each event's data is sent as."""
+        events = self.events(run_id, queue, prelude)
+        try:
+            async for item in events:
+                yield KEEPALIVE if item is None else sse(item[0], render(*item))
+            yield sse("done", "[DONE]")
+        finally:
+            await events.aclose()

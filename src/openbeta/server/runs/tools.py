@@ -1,9 +1,15 @@
 """Tools a run can use. Function tools go back to the caller (``requires_action``);
 server tools run here.
 
-A server tool is plugged in by type (``file_search`` ...): the model sees it as a
-function named after its type, the engine runs it and records a tool call of that
-type in the step, without asking the caller for anything.
+A server tool is plugged in by type (``file_search``, ``code_interpreter`` ...): the
+model sees it as a function, the engine runs it and records a tool call of that type
+in the step, without asking the caller for anything.
+
+Optional parts of a server tool (see :class:`StreamingTool`, :class:`CancellableTool` and
+:class:`MessageParts`): streaming the call's input while the model writes it, the delta
+that ends a call, stopping a call when its run is cancelled, why the tool cannot run on
+this server (``unavailable``), and what the answer's message shows of the run's calls
+(images, file paths).
 """
 
 from __future__ import annotations
@@ -34,6 +40,34 @@ class ServerTool(Protocol):
         ...
 
 
+class StreamingTool(Protocol):
+    def first_delta(self) -> dict[str, Any]:
+        """The tool's body in the delta that announces a call."""
+        ...
+
+    def input_delta(self, arguments: str, sent: int) -> tuple[Optional[dict[str, Any]], int]:
+        """From the arguments streamed so far and ``sent`` (how much input is out), the next
+        delta body (``None``: nothing new) and the new ``sent``."""
+        ...
+
+    def result_delta(self, record: dict[str, Any], sent: int) -> dict[str, Any]:
+        """The delta body that ends a call once it ran."""
+        ...
+
+
+class CancellableTool(Protocol):
+    def cancel(self, run: dict[str, Any]) -> None:
+        """Stop the call running for ``run`` now (its run is being cancelled); blocking."""
+        ...
+
+
+class MessageParts(Protocol):
+    def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
+        """From a run's steps: image file ids the next message shows first, and sandbox paths
+        -> file ids its text may link to."""
+        ...
+
+
 class ServerTools:
     """The registry of server tools, keyed by tool type."""
 
@@ -45,6 +79,26 @@ class ServerTools:
 
     def unsupported(self, run_tools: list[dict[str, Any]]) -> list[str]:
         return sorted({t["type"] for t in run_tools if t["type"] != "function" and t["type"] not in self._tools})
+
+    def unavailable(self, run_tools: list[dict[str, Any]]) -> list[str]:
+        """Why registered tools among ``run_tools`` cannot run on this server."""
+        out = []
+        for kind in dict.fromkeys(t["type"] for t in run_tools):
+            reason = getattr(self._tools.get(kind), "unavailable", None)
+            if reason:
+                out.append(f"The {kind} tool is not available on this server: {reason}")
+        return out
+
+    def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
+        """Images and linkable files of the run's calls (see :class:`MessageParts`)."""
+        images: list[str] = []
+        paths: dict[str, str] = {}
+        for tool in self._tools.values():
+            if hasattr(tool, "message_parts"):
+                more, linked = tool.message_parts(steps)
+                images.extend(more)
+                paths.update(linked)
+        return images, paths
 
     def definitions(self, run_tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
 from ..blobs import LocalBlobStore
+from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.index import DenseIndex
@@ -15,6 +19,8 @@ from ..runs.engine import RunEngine
 from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
+from ..tools.code_interpreter import CodeInterpreterTool, SandboxPool
+from ..tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
@@ -24,6 +30,8 @@ from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
 from .vector_stores import VectorStoreService
+
+log = logging.getLogger("openbeta")
 
 
 @dataclass
@@ -46,6 +54,8 @@ class Services:
     realtime: RealtimeService
     #: The model realtime responses use: the run engine's provider (built on first use).
     realtime_provider: Callable[[], Any]
+    #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
+    chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
     startup: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
@@ -69,6 +79,7 @@ def build_services(settings: Settings) -> Services:
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
+    interpreter = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     services = Services(
         settings=settings,
@@ -88,6 +99,41 @@ def build_services(settings: Settings) -> Services:
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
+    if interpreter is not None:
+        sandboxes, tool = interpreter
+        services.startup.append(sandboxes.start)
+        services.startup.append(functools.partial(announce, tool))
+        services.shutdown.append(sandboxes.stop)
+        services.threads.on_delete.append(lambda session, thread_id: sandboxes.drop(thread_id))
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
+    services.chatkit = ChatKitServices(db, services.threads, files, settings.api_keys)
     return services
+
+
+async def announce(tool: CodeInterpreterTool) -> None:
+    """Check bubblewrap in the background (start-up waits for nothing) and log the result."""
+    threading.Thread(target=tool.announce, name="sandbox-check", daemon=True).start()
+
+
+def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools, files: FileService,
+                     blobs: LocalBlobStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
+    """Register the ``code_interpreter`` tool (unless it is ``off``)."""
+    if settings.code_interpreter_sandbox == "off":
+        return None
+    limits = Limits(memory_bytes=settings.code_interpreter_memory_mb * 1024 * 1024,
+                    processes=settings.code_interpreter_processes,
+                    max_output_bytes=settings.code_interpreter_max_output_bytes)
+    if settings.code_interpreter_sandbox == "unsafe":
+        launcher: Any = UnsafeLauncher()
+        log.warning("code_interpreter runs code WITHOUT a sandbox (OPENBETA_CODE_INTERPRETER_SANDBOX=unsafe)")
+    else:
+        launcher = BubblewrapLauncher(limits)
+    pool = SandboxPool(launcher, settings.resolved_sandbox_dir(), limits,
+                       idle_seconds=settings.code_interpreter_idle_seconds,
+                       uid_base=settings.code_interpreter_uid_base,
+                       max_sandboxes=settings.code_interpreter_max_sandboxes)
+    tool = CodeInterpreterTool(db, pool, read_blob=blobs.read, store_output=files.store_output,
+                               timeout=settings.code_interpreter_timeout)
+    server_tools.register(tool)
+    return pool, tool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
@@ -30,24 +31,32 @@ class FileService:
         self.on_delete: list[Callable[[Session, str], None]] = []
 
     def create(self, project: str, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
+        expires = params.expires_after
+        return self._store(project, source, filename, params.purpose, expires.seconds if expires else None)
+
+    def store_output(self, project: str, data: bytes, filename: str) -> dict[str, Any]:
+        """A file a tool made (purpose ``assistants_output``), in ``project``."""
+        return self._store(project, io.BytesIO(data), filename, "assistants_output", None)
+
+    def _store(self, project: str, source: BinaryIO, filename: str, purpose: str,
+               expires_in: Optional[int]) -> dict[str, Any]:
         file_id = new_id("file-")
         size = self.blobs.put(file_id, source, max_bytes=self.max_bytes)
         created = now()
-        expires = params.expires_after
         body = {
             "id": file_id,
             "object": "file",
             "bytes": size,
             "created_at": created,
-            "expires_at": created + expires.seconds if expires else None,
+            "expires_at": created + expires_in if expires_in else None,
             "filename": filename,
-            "purpose": params.purpose,
+            "purpose": purpose,
             "status": "processed",
             "status_details": None,
         }
         try:
             with self.db.session() as s:
-                s.add(FileRow(id=file_id, project_id=project, purpose=params.purpose, created_at=created,
+                s.add(FileRow(id=file_id, project_id=project, purpose=purpose, created_at=created,
                               expires_at=body["expires_at"], body=body))
         except BaseException:
             self.blobs.delete(file_id)

@@ -11,7 +11,7 @@ first model call waits on no database work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -104,7 +104,10 @@ class RunService:
 
     # ------------------------------------------------------------ creating
 
-    def create(self, project: str, thread_id: str, params: RunCreateParams) -> Launch:
+    def create(self, project: str, thread_id: str, params: RunCreateParams,
+               prepare: Optional[Callable[[Session], None]] = None) -> Launch:
+        """``prepare(session)``, when given, runs in the run's own unit of work before the run is
+        recorded (ChatKit writes its user message there: one commit instead of two)."""
         given = params.given()
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
@@ -115,6 +118,8 @@ class RunService:
                              param="assistant_id").body
             run = self._snapshot(assistant, thread_id, given)
             run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
+            if prepare is not None:
+                prepare(s)
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
             return self._record(s, run, [], bool(params.stream))
@@ -150,6 +155,9 @@ class RunService:
             raise InvalidRequest(
                 f"The {', '.join(unsupported)} tool is not supported by this server; remove it from the run's "
                 "(or the assistant's) tools.", param="tools", code="unsupported_tool")
+        unavailable = self.tools.unavailable(tools)
+        if unavailable:
+            raise InvalidRequest(" ".join(unavailable), param="tools", code="unsupported_tool")
         tool_choice = given.get("tool_choice") or "auto"
         _check_tool_choice(tool_choice, tools)
         created = now()
@@ -188,6 +196,14 @@ class RunService:
             return render_step(data, include) if event in STEP_EVENTS else data
 
         return self.engine.bus.stream(run_id, queue, launch.prelude, render)
+
+    def launch_events(self, launch: Launch) -> AsyncIterator[Optional[Event]]:
+        """Start (or resume) the run and return its events as ``(event, data)`` (``None``
+        while quiet), for faces that map them to their own stream (ChatKit)."""
+        run_id = launch.run["id"]
+        queue = self.engine.bus.subscribe(run_id)
+        self.engine.kick(run_id, launch.started)
+        return self.engine.bus.events(run_id, queue, launch.prelude)
 
     # ------------------------------------------------------------ reading and changing
 

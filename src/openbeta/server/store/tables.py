@@ -211,6 +211,76 @@ class RealtimeSecretRow(Base):
     __table_args__ = (Index("ix_realtime_secrets_expires_at", "expires_at"),)
 
 
+# ---------------------------------------------------------------- chatkit
+
+class ChatKitSessionRow(Base):
+    """A ChatKit session; ``secret_hash`` is the SHA-256 of its client secret (the secret is not kept).
+
+    ``window_start``/``window_count`` count the session's protocol requests in the current minute.
+    """
+
+    __tablename__ = "chatkit_sessions"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user: Mapped[str] = mapped_column(String(512), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    window_start: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    window_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+
+class ChatKitThreadRow(Base):
+    """A ChatKit thread, backed by one assistants thread (``thread_id``) that holds its messages and runs."""
+
+    __tablename__ = "chatkit_threads"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    thread_id: Mapped[str] = mapped_column(String(64), ForeignKey("threads.id", ondelete="CASCADE"),
+                                           nullable=False)
+    user: Mapped[str] = mapped_column(String(512), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_chatkit_threads_user_seq", "user", "seq"),)
+
+
+class ChatKitItemRow(Base):
+    """A ChatKit thread item, stored in the protocol's shape (``body``); ``message_id`` and ``run_id``
+    link it to the backing assistants message and run."""
+
+    __tablename__ = "chatkit_items"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    chatkit_thread_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("chatkit_threads.id", ondelete="CASCADE"), nullable=False)
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    message_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    run_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_chatkit_items_thread_seq", "chatkit_thread_id", "seq"),)
+
+
+class ChatKitAttachmentRow(Base):
+    """A ChatKit attachment: its protocol body and, once uploaded, the openbeta file holding its bytes."""
+
+    __tablename__ = "chatkit_attachments"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user: Mapped[str] = mapped_column(String(512), nullable=False)
+    session_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    file_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    upload_token_hash: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_chatkit_attachments_session", "session_id"),)
+
+
 # ---------------------------------------------------------------- projects and their keys
 
 class ProjectRow(Base):

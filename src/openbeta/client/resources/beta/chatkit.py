@@ -7,7 +7,7 @@ from typing import Any, Literal, Union
 
 from typing_extensions import Unpack
 
-from ....types.chatkit import ChatKitThread, ChatKitThreadDeleted, ChatKitThreadItem, ChatSession
+from ....types.chatkit import ChatKitItem, ChatKitThread, ChatKitThreadDeleted, ChatSession
 from ..._pagination import SyncCursorPage
 from ..._request import CHATKIT_BETA, RequestOptions
 from ..._resource import APIResource, async_pages, awaitable
@@ -52,9 +52,10 @@ class ChatKitThreads(APIResource):
     def list_items(self, thread_id: str, *, after: Union[str, NotGiven] = NOT_GIVEN,
                    before: Union[str, NotGiven] = NOT_GIVEN, limit: Union[int, NotGiven] = NOT_GIVEN,
                    order: Union[Order, NotGiven] = NOT_GIVEN,
-                   **options: Unpack[RequestOptions]) -> SyncCursorPage[ChatKitThreadItem]:
+                   **options: Unpack[RequestOptions]) -> SyncCursorPage[ChatKitItem]:
+        """The thread's items, each parsed as its type's model (``ChatKitThreadUserMessageItem`` ...)."""
         query = given(after=after, before=before, limit=limit, order=order)
-        return self._call("GET", f"chatkit/threads/{thread_id}/items", options, cast_to=ChatKitThreadItem,
+        return self._call("GET", f"chatkit/threads/{thread_id}/items", options, cast_to=ChatKitItem,
                           query=query, page=self._page_class())
 
 

@@ -1,5 +1,23 @@
 """``openbeta.types.beta.chatkit``."""
 
-from ...chatkit import ChatKitThread, ChatKitThreadDeleted, ChatKitThreadItem, ChatKitWorkflow, ChatSession
+from ...chatkit import (
+    ChatKitAttachment,
+    ChatKitClientToolCallItem,
+    ChatKitItem,
+    ChatKitResponseOutputText,
+    ChatKitTaskGroupItem,
+    ChatKitTaskItem,
+    ChatKitThread,
+    ChatKitThreadAssistantMessageItem,
+    ChatKitThreadDeleted,
+    ChatKitThreadItem,
+    ChatKitThreadUserMessageItem,
+    ChatKitWidgetItem,
+    ChatKitWorkflow,
+    ChatSession,
+)
 
-__all__ = ["ChatKitThread", "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitWorkflow", "ChatSession"]
+__all__ = ["ChatKitAttachment", "ChatKitClientToolCallItem", "ChatKitItem", "ChatKitResponseOutputText",
+           "ChatKitTaskGroupItem", "ChatKitTaskItem", "ChatKitThread", "ChatKitThreadAssistantMessageItem",
+           "ChatKitThreadDeleted", "ChatKitThreadItem", "ChatKitThreadUserMessageItem", "ChatKitWidgetItem",
+           "ChatKitWorkflow", "ChatSession"]

@@ -1,0 +1,129 @@
+"""ChatKit: the REST face (``/v1/chatkit/sessions``, ``/v1/chatkit/threads``; API key) in ``router``,
+and the ChatKit server protocol (``POST /v1/chatkit``; a session's client secret) with its
+attachment upload URLs in ``protocol_router``."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Optional
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from ...types.chatkit import SessionCreateParams
+from ...types.file import FileUploadParams
+from ..chatkit import ChatKitServices
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..store.pages import PageQuery
+from .deps import body, pages, read_body, service
+from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
+
+router = APIRouter(prefix="/chatkit", tags=["ChatKit"])
+protocol_router = APIRouter(prefix="/v1/chatkit", tags=["ChatKit"])
+ChatKit = service("chatkit")
+
+
+# ---------------------------------------------------------------- REST
+
+@router.post("/sessions")
+def create_session(params: SessionCreateParams = body(SessionCreateParams), ck: ChatKitServices = ChatKit) -> dict:
+    return ck.sessions.create(params)
+
+
+@router.post("/sessions/{session_id}/cancel")
+def cancel_session(session_id: str, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.sessions.cancel(session_id)
+
+
+@router.get("/threads")
+def list_threads(request: Request, page: PageQuery = pages(), ck: ChatKitServices = ChatKit) -> dict:
+    user = request.query_params.get("user")
+    if user is not None and not 1 <= len(user) <= 512:
+        raise InvalidRequest("Invalid 'user': expected 1 to 512 characters.", param="user", code="invalid_value")
+    return ck.threads.list(page, user)
+
+
+@router.get("/threads/{thread_id}")
+def get_thread(thread_id: str, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.get(thread_id)
+
+
+@router.delete("/threads/{thread_id}")
+def delete_thread(thread_id: str, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.delete(thread_id)
+
+
+@router.get("/threads/{thread_id}/items")
+def list_items(thread_id: str, page: PageQuery = pages(), ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.list_items(thread_id, page)
+
+
+# ---------------------------------------------------------------- the protocol
+
+@protocol_router.post("")
+async def chatkit_protocol(request: Request) -> Any:
+    services = request.app.state.services
+    ck: ChatKitServices = services.chatkit
+    server = ck.server(services)
+    from ..chatkit.endpoint import process
+    from ..chatkit.protocol import Context
+
+    caller = await run_in_threadpool(ck.sessions.caller, request.headers.get("authorization", ""),
+                                     request.headers.get("x-chatkit-user"), request.headers.get("x-chatkit-workflow"))
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    result = await process(server, raw, Context(caller=caller, base_url=str(request.base_url).rstrip("/")))
+    if isinstance(result, bytes):
+        return Response(result, media_type="application/json")
+    return StreamingResponse(result, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _attachment(ck: ChatKitServices, attachment_id: str, token: Optional[str]) -> Any:
+    from ..chatkit.protocol import token_hash
+
+    row = ck.threads.attachment(attachment_id)
+    if not token or row.upload_token_hash != token_hash(token):
+        raise NotFound.of("attachment", attachment_id)
+    return row
+
+
+@protocol_router.api_route("/attachments/{attachment_id}/upload", methods=["POST", "PUT"], include_in_schema=False)
+async def upload_attachment(attachment_id: str, request: Request) -> dict:
+    """The upload URL ``attachments.create`` hands out: a multipart ``file`` field or the raw bytes."""
+    services = request.app.state.services
+    ck: ChatKitServices = services.chatkit
+    row = await run_in_threadpool(_attachment, ck, attachment_id, request.query_params.get("token"))
+    if row.file_id is not None:
+        raise Conflict(f"Attachment {attachment_id} is already uploaded.", code="already_uploaded")
+    limit = request.app.state.settings.max_upload_bytes
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except MultiPartException as exc:
+            raise InvalidRequest(f"Invalid multipart body: {exc.message}") from None
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidRequest("Missing the 'file' field.", param="file", code="missing_required_parameter")
+        source: Any = upload.file
+    else:
+        source = io.BytesIO(await read_body(request, limit))
+    file = await run_in_threadpool(services.files.create, DEFAULT_PROJECT_ID, source, row.body.get("name") or attachment_id,
+                                   FileUploadParams(purpose="assistants"))
+
+    def keep(stored: Any) -> None:
+        stored.file_id = file["id"]
+
+    return await run_in_threadpool(ck.threads.save_attachment, attachment_id, row.user, {}, keep)
+
+
+@protocol_router.get("/attachments/{attachment_id}/content", include_in_schema=False)
+async def attachment_content(attachment_id: str, request: Request) -> Any:
+    services = request.app.state.services
+    row = await run_in_threadpool(_attachment, services.chatkit, attachment_id, request.query_params.get("token"))
+    if row.file_id is None:
+        raise NotFound(f"Attachment {attachment_id} has no content yet.")
+    _, chunks = await run_in_threadpool(services.files.content, DEFAULT_PROJECT_ID, row.file_id)
+    return StreamingResponse(chunks, media_type=row.body.get("mime_type") or "application/octet-stream")

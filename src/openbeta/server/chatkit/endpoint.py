@@ -1,0 +1,113 @@
+"""``POST /v1/chatkit``: one protocol request in, JSON or a ``text/event-stream`` out.
+
+Requests are checked before anything is streamed, so a bad body, an unknown request
+type or another user's thread gets an OpenAI-shaped error with its status, never a
+broken stream. A stream runs in its own task: when the client goes away the task is
+cancelled, which runs the protocol library's cancellation path (the pending answer is
+kept, the backing run is cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator, Union, get_args
+
+import anyio
+from chatkit.server import NonStreamingResult
+from chatkit.store import NotFoundError
+from chatkit.types import ChatKitReq
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import APIError, InvalidRequest, NotFound
+from .protocol import Context, OpenBetaChatKitServer
+
+REQUEST: TypeAdapter[Any] = TypeAdapter(ChatKitReq)
+#: Every request type the protocol library knows.
+REQUEST_TYPES = sorted(member.model_fields["type"].default for member in get_args(get_args(ChatKitReq)[0]))
+_END = object()
+
+
+def parse(raw: bytes) -> Any:
+    """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist)."""
+    try:
+        return REQUEST.validate_json(raw)
+    except ValidationError as exc:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidRequest("We could not parse the JSON body of your request.") from None
+        if not isinstance(data, dict):
+            raise InvalidRequest("The request body must be a JSON object.", code="invalid_type") from None
+        kind = data.get("type")
+        if kind not in REQUEST_TYPES:
+            raise InvalidRequest(f"Unknown ChatKit request type {kind!r}; this server handles: "
+                                 f"{', '.join(REQUEST_TYPES)}.", param="type", code="unknown_request_type") from None
+        first = exc.errors()[0]
+        param = ".".join(str(part) for part in first["loc"][1:]) or None
+        raise InvalidRequest(f"Invalid {kind} request: {first['msg']}" + (f" ('{param}')." if param else "."),
+                             param=param, code="invalid_value") from None
+
+
+def _as_api_error(exc: BaseException) -> BaseException:
+    if isinstance(exc, APIError):
+        return exc
+    if isinstance(exc, NotFoundError):
+        return NotFound(str(exc) or "Not found.")
+    if isinstance(exc, (ValueError, NotImplementedError)):
+        return InvalidRequest(str(exc) or "The request cannot be handled.")
+    return exc
+
+
+async def process(server: OpenBetaChatKitServer, raw: bytes,
+                  context: Context) -> Union[bytes, AsyncIterator[bytes]]:
+    """JSON bytes for a plain request; for a streamed one, its SSE frames (the first already made)."""
+    request = parse(raw)
+    try:
+        if request.type == "threads.retry_after_item":  # the library streams nothing for an unknown item
+            await server.store.load_item(request.params.thread_id, request.params.item_id, context)
+        result = await server.process(raw, context)
+    except Exception as exc:
+        raise _as_api_error(exc) from None
+    if isinstance(result, NonStreamingResult):
+        return result.json
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+
+    async def pump() -> None:
+        try:
+            async for chunk in result:
+                await queue.put(chunk)
+        except Exception as exc:
+            await queue.put(exc)
+        finally:
+            await queue.put(_END)
+
+    task = asyncio.create_task(pump(), name="chatkit-stream")
+    first = await queue.get()
+    if first is _END:
+        await asyncio.gather(task, return_exceptions=True)
+        return _empty()
+    if isinstance(first, BaseException):
+        await asyncio.gather(task, return_exceptions=True)
+        raise _as_api_error(first) from None
+    return _frames(first, queue, task)
+
+
+async def _empty() -> AsyncIterator[bytes]:
+    return
+    yield  # pragma: no cover
+
+
+async def _frames(first: bytes, queue: "asyncio.Queue[Any]", task: "asyncio.Task[None]") -> AsyncIterator[bytes]:
+    try:
+        item: Any = first
+        while item is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            item = await queue.get()
+    finally:
+        if not task.done():
+            task.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.gather(task, return_exceptions=True)

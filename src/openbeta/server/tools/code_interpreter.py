@@ -1,0 +1,397 @@
+"""The ``code_interpreter`` tool of runs: the model writes Python, a sandbox of the
+thread runs it, and the call is recorded with its input and outputs.
+
+The model sees a function ``python`` taking ``{"code": "..."}`` (a call whose
+arguments are not JSON is taken as the code itself). Each thread has one
+interpreter (:class:`SandboxPool`): variables live on between calls and runs until
+it has been idle ``idle_seconds``. Its ``/mnt/data`` holds the files of the
+assistant's and thread's ``tool_resources.code_interpreter.file_ids`` and of the
+thread's message attachments for the tool; when a sandbox is rebuilt (after the
+idle timeout or a restart) it gets them again, with the files earlier calls wrote.
+
+A call's outputs: a ``logs`` output (standard output and error, then the traceback
+of an error) and one ``image`` output per matplotlib figure, stored as a file of
+purpose ``assistants_output``. Files the code writes or changes under ``/mnt/data``
+become ``assistants_output`` files too; the step keeps their paths (in a private key),
+so the answer's ``sandbox:/mnt/data/...`` links become ``file_path`` annotations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from sqlalchemy import select
+
+from ..ids import new_id
+from ..runs.tools import ServerToolResult
+from ..store import Database
+from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, FileRow, MessageRow, RunStepRow, ThreadRow
+from .sandbox import MOUNT, Execution, Launcher, Limits, Sandbox, SandboxError, safe_name
+
+log = logging.getLogger("openbeta.code_interpreter")
+
+NAME = "python"
+DESCRIPTION = ("Run Python code in a stateful sandbox (like a Jupyter notebook: variables persist between "
+               "calls; the value of the last expression is shown). Files the user uploaded are in /mnt/data "
+               "(list them with os.listdir('/mnt/data')); save files for the user to /mnt/data and link them "
+               "as sandbox:/mnt/data/<name>. numpy, pandas and matplotlib are installed (figures are shown "
+               "to the user). There is no internet access.")
+PARAMETERS = {"type": "object", "properties": {"code": {"type": "string", "description": "The Python code to run."}},
+              "required": ["code"]}
+#: Paths (``/mnt/data/...``) of the files a call wrote -> their file ids; never shown to callers.
+FILES_KEY = "_files"
+#: What one call may turn into files: the largest file, and how many.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILES_PER_CALL = 20
+
+
+def code_of(arguments: str) -> str:
+    """The code of a call: ``{"code": "..."}``, or the arguments themselves when they are not JSON.
+    Broken JSON (a weak model's) gives the code of its longest prefix that reads as the start of a
+    call: what :func:`partial_code` streamed while it came."""
+    try:
+        data = json.loads(arguments or "{}")
+    except ValueError:
+        if not arguments.lstrip().startswith("{"):
+            return arguments
+        for end in range(len(arguments), 0, -1):
+            code = partial_code(arguments[:end])
+            if code is not None:
+                return code
+        return ""
+    if isinstance(data, dict):
+        value = data.get("code", data.get("input", ""))
+        return value if isinstance(value, str) else ""
+    return data if isinstance(data, str) else ""
+
+
+def partial_code(arguments: str) -> Optional[str]:
+    """The code read so far from a streaming call's (incomplete) arguments; ``None`` when it
+    cannot be told yet."""
+    text = arguments.lstrip()
+    if not text:
+        return None
+    if not text.startswith("{"):
+        return arguments
+    try:
+        import jiter
+        data = jiter.from_json(text.encode(), partial_mode="trailing-strings")
+    except Exception:
+        return None
+    if isinstance(data, dict):
+        value = data.get("code")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def render_output(execution: Execution, images: list[str], written: list[str]) -> str:
+    """What the model reads back."""
+    parts = []
+    if execution.logs:
+        parts.append(execution.logs.rstrip("\n"))
+    if execution.error:
+        parts.append(execution.error.rstrip("\n"))
+    parts.extend(f"[image {file_id} shown to the user]" for file_id in images)
+    parts.extend(f"[file saved: sandbox:{path}]" for path in written)
+    return "\n".join(parts) if parts else "(no output)"
+
+
+class SandboxPool:
+    """One sandbox per thread, each with a user id of its own, stopped after ``idle_seconds``."""
+
+    def __init__(self, launcher: Launcher, root: Path, limits: Limits, *, idle_seconds: float, uid_base: int,
+                 max_sandboxes: int) -> None:
+        self.launcher = launcher
+        self.root = Path(root)
+        self.limits = limits
+        self.idle_seconds = idle_seconds
+        self.uid_base = uid_base
+        self.max_sandboxes = max_sandboxes
+        self._boxes: dict[str, Sandbox] = {}
+        self._lock = threading.Lock()
+        self._task: Optional[asyncio.Task[None]] = None
+
+    def get(self, thread_id: str) -> Sandbox:
+        with self._lock:
+            box = self._boxes.get(thread_id)
+            if box is not None:
+                box.last_used = time.monotonic()
+                return box
+            used = {b.uid for b in self._boxes.values()}
+            if len(self._boxes) >= self.max_sandboxes:
+                idle = sorted((b.last_used, t) for t, b in self._boxes.items() if not b.lock.locked())
+                if not idle:
+                    raise SandboxError(f"All {self.max_sandboxes} code interpreter sandboxes are busy; try again later.")
+                victim = self._boxes.pop(idle[0][1])
+                used.discard(victim.uid)
+                victim.stop()
+            uid = next(self.uid_base + n for n in range(self.max_sandboxes) if self.uid_base + n not in used)
+            box = Sandbox(self.launcher, self.root / safe_name(thread_id), uid, self.limits)
+            self._boxes[thread_id] = box
+            return box
+
+    def peek(self, thread_id: str) -> Optional[Sandbox]:
+        """The thread's sandbox if it has one (none is made)."""
+        with self._lock:
+            return self._boxes.get(thread_id)
+
+    def drop(self, thread_id: str) -> None:
+        """Stop a thread's sandbox and delete its directory."""
+        with self._lock:
+            box = self._boxes.pop(thread_id, None)
+        if box is not None:
+            box.stop()
+        shutil.rmtree(self.root / safe_name(thread_id), ignore_errors=True)
+
+    def sweep(self) -> int:
+        """Stop sandboxes idle for ``idle_seconds``; return how many."""
+        cutoff = time.monotonic() - self.idle_seconds
+        with self._lock:
+            idle = [t for t, b in self._boxes.items() if b.last_used < cutoff and not b.lock.locked()]
+            boxes = [self._boxes.pop(t) for t in idle]
+        for box in boxes:
+            box.stop()
+        return len(boxes)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._sweep_forever(), name="sandbox-idle")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(min(60.0, max(self.idle_seconds / 4, 0.5)))
+            try:
+                await asyncio.to_thread(self.sweep)
+            except Exception:
+                log.exception("sandbox idle sweep failed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        with self._lock:
+            boxes, self._boxes = list(self._boxes.values()), {}
+        for box in boxes:
+            await asyncio.to_thread(box.stop)
+
+
+class CodeInterpreterTool:
+    """The ``code_interpreter`` server tool. :attr:`unavailable`: why sandboxes cannot run here
+    (runs are then refused, and calls answer it as an error output)."""
+
+    type = "code_interpreter"
+
+    def __init__(self, db: Database, pool: SandboxPool, *, read_blob: Callable[[str], bytes],
+                 store_output: Callable[[str, bytes, str], dict[str, Any]], timeout: float) -> None:
+        self.db = db
+        self.pool = pool
+        self.read_blob = read_blob
+        self.store_output = store_output
+        self.timeout = timeout
+        self._checked: Optional[tuple[Optional[str]]] = None
+        self._check_lock = threading.Lock()
+
+    def _project(self, thread_id: str) -> str:
+        """The project of the run's thread: files the code writes belong to it."""
+        with self.db.session() as s:
+            project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == thread_id))
+        return project or DEFAULT_PROJECT_ID
+
+    @property
+    def unavailable(self) -> Optional[str]:
+        """Why a sandbox cannot start here (``None``: it can); found out once, by starting one
+        (when a run first asks for the tool), and logged."""
+        with self._check_lock:
+            if self._checked is None:
+                self._checked = (self.pool.launcher.trial(),)
+                if self._checked[0]:
+                    log.warning("code_interpreter is unavailable: %s", self._checked[0])
+            return self._checked[0]
+
+    def announce(self) -> None:
+        """Say in the log whether sandboxes can run here (a quick look, at start-up)."""
+        reason = self.pool.launcher.check()
+        if reason:
+            log.warning("code_interpreter is unavailable: %s", reason)
+        else:
+            log.info("code_interpreter sandboxes: %s", self.pool.launcher.name)
+
+    def definition(self, tool: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "function", "function": {"name": NAME, "description": DESCRIPTION, "parameters": PARAMETERS}}
+
+    # ------------------------------------------------------------ streaming (the engine asks)
+
+    def first_delta(self) -> dict[str, Any]:
+        return {"input": "", "outputs": []}
+
+    def input_delta(self, arguments: str, sent: int) -> tuple[Optional[dict[str, Any]], int]:
+        """The part of the code not yet streamed, from the arguments so far."""
+        code = partial_code(arguments)
+        if code is None or len(code) <= sent:
+            return None, sent
+        return {"input": code[sent:]}, len(code)
+
+    def result_delta(self, record: dict[str, Any], sent: int) -> dict[str, Any]:
+        """The delta that ends a call: the rest of its input, then its outputs."""
+        body = record["code_interpreter"]
+        delta: dict[str, Any] = {}
+        if len(body["input"]) > sent:
+            delta["input"] = body["input"][sent:]
+        delta["outputs"] = [dict(output, index=i) for i, output in enumerate(body["outputs"])]
+        return delta
+
+    # ------------------------------------------------------------ calls
+
+    async def run(self, run: dict[str, Any], tool: dict[str, Any], call_id: str, arguments: str) -> ServerToolResult:
+        code = code_of(arguments)
+        record = await asyncio.to_thread(self.execute, run, code)
+        record["id"] = call_id
+        return ServerToolResult(record=record, output=self.replay(record)[1])
+
+    def cancel(self, run: dict[str, Any]) -> None:
+        """Interrupt the code running in the run's thread (its run is being cancelled)."""
+        box = self.pool.peek(run["thread_id"])
+        if box is not None:
+            box.interrupt()
+
+    def replay(self, record: dict[str, Any]) -> tuple[str, str]:
+        body = record["code_interpreter"]
+        return json.dumps({"code": body["input"]}), record.get("_output") or ""
+
+    def execute(self, run: dict[str, Any], code: str) -> dict[str, Any]:
+        """Run ``code`` in the run's thread's sandbox; return the call's record (blocking)."""
+        if self.unavailable:
+            execution = Execution(logs="", error=f"The code interpreter is not available on this server: "
+                                                 f"{self.unavailable}")
+            return self._record(code, execution, [], {})
+        try:
+            box = self.pool.get(run["thread_id"])
+        except SandboxError as exc:
+            return self._record(code, Execution(logs="", error=str(exc)), [], {})
+        with box.lock:
+            try:
+                if not box.alive:
+                    box.staged, box.placed = {}, set()
+                    box.workdir.mkdir(parents=True, exist_ok=True)
+                    box.clear()
+                    self._restore(box, run["thread_id"])
+                self._stage(box, run)
+                before = box.get_files()
+                if not box.alive:
+                    box.start()
+                execution = box.run_code(code, self.timeout)
+                after = box.get_files()
+            except SandboxError as exc:
+                return self._record(code, Execution(logs="", error=str(exc)), [], {})
+            project = self._project(run["thread_id"])
+            images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
+            written: dict[str, str] = {}
+            skipped = []
+            for relative, seen in after.items():
+                if before.get(relative) == seen:
+                    continue
+                data = box.read_file(relative, MAX_FILE_BYTES) if len(written) < MAX_FILES_PER_CALL else None
+                if data is None:
+                    skipped.append(f"{MOUNT}/{relative}")
+                    continue
+                path = f"{MOUNT}/{relative}"
+                written[path] = self.store_output(project, data, Path(relative).name)["id"]
+                box.staged[path] = written[path]
+        if skipped:
+            execution.logs += (f"\n[not saved as files (over {MAX_FILES_PER_CALL} files or "
+                               f"{MAX_FILE_BYTES // 2 ** 20} MiB): {', '.join(skipped[:10])}"
+                               f"{' ...' if len(skipped) > 10 else ''}]")
+        return self._record(code, execution, images, written)
+
+    @staticmethod
+    def _record(code: str, execution: Execution, images: list[str], written: dict[str, str]) -> dict[str, Any]:
+        outputs: list[dict[str, Any]] = []
+        logs = "\n".join(p.rstrip("\n") for p in (execution.logs, execution.error) if p)
+        if logs:
+            outputs.append({"type": "logs", "logs": logs})
+        outputs.extend({"type": "image", "image": {"file_id": file_id}} for file_id in images)
+        return {"type": "code_interpreter", "code_interpreter": {"input": code, "outputs": outputs},
+                FILES_KEY: written, "_output": render_output(execution, images, list(written))}
+
+    # ------------------------------------------------------------ files (blocking)
+
+    def inputs(self, run: dict[str, Any]) -> list[tuple[str, str]]:
+        """(file id, filename) of the files the run's sandbox should hold, oldest first: the
+        assistant's and thread's ``code_interpreter`` resources, then message attachments."""
+        with self.db.session() as s:
+            ids: list[str] = []
+            for model, object_id in ((AssistantRow, run["assistant_id"]), (ThreadRow, run["thread_id"])):
+                body = s.scalar(select(model.body).where(model.id == object_id))
+                resources = (body.get("tool_resources") or {}) if body is not None else {}
+                ids.extend((resources.get("code_interpreter") or {}).get("file_ids") or [])
+            for body in s.scalars(select(MessageRow.body).where(MessageRow.thread_id == run["thread_id"])
+                                  .order_by(MessageRow.seq.asc())):
+                for attachment in body.get("attachments") or []:
+                    if any(t.get("type") == "code_interpreter" for t in attachment.get("tools") or []):
+                        ids.append(attachment["file_id"])
+            ids = list(dict.fromkeys(ids))
+            names: dict[str, dict[str, Any]] = {
+                row.id: row.body for row in s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(ids)))}
+        return [(i, names[i].get("filename") or i) for i in ids if i in names]
+
+    def _stage(self, box: Sandbox, run: dict[str, Any]) -> None:
+        """Copy the run's input files not yet in the sandbox to ``/mnt/data/<filename>``
+        (a name already taken gets the file id in front)."""
+        staged = box.staged
+        for file_id, filename in self.inputs(run):
+            if file_id in box.placed:
+                continue
+            name = safe_name(filename)
+            if f"{MOUNT}/{name}" in staged:
+                name = f"{file_id}-{name}"
+            try:
+                data = self.read_blob(file_id)
+            except OSError:
+                continue
+            staged[box.put_file(name, data)] = file_id
+            box.placed.add(file_id)
+
+    def _restore(self, box: Sandbox, thread_id: str) -> None:
+        """Put back the files earlier calls in the thread wrote (newest version of each path)."""
+        written: dict[str, str] = {}
+        with self.db.session() as s:
+            for body in s.scalars(select(RunStepRow.body).where(RunStepRow.thread_id == thread_id)
+                                  .order_by(RunStepRow.seq.asc())):
+                if body.get("type") != "tool_calls":
+                    continue
+                for call in body["step_details"].get("tool_calls") or []:
+                    if call.get("type") == "code_interpreter":
+                        written.update(call.get(FILES_KEY) or {})
+            existing = set(s.scalars(select(FileRow.id).where(FileRow.id.in_(list(written.values())))))
+        for path, file_id in written.items():
+            relative = path[len(MOUNT) + 1:]
+            if file_id not in existing or not relative or ".." in Path(relative).parts:
+                continue
+            try:
+                data = self.read_blob(file_id)
+            except OSError:
+                continue
+            box.staged[box.put_file(relative, data)] = file_id
+
+    def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
+        """The image file ids of calls since the run's last message, and every path written in the run."""
+        images: list[str] = []
+        paths: dict[str, str] = {}
+        for step in steps:
+            details = step["step_details"]
+            if details["type"] == "message_creation":
+                images = []
+                continue
+            for call in details.get("tool_calls") or []:
+                if call.get("type") != "code_interpreter":
+                    continue
+                paths.update(call.get(FILES_KEY) or {})
+                images.extend(o["image"]["file_id"] for o in call["code_interpreter"]["outputs"]
+                              if o.get("type") == "image")
+        return images, paths
