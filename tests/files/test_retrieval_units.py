@@ -122,7 +122,7 @@ def test_filters_apply_per_store_when_a_file_is_in_several(tmp_path, embedder):
     """One file in two stores with different attributes: a filter keeps only the store whose copy matches."""
     import numpy as np
 
-    from openbeta.server.retrieval.index import DenseIndex
+    from openbeta.server.retrieval.store_index import StoreIndexes
     from openbeta.server.retrieval.search import HybridSearcher
     from openbeta.server.services.vector_stores import VectorStoreService
     from openbeta.server.store import Database
@@ -141,7 +141,7 @@ def test_filters_apply_per_store_when_a_file_is_in_several(tmp_path, embedder):
                                      created_at=0, body={"attributes": {"tag": tag}}))
             s.add(ChunkRow(vector_store_id=store_id, file_id="file-1", position=0, text="widgets and gadgets",
                            embedding=vector))
-    dense = DenseIndex()
+    dense = StoreIndexes()
     service = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     unfiltered = service.search(DEFAULT_PROJECT_ID, ["vs_a", "vs_b"], "widgets")
     assert sorted(hit.vector_store_id for hit in unfiltered) == ["vs_a", "vs_b"]

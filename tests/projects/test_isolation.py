@@ -131,6 +131,8 @@ def test_lists_show_only_the_callers_objects(projects_server, worlds):
             "file": [x.id for x in client.files.list()],
             "store": [x.id for x in client.vector_stores.list(limit=100)],
         }
+        threads = client.get("/threads", cast_to=object, options={"params": {"limit": 100}})  # openbeta's thread list
+        listed["thread"] = [t["id"] for t in threads["data"]]
         for kind, ids in listed.items():
             assert mine[kind] in ids and theirs[kind] not in ids, (me, kind, ids)
         messages = list(client.beta.threads.messages.list(mine["thread"]))

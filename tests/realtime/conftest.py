@@ -6,27 +6,14 @@ touch the database, and those tests run on every database through ``start_server
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from realtime_support import KEY
+from server_process import launch
 
 
-def _root_conftest() -> Any:
-    """tests/conftest.py, for ``launch`` (this folder's conftest shadows the name ``conftest``)."""
-    spec = importlib.util.spec_from_file_location("openbeta_tests_root", Path(__file__).parent.parent / "conftest.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module  # type: ignore[union-attr]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-_root = _root_conftest()
-launch = _root.launch
 
 
 @pytest.fixture(scope="session")

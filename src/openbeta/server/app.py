@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -10,17 +11,21 @@ from typing import AsyncIterator, Optional
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, chatkit, files, messages, organization, realtime, runs, threads, vector_stores
+from .api import (assistants, chatkit, console, files, messages, organization, realtime, runs, threads,
+                  vector_stores)
 from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
-from .errors import APIError, InvalidRequest
+from .errors import APIError, InvalidRequest, RequestTimeout
 from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
 from .settings import Settings
+from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
 
 log = logging.getLogger("openbeta")
 
@@ -59,6 +64,60 @@ class RequestLog:
                      status, (time.perf_counter() - started) * 1000, project)
 
 
+class BodyTimeout:
+    """A request body whose next part takes longer than ``seconds`` to arrive answers 408.
+
+    Plain ASGI around ``receive``: it bounds every body read (JSON, multipart)
+    while the body is unfinished, and nothing after it (a stream's wait for the
+    client to disconnect is not bounded).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def receiving() -> Message:
+            nonlocal finished
+            if finished:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.seconds)
+            except asyncio.TimeoutError:
+                finished = True
+                raise RequestTimeout(
+                    f"The request body did not arrive in time: no part of it came for {self.seconds:g} seconds.",
+                    code="request_timeout", headers={"Connection": "close"}) from None
+            finished = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, receiving, send)
+
+
+async def check_api_key(request: Request) -> None:
+    """The key check of every ``/v1`` object route (and of the docs and unmatched ``/v1`` paths):
+    the caller's project, see :func:`~openbeta.server.api.deps.current_project`."""
+    await current_project(request)
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method a route fully matches at this path."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def api_router() -> APIRouter:
     """Every ``/v1`` route. Later parts of the API add their routers here.
 
@@ -91,8 +150,11 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                 await stop()
             services.db.dispose()
 
+    public = settings.public_docs
     app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
-                  description="A self-hosted implementation of OpenAI's beta API family.")
+                  description="A self-hosted implementation of OpenAI's beta API family.",
+                  docs_url="/docs" if public else None, redoc_url="/redoc" if public else None,
+                  openapi_url="/openapi.json" if public else None)
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
@@ -113,6 +175,11 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if request.url.path == "/v1" or request.url.path.startswith("/v1/"):
+            try:  # no route is named (nor its methods) to a caller without a key
+                await check_api_key(request)
+            except APIError as refused:
+                return error_response(refused)
         not_built = unbuilt_error(request.method, request.url.path) if exc.status_code in (404, 405) else None
         if not_built is not None:
             return error_response(not_built)
@@ -121,16 +188,37 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                                            status_code=404, type="invalid_request_error"))
         if exc.status_code == 405:
             return error_response(APIError(f"Invalid method for URL ({request.method} {request.url.path})",
-                                           status_code=405, type="invalid_request_error"))
+                                           status_code=405, type="invalid_request_error",
+                                           headers={"Allow": allowed_methods(request)}))
         return error_response(APIError(str(exc.detail), status_code=exc.status_code,
                                        type="invalid_request_error"))
 
+    async def _storage_error(_request: Request, exc: Exception) -> JSONResponse:
+        if is_disk_full(exc):
+            return error_response(insufficient_storage())
+        raise exc  # any other fault: a 500, logged once by the server
+
+    app.add_exception_handler(OSError, _storage_error)
+    app.add_exception_handler(SQLAlchemyError, _storage_error)
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
-        # Starlette re-raises the exception after this response; the server logs it once.
-        return error_response(APIError("The server had an error while processing your request. Sorry about that!"))
+        # Starlette re-raises the exception after this response; the server logs it once. The
+        # connection is closed after it, so a keep-alive client is told rather than reset.
+        return error_response(APIError("The server had an error while processing your request. Sorry about that!",
+                                       headers={"Connection": "close"}))
 
+    reserve = sqlite_reserve(services.db, settings.disk_reserve_bytes)
+    if reserve is not None:
+        reserve.lay()
+        app.add_middleware(DeletesOnFullDisk, reserve=reserve)
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
     app.add_middleware(RequestLog)
+
+    if not public:
+        @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(check_api_key)])
+        async def openapi() -> JSONResponse:
+            return JSONResponse(app.openapi())
 
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:
@@ -141,4 +229,6 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
     app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
+    app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
+    app.mount("/console", console.static_files(), name="console")
     return app

@@ -66,6 +66,11 @@ class ServiceUnavailable(APIError):
     type = "server_error"
 
 
+class RequestTimeout(APIError):
+    status_code = 408
+    type = "invalid_request_error"
+
+
 class PayloadTooLarge(APIError):
     status_code = 413
     type = "invalid_request_error"

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     #: A run stream quiet this long sends an SSE keep-alive comment and re-reads the run:
     #: a run found ended (or deleted) ends the stream.
     stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    #: Seconds between writes of a streaming message's text so far (what a killed process loses at most).
+    stream_flush_seconds: float = Field(default=0.25, gt=0)
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
@@ -61,6 +63,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     #: Largest accepted JSON request body, in bytes (larger ones get 413).
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    #: Seconds the server waits for the next part of a request body; a client that stalls longer gets 408.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Bytes held in reserve beside a SQLite database and given up when the disk fills, so deletes still run.
+    disk_reserve_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    #: ``/docs``, ``/redoc`` and ``/openapi.json`` without a key; off: no docs pages, and
+    #: ``/openapi.json`` behind the ``/v1`` key check.
+    public_docs: bool = True
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else
@@ -74,6 +83,11 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     #: CPU threads for the local embedding model; 0: half the cores (at least one).
     embeddings_threads: int = 0
+    #: How the local model runs: ``onnx`` (float32 on ONNX Runtime, exported once from the packaged
+    #: weights into ``~/.cache/openbeta/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
+    #: faster, vectors drift, see bench/README.md) or ``torch``; ``auto`` is ``onnx`` when onnxruntime
+    #: and onnx are installed, else torch.
+    embeddings_runtime: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
     #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.

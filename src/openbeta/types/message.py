@@ -145,8 +145,12 @@ class ImageFilePartParam(RequestModel):
     image_file: ImageFileParam
 
 
+#: ``format: uri``: an absolute URI (a scheme, then no whitespace), such as ``https:`` or ``data:``.
+URI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
+
+
 class ImageURLParam(RequestModel):
-    url: str
+    url: Annotated[str, Field(pattern=URI_PATTERN)]
     detail: Literal["auto", "low", "high"] = "auto"
 
 

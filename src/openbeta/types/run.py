@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import RequestModel, WireModel
 from .assistant import ReasoningEffort
 from .message import MessageCreateParams
-from .shared import MetadataMixin, ResponseFormat, Tool, ToolResources
+from .shared import MetadataMixin, ResponseFormat, Tool, ToolResources, not_null_bool, not_null_object
 from .thread import ThreadCreateParams
 
 RunStatus = Literal[
@@ -120,6 +120,8 @@ class _RunOptions(MetadataMixin):
     parallel_tool_calls: Optional[bool] = None
     response_format: Optional[ResponseFormat] = None
 
+    _parallel_tool_calls_not_null = field_validator("parallel_tool_calls")(not_null_bool)
+
 
 class RunCreateParams(_RunOptions):
     assistant_id: str
@@ -132,6 +134,8 @@ class ThreadCreateAndRunParams(_RunOptions):
     assistant_id: str
     thread: Optional[ThreadCreateParams] = None
     tool_resources: Optional[ToolResources] = None
+
+    _thread_not_null = field_validator("thread")(not_null_object)
 
 
 class RunUpdateParams(MetadataMixin):

@@ -16,11 +16,20 @@ MAX_METADATA_VALUE = 512
 Metadata = Optional[dict[str, str]]
 
 
-def not_null(value: Any) -> Any:
-    """An update field whose object value is a non-null string: explicit ``null`` is a wrong type."""
-    if value is None:
-        raise PydanticCustomError("string_type", "Input should be a valid string")
-    return value
+def _refusing_null(error_type: str, message: str) -> Any:
+    def check(value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError(error_type, message)
+        return value
+    return check
+
+
+#: ``field_validator("x")(not_null)``: an optional field the spec does not let be ``null``
+#: (omitted is fine; an explicit ``null`` is a wrong type, naming what the field holds).
+not_null = _refusing_null("string_type", "Input should be a valid string")
+not_null_object = _refusing_null("model_type", "Input should be an object")
+not_null_array = _refusing_null("list_type", "Input should be a valid list")
+not_null_bool = _refusing_null("bool_type", "Input should be a valid boolean")
 
 
 def check_metadata(value: Optional[dict[str, Any]]) -> Optional[dict[str, str]]:

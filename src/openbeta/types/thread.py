@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import WireModel
 from .message import MessageCreateParams
-from .shared import MetadataMixin, ToolResources
+from .shared import MetadataMixin, ToolResources, not_null_array
 
 MAX_INITIAL_MESSAGES = 32
 
@@ -24,6 +24,8 @@ class Thread(WireModel):
 class ThreadCreateParams(MetadataMixin):
     messages: Optional[list[MessageCreateParams]] = Field(default=None, max_length=MAX_INITIAL_MESSAGES)
     tool_resources: Optional[ToolResources] = None
+
+    _messages_not_null = field_validator("messages")(not_null_array)
 
 
 class ThreadUpdateParams(MetadataMixin):

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from ._base import RequestModel, WireModel
-from .shared import ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking, not_null
+from .shared import (ChunkingStrategyParam, FileChunkingStrategy, MetadataMixin, StaticChunking, not_null,
+                     not_null_array, not_null_object)
 
 MAX_ATTRIBUTES = 16
 MAX_ATTRIBUTE_KEY = 64
@@ -58,6 +59,8 @@ class _Attributed(RequestModel):
 
 class _Chunked(RequestModel):
     chunking_strategy: Optional[ChunkingStrategyParam] = None
+
+    _chunking_not_null = field_validator("chunking_strategy")(not_null_object)
 
     @field_validator("chunking_strategy")
     @classmethod
@@ -176,6 +179,9 @@ class VectorStoreCreateParams(_Chunked, MetadataMixin):
     description: Optional[Annotated[str, Field(max_length=512)]] = None
     expires_after: Optional[VectorStoreExpiresAfter] = None
 
+    _strings_not_null = field_validator("name", "description")(not_null)
+    _expiry_not_null = field_validator("expires_after")(not_null_object)
+
 
 class VectorStoreUpdateParams(MetadataMixin):
     name: Optional[Annotated[str, Field(max_length=256)]] = None
@@ -200,6 +206,8 @@ class VectorStoreFileUpdateParams(RequestModel):
 class FileBatchCreateParams(_Chunked, _Attributed):
     file_ids: Optional[Annotated[list[str], Field(min_length=1, max_length=2000)]] = None
     files: Optional[Annotated[list[VectorStoreFileCreateParams], Field(min_length=1, max_length=2000)]] = None
+
+    _lists_not_null = field_validator("file_ids", "files")(not_null_array)
 
 
 class ComparisonFilter(RequestModel):
@@ -242,6 +250,8 @@ class SearchParams(RequestModel):
     max_num_results: Annotated[int, Field(ge=1, le=50)] = 10
     filters: Optional[Filter] = None
     ranking_options: Optional[SearchRankingOptions] = None
+
+    _objects_not_null = field_validator("filters", "ranking_options")(not_null_object)
 
     def queries(self) -> list[str]:
         return [self.query] if isinstance(self.query, str) else list(self.query)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from typing import Any, Optional, TypeVar
 
 from fastapi import Depends, Request
@@ -19,6 +21,10 @@ from ..store.tables import DEFAULT_PROJECT_ID
 M = TypeVar("M", bound=BaseModel)
 #: Deepest accepted nesting of objects and arrays in a JSON body (deeper ones get 400).
 MAX_JSON_DEPTH = 128
+#: A ``\\uD800``-``\\uDFFF`` escape in JSON text: the only way a lone surrogate gets into a
+#: parsed body (raw surrogate bytes are not UTF-8 and fail parsing). Pairs match too.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def bearer(request: HTTPConnection) -> Optional[str]:
@@ -122,12 +128,76 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
+def _shown(key: str) -> str:
+    """A key as printable text: lone surrogates written as ``\\udXXX`` escapes."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def lone_surrogate_path(value: Any) -> Optional[str]:
+    """The ``param`` path of the first string or object key in ``value`` holding a lone surrogate.
+
+    JSON's ``\\uXXXX`` escapes can spell half of a UTF-16 pair alone; such text is not
+    Unicode, cannot be encoded as UTF-8, and so can be neither stored nor answered.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return path
+        elif isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                name = f"{path}.{_shown(key)}" if path else _shown(key)
+                if _LONE_SURROGATE.search(key):
+                    return name
+                children.append((child, name))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            stack.extend((item[i], f"{path}[{i}]") for i in range(len(item) - 1, -1, -1))
+    return None
+
+
+def refuse_lone_surrogates(raw: bytes, data: Any) -> None:
+    """400 naming the ``param`` when the parsed body holds a lone surrogate (cheap when it cannot)."""
+    if json.detect_encoding(raw).startswith("utf-8") and not _SURROGATE_ESCAPE.search(raw):
+        return  # UTF-16/32 bodies (which json accepts) are always walked
+    param = lone_surrogate_path(data)
+    if param is not None:
+        raise InvalidRequest(
+            f"Invalid '{param}': the text holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape "
+            f"without its pair), which is not valid Unicode.", param=param or None, code="invalid_value")
+
+
+class _NotANumber(ValueError):
+    """``NaN``, ``Infinity`` or a number past a 64-bit float's range: not JSON numbers."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _refuse_constant(text: str) -> Any:
+    raise _NotANumber(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumber(text if len(text) <= 32 else text[:32] + "...")
+    return value
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
+    except _NotANumber as exc:
+        raise InvalidRequest(
+            f"The JSON body of your request holds '{exc.text}', which is not a number JSON can carry "
+            "(JSON has no NaN or Infinity, and numbers must fit a 64-bit float).", code="invalid_value") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
@@ -136,6 +206,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     if nesting_depth(data) > MAX_JSON_DEPTH:
         raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
                              f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
+    refuse_lone_surrogates(raw, data)
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     return data
@@ -178,7 +249,8 @@ def limited_page_query(request: Request, maximum: int) -> PageQuery:
                 f"Invalid 'limit': integer {'below minimum value' if limit < 1 else 'above maximum value'}. "
                 f"Expected a value {'>= 1' if limit < 1 else f'<= {maximum}'}, but got {limit} instead.",
                 param="limit", code="integer_below_min_value" if limit < 1 else "integer_above_max_value")
-    order = _one(request, "order") or "desc"
+    order = _one(request, "order")
+    order = "desc" if order is None else order  # an empty order= is not one of the two
     if order not in ("asc", "desc"):
         raise InvalidRequest(f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
                              param="order", code="invalid_value")

@@ -4,7 +4,8 @@ from fastapi import APIRouter
 
 from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..services.threads import ThreadService
-from .deps import Project, body, service
+from ..store.pages import PageQuery
+from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/threads", tags=["Assistants"])
 Threads = service("threads")
@@ -14,6 +15,12 @@ Threads = service("threads")
 def create_thread(params: ThreadCreateParams = body(ThreadCreateParams), project: str = Project,
                   svc: ThreadService = Threads) -> dict:
     return svc.create(project, params)
+
+
+@router.get("")
+def list_threads(page: PageQuery = pages(), project: str = Project, svc: ThreadService = Threads) -> dict:
+    """openbeta extension (OpenAI's API has no thread list): a cursor page of the project's threads."""
+    return svc.list(project, page)
 
 
 @router.get("/{thread_id}")

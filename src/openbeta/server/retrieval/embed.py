@@ -157,6 +157,15 @@ def _local_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch"))
 
 
+def onnx_cache_dir() -> Path:
+    """Where exported models are kept, shared by every data directory of the user (keyed by the weights)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "openbeta" / "onnx"
+
+
+def _onnx_available() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+
+
 def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedder]:
     """The embedder the settings ask for; ``None`` means lexical search only."""
     mode = settings.embeddings
@@ -168,6 +177,14 @@ def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedde
         return RemoteEmbedder(settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key)
     model_dir = local_model_dir(settings)
     if model_dir is not None and _local_available():
+        runtime = settings.embeddings_runtime
+        if runtime == "auto":
+            runtime = "onnx" if _onnx_available() else "torch"
+        if runtime != "torch":
+            from .onnx_embed import OnnxEmbedder
+
+            return OnnxEmbedder(model_dir, tokenizer, onnx_cache_dir(),
+                                settings.embeddings_threads, quantize=runtime == "onnx-int8")
         return LocalEmbedder(model_dir, tokenizer, settings.embeddings_threads)
     if mode == "local":
         raise ValueError("OPENBETA_EMBEDDINGS=local needs sentence-transformers, torch and a model "

@@ -1,12 +1,11 @@
-"""The two indexes search reads.
+"""Search inside the database, as it was before the per-store indexes of :mod:`.store_index`.
 
 Lexical: SQLite FTS5 (``bm25``) or PostgreSQL full text (``ts_rank_cd``), kept
-in step with ``chunks`` by the database itself.
+in step with ``chunks`` by the database itself. Dense: brute-force cosine over
+a numpy matrix per vector store.
 
-Dense: brute-force cosine over a numpy matrix per vector store, loaded from
-``chunks.embedding`` on first search and dropped when the store's chunks
-change. At this project's scale (up to ~100k chunks a store) one matrix
-product is fast enough and needs no extra index service.
+The search path no longer uses these; ``bench/files_bench.py`` measures the
+new indexes against them side by side.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ..store import Database
 from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
 from .chunk import split
 from .embed import Embedder
-from .index import DenseIndex
+from .store_index import StoreIndexes
 from .parse import ParseError, parse
 from .tokens import Tokenizer
 
@@ -40,7 +40,7 @@ class Ingestor:
     """Turns one (vector store, file) pair into chunks: parse -> chunk -> embed -> write."""
 
     def __init__(self, db: Database, blobs: BlobStore, tokenizer: Tokenizer, embedder: Optional[Embedder],
-                 dense: DenseIndex) -> None:
+                 dense: StoreIndexes) -> None:
         self.db = db
         self.blobs = blobs
         self.tokenizer = tokenizer

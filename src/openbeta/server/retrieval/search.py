@@ -14,7 +14,7 @@ from typing import Optional
 from sqlalchemy.orm import Session
 
 from .embed import Embedder
-from .index import DenseIndex, lexical_search
+from .store_index import StoreIndexes
 
 log = logging.getLogger("openbeta.retrieval")
 
@@ -33,9 +33,9 @@ def fuse(rankings: list[list[int]], n_lists: int) -> dict[int, float]:
 
 
 class HybridSearcher:
-    def __init__(self, embedder: Optional[Embedder], dense: DenseIndex) -> None:
+    def __init__(self, embedder: Optional[Embedder], indexes: StoreIndexes) -> None:
         self.embedder = embedder
-        self.dense = dense
+        self.indexes = indexes
 
     def search(self, session: Session, store_ids: list[str], queries: list[str], limit: int,
                allowed: Optional[set[tuple[str, str]]] = None) -> list[tuple[int, float]]:
@@ -51,17 +51,26 @@ class HybridSearcher:
                 vectors = self.embedder.embed(queries)
             except Exception:  # a remote embedder may be down: lexical results still answer
                 log.exception("query embedding failed; searching lexically only")
+        stores = [(store_id, self.indexes.get(session, store_id),
+                   None if allowed is None else {f for s, f in allowed if s == store_id}) for store_id in store_ids]
         for i, query in enumerate(queries):
-            lexical = [seq for seq, store_id, file_id, _ in lexical_search(session, store_ids, query, candidates * 4)
-                       if allowed is None or (store_id, file_id) in allowed]
-            rankings.append(lexical[:candidates])
+            if len(stores) == 1:
+                _, index, files = stores[0]
+                rankings.append(index.lexical(query, candidates, files))
+            else:  # BM25 scores of separate indexes are not comparable: interleave their rankings
+                lists = [index.lexical(query, candidates, files) for _, index, files in stores]
+                rankings.append([seq for group in _interleave(lists) for seq in group][:candidates])
             if vectors is not None:
                 dense: list[tuple[int, float]] = []
-                for store_id in store_ids:
-                    files = None if allowed is None else {f for s, f in allowed if s == store_id}
-                    dense.extend(self.dense.search(session, store_id, vectors[i], candidates, files))
+                for _, index, files in stores:
+                    dense.extend(index.dense(vectors[i], candidates, files))
                 dense.sort(key=lambda item: -item[1])
                 rankings.append([seq for seq, _ in dense][:candidates])
         n_lists = len(queries) * (2 if vectors is not None else 1)
         fused = fuse(rankings, n_lists)
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def _interleave(lists: list[list[int]]) -> list[list[int]]:
+    """Rank by rank: the first of every list, then the second of every list, ..."""
+    return [[ranking[r] for ranking in lists if r < len(ranking)] for r in range(max(map(len, lists), default=0))]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
@@ -68,6 +69,8 @@ class Turn:
         self.paths: dict[str, str] = {}
         self._index: dict[int, int] = {}
         self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
+        self._flush: Optional[asyncio.Task[None]] = None
+        self._flushed_at = 0.0
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
@@ -113,11 +116,30 @@ class Turn:
             if self.images:
                 self.emit("thread.message.delta", {"id": self.message["id"], "object": "thread.message.delta",
                                                    "delta": {"content": image_content(self.images, indexed=True)}})
+            self._flushed_at = time.monotonic()
         if not fragment:
             return
         self.text += fragment
         for piece, notes in self.cites.feed(fragment):
             self._text_delta(piece, notes)
+        if (self._flush is None or self._flush.done()) and \
+                time.monotonic() - self._flushed_at >= self.engine.flush_seconds:
+            self._flushed_at = time.monotonic()
+            self._flush = asyncio.create_task(self._persist_text(self.message["id"], self.text))
+
+    async def _persist_text(self, message_id: str, text: str) -> None:
+        """Write the text streamed so far into the in-progress message (off the stream's path),
+        so a process killed mid-stream leaves it for start-up recovery to mark ``incomplete``."""
+        try:
+            await db(self.engine.records.update_message, message_id, content=text_content(text))
+        except Exception as exc:  # deleted with its thread meanwhile: the run stops on its own
+            log.debug("streamed text of %s not persisted: %s", message_id, exc)
+
+    async def wait_flush(self) -> None:
+        """Let a text write in flight land before the message is written again."""
+        if self._flush is not None:
+            await asyncio.gather(self._flush, return_exceptions=True)
+            self._flush = None
 
     def _text_delta(self, piece: str, notes: list[dict[str, Any]]) -> None:
         """A message delta; the first one and those with file citations carry ``annotations``."""
@@ -133,6 +155,7 @@ class Turn:
         if self.message is None:
             await self.on_text("")
         assert self.message is not None and self.message_step is not None
+        await self.wait_flush()
         for piece, notes in self.cites.flush():
             self._text_delta(piece, notes)
         stamp = now()
@@ -213,8 +236,10 @@ class Started:
 
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
-                 expiry_seconds: float, keepalive_seconds: float = 15.0) -> None:
+                 expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25) -> None:
         self.records = RunRecords(db_)
+        #: Streamed text is written into its message at most this often (never before the first token).
+        self.flush_seconds = flush_seconds
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
@@ -482,6 +507,7 @@ class RunEngine:
         """End every open step of a run with ``status`` (and its message as incomplete)."""
         if partial is not None:
             await partial.drop_ahead()
+            await partial.wait_flush()
         for step in await db(self.records.steps, run_id):
             if step["status"] != "in_progress":
                 continue

@@ -12,7 +12,7 @@ from ..blobs import LocalBlobStore
 from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
-from ..retrieval.index import DenseIndex
+from ..retrieval.store_index import StoreIndexes
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
 from ..runs.engine import RunEngine
@@ -68,11 +68,11 @@ def build_services(settings: Settings) -> Services:
     keys = KeyRing.from_settings(db, projects, settings.api_keys, settings.admin_key)
     server_tools = ServerTools()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
-                       settings.stream_keepalive_seconds)
+                       settings.stream_keepalive_seconds, flush_seconds=settings.stream_flush_seconds)
     blobs = LocalBlobStore(settings.resolved_files_dir())
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
-    dense = DenseIndex()
+    dense = StoreIndexes()
     files = FileService(db, blobs, settings.max_upload_bytes)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     files.on_delete.append(vector_stores.on_file_deleted)

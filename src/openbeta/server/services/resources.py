@@ -17,17 +17,27 @@ from .vector_stores import add_file, create_store
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}
 
 
-def normalize_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fill the defaults OpenAI shows on stored tools."""
+def normalize_tools(tools: list[dict[str, Any]], param: str = "tools") -> list[dict[str, Any]]:
+    """Fill the defaults OpenAI shows on stored tools (``ranking_options`` whole, with its
+    ``score_threshold``); a ``null`` where the spec has an object or nothing is a wrong type."""
     out = []
-    for tool in tools:
+    for i, tool in enumerate(tools):
         tool = dict(tool)
         if tool.get("type") == "file_search":
-            options = dict(tool.get("file_search") or {})
-            options.setdefault("ranking_options", dict(DEFAULT_RANKING))
-            tool["file_search"] = options
+            options = _not_null(tool, "file_search", f"{param}[{i}]")
+            _not_null(options, "max_num_results", f"{param}[{i}].file_search", "an integer")
+            ranking = _not_null(options, "ranking_options", f"{param}[{i}].file_search")
+            tool["file_search"] = {**options, "ranking_options": {**DEFAULT_RANKING, **ranking}}
         out.append(tool)
     return out
+
+
+def _not_null(holder: dict[str, Any], key: str, where: str, expected: str = "an object") -> Any:
+    if key in holder and holder[key] is None:
+        raise InvalidRequest(f"Invalid type for '{where}.{key}': expected {expected}, but got null instead.",
+                             param=f"{where}.{key}", code="invalid_type")
+    value = holder.get(key)
+    return dict(value or {}) if expected == "an object" else value
 
 
 def check_file(session: Session, project: str, file_id: str, param: str) -> None:

@@ -11,7 +11,8 @@ from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..ids import new_id, now
 from ..store import Database
 from ..store.tables import MessageRow, ThreadRow
-from .base import apply_update, load, owned
+from ..store.pages import PageQuery
+from .base import apply_update, list_page, load, owned
 from .messages import insert_message, message_body
 from .resources import check_tool_resources
 
@@ -66,3 +67,8 @@ class ThreadService:
             s.execute(delete(MessageRow).where(MessageRow.thread_id == thread_id))
             s.delete(row)
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+    def list(self, project: str, page: PageQuery) -> dict[str, Any]:
+        """The openbeta thread list (an extension: OpenAI's API cannot list threads), of ``project``."""
+        with self.db.session() as s:
+            return list_page(s, ThreadRow, page, group=(ThreadRow.project_id, project))

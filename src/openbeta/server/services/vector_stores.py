@@ -24,7 +24,7 @@ from ..errors import InvalidRequest, NotFound
 from ..ids import new_id, now
 from ..retrieval.chunk import AUTO_MAX_TOKENS, AUTO_OVERLAP_TOKENS
 from ..retrieval.filters import matches
-from ..retrieval.index import DenseIndex
+from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
 from ..store import Database
 from ..store.pages import PageQuery
@@ -143,7 +143,7 @@ def create_store(session: Session, project: str, params: VectorStoreCreateParams
 
 
 class VectorStoreService:
-    def __init__(self, db: Database, searcher: HybridSearcher, dense: DenseIndex) -> None:
+    def __init__(self, db: Database, searcher: HybridSearcher, dense: StoreIndexes) -> None:
         self.db = db
         self.searcher = searcher
         self.dense = dense
@@ -161,9 +161,12 @@ class VectorStoreService:
             status = "expired"
         else:
             status = "in_progress" if counts["in_progress"] else "completed"
-        return {"id": row.id, "object": "vector_store", "created_at": row.created_at, "name": row.body["name"],
+        body = {"id": row.id, "object": "vector_store", "created_at": row.created_at, "name": row.body["name"],
                 "usage_bytes": int(usage or 0), "file_counts": counts, "status": status, "expires_at": expiry,
                 **row.body}
+        if body.get("expires_after") is None:  # the schema has an object or nothing
+            body.pop("expires_after", None)
+        return body
 
     def _render_batch(self, session: Session, row: VectorStoreFileBatchRow) -> dict[str, Any]:
         counts = count_files(session, VectorStoreFileRow.batch_id == row.id)
@@ -346,6 +349,15 @@ class VectorStoreService:
         if now() - row.body.get("last_active_at", 0) >= TOUCH_SECONDS:
             set_body(row, {**row.body, "last_active_at": now()})
 
+    @staticmethod
+    def _attributes(s: Session, stores: list[str], file_ids: Optional[set[str]] = None) -> dict[tuple[str, str], Any]:
+        """``(store id, file id) -> attributes`` of the stores' completed files (only ``file_ids`` if given)."""
+        query = select(VectorStoreFileRow.vector_store_id, VectorStoreFileRow.id, VectorStoreFileRow.body).where(
+            VectorStoreFileRow.vector_store_id.in_(stores), VectorStoreFileRow.status == "completed")
+        if file_ids is not None:
+            query = query.where(VectorStoreFileRow.id.in_(file_ids))
+        return {(sid, fid): body.get("attributes") or {} for sid, fid, body in s.execute(query)}
+
     def search(self, project: str, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]],
                max_num_results: int = 10, ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
         """The best chunks in the given stores for ``query`` (one string or several), best first.
@@ -366,12 +378,9 @@ class VectorStoreService:
                                          code="vector_store_expired")
                 self._touch(row)
                 stores.append(store_id)
-            files = s.execute(select(VectorStoreFileRow.vector_store_id, VectorStoreFileRow.id,
-                                     VectorStoreFileRow.body).where(
-                VectorStoreFileRow.vector_store_id.in_(stores), VectorStoreFileRow.status == "completed")).all()
-            attributes = {(sid, fid): body.get("attributes") or {} for sid, fid, body in files}
             allowed = None
-            if filters:
+            if filters:  # every file's attributes, to know which files the filter lets through
+                attributes = self._attributes(s, stores)
                 allowed = {key for key, attrs in attributes.items() if matches(filters, attrs)}
                 if not allowed:
                     return []
@@ -380,6 +389,8 @@ class VectorStoreService:
             if not ranked:
                 return []
             chunks = {c.seq: c for c in s.scalars(select(ChunkRow).where(ChunkRow.seq.in_([q for q, _ in ranked])))}
+            if not filters:  # only the hits' files: a store may hold thousands
+                attributes = self._attributes(s, stores, {c.file_id for c in chunks.values()})
             names = dict(s.execute(select(FileRow.id, FileRow.body["filename"].as_string()).where(
                 FileRow.id.in_({c.file_id for c in chunks.values()}))).all())
             return [SearchHit(vector_store_id=chunks[seq].vector_store_id, file_id=chunks[seq].file_id,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Union
 
 from alembic import command
 from alembic.config import Config
@@ -12,7 +15,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("openbeta.store")
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: A ``\\uD800``-``\\uDFFF`` escape in stored JSON text (pairs match too: they are checked after parsing).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: ``FULL``: under WAL, ``NORMAL`` may lose the last commits on power loss, so an
 #: answered write could vanish. ``bench/sqlite_sync.py`` measures the cost.
 SQLITE_SYNCHRONOUS = "FULL"
@@ -27,11 +35,40 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver c
     cur.close()
 
 
+def _repaired(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings and keys replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_repaired(k): _repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
+    return value
+
+
+def load_document(text: Union[str, bytes]) -> Any:
+    """A stored JSON column's value, readable whatever was stored.
+
+    Rows written before request bodies were checked may hold lone UTF-16
+    surrogates, which cannot be encoded in an answer: they are read back with
+    U+FFFD in their place (and logged), so one such row does not fail a whole list.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    value = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text):
+        repaired = _repaired(value)
+        if repaired != value:
+            log.warning("a stored JSON document holds a lone surrogate; read with U+FFFD in its place")
+            return repaired
+    return value
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict = {"future": True}
+        kwargs: dict = {"future": True, "json_deserializer": load_document}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

@@ -281,6 +281,15 @@ class ChatKitAttachmentRow(Base):
     __table_args__ = (Index("ix_chatkit_attachments_session", "session_id"),)
 
 
+class ChunkVersionRow(Base):
+    """A vector store's chunk version: bumped by a trigger on every change to its chunks
+    (migration ``0004_retrieval``), so in-memory search indexes can tell they are stale."""
+
+    __tablename__ = "chunk_versions"
+    vector_store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 # ---------------------------------------------------------------- projects and their keys
 
 class ProjectRow(Base):
