@@ -33,7 +33,9 @@ def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, p
          for_update: bool = False) -> Any:
     stmt = select(model).where(model.id == object_id, *where)
     if for_update:
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE on PostgreSQL: a body change never touches a key, so rows whose foreign keys
+        # point here (chunks of a vector store being ingested) are not blocked, and cannot deadlock with it.
+        stmt = stmt.with_for_update(key_share=True)
         if session.get_bind().dialect.name == "sqlite":
             # SQLite ignores FOR UPDATE and its reads take no lock: a no-op write
             # takes the database's write lock now, so read-modify-write is not lost.
