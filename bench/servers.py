@@ -58,14 +58,16 @@ def start_llama_server(model: str) -> tuple[str, subprocess.Popen]:
 
 
 def start_openbeta(data_dir: Path, upstream: str, database_url: Optional[str] = None,
-                   src: Path = SRC) -> tuple[str, subprocess.Popen]:
-    """``openbeta serve`` (this checkout's source, or ``src``) on the upstream provider; returns its ``/v1`` URL."""
+                   src: Path = SRC, **settings: str) -> tuple[str, subprocess.Popen]:
+    """``openbeta serve`` (this checkout's source, or ``src``) on the upstream provider, with ``OPENBETA_*``
+    ``settings`` on top; returns its ``/v1`` URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
     env.update(PYTHONPATH=str(src), OPENBETA_PORT=str(port), OPENBETA_DATA_DIR=str(data_dir),
                OPENBETA_PROVIDER="upstream", OPENBETA_UPSTREAM_BASE_URL=upstream, OPENBETA_LOG_LEVEL="warning")
     if database_url:
         env["OPENBETA_DATABASE_URL"] = database_url
+    env.update(settings)
     process = subprocess.Popen([sys.executable, "-m", "openbeta.cli", "serve"], env=env)
     root = f"http://127.0.0.1:{port}"
     wait_until_up(root + "/health", process, "openbeta serve")

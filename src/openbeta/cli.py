@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
@@ -40,21 +40,48 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
     return Settings(**overrides)
 
 
+#: ``serve`` flags handed to worker processes as the ``OPENBETA_*`` variables they stand for.
+FLAG_SETTINGS = {"host": "host", "port": "port", "database": "database_url", "data_dir": "data_dir",
+                 "upstream_base_url": "upstream_base_url", "upstream_api_key": "upstream_api_key",
+                 "upstream_model_map": "upstream_model_map", "upstream_timeout": "upstream_timeout",
+                 "model_path": "local_model_path", "context_size": "local_context_size", "provider": "provider",
+                 "shutdown_timeout": "shutdown_timeout", "log_level": "log_level",
+                 "ssl_certfile": "ssl_certfile", "ssl_keyfile": "ssl_keyfile"}
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .server.app import create_app
+    from .server.logs import configure_logging
 
     settings = settings_from_args(args)
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(settings)
+    workers = args.workers if args.workers is not None else settings.workers
+    configure_logging(settings)
     if settings.ssl_keyfile and not settings.ssl_certfile:
         raise SystemExit("--ssl-keyfile needs --ssl-certfile (OPENBETA_SSL_CERTFILE).")
-    # Streams still open after the grace period are cut; their runs are settled by start-up recovery.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout,
-                ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile)
+    common = dict(host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
+                  log_config=None, timeout_graceful_shutdown=settings.shutdown_timeout,
+                  ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile)
+    if workers <= 1:
+        # Streams still open after the grace period are cut; the runs they carried are handed back
+        # (their leases released) for another replica, or the next start, to take over.
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        return 0
+    if settings.resolved_database_url().startswith("sqlite"):
+        print("openbeta serve: --workers N (N > 1) needs PostgreSQL: a SQLite database serves one process. "
+              "Set OPENBETA_DATABASE_URL=postgresql://... (or --database), or run one worker.", file=sys.stderr)
+        return 2
+    from .server.store import Database
+
+    database = Database(settings.resolved_database_url())
+    database.migrate()  # once, before the workers start
+    database.dispose()
+    for flag, name in FLAG_SETTINGS.items():  # each worker reads its settings from the environment
+        value = getattr(args, flag, None)
+        if value is not None:
+            os.environ[f"OPENBETA_{name.upper()}"] = str(value)
+    uvicorn.run("openbeta.server.app:app_from_environment", factory=True, workers=workers, **common)
     return 0
 
 
@@ -182,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--shutdown-timeout", type=float,
                        help="seconds open streams may take to finish on shutdown (OPENBETA_SHUTDOWN_TIMEOUT, default 5)")
     serve.add_argument("--log-level", help="debug, info, warning ... (OPENBETA_LOG_LEVEL)")
+    serve.add_argument("--workers", type=int,
+                       help="worker processes on this machine; more than one needs PostgreSQL (OPENBETA_WORKERS, default 1)")
     serve.add_argument("--ssl-certfile",
                        help="serve HTTPS and WSS with this PEM certificate (chain) (OPENBETA_SSL_CERTFILE)")
     serve.add_argument("--ssl-keyfile", help="the certificate's PEM private key (OPENBETA_SSL_KEYFILE)")

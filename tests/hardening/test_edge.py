@@ -37,7 +37,7 @@ def test_500_answer_closes_the_connection(settings):
 @pytest.mark.parametrize("method,path,allow", [
     ("PUT", "/v1/assistants", "GET, POST"),
     ("PATCH", "/v1/assistants/asst_x", "DELETE, GET, POST"),
-    ("GET", "/v1/threads", "POST"),
+    ("PUT", "/v1/threads", "GET, POST"),
     ("DELETE", "/v1/threads/thread_x/runs/run_y/cancel", "POST"),
     ("PUT", "/v1/files/file_x/content", "GET"),
 ])
@@ -89,8 +89,8 @@ def test_keys_are_checked_before_routing(keyed):
     good = {"Authorization": "Bearer sk-right"}
     with keyed() as client:
         for method, path, known in [("GET", "/v1/nothing/here", 404), ("PUT", "/v1/assistants", 405),
-                                    ("POST", "/v1/chatkit/sessions", 404), ("GET", "/v1", 404),
-                                    ("GET", "/v1/threads", 405)]:
+                                    ("POST", "/v1/chatkit/nothing", 404), ("GET", "/v1", 404),
+                                    ("PUT", "/v1/threads", 405)]:
             missing = client.request(method, path)
             assert_error(missing, 401, code="missing_api_key")
             assert "allow" not in missing.headers

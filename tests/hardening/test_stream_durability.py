@@ -27,7 +27,7 @@ def wait_for_text(http: httpx.Client, base: str, thread_id: str, prefix: str, ti
 
 def test_sigkill_mid_stream_keeps_the_streamed_text(start_server):
     first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none",
-                         OPENBETA_STREAM_FLUSH_SECONDS="0.1")
+                         OPENBETA_STREAM_FLUSH_SECONDS="0.1", OPENBETA_LEASE_SECONDS="1")
     base = first.base_url
     with httpx.Client(timeout=30) as http:
         assistant = http.post(f"{base}/assistants", json={"model": "m"}).json()
@@ -50,11 +50,16 @@ def test_sigkill_mid_stream_keeps_the_streamed_text(start_server):
     assert len(received) > 0
 
     same_db = {k: v for k, v in first.env.items() if k == "OPENBETA_DATABASE_URL"}
+    # The run is taken over once its lease lapses; failing it (rather than resuming it) keeps its text.
     second = start_server(data_dir=first.data_dir, OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none",
-                          **same_db)
+                          OPENBETA_RUN_TAKEOVER="fail", **same_db)
     with httpx.Client(timeout=30) as http:
+        deadline = time.monotonic() + 20
+        while (run := http.get(f"{second.base_url}/threads/{thread['id']}/runs").json()["data"][0])["status"] \
+                == "in_progress":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.1)
         messages = http.get(f"{second.base_url}/threads/{thread['id']}/messages").json()["data"]
-        run = http.get(f"{second.base_url}/threads/{thread['id']}/runs").json()["data"][0]
     assert run["status"] == "failed" and run["last_error"]["code"] == "server_error"
     reply = [m for m in messages if m["role"] == "assistant"]
     assert len(reply) == 1 and reply[0]["status"] == "incomplete"

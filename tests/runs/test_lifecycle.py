@@ -43,24 +43,35 @@ def test_requires_action_expires(start_server):
 SLOW = script(text=" ".join(["word"] * 2000), delay=0.05)
 
 
-def restart_and_check_recovery(start_server, first, thread_id: str, run_id: str) -> openai.OpenAI:
-    """Start a server on ``first``'s database; the run it left in progress must be failed."""
-    env = {"OPENBETA_PROVIDER": "scripted", "OPENBETA_DATA_DIR": str(first.data_dir)}
+def restart_and_check_recovery(start_server, first, thread_id: str, run_id: str, cut: set[str]) -> openai.OpenAI:
+    """Start a server on ``first``'s database: it takes over the run ``first`` left in progress, drops
+    the half-written message (ids ``cut``) and resumes the run (here: until it is cancelled), with one message."""
+    env = {"OPENBETA_PROVIDER": "scripted", "OPENBETA_DATA_DIR": str(first.data_dir), "OPENBETA_LEASE_SECONDS": "2"}
     if "OPENBETA_DATABASE_URL" in first.env:
         env["OPENBETA_DATABASE_URL"] = first.env["OPENBETA_DATABASE_URL"]
     second = start_server(**env)
     client = openai.OpenAI(base_url=second.base_url, api_key="k", max_retries=0)
-    run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
-    assert run.status == "failed" and run.last_error.code == "server_error" and run.failed_at
-    step = client.beta.threads.runs.steps.list(run_id, thread_id=thread_id).data[0]
-    assert step.status == "failed"
-    message = client.beta.threads.messages.list(thread_id, run_id=run_id).data[0]
-    assert message.status == "incomplete" and message.incomplete_details.reason == "run_failed"
+    deadline = time.monotonic() + 30
+    while True:  # the taken-over run writes a new message in place of the cut one
+        messages = client.beta.threads.messages.list(thread_id, run_id=run_id).data
+        if messages and not {m.id for m in messages} & cut:
+            break
+        assert time.monotonic() < deadline, (cut, messages)
+        time.sleep(0.1)
+    assert client.beta.threads.runs.retrieve(run_id, thread_id=thread_id).status == "in_progress"
+    client.beta.threads.runs.cancel(run_id, thread_id=thread_id)
+    run = wait_for(client, thread_id, run_id, {"cancelled"})
+    assert run.last_error is None and run.failed_at is None
+    steps = client.beta.threads.runs.steps.list(run_id, thread_id=thread_id).data
+    assert [s.status for s in steps] == ["cancelled"]
+    messages = client.beta.threads.messages.list(thread_id, run_id=run_id).data
+    assert len(messages) == 1 and messages[0].status == "incomplete"
+    assert messages[0].incomplete_details.reason == "run_cancelled"
     return client
 
 
-def test_run_of_a_killed_server_is_failed_on_restart(start_server):
-    first = start_server(OPENBETA_PROVIDER="scripted")
+def test_run_of_a_killed_server_is_resumed_on_restart(start_server):
+    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_LEASE_SECONDS="2")
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m")
     thread = client.beta.threads.create(messages=[
@@ -71,10 +82,12 @@ def test_run_of_a_killed_server_is_failed_on_restart(start_server):
     while not client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    cut = {m.id for m in client.beta.threads.messages.list(thread.id, run_id=run.id).data}
+    assert cut
     first.process.kill()
     first.process.wait()
 
-    client = restart_and_check_recovery(start_server, first, thread.id, run.id)
+    client = restart_and_check_recovery(start_server, first, thread.id, run.id, cut)
     client.beta.threads.messages.create(thread.id, role="user", content="again")
     again = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                      poll_interval_ms=50)
@@ -82,7 +95,7 @@ def test_run_of_a_killed_server_is_failed_on_restart(start_server):
 
 
 def test_sigterm_cuts_open_streams_after_the_grace_period(start_server):
-    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_SHUTDOWN_TIMEOUT="1")
+    first = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_SHUTDOWN_TIMEOUT="1", OPENBETA_LEASE_SECONDS="2")
     client = openai.OpenAI(base_url=first.base_url, api_key="k", max_retries=0)
     assistant = client.beta.assistants.create(model="m")
     thread = client.beta.threads.create(messages=[{"role": "user", "content": SLOW}])
@@ -117,8 +130,9 @@ def test_sigterm_cuts_open_streams_after_the_grace_period(start_server):
     assert 0.9 <= took < 8, took  # the grace period, not the 100 s the run needed
     assert events[0][0] == "thread.run.created"
     run_id = json.loads(events[0][1])["id"]
-    assert f"run {run_id} cut by shutdown" in first.log()
-    restart_and_check_recovery(start_server, first, thread.id, run_id)
+    assert f"run {run_id} cut by shutdown" in first.log() and "handed back 1 run lease" in first.log()
+    cut = {json.loads(data)["id"] for name, data in events if name == "thread.message.created"}
+    restart_and_check_recovery(start_server, first, thread.id, run_id, cut)
 
 
 def test_queued_run_is_resumed_on_start(tmp_path):

@@ -6,11 +6,11 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
+from typing import AsyncIterator, Callable, Optional
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -22,6 +22,7 @@ from .api import (assistants, chatkit, console, files, messages, organization, r
 from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout
+from .metrics import CONTENT_TYPE, Metrics
 from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
 from .settings import Settings
@@ -40,8 +41,9 @@ class RequestLog:
     Plain ASGI, so streamed bodies pass straight through (no extra task or queue per chunk).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Optional[Callable[[str, str, int, float], None]] = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,9 +61,13 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
+            took = time.perf_counter() - started
             project = (scope.get("state") or {}).get("project", "-")  # set by the key check, when it ran
             log.info("request method=%s path=%s status=%s ms=%.1f project=%s", scope["method"], scope["path"],
-                     status, (time.perf_counter() - started) * 1000, project)
+                     status, took * 1000, project)
+            if self.observe is not None:
+                route = getattr(scope.get("route"), "name", None) or "unmatched"  # the operation's handler
+                self.observe(scope["method"], route, status, took)
 
 
 class BodyTimeout:
@@ -146,6 +152,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
             yield
         finally:
             app.state.ready = False
+            app.state.draining = True
             for stop in reversed(services.shutdown):
                 await stop()
             services.db.dispose()
@@ -158,6 +165,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.state.settings = settings
     app.state.services = services
     app.state.ready = False
+    app.state.draining = False
     #: The voice pipeline realtime sessions use (``app.state.voice.available`` is false without it).
     app.state.voice = load_voice_kit(settings)
 
@@ -208,12 +216,14 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return error_response(APIError("The server had an error while processing your request. Sorry about that!",
                                        headers={"Connection": "close"}))
 
+    metrics = Metrics(services)
+    app.state.metrics = metrics
     reserve = sqlite_reserve(services.db, settings.disk_reserve_bytes)
     if reserve is not None:
         reserve.lay()
         app.add_middleware(DeletesOnFullDisk, reserve=reserve)
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, observe=metrics.observe_request)
 
     if not public:
         @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(check_api_key)])
@@ -222,9 +232,25 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:
+        """Liveness: the process is up and started."""
         ok = app.state.ready
         return JSONResponse({"status": "ok" if ok else "starting", "version": __version__},
                             status_code=200 if ok else 503)
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        """Readiness: started, not draining, and the database answers (a load balancer's check)."""
+        if not app.state.ready:
+            return JSONResponse({"status": "starting" if not app.state.draining else "draining"}, status_code=503)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(services.db.ping), 5)
+        except Exception as exc:
+            return JSONResponse({"status": "database_unreachable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ready", "version": __version__, "replica": services.runs.engine.replica})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE)
 
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
@@ -232,3 +258,12 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
     app.mount("/console", console.static_files(), name="console")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``openbeta serve --workers N`` worker process: settings from ``OPENBETA_*``."""
+    from .logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

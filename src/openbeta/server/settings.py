@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: Seconds ``openbeta serve`` lets open requests and streams finish after SIGTERM/SIGINT.
     shutdown_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "info"
+    #: ``text`` or ``json`` (one JSON object a line: time, level, logger, message).
+    log_format: Literal["text", "json"] = "text"
+    #: ``openbeta serve`` worker processes (more than one needs PostgreSQL).
+    workers: int = Field(default=1, ge=1)
     #: Longest a realtime WebSocket session lasts (then an ``error`` event ``session_expired`` and the close).
     realtime_session_seconds: float = Field(default=1800.0, gt=0)
     #: TLS: serve HTTPS and WSS on the same port (the official Node SDK's realtime clients only speak wss:).
@@ -72,6 +76,16 @@ class Settings(BaseSettings):
     public_docs: bool = True
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
+    #: Shared file storage for several replicas: ``s3://bucket/prefix`` (an S3-compatible object store),
+    #: ``postgresql://...`` (the ``blobs`` table of that database) or ``database`` (this server's own
+    #: database). Unset: ``files_dir``.
+    files_url: Optional[str] = None
+    #: The S3 API endpoint (e.g. ``http://minio:9000``); unset: AWS. Region and keys: unset, boto3's
+    #: own configuration (``AWS_*`` variables, profiles, instance roles) applies.
+    files_s3_endpoint_url: Optional[str] = None
+    files_s3_region: Optional[str] = None
+    files_s3_access_key_id: Optional[str] = None
+    files_s3_secret_access_key: Optional[str] = None
     #: ``auto`` (remote if ``embeddings_base_url`` is set, else the local model if installed, else
     #: none), ``local``, ``remote`` or ``none`` (lexical search only).
     embeddings: Literal["auto", "local", "remote", "none"] = "auto"
@@ -83,6 +97,12 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     #: CPU threads for the local embedding model; 0: half the cores (at least one).
     embeddings_threads: int = 0
+    #: Seconds a replica's claim on a run or ingestion job holds without renewal: how long a dead
+    #: replica's work waits before another replica takes it over.
+    lease_seconds: float = Field(default=30.0, gt=0)
+    #: An ``in_progress`` run taken over from a dead replica (or an earlier process): ``resume`` from its
+    #: last stored step boundary (where safe), or ``fail`` it with ``server_error``, keeping its partial message.
+    run_takeover: Literal["resume", "fail"] = "resume"
     #: How the local model runs: ``onnx`` (float32 on ONNX Runtime, exported once from the packaged
     #: weights into ``~/.cache/openbeta/onnx``; the same vectors as torch), ``onnx-int8`` (quantized:
     #: faster, vectors drift, see bench/README.md) or ``torch``; ``auto`` is ``onnx`` when onnxruntime
@@ -136,16 +156,20 @@ class Settings(BaseSettings):
     def resolved_files_dir(self) -> Path:
         return self.files_dir or self.data_dir / "files"
 
+    @staticmethod
+    def resolve_url(url: str) -> str:
+        """A database URL as SQLAlchemy takes it (``postgres://`` and ``postgresql://`` use psycopg)."""
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+
     def resolved_sandbox_dir(self) -> Path:
         return self.code_interpreter_dir or self.data_dir / "sandboxes"
 
     def resolved_database_url(self) -> str:
         if self.database_url:
-            url = self.database_url
-            if url.startswith("postgres://"):
-                url = "postgresql://" + url[len("postgres://"):]
-            if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://"):]
-            return url
+            return self.resolve_url(self.database_url)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.data_dir / 'openbeta.db'}"

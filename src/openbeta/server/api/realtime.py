@@ -109,4 +109,9 @@ async def realtime_socket(websocket: WebSocket) -> None:
     session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config,
                               provider=services.realtime_provider, voice=voice, model=model,
                               max_seconds=app.state.settings.realtime_session_seconds)
-    await session.serve(websocket)
+    open_sessions = app.state.metrics.realtime_sessions
+    open_sessions.inc()
+    try:
+        await session.serve(websocket)
+    finally:
+        open_sessions.dec()

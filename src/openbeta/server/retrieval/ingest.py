@@ -5,17 +5,26 @@ The database is the queue: every ``vector_store_files`` row in
 the next one starts. Parsing, chunking and embedding run in worker threads,
 off the event loop; the result is written in one transaction, and only if
 the file is still wanted (not cancelled or removed meanwhile).
+
+Several replicas share the queue: a replica claims a file with a lease
+(``owner``, ``lease_expires_at``; ``SELECT ... FOR UPDATE SKIP LOCKED`` on
+PostgreSQL) and renews it while it works; a file whose lease lapsed (its replica
+died) is claimed again by another replica and ingested from the start, which is
+safe: the result replaces whatever chunks the file had, and the first result
+written wins (a replica too busy to renew its lease in time may finish second; its
+result is then dropped). SQLite serves one process, so there the queue needs no leases.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from ..blobs import BlobStore
 from ..store import Database
@@ -40,8 +49,12 @@ class Ingestor:
     """Turns one (vector store, file) pair into chunks: parse -> chunk -> embed -> write."""
 
     def __init__(self, db: Database, blobs: BlobStore, tokenizer: Tokenizer, embedder: Optional[Embedder],
-                 dense: StoreIndexes) -> None:
+                 dense: StoreIndexes, replica: str = "local", lease_seconds: float = 30.0) -> None:
         self.db = db
+        self.replica = replica
+        self.lease_seconds = lease_seconds
+        #: Files this replica took over from another whose lease lapsed, for ``/metrics``.
+        self.takeovers = 0
         self.blobs = blobs
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -54,6 +67,49 @@ class Ingestor:
                              .where(VectorStoreFileRow.status == "in_progress")
                              .order_by(VectorStoreFileRow.seq).limit(limit + len(exclude))).all()
         return [(a, b) for a, b in rows if (a, b) not in exclude][:limit]
+
+    def claim(self, exclude: frozenset = frozenset()) -> Optional[tuple[str, str]]:
+        """Claim the oldest queued file nobody holds a live lease on; ``None``: nothing to do."""
+        if self.db.is_sqlite:  # one process: nothing to fence off
+            jobs = self.pending(1, exclude)
+            return jobs[0] if jobs else None
+        stamp = time.time()
+        with self.db.session() as s:
+            row = s.execute(select(VectorStoreFileRow.seq, VectorStoreFileRow.vector_store_id, VectorStoreFileRow.id,
+                                   VectorStoreFileRow.owner)
+                            .where(VectorStoreFileRow.status == "in_progress",
+                                   or_(VectorStoreFileRow.owner.is_(None), VectorStoreFileRow.lease_expires_at < stamp))
+                            .order_by(VectorStoreFileRow.seq).limit(1)
+                            .with_for_update(skip_locked=True)).first()
+            if row is None:
+                return None
+            s.execute(update(VectorStoreFileRow).where(VectorStoreFileRow.seq == row.seq)
+                      .values(owner=self.replica, lease_expires_at=stamp + self.lease_seconds)
+                      .execution_options(synchronize_session=False))
+        if row.owner is not None and row.owner != self.replica:
+            self.takeovers += 1
+            log.warning("ingestion of %s into %s taken over from replica %s (its lease lapsed)", row.id,
+                        row.vector_store_id, row.owner)
+        return row.vector_store_id, row.id
+
+    def renew(self, jobs: list[tuple[str, str]]) -> None:
+        """Renew this replica's leases on the files it is ingesting."""
+        if not jobs or self.db.is_sqlite:
+            return
+        with self.db.session() as s:
+            for store_id, file_id in jobs:
+                s.execute(update(VectorStoreFileRow)
+                          .where(VectorStoreFileRow.vector_store_id == store_id, VectorStoreFileRow.id == file_id,
+                                 VectorStoreFileRow.owner == self.replica)
+                          .values(lease_expires_at=time.time() + self.lease_seconds)
+                          .execution_options(synchronize_session=False))
+
+    def release(self) -> int:
+        """Hand back the files this replica holds (graceful drain)."""
+        with self.db.session() as s:
+            done = s.execute(update(VectorStoreFileRow).where(VectorStoreFileRow.owner == self.replica)
+                             .values(owner=None, lease_expires_at=None).execution_options(synchronize_session=False))
+            return done.rowcount
 
     def ingest(self, store_id: str, file_id: str) -> IngestResult:
         with self.db.session() as s:
@@ -104,6 +160,8 @@ class Ingestor:
                     usage += len(chunk.encode("utf-8")) + (len(blob) if blob else 0)
                     s.add(ChunkRow(vector_store_id=store_id, file_id=file_id, position=i, text=chunk, embedding=blob))
             row.status = status
+            row.owner = None
+            row.lease_expires_at = None
             row.usage_bytes = usage
             row.body = {**row.body, "last_error": error}
         self.dense.invalidate(store_id)
@@ -128,12 +186,28 @@ class IngestionWorker:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._tasks = [asyncio.create_task(self._run(), name=f"ingestion-{i}") for i in range(self.workers)]
+        self._tasks.append(asyncio.create_task(self._renew(), name="ingestion-leases"))
 
     async def stop(self) -> None:
+        """Stop the workers and hand the files they held back to the queue."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            try:
+                await asyncio.to_thread(self.ingestor.release)
+            except Exception:
+                log.exception("could not hand back ingestion leases")
         self._tasks = []
+
+    async def _renew(self) -> None:
+        tick = max(0.05, min(1.0, self.ingestor.lease_seconds / 4))
+        while True:
+            await asyncio.sleep(tick)
+            try:
+                await asyncio.to_thread(self.ingestor.renew, sorted(self._active))
+            except Exception:
+                log.exception("ingestion lease renewal failed")
 
     def notify(self) -> None:
         """Wake the workers; safe to call from any thread."""
@@ -143,15 +217,14 @@ class IngestionWorker:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
-            jobs = await asyncio.to_thread(self.ingestor.pending, 1, frozenset(self._active))
-            if not jobs:
+            job = await asyncio.to_thread(self.ingestor.claim, frozenset(self._active))
+            if job is None:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
                 continue
-            job = jobs[0]
             if job in self._active:  # another worker took it while this one was looking
                 continue
             self._active.add(job)

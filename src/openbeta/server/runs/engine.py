@@ -6,10 +6,17 @@ a ``tool_calls`` step. Server tools run here; function calls stop the run in
 ``requires_action`` until the caller submits outputs (or it expires). Every
 boundary is written before the next begins; token deltas only go to subscribers.
 
-On start-up, runs a dead process left behind are settled: ``queued`` runs are
-resumed (nothing of them had happened yet), ``in_progress`` runs are failed with
-``server_error`` (a half-streamed model answer cannot be resumed faithfully),
-``cancelling`` runs are cancelled, and ``requires_action`` runs keep waiting.
+Work is claimed, not assumed: a replica drives only the runs it holds a lease on
+(``runs.owner``/``lease_expires_at``, see :mod:`.leases`). The replica that takes a
+request (create, submit tool outputs) claims the run and drives it, so its stream
+is local; a lease it stops renewing lapses after ``lease_seconds`` and another
+replica takes the run over: a ``queued`` run runs, a ``cancelling`` one is
+cancelled, and an ``in_progress`` one resumes from its last stored step boundary
+(the half-written turn is dropped) or, when that is not safe (a server tool with
+effects was running), fails with ``server_error``. ``requires_action`` runs are
+nobody's: they wait for outputs and any replica expires them on time. A cancel
+(or a thread deletion) on another replica reaches the driving one through the
+database: its lease renewal reads the statuses of the runs it drives.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from ..store import Database
 from .citations import CitationStream, annotations, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
-from .records import RunCancelled, RunRecords, assistant_message_body, step_body, usage_dict
+from .leases import RunLeases
+from .records import (RunCancelled, RunRecords, TransitionRefused, assistant_message_body, step_body,
+                      usage_dict)
 from .tools import ServerTools
 
 log = logging.getLogger("openbeta.runs")
@@ -35,6 +44,12 @@ T = TypeVar("T")
 
 RESTART_ERROR = {"code": "server_error",
                  "message": "The server stopped while this run was in progress. Please start a new run."}
+#: Tool calls a run taken over may repeat: they change nothing outside the run.
+REPEATABLE_CALLS = frozenset({"function", "file_search"})
+
+
+class RunLost(Exception):
+    """Another replica holds the run's lease now: stop driving it, write nothing."""
 
 
 def text_content(text: str, annotations: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
@@ -236,10 +251,14 @@ class Started:
 
 class RunEngine:
     def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
-                 expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25) -> None:
+                 expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25,
+                 lease_seconds: float = 30.0, replica: Optional[str] = None, takeover: str = "resume") -> None:
         self.records = RunRecords(db_)
         #: Streamed text is written into its message at most this often (never before the first token).
         self.flush_seconds = flush_seconds
+        self.leases = RunLeases(db_, lease_seconds, replica)
+        #: What an ``in_progress`` run taken over does: ``resume`` (where safe) or ``fail``.
+        self.takeover = takeover
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
@@ -250,37 +269,88 @@ class RunEngine:
         self._cancels: set[str] = set()
         self._sweeper: Optional[asyncio.Task[None]] = None
         self._again: set[str] = set()
+        self._lost: set[str] = set()
+        self._takeover: set[str] = set()
+        self._leaser: Optional[asyncio.Task[None]] = None
         self._stopping = False
+        #: Runs this replica took over from another (a lapsed lease), for ``/metrics``.
+        self.takeovers = 0
+        #: ``observe_provider(seconds to the first delta or None, seconds in all)`` per model call.
+        self.observe_provider: Callable[[Optional[float], float], None] = lambda first, total: None
+
+    @property
+    def replica(self) -> str:
+        return self.leases.replica
+
+    def claim(self) -> tuple[str, float]:
+        """This replica's claim on a run it starts driving now: (owner, lease_expires_at)."""
+        return self.leases.claim()
 
     # ------------------------------------------------------------ lifecycle
 
     async def startup(self) -> None:
+        """Start the expiry sweep and the lease loop. Start-up touches no run another live replica
+        holds: the first lease tick takes over only lapsed (or, on SQLite, every earlier process's) leases."""
         self._loop = asyncio.get_running_loop()
-        for run_id in await self.recover():
-            self._spawn(run_id)
+        await self._lease_tick(first=True)
         self._sweeper = asyncio.create_task(self._sweep())
+        self._leaser = asyncio.create_task(self._lease_loop())
 
     async def shutdown(self) -> None:
-        """Stop every task; runs cut here stay as they are until start-up recovery settles them."""
+        """Stop every task and hand the runs this replica drove back (their leases are released,
+        so another replica, or the next start, takes them over at once)."""
         self._stopping = True
         for run_id in self._tasks:
-            log.warning("run %s cut by shutdown; the next start-up fails it if it was in progress", run_id)
-        tasks = [t for t in [self._sweeper, *self._tasks.values()] if t is not None]
+            log.warning("run %s cut by shutdown; its lease is handed back", run_id)
+        tasks = [t for t in [self._sweeper, self._leaser, *self._tasks.values()] if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            released = await db(self.leases.release_all)
+            if released:
+                log.info("handed back %d run lease(s)", released)
+        except Exception:
+            log.exception("could not hand back run leases; they lapse in %ss", self.leases.seconds)
         if self._provider is not None:
             await self._provider.aclose()
 
-    async def recover(self) -> list[str]:
-        """Settle runs a dead process left behind; return the ids to resume."""
-        for run in await db(self.records.runs_in, {"in_progress"}):
-            await self._close(run["id"], "failed", "run_failed", RESTART_ERROR)
-            await self._end(run["id"], status="failed", last_error=RESTART_ERROR)
-        for run in await db(self.records.runs_in, {"cancelling"}):
-            await self._close(run["id"], "cancelled", "run_cancelled")
-            await self._end(run["id"], status="cancelled")
-        return [run["id"] for run in await db(self.records.runs_in, {"queued"})]
+    # ------------------------------------------------------------ leases
+
+    async def _lease_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.leases.tick)
+            try:
+                await self._lease_tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("lease renewal failed")
+
+    async def _lease_tick(self, first: bool = False) -> None:
+        """Renew the leases of the runs driven here (hearing of cancels and deletions made on other
+        replicas), then take over runs whose lease lapsed."""
+        driven = [run_id for run_id, task in self._tasks.items() if not task.done()]
+        if driven:
+            held = await db(self.leases.renew, driven)
+            for run_id in driven:
+                found = held.get(run_id)
+                if found is None:  # deleted with its thread on another replica
+                    self._stop(run_id)
+                elif found["owner"] is not None and found["owner"] != self.replica:
+                    # (no owner: the run rests, and the task that put it there is ending)
+                    log.warning("run %s: replica %s holds its lease now; this one stops driving it",
+                                run_id, found["owner"])
+                    self._lost.add(run_id)
+                elif found["status"] == "cancelling" and run_id not in self._cancels:
+                    self._cancel(run_id, found["body"])
+        for run_id, previous in await db(self.leases.take_lapsed, first):
+            if previous is not None and previous != self.replica:
+                self.takeovers += 1
+                log.warning("run %s taken over from replica %s (its lease lapsed)", run_id, previous)
+            self._takeover.add(run_id)
+            self._spawn(run_id)
+
 
     @property
     def provider(self) -> Provider:
@@ -348,10 +418,19 @@ class RunEngine:
 
     async def _drive(self, run_id: str, started: Optional[Started] = None) -> None:
         """Drive a run to its next resting state; a run deleted meanwhile stops quietly."""
+        resume = run_id in self._takeover
+        self._takeover.discard(run_id)
+        self._lost.discard(run_id)  # a mark for an earlier task of this run
         try:
-            await self._settle(run_id, started)
+            if started is None and not resume and not await db(self.leases.claim_run, run_id):
+                return  # another live replica drives it (and hears of a cancel through the database)
+            await self._settle(run_id, started, resume)
         except asyncio.CancelledError:
             raise
+        except (RunLost, TransitionRefused) as exc:
+            log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
+            self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its state.",
+                                        "type": "server_error", "param": None, "code": "run_moved"})
         except Exception:
             if await db(self.records.find, run_id) is not None:
                 log.exception("run %s could not be marked failed", run_id)
@@ -364,34 +443,40 @@ class RunEngine:
             self.emit(run_id, "error", error)
         finally:
             self._cancels.discard(run_id)
+            self._lost.discard(run_id)
 
-    async def _settle(self, run_id: str, started: Optional[Started]) -> None:
+    async def _settle(self, run_id: str, started: Optional[Started], resume: bool = False) -> None:
         turn: Optional[Turn] = None
         try:
             history = None
-            if started is None:
-                run = await db(self.records.start, run_id)
-                if run is None:
-                    return
-                self.emit(run_id, "thread.run.in_progress", run)
-            else:
+            if started is not None:
                 run, history = started.run, (started.messages, [])
+            else:
+                current = await db(self.records.find, run_id) if resume else None
+                if current is not None and current["status"] == "in_progress":
+                    found = await self._resume(run_id)
+                else:
+                    found = await db(self.records.start, run_id, self.replica)
+                    if found is not None:
+                        self.emit(run_id, "thread.run.in_progress", found)
+                if found is None:
+                    return
+                run = found
             while True:
                 turn = Turn(self, run)
                 if not await self._turn(turn, history):
                     return
                 turn = history = None
         except RunCancelled:
-            await self._close(run_id, "cancelled", "run_cancelled", partial=turn)
-            await self._end(run_id, status="cancelled")
+            await self._cancelled(run_id, turn)
         except PromptTooLong:
             await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_prompt_tokens"})
         except ProviderError as exc:
             error = {"code": exc.code, "message": exc.message}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, RunLost, TransitionRefused):
+            raise  # not this replica's run (any more): write nothing
         except Exception:
             if not await db(self.records.find, run_id) is not None:
                 raise  # deleted: nothing left to settle
@@ -401,8 +486,47 @@ class RunEngine:
             await self._end(run_id, status="failed", last_error=error)
 
     def _check_cancel(self, run_id: str) -> None:
+        if run_id in self._lost:
+            raise RunLost(run_id)
         if run_id in self._cancels:
             raise RunCancelled(run_id)
+
+    async def _cancelled(self, run_id: str, turn: Optional[Turn] = None) -> None:
+        await self._close(run_id, "cancelled", "run_cancelled", partial=turn)
+        run = await db(self.records.move, run_id, "cancelled", owner=self.replica, with_usage=True)
+        self.emit(run_id, "thread.run.cancelled", run)
+
+    async def _resume(self, run_id: str) -> Optional[dict[str, Any]]:
+        """An ``in_progress`` run taken over: drop its half-written turn and go on from the last stored
+        step boundary; end it if its answer was already stored; fail it when a call in the cut turn
+        may have had effects (``None``: it rests now)."""
+        run = await db(self.records.find, run_id)
+        if run is None or run["status"] != "in_progress":
+            return None
+        steps = await db(self.records.steps, run_id)
+        cut = [s for s in steps if s["status"] == "in_progress"]
+        if self.takeover == "fail" or any(
+                call.get("type") not in REPEATABLE_CALLS for s in cut if s["type"] == "tool_calls"
+                for call in s["step_details"].get("tool_calls") or []):
+            log.warning("run %s taken over mid-turn: failed (%s)", run_id,
+                        "OPENBETA_RUN_TAKEOVER=fail" if self.takeover == "fail" else "a tool call may have had effects")
+            await self._close(run_id, "failed", "run_failed", RESTART_ERROR)
+            await self._end(run_id, status="failed", last_error=RESTART_ERROR)
+            return None
+        for step in cut:
+            message_id = (step["step_details"].get("message_creation") or {}).get("message_id")
+            await db(self.records.drop_step, step["id"], message_id)
+        kept = [s for s in steps if s["status"] != "in_progress"]
+        last = kept[-1] if kept else None
+        if last is not None and last["type"] == "message_creation":  # the answer was stored: end the run
+            message = await db(self.records.message, last["step_details"]["message_creation"]["message_id"])
+            if message is not None and message["status"] == "incomplete":
+                await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_completion_tokens"})
+            else:
+                await self._end(run_id, status="completed")
+            return None
+        log.info("run %s resumes after %d stored step(s); %d cut step(s) dropped", run_id, len(kept), len(cut))
+        return run
 
     async def _turn(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
         """One model call on ``history`` (messages, steps; read now when ``None``).
@@ -422,7 +546,10 @@ class RunEngine:
         turn.cites = CitationStream(sources(steps), turn.paths)
         turn.write_ahead()
         finish, usage = "stop", Usage()
+        asked, first = time.perf_counter(), None
         async for delta in self.provider.stream(request):
+            if first is None:
+                first = time.perf_counter() - asked
             self._check_cancel(run_id)
             if delta.text:
                 await turn.on_text(delta.text)
@@ -432,6 +559,7 @@ class RunEngine:
                 finish = delta.finish_reason
             if delta.usage:
                 usage = delta.usage
+        self.observe_provider(first, time.perf_counter() - asked)
         self._check_cancel(run_id)
         used = usage_dict(usage)
         if finish == "length":
@@ -478,7 +606,7 @@ class RunEngine:
             self.emit(run["id"], "thread.run.step.completed", step)
             return True
         await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
-        run = await db(self.records.update_run, run["id"], status="requires_action",
+        run = await db(self.records.move, run["id"], "requires_action", owner=self.replica,
                        expires_at=now() + int(self.expiry_seconds),
                        required_action={"type": "submit_tool_outputs",
                                         "submit_tool_outputs": {"tool_calls": pending}})
@@ -496,10 +624,14 @@ class RunEngine:
             if run["id"] in self._cancels and hasattr(server, "cancel"):
                 await asyncio.to_thread(server.cancel, run)  # again while it runs: it may not have begun
 
-    async def _end(self, run_id: str, **changes: Any) -> None:
-        """Put a run in a terminal state and announce it."""
-        run = await db(self.records.update_run, run_id, allow_cancelling=True, with_usage=True,
-                       required_action=None, **changes)
+    async def _end(self, run_id: str, status: str, **changes: Any) -> None:
+        """Put a run in a terminal state and announce it. A cancel stored first wins: the run
+        ends ``cancelled`` instead."""
+        try:
+            run = await db(self.records.move, run_id, status, owner=self.replica, with_usage=True, **changes)
+        except RunCancelled:
+            await self._cancelled(run_id)
+            return
         self.emit(run_id, f"thread.run.{run['status']}", run)
 
     async def _close(self, run_id: str, status: str, reason: str, last_error: Optional[dict[str, str]] = None, *,
@@ -538,8 +670,10 @@ class RunEngine:
                 log.exception("expiry sweep failed")
 
     async def _expire(self, run_id: str) -> None:
-        run = await db(self.records.expire, run_id)
-        if run is None:
+        expired = await db(self.records.expire, run_id)
+        if expired is None:
             return
-        await self._close(run_id, "expired", "run_expired")
+        run, steps = expired
+        for step in steps:
+            self.emit(run_id, "thread.run.step.expired", step)
         self.emit(run_id, "thread.run.expired", run)

@@ -38,6 +38,8 @@ class EventBus:
         self.current = current
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._lock = threading.Lock()
+        #: A gauge of open streams (``/metrics``), when one is attached.
+        self.streams: Any = None
 
     def subscribe(self, run_id: str) -> asyncio.Queue[Event]:
         """A queue of ``run_id``'s events from now on (safe from any thread)."""
@@ -80,6 +82,8 @@ class EventBus:
         state (or an ``error``), so no stream outlives its run. A consumer that goes away
         only ends this generator; the run carries on.
         """
+        if self.streams is not None:
+            self.streams.inc()
         try:
             for event in prelude:
                 yield event
@@ -98,6 +102,8 @@ class EventBus:
                 if event in FINAL_EVENTS:
                     break
         finally:
+            if self.streams is not None:
+                self.streams.dec()
             self.unsubscribe(run_id, queue)
 
     async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],

@@ -2,6 +2,15 @@
 
 Each write is its own unit of work, so a run's state is on disk at every step
 boundary. A status change logs one ``run transition`` line.
+
+Every status change is a guarded transition (:func:`transition`): a compare-and-set
+on the stored status (``UPDATE runs ... WHERE id = :id AND status IN (:allowed)``),
+allowed only along :data:`ALLOWED_FROM`. Terminal statuses are final, and
+``cancelling`` ends only ``cancelled``: a cancel the database accepted wins over a
+model that finishes meanwhile (a run that reached a terminal state first refuses
+the cancel instead). A refused transition is logged as a warning, never applied.
+The engine's own transitions are also fenced by its lease (``owner``), so a replica
+that lost a run to another cannot write its status.
 """
 
 from __future__ import annotations
@@ -27,37 +36,109 @@ class RunCancelled(Exception):
     """The run was asked to stop (its status is ``cancelling``)."""
 
 
-def insert_run(session: Any, body: dict[str, Any]) -> None:
-    _insert_run(session, body)
+class TransitionRefused(Exception):
+    """A status change the stored run does not allow (its status, or its owner, moved on)."""
+
+    def __init__(self, run_id: str, current: Optional[str], to: str) -> None:
+        super().__init__(f"run {run_id}: {current} -> {to} refused")
+        self.run_id = run_id
+        self.current = current
+        self.to = to
+
+
+#: For each status, the statuses a run may move to it from. Terminal ones appear on no right-hand side.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "in_progress": frozenset({"queued"}),
+    "requires_action": frozenset({"in_progress"}),
+    "queued": frozenset({"requires_action"}),
+    "cancelling": frozenset({"queued", "in_progress", "requires_action"}),
+    "cancelled": frozenset({"cancelling"}),
+    "completed": frozenset({"in_progress"}),
+    "incomplete": frozenset({"in_progress"}),
+    "failed": frozenset({"queued", "in_progress"}),
+    "expired": frozenset({"requires_action"}),
+}
+#: Statuses a replica drives (and holds a lease on); ``requires_action`` waits on nobody.
+DRIVEN_STATUSES = frozenset({"queued", "in_progress", "cancelling"})
+#: ``owner=`` default of :func:`transition`: no lease check.
+ANY_OWNER = object()
+
+
+Claim = tuple[Optional[str], Optional[float]]  # (owner, lease_expires_at)
+
+
+def insert_run(session: Any, body: dict[str, Any], claim: Claim = (None, None)) -> None:
+    _insert_run(session, body, claim)
     log_transition(body, None)
 
 
-def insert_started_run(session: Any, run: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def insert_started_run(session: Any, run: dict[str, Any],
+                       claim: Claim = (None, None)) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert a new ``queued`` run already moved to ``in_progress``, in the unit of work that
     creates it; return its started body and its thread's messages, oldest first."""
     started = dict(run, status="in_progress", started_at=now())
-    _insert_run(session, started)
+    _insert_run(session, started, claim)
     log_transition(run, None)
     log_transition(started, "queued")
     return started, thread_messages(session, run["thread_id"])
 
 
-def _insert_run(session: Any, body: dict[str, Any]) -> None:
+def _insert_run(session: Any, body: dict[str, Any], claim: Claim) -> None:
     session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
-                                          created_at=body["created_at"], body=body))
+                                          created_at=body["created_at"], body=body, owner=claim[0],
+                                          lease_expires_at=claim[1]))
+
+
+def transition(session: Any, run_id: str, to: str, changes: Optional[dict[str, Any]] = None, *,
+               allowed: Optional[frozenset[str]] = None, owner: Any = ANY_OWNER,
+               claim: Optional[Claim] = None) -> dict[str, Any]:
+    """Move run ``run_id`` to status ``to`` with ``changes`` to its body, as a compare-and-set on
+    its stored status (``allowed``: default :data:`ALLOWED_FROM`) and, given ``owner``, its lease
+    holder; ``claim`` sets the lease. Raise :class:`TransitionRefused` (logged) when the stored run
+    does not allow it, :class:`NotFound` when it is gone."""
+    allowed = ALLOWED_FROM[to] if allowed is None else allowed
+    row = load(session, RunRow, run_id, "run", for_update=True)
+    current = row.status
+    if current not in allowed or (owner is not ANY_OWNER and row.owner != owner):
+        refuse(row.body, current, to, row.owner)
+    body = dict(row.body)
+    body.update(changes or {})
+    body["status"] = to
+    if to in TERMINAL_STATUSES:
+        body["required_action"] = None
+        if to != "expired":
+            body["expires_at"] = None
+        if to != "failed":  # no failure lingers on a run that ended otherwise
+            body["failed_at"] = None
+            body["last_error"] = None
+        if to in STAMPS:
+            body[STAMPS[to]] = now()
+    where = [RunRow.id == run_id, RunRow.status.in_(allowed)]
+    if owner is not ANY_OWNER:
+        where.append(RunRow.owner.is_(None) if owner is None else RunRow.owner == owner)
+    values: dict[str, Any] = {"status": to, "body": body}
+    if claim is not None:
+        values.update(owner=claim[0], lease_expires_at=claim[1])
+    elif to not in DRIVEN_STATUSES:
+        values.update(owner=None, lease_expires_at=None)  # nobody drives a resting run
+    done = session.execute(update(RunRow).where(*where).values(**values).execution_options(
+        synchronize_session=False))
+    if done.rowcount != 1:
+        refuse(row.body, current, to, row.owner)
+    log_transition(body, current)
+    return body
+
+
+def refuse(body: dict[str, Any], current: Optional[str], to: str, owner: Optional[str] = None) -> None:
+    log.warning("run transition refused run_id=%s thread_id=%s from=%s to=%s owner=%s", body["id"],
+                body.get("thread_id"), current, to, owner or "-")
+    raise TransitionRefused(body["id"], current, to)
 
 
 def thread_messages(session: Any, thread_id: str) -> list[dict[str, Any]]:
     """A thread's message bodies, oldest first."""
     return list(session.scalars(select(MessageRow.body).where(MessageRow.thread_id == thread_id)
                                 .order_by(MessageRow.seq.asc())))
-
-
-def save_run(row: RunRow, body: dict[str, Any]) -> None:
-    if row.status != body["status"]:
-        log_transition(body, row.status)
-    row.status = body["status"]
-    set_body(row, body)
 
 
 def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
@@ -115,47 +196,40 @@ class RunRecords:
         with self.db.session() as s:
             return s.scalar(select(RunRow.body).where(RunRow.id == run_id))
 
-    def start(self, run_id: str) -> Optional[dict[str, Any]]:
+    def start(self, run_id: str, owner: Any = ANY_OWNER) -> Optional[dict[str, Any]]:
         """Move a ``queued`` run to ``in_progress`` (``None``: it is not queued)."""
-        with self.db.session() as s:
-            row = load(s, RunRow, run_id, "run", for_update=True)
-            if row.status == "cancelling":
-                raise RunCancelled(run_id)
-            if row.status != "queued":
-                return None
-            body = dict(row.body, status="in_progress", started_at=now())
-            save_run(row, body)
-            return body
+        try:
+            return self.move(run_id, "in_progress", owner=owner, started_at=now())
+        except TransitionRefused as refused:
+            if refused.current == "cancelling":
+                raise RunCancelled(run_id) from None
+            return None
 
-    def update_run(self, run_id: str, *, allow_cancelling: bool = False, with_usage: bool = False,
-                   **changes: Any) -> dict[str, Any]:
-        """Apply ``changes`` (and, ``with_usage``, the sum of the steps' usage);
-        raise :class:`RunCancelled` if a cancel came in first."""
+    def move(self, run_id: str, to: str, *, owner: Any = ANY_OWNER, with_usage: bool = False,
+             **changes: Any) -> dict[str, Any]:
+        """A guarded :func:`transition` to ``to`` with ``changes`` (and, ``with_usage``, the sum of the
+        steps' usage); raise :class:`RunCancelled` when a cancel came in first, else
+        :class:`TransitionRefused`."""
         with self.db.session() as s:
-            row = load(s, RunRow, run_id, "run", for_update=True)
-            if row.status == "cancelling" and not allow_cancelling:
-                raise RunCancelled(run_id)
-            body = dict(row.body)
-            body.update(changes)
             if with_usage:
-                body["usage"] = total_usage(self._steps(s, run_id))
-            status = changes.get("status")
-            if status in TERMINAL_STATUSES and status != "expired":
-                body["expires_at"] = None
-                if status in STAMPS:
-                    body[STAMPS[status]] = now()
-            save_run(row, body)
-            return body
+                changes["usage"] = total_usage(self._steps(s, run_id))
+            try:
+                return transition(s, run_id, to, changes, owner=owner)
+            except TransitionRefused as refused:
+                if refused.current == "cancelling" and to != "cancelled":
+                    raise RunCancelled(run_id) from None
+                raise
 
-    def expire(self, run_id: str) -> Optional[dict[str, Any]]:
-        """Expire a run still waiting for tool outputs (``None``: it moved on)."""
-        with self.db.session() as s:
-            row = load(s, RunRow, run_id, "run", for_update=True)
-            if row.status != "requires_action":
-                return None
-            body = dict(row.body, status="expired", required_action=None)
-            save_run(row, body)
-            return body
+    def expire(self, run_id: str) -> Optional[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Expire a run still waiting for tool outputs, and its open steps, in one unit of work (no
+        replica's death leaves them apart); return the run and the steps expired (``None``: it moved on)."""
+        try:
+            with self.db.session() as s:
+                run = transition(s, run_id, "expired")
+                open_steps = [step for step in self._steps(s, run_id) if step["status"] == "in_progress"]
+                return run, [self._update_step(s, step["id"], {"status": "expired"}) for step in open_steps]
+        except (TransitionRefused, NotFound):
+            return None
 
     def history(self, run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The run's thread messages and its own steps, oldest first, read together."""
@@ -185,14 +259,19 @@ class RunRecords:
             s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
                                                 created_at=body["created_at"], body=body))
 
-    def drop_step(self, step_id: str, message_id: str) -> None:
+    def drop_step(self, step_id: str, message_id: Optional[str]) -> None:
         with self.db.session() as s:
             self._drop(s, step_id, message_id)
 
     @staticmethod
-    def _drop(session: Any, step_id: str, message_id: str) -> None:
+    def _drop(session: Any, step_id: str, message_id: Optional[str]) -> None:
         session.execute(delete(RunStepRow).where(RunStepRow.id == step_id))
-        session.execute(delete(MessageRow).where(MessageRow.id == message_id))
+        if message_id is not None:
+            session.execute(delete(MessageRow).where(MessageRow.id == message_id))
+
+    def message(self, message_id: str) -> Optional[dict[str, Any]]:
+        with self.db.session() as s:
+            return s.scalar(select(MessageRow.body).where(MessageRow.id == message_id))
 
     def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
-from ..blobs import LocalBlobStore
+from ..blobs import BlobStore, build_blob_store
 from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
@@ -16,6 +16,7 @@ from ..retrieval.store_index import StoreIndexes
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
 from ..runs.engine import RunEngine
+from ..runs.leases import replica_id
 from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
@@ -67,16 +68,19 @@ def build_services(settings: Settings) -> Services:
     projects = ProjectService(db)
     keys = KeyRing.from_settings(db, projects, settings.api_keys, settings.admin_key)
     server_tools = ServerTools()
+    replica = replica_id()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
-                       settings.stream_keepalive_seconds, flush_seconds=settings.stream_flush_seconds)
-    blobs = LocalBlobStore(settings.resolved_files_dir())
+                       settings.stream_keepalive_seconds, flush_seconds=settings.stream_flush_seconds,
+                       lease_seconds=settings.lease_seconds, replica=replica, takeover=settings.run_takeover)
+    blobs = build_blob_store(settings, db)
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
     dense = StoreIndexes()
     files = FileService(db, blobs, settings.max_upload_bytes)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     files.on_delete.append(vector_stores.on_file_deleted)
-    ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense), settings.ingestion_workers)
+    ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense, replica, settings.lease_seconds),
+                                settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
     interpreter = code_interpreter(settings, db, server_tools, files, blobs)
@@ -117,7 +121,7 @@ async def announce(tool: CodeInterpreterTool) -> None:
 
 
 def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools, files: FileService,
-                     blobs: LocalBlobStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
+                     blobs: BlobStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
     """Register the ``code_interpreter`` tool (unless it is ``off``)."""
     if settings.code_interpreter_sandbox == "off":
         return None

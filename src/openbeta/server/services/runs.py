@@ -23,7 +23,7 @@ from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..runs.engine import RunEngine, Started
 from ..runs.events import Event
-from ..runs.records import active_run_id, insert_run, insert_started_run, save_run
+from ..runs.records import TransitionRefused, active_run_id, insert_run, insert_started_run, transition
 from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
@@ -122,7 +122,7 @@ class RunService:
                 prepare(s)
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
-            return self._record(s, run, [], bool(params.stream))
+            return self._record(s, run, [], bool(params.stream), self.engine.claim())
 
     def create_thread_and_run(self, project: str, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
@@ -135,16 +135,18 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, project, thread_params, "thread")
             run["thread_id"] = thread["id"]
-            return self._record(s, run, [("thread.created", thread)], bool(params.stream))
+            return self._record(s, run, [("thread.created", thread)], bool(params.stream), self.engine.claim())
 
     @staticmethod
-    def _record(session: Session, run: dict[str, Any], prelude: list[Event], stream: bool) -> Launch:
-        """Insert a new run. A streamed one starts in this same unit of work."""
+    def _record(session: Session, run: dict[str, Any], prelude: list[Event], stream: bool,
+                claim: tuple[str, float]) -> Launch:
+        """Insert a new run, claimed by this replica (which drives it). A streamed one starts in
+        this same unit of work."""
         prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
         if not stream:
-            insert_run(session, run)
+            insert_run(session, run, claim)
             return Launch(run, prelude)
-        started, messages = insert_started_run(session, run)
+        started, messages = insert_started_run(session, run, claim)
         return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages))
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
@@ -227,11 +229,11 @@ class RunService:
     def cancel(self, project: str, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
-            if row.status not in ("queued", "in_progress", "requires_action"):
-                raise InvalidRequest(f"Cannot cancel run with status '{row.status}'.")
-            body = dict(row.body, status="cancelling")
-            save_run(row, body)
+            load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id)
+            try:
+                body = transition(s, run_id, "cancelling")
+            except TransitionRefused as refused:
+                raise InvalidRequest(f"Cannot cancel run with status '{refused.current}'.") from None
         self.engine.request_cancel(body)
         return body
 
@@ -250,8 +252,7 @@ class RunService:
             step.update(status="completed", completed_at=now(),
                         step_details=dict(step["step_details"], tool_calls=calls))
             set_body(step_row, step)
-            run = dict(row.body, status="queued", required_action=None)
-            save_run(row, run)
+            run = transition(s, run_id, "queued", {"required_action": None}, claim=self.engine.claim())
         return Launch(run, [("thread.run.step.completed", step), ("thread.run.queued", run)])
 
     @staticmethod

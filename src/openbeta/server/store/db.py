@@ -24,6 +24,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: ``FULL``: under WAL, ``NORMAL`` may lose the last commits on power loss, so an
 #: answered write could vanish. ``bench/sqlite_sync.py`` measures the cost.
 SQLITE_SYNCHRONOUS = "FULL"
+#: The PostgreSQL advisory lock key migrations hold.
+MIGRATION_LOCK = 0x6F62_6D67
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver callback
@@ -83,8 +85,15 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
+            if not self.is_sqlite:  # replicas starting together migrate one at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

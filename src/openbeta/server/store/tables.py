@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: An object's wire body. Plain JSON on every database: it is stored and read
@@ -86,10 +86,14 @@ class RunRow(Base):
     status: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+    #: The replica driving the run and until when its lease holds (migration ``scaleout``).
+    owner: Mapped[Optional[str]] = mapped_column(String(128), nullable=True)
+    lease_expires_at: Mapped[Optional[float]] = mapped_column(Double, nullable=True)
 
     __table_args__ = (
         Index("ix_runs_thread_seq", "thread_id", "seq"),
         Index("ix_runs_status", "status"),
+        Index("ix_runs_owner", "owner"),
     )
 
 
@@ -166,6 +170,9 @@ class VectorStoreFileRow(Base):
     usage_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+    #: The replica ingesting the file and until when its lease holds (migration ``scaleout``).
+    owner: Mapped[Optional[str]] = mapped_column(String(128), nullable=True)
+    lease_expires_at: Mapped[Optional[float]] = mapped_column(Double, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("vector_store_id", "id", name="uq_vector_store_files_store_file"),
@@ -173,6 +180,7 @@ class VectorStoreFileRow(Base):
         Index("ix_vector_store_files_status", "status"),
         Index("ix_vector_store_files_batch", "batch_id"),
         Index("ix_vector_store_files_file", "id"),
+        Index("ix_vector_store_files_owner", "owner"),
     )
 
 
@@ -288,6 +296,17 @@ class ChunkVersionRow(Base):
     __tablename__ = "chunk_versions"
     vector_store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# ---------------------------------------------------------------- scale-out
+
+class BlobRow(Base):
+    """File contents kept in the database (``OPENBETA_FILES_URL=postgres://``)."""
+
+    __tablename__ = "blobs"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 # ---------------------------------------------------------------- projects and their keys

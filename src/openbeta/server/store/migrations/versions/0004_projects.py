@@ -4,7 +4,7 @@ Rows made before projects existed go to the default project ``proj_default``,
 so what existing keys saw stays visible to them.
 
 Revision ID: projects
-Revises: retrieval
+Revises: scaleout
 """
 import time
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "projects"
-down_revision = "retrieval"
+down_revision = "scaleout"
 branch_labels = None
 depends_on = None
 
