@@ -6,9 +6,10 @@ import argparse
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 if TYPE_CHECKING:
+    from .server.services.projects import ProjectService
     from .server.settings import Settings
 
 
@@ -95,6 +96,108 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_services(args: argparse.Namespace) -> "ProjectService":
+    """Projects and keys on the configured database (``--database`` > OPENBETA_DATABASE_URL > default)."""
+    from .server.services.projects import ProjectService
+    from .server.settings import Settings
+    from .server.store import Database
+
+    overrides = {"database_url": args.database} if args.database else {}
+    db = Database(Settings(**overrides).resolved_database_url())
+    db.migrate()
+    return ProjectService(db)
+
+
+def _print_rows(rows: list[dict], columns: Sequence[str]) -> None:
+    table = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in table]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    for r in table:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+def _admin_command(handler: "Callable[[ProjectService, argparse.Namespace], None]"
+                   ) -> "Callable[[argparse.Namespace], int]":
+    """Run an admin command; an API error is printed (exit status 1), not a traceback."""
+    from .server.errors import APIError
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            handler(_admin_services(args), args)
+        except APIError as exc:
+            print(f"openbeta: {exc.message}", file=sys.stderr)
+            return 1
+        return 0
+
+    return run
+
+
+def _keys_create(svc: "ProjectService", args: argparse.Namespace) -> None:
+    project = svc.find_project(args.project)
+    key = svc.create_key(project["id"], args.name)
+    print(f"Created key {key['id']} ({key['name']}) in project {project['id']} ({project['name']}).",
+          file=sys.stderr)
+    print("Its value is shown only now:", file=sys.stderr)
+    print(key["value"])
+
+
+def _keys_list(svc: "ProjectService", args: argparse.Namespace) -> None:
+    project_id = svc.find_project(args.project)["id"] if args.project else None
+    _print_rows(svc.all_keys(project_id),
+                ("id", "project_id", "name", "redacted_value", "created_at", "last_used_at", "revoked_at"))
+
+
+def _keys_revoke(svc: "ProjectService", args: argparse.Namespace) -> None:
+    svc.revoke_key_by_id(args.id)
+    print(f"Revoked key {args.id}.")
+
+
+def _projects_create(svc: "ProjectService", args: argparse.Namespace) -> None:
+    project = svc.create_project(args.name)
+    print(project["id"])
+
+
+def _projects_list(svc: "ProjectService", args: argparse.Namespace) -> None:
+    from .server.store.pages import PageQuery
+
+    rows: list[dict] = []
+    page = PageQuery(limit=100, order="asc")
+    while True:
+        result = svc.list_projects(page, include_archived=args.all)
+        rows.extend(result["data"])
+        if not result["has_more"]:
+            break
+        page = PageQuery(limit=100, order="asc", after=result["last_id"])
+    _print_rows(rows, ("id", "name", "status", "created_at", "archived_at"))
+
+
+def _add_admin_parsers(sub: "argparse._SubParsersAction") -> None:
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database", help="sqlite:///path or postgresql://... (OPENBETA_DATABASE_URL)")
+
+    keys = sub.add_parser("keys", help="project API keys, on the configured database")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", parents=[database], help="make a key; prints its value once")
+    create.add_argument("--project", required=True, help="project id or name")
+    create.add_argument("--name", required=True, help="the key's name")
+    create.set_defaults(func=_admin_command(_keys_create))
+    listing = keys_sub.add_parser("list", parents=[database], help="list keys (revoked ones too)")
+    listing.add_argument("--project", help="only this project's keys (id or name)")
+    listing.set_defaults(func=_admin_command(_keys_list))
+    revoke = keys_sub.add_parser("revoke", parents=[database], help="revoke a key (401 from then on)")
+    revoke.add_argument("id", help="the key's id (key_...)")
+    revoke.set_defaults(func=_admin_command(_keys_revoke))
+
+    projects = sub.add_parser("projects", help="projects, on the configured database")
+    projects_sub = projects.add_subparsers(dest="projects_command", required=True)
+    pcreate = projects_sub.add_parser("create", parents=[database], help="make a project; prints its id")
+    pcreate.add_argument("name", help="the project's name (unique)")
+    pcreate.set_defaults(func=_admin_command(_projects_create))
+    plist = projects_sub.add_parser("list", parents=[database], help="list projects")
+    plist.add_argument("--all", action="store_true", help="archived projects too")
+    plist.set_defaults(func=_admin_command(_projects_list))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openbeta", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve HTTPS and WSS with this PEM certificate (chain) (OPENBETA_SSL_CERTFILE)")
     serve.add_argument("--ssl-keyfile", help="the certificate's PEM private key (OPENBETA_SSL_KEYFILE)")
     serve.set_defaults(func=_serve)
+    _add_admin_parsers(sub)
     return parser
 
 

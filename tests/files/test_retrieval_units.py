@@ -126,7 +126,8 @@ def test_filters_apply_per_store_when_a_file_is_in_several(tmp_path, embedder):
     from openbeta.server.retrieval.search import HybridSearcher
     from openbeta.server.services.vector_stores import VectorStoreService
     from openbeta.server.store import Database
-    from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow, VectorStoreRow
+    from openbeta.server.store.tables import (DEFAULT_PROJECT_ID, ChunkRow, FileRow, VectorStoreFileRow,
+                                              VectorStoreRow)
 
     db = Database(f"sqlite:///{tmp_path / 'x.db'}")
     db.migrate()
@@ -142,8 +143,9 @@ def test_filters_apply_per_store_when_a_file_is_in_several(tmp_path, embedder):
                            embedding=vector))
     dense = StoreIndexes()
     service = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
-    unfiltered = service.search(["vs_a", "vs_b"], "widgets")
+    unfiltered = service.search(DEFAULT_PROJECT_ID, ["vs_a", "vs_b"], "widgets")
     assert sorted(hit.vector_store_id for hit in unfiltered) == ["vs_a", "vs_b"]
-    hits = service.search(["vs_a", "vs_b"], "widgets", filters={"type": "eq", "key": "tag", "value": "keep"})
+    hits = service.search(DEFAULT_PROJECT_ID, ["vs_a", "vs_b"], "widgets",
+                          filters={"type": "eq", "key": "tag", "value": "keep"})
     assert [(hit.vector_store_id, hit.attributes) for hit in hits] == [("vs_a", {"tag": "keep"})]
     db.dispose()

@@ -15,6 +15,7 @@ from runs_helpers import WEATHER, script, wait_for
 
 from openbeta.server.app import create_app
 from openbeta.server.settings import Settings
+from openbeta.server.store.tables import DEFAULT_PROJECT_ID
 from openbeta.types.run import RunCreateParams
 
 
@@ -141,7 +142,7 @@ def test_queued_run_is_resumed_on_start(tmp_path):
         thread = http.post("/v1/threads", json={"messages": [{"role": "user", "content": "left behind"}]}).json()
         services = http.app.state.services
         # Recorded but never started: what a process that died right after the insert leaves.
-        run = services.runs.create(thread["id"], RunCreateParams(assistant_id=assistant["id"])).run
+        run = services.runs.create(DEFAULT_PROJECT_ID, thread["id"], RunCreateParams(assistant_id=assistant["id"])).run
     with TestClient(create_app(settings)) as http:
         deadline = time.monotonic() + 10
         while (body := http.get(f"/v1/threads/{thread['id']}/runs/{run['id']}").json())["status"] != "completed":

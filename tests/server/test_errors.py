@@ -365,9 +365,9 @@ def test_chunked_upload_past_the_limit_is_413(tmp_path, database_url):
     stored: list[str] = []
     create = files.create
 
-    def recording_create(stream, filename, params):  # the whole form was parsed and spooled by then
+    def recording_create(project, stream, filename, params):  # the whole form was parsed and spooled by then
         stored.append(filename)
-        return create(stream, filename, params)
+        return create(project, stream, filename, params)
 
     files.create = recording_create
     with TestClient(app) as client:

@@ -113,6 +113,7 @@ def test_assistant_pages(api):
 
 def test_run_id_filter_pages(api):
     from openbeta.server.services.messages import insert_message, message_body
+    from openbeta.server.store.tables import DEFAULT_PROJECT_ID
     from openbeta.types.message import MessageCreateParams
 
     thread = api.post("/v1/threads", json={"messages": [{"role": "user", "content": "question"}]}).json()
@@ -121,7 +122,7 @@ def test_run_id_filter_pages(api):
         for i in range(12):
             run_id = "run_a" if i % 3 else "run_b"
             body = message_body(thread["id"], MessageCreateParams(role="assistant", content=f"a{i}"), run_id=run_id)
-            insert_message(s, body)
+            insert_message(s, DEFAULT_PROJECT_ID, body)
             made[run_id].append(body["id"])
     for run_id, ids in made.items():
         got, after = [], None

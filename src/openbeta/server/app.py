@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Callable, Optional
@@ -19,10 +18,12 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import assistants, chatkit, console, files, messages, realtime, runs, threads, vector_stores
+from .api import (assistants, chatkit, console, files, messages, organization, realtime, runs, threads,
+                  vector_stores)
 from .api import openapi as openapi_docs
+from .api.deps import current_project
 from .api.unbuilt import unbuilt_error
-from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
+from .errors import APIError, InvalidRequest, RequestTimeout
 from .metrics import CONTENT_TYPE, Metrics
 from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
@@ -37,7 +38,7 @@ def error_response(exc: APIError) -> JSONResponse:
 
 
 class RequestLog:
-    """Logs each HTTP request's method, path, status and time until its response ended.
+    """Logs each HTTP request's method, path, status, time until its response ended, and project.
 
     Plain ASGI, so streamed bodies pass straight through (no extra task or queue per chunk).
     """
@@ -63,8 +64,9 @@ class RequestLog:
             await self.app(scope, receive, sending)
         finally:
             took = time.perf_counter() - started
-            log.info("request method=%s path=%s status=%s ms=%.1f", scope["method"], scope["path"], status,
-                     took * 1000)
+            project = (scope.get("state") or {}).get("project", "-")  # set by the key check, when it ran
+            log.info("request method=%s path=%s status=%s ms=%.1f project=%s", scope["method"], scope["path"],
+                     status, took * 1000, project)
             if self.observe is not None:
                 route = getattr(scope.get("route"), "name", None) or "unmatched"  # the operation's handler
                 self.observe(scope["method"], route, status, took)
@@ -106,21 +108,9 @@ class BodyTimeout:
 
 
 async def check_api_key(request: Request) -> None:
-    """Bearer key check (async: it runs on the event loop, not in the thread pool)."""
-    keys: list[str] = request.app.state.settings.api_keys
-    if not keys:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized(
-            "You didn't provide an API key. You need to provide your API key in an Authorization header "
-            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
-    given = token.strip().encode("latin-1")  # the header's own bytes (ASGI headers decode as latin-1)
-    matches = [secrets.compare_digest(given, key.encode("utf-8")) for key in keys]  # every key: no early exit
-    if not any(matches):
-        shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
-        raise Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
+    """The key check of every ``/v1`` object route (and of the docs and unmatched ``/v1`` paths):
+    the caller's project, see :func:`~openbeta.server.api.deps.current_project`."""
+    await current_project(request)
 
 
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
@@ -137,10 +127,17 @@ def allowed_methods(request: Request) -> str:
 
 
 def api_router() -> APIRouter:
-    """Every ``/v1`` route. Later parts of the API add their routers here."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(check_api_key)])
+    """Every ``/v1`` route. Later parts of the API add their routers here.
+
+    Object routes act for the caller's project (:func:`~openbeta.server.api.deps.current_project`);
+    the admin routes under ``/v1/organization`` take the admin key instead.
+    """
+    router = APIRouter(prefix="/v1")
+    scoped = APIRouter(dependencies=[Depends(current_project)])
     for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit):
-        router.include_router(module.router)
+        scoped.include_router(module.router)
+    router.include_router(organization.router)
+    router.include_router(scoped)
     return router
 
 

@@ -27,8 +27,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     #: ``sqlite:///path`` or ``postgresql://user:pass@host/db``; default: ``<data_dir>/openbeta.db``.
     database_url: Optional[str] = None
-    #: Comma-separated bearer keys. Unset: any bearer (or none) is accepted.
+    #: Comma-separated bearer keys: ``key`` (default project) or ``name:key`` (project ``name``).
+    #: Unset, and no key stored through the admin API or CLI: any bearer (or none) is accepted.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: The key of the admin API (``/v1/organization/projects``); unset: that API is disabled.
+    admin_key: Optional[str] = None
     #: An OpenAI-compatible chat completions server; unset: the embedded local model.
     upstream_base_url: Optional[str] = None
     upstream_api_key: Optional[str] = None

@@ -19,6 +19,7 @@ from ..chatkit import ChatKitServices
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..store.pages import PageQuery
 from .deps import body, pages, read_body, service
+from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
 
 router = APIRouter(prefix="/chatkit", tags=["ChatKit"])
 protocol_router = APIRouter(prefix="/v1/chatkit", tags=["ChatKit"])
@@ -109,7 +110,7 @@ async def upload_attachment(attachment_id: str, request: Request) -> dict:
         source: Any = upload.file
     else:
         source = io.BytesIO(await read_body(request, limit))
-    file = await run_in_threadpool(services.files.create, source, row.body.get("name") or attachment_id,
+    file = await run_in_threadpool(services.files.create, DEFAULT_PROJECT_ID, source, row.body.get("name") or attachment_id,
                                    FileUploadParams(purpose="assistants"))
 
     def keep(stored: Any) -> None:
@@ -124,5 +125,5 @@ async def attachment_content(attachment_id: str, request: Request) -> Any:
     row = await run_in_threadpool(_attachment, services.chatkit, attachment_id, request.query_params.get("token"))
     if row.file_id is None:
         raise NotFound(f"Attachment {attachment_id} has no content yet.")
-    _, chunks = await run_in_threadpool(services.files.content, row.file_id)
+    _, chunks = await run_in_threadpool(services.files.content, DEFAULT_PROJECT_ID, row.file_id)
     return StreamingResponse(chunks, media_type=row.body.get("mime_type") or "application/octet-stream")

@@ -1,7 +1,8 @@
-"""What routes share: JSON bodies validated into request models, page queries, services."""
+"""What routes share: the caller's project, JSON bodies validated into request models, page queries, services."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -9,9 +10,13 @@ from typing import Any, Optional, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
-from ..errors import InvalidRequest, PayloadTooLarge, from_validation_error
+from ..errors import APIError, InvalidRequest, PayloadTooLarge, Unauthorized, from_validation_error
+from ..services.projects import Caller, KeyRing
 from ..store.pages import PageQuery
+from ..store.tables import DEFAULT_PROJECT_ID
 
 M = TypeVar("M", bound=BaseModel)
 #: Deepest accepted nesting of objects and arrays in a JSON body (deeper ones get 400).
@@ -20,6 +25,75 @@ MAX_JSON_DEPTH = 128
 #: parsed body (raw surrogate bytes are not UTF-8 and fail parsing). Pairs match too.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def bearer(request: HTTPConnection) -> Optional[str]:
+    """The request's bearer token, if it sent one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def bearer_hash(token: str) -> str:
+    """SHA-256 of the header's own bytes (ASGI headers decode as latin-1), as keys are stored."""
+    return hashlib.sha256(token.encode("latin-1")).hexdigest()
+
+
+def _refused(token: str, reason: str) -> Unauthorized:
+    if reason == "revoked":
+        return Unauthorized("This API key has been revoked.", code="invalid_api_key")
+    if reason == "archived":
+        return Unauthorized("The project of this API key is archived.", code="invalid_api_key")
+    shown = token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
+    return Unauthorized(f"Incorrect API key provided: {shown}.", code="invalid_api_key")
+
+
+async def project_for(ring: KeyRing, token: Optional[str]) -> str:
+    """The id of the project a bearer ``token`` (or none) acts for; 401 for a missing, unknown or
+    revoked key, 403 for the admin key (it only manages projects).
+
+    For faces whose key does not come in an ``Authorization`` header (a WebSocket subprotocol,
+    a client secret exchanged for a key): pass the token here. Async: it runs on the event loop,
+    and touches the database only for a stored key it has not seen in the last few seconds (and to
+    note its last use, at most once a minute).
+    """
+    digest = bearer_hash(token) if token else None
+    if digest is not None and ring.is_admin(digest):
+        raise APIError("The admin key can only call the /v1/organization routes; use a project API key.",
+                       status_code=403, type="invalid_request_error", code="admin_key_not_allowed")
+    is_open = ring.open_cached()
+    if is_open is None:
+        is_open = await run_in_threadpool(ring.open)
+    if is_open:
+        return DEFAULT_PROJECT_ID
+    if token is None or digest is None:
+        raise Unauthorized(
+            "You didn't provide an API key. You need to provide your API key in an Authorization header "
+            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
+    found = ring.cached(digest)
+    if found is None:
+        found = await run_in_threadpool(ring.lookup, digest)
+    if not isinstance(found, Caller):
+        raise _refused(token, str(found))
+    if found.key_id is not None and ring.touch_due(found.key_id):
+        await run_in_threadpool(ring.touch, found.key_id)
+    return found.project_id
+
+
+async def current_project(request: HTTPConnection) -> str:
+    """The id of the project the request acts for, from its bearer key (see
+    :mod:`openbeta.server.services.projects` and :func:`project_for`); every ``/v1`` object route
+    depends on it, and it is kept on ``request.state.project``. Typed on ``HTTPConnection``, so
+    WebSocket routes can depend on it too.
+    """
+    known = getattr(request.state, "project", None)
+    if known is None:
+        known = request.state.project = await project_for(request.app.state.services.keys, bearer(request))
+    return known
+
+
+#: ``project: str = Project``: the caller's project id (see :func:`current_project`).
+Project: Any = Depends(current_project)
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -202,4 +276,4 @@ def service(name: str) -> Any:
     return Depends(dependency)
 
 
-__all__ = ["body", "validate", "read_body", "read_json", "pages", "service"]
+__all__ = ["Project", "current_project", "project_for", "bearer", "body", "validate", "read_body", "read_json", "pages", "service"]

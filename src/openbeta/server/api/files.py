@@ -16,7 +16,7 @@ from ...types.file import FilePurpose, FileUploadParams
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..services.files import FileService
 from ..store.pages import PageQuery
-from .deps import pages, service, validate
+from .deps import Project, pages, service, validate
 
 router = APIRouter(prefix="/files", tags=["Files"])
 Files = service("files")
@@ -62,7 +62,7 @@ def _count_received(request: Request, limit: int, max_bytes: int) -> None:
 
 
 @router.post("")
-async def upload_file(request: Request, svc: FileService = Files) -> dict:
+async def upload_file(request: Request, project: str = Project, svc: FileService = Files) -> dict:
     limit = svc.max_bytes + ENVELOPE_BYTES
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
@@ -82,32 +82,33 @@ async def upload_file(request: Request, svc: FileService = Files) -> dict:
                                  code="missing_required_parameter")
         params = validate(FileUploadParams, _nest([(k, v) for k, v in form.multi_items() if k != "file"]))
         filename = upload.filename or "file"
-        return await run_in_threadpool(svc.create, upload.file, filename, params)
+        return await run_in_threadpool(svc.create, project, upload.file, filename, params)
     finally:
         await form.close()
 
 
 @router.get("")
-def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), svc: FileService = Files) -> dict:
+def list_files(purpose: Optional[str] = None, page: PageQuery = pages(10_000), project: str = Project,
+               svc: FileService = Files) -> dict:
     if purpose is not None and purpose not in PURPOSES:
         raise InvalidRequest(f"Invalid value: '{purpose}'. Supported values are: "
                              f"{', '.join(repr(p) for p in PURPOSES)}.", param="purpose", code="invalid_value")
-    return svc.list(page, purpose)
+    return svc.list(project, page, purpose)
 
 
 @router.get("/{file_id}")
-def retrieve_file(file_id: str, svc: FileService = Files) -> dict:
-    return svc.get(file_id)
+def retrieve_file(file_id: str, project: str = Project, svc: FileService = Files) -> dict:
+    return svc.get(project, file_id)
 
 
 @router.delete("/{file_id}")
-def delete_file(file_id: str, svc: FileService = Files) -> dict:
-    return svc.delete(file_id)
+def delete_file(file_id: str, project: str = Project, svc: FileService = Files) -> dict:
+    return svc.delete(project, file_id)
 
 
 @router.get("/{file_id}/content")
-def download_file(file_id: str, svc: FileService = Files) -> StreamingResponse:
-    body, chunks = svc.content(file_id)
+def download_file(file_id: str, project: str = Project, svc: FileService = Files) -> StreamingResponse:
+    body, chunks = svc.content(project, file_id)
     return StreamingResponse(chunks, media_type="application/octet-stream",
                              headers={"Content-Length": str(body["bytes"]),
                                       "Content-Disposition": content_disposition(body["filename"])})

@@ -20,7 +20,7 @@ from ..realtime.codec_beta import BetaCodec
 from ..realtime.codec_ga import GACodec
 from ..realtime.session import RealtimeSession
 from ..services.realtime import RealtimeService
-from .deps import read_json, service, validate
+from .deps import project_for, read_json, service, validate
 
 router = APIRouter(prefix="/realtime", tags=["Realtime"])
 ws_router = APIRouter(prefix="/v1")
@@ -82,8 +82,11 @@ async def realtime_socket(websocket: WebSocket) -> None:
     services = app.state.services
     protocols = _protocols(websocket)
     try:
-        grant = await asyncio.to_thread(services.realtime.authenticate, _token(websocket, protocols),
-                                        app.state.settings.api_keys)
+        token = _token(websocket, protocols)
+        if not (token and token.startswith("ek_")):
+            # An API key: any project's (env or stored) opens a session, as on the REST routes.
+            await project_for(services.keys, token)
+        grant = await asyncio.to_thread(services.realtime.authenticate, token, [])
         if websocket.query_params.get("call_id"):
             raise InvalidRequest("Connecting to a call (call_id) is not supported by this server: it serves "
                                  "WebSocket sessions only.", param="call_id", code="unsupported")

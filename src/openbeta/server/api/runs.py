@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
 from ..services.runs import Launch, RunService, check_include
 from ..store.pages import PageQuery
-from .deps import body, pages, service
+from .deps import Project, body, pages, service
 
 router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
@@ -31,53 +31,54 @@ def includes(request: Request) -> list[str]:
 
 @router.post("/threads/runs")
 def create_thread_and_run(params: ThreadCreateAndRunParams = body(ThreadCreateAndRunParams),
-                          svc: RunService = Runs) -> Any:
-    return started(svc, svc.create_thread_and_run(params), params.stream)
+                          project: str = Project, svc: RunService = Runs) -> Any:
+    return started(svc, svc.create_thread_and_run(project, params), params.stream)
 
 
 @router.post("/threads/{thread_id}/runs")
 def create_run(thread_id: str, request: Request, params: RunCreateParams = body(RunCreateParams),
-               svc: RunService = Runs) -> Any:
+               project: str = Project, svc: RunService = Runs) -> Any:
     include = includes(request)
     if include:
         check_include(include)
-    return started(svc, svc.create(thread_id, params), params.stream, include)
+    return started(svc, svc.create(project, thread_id, params), params.stream, include)
 
 
 @router.get("/threads/{thread_id}/runs")
-def list_runs(thread_id: str, page: PageQuery = pages(), svc: RunService = Runs) -> dict:
-    return svc.list(thread_id, page)
+def list_runs(thread_id: str, page: PageQuery = pages(), project: str = Project, svc: RunService = Runs) -> dict:
+    return svc.list(project, thread_id, page)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}")
-def get_run(thread_id: str, run_id: str, svc: RunService = Runs) -> dict:
-    return svc.get(thread_id, run_id)
+def get_run(thread_id: str, run_id: str, project: str = Project, svc: RunService = Runs) -> dict:
+    return svc.get(project, thread_id, run_id)
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}")
 def modify_run(thread_id: str, run_id: str, params: RunUpdateParams = body(RunUpdateParams),
-               svc: RunService = Runs) -> dict:
-    return svc.update(thread_id, run_id, params)
+               project: str = Project, svc: RunService = Runs) -> dict:
+    return svc.update(project, thread_id, run_id, params)
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel")
-def cancel_run(thread_id: str, run_id: str, svc: RunService = Runs) -> dict:
-    return svc.cancel(thread_id, run_id)
+def cancel_run(thread_id: str, run_id: str, project: str = Project, svc: RunService = Runs) -> dict:
+    return svc.cancel(project, thread_id, run_id)
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs")
 def submit_tool_outputs(thread_id: str, run_id: str,
                         params: SubmitToolOutputsParams = body(SubmitToolOutputsParams),
-                        svc: RunService = Runs) -> Any:
-    return started(svc, svc.submit_tool_outputs(thread_id, run_id, params), params.stream)
+                        project: str = Project, svc: RunService = Runs) -> Any:
+    return started(svc, svc.submit_tool_outputs(project, thread_id, run_id, params), params.stream)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
 def list_run_steps(thread_id: str, run_id: str, request: Request, page: PageQuery = pages(),
-                   svc: RunService = Runs) -> dict:
-    return svc.list_steps(thread_id, run_id, page, includes(request))
+                   project: str = Project, svc: RunService = Runs) -> dict:
+    return svc.list_steps(project, thread_id, run_id, page, includes(request))
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
-def get_run_step(thread_id: str, run_id: str, step_id: str, request: Request, svc: RunService = Runs) -> dict:
-    return svc.get_step(thread_id, run_id, step_id, includes(request))
+def get_run_step(thread_id: str, run_id: str, step_id: str, request: Request, project: str = Project,
+                 svc: RunService = Runs) -> dict:
+    return svc.get_step(project, thread_id, run_id, step_id, includes(request))

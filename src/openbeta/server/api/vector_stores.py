@@ -11,7 +11,7 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreUpdateParams)
 from ..services.vector_stores import VectorStoreService
 from ..store.pages import PageQuery
-from .deps import body, pages, service
+from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/vector_stores", tags=["Vector stores"])
 Stores = service("vector_stores")
@@ -20,35 +20,35 @@ StatusFilter = Query(default=None, alias="filter")
 
 @router.post("")
 def create_vector_store(params: VectorStoreCreateParams = body(VectorStoreCreateParams),
-                        svc: VectorStoreService = Stores) -> dict:
-    return svc.create(params)
+                        project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.create(project, params)
 
 
 @router.get("")
-def list_vector_stores(page: PageQuery = pages(), svc: VectorStoreService = Stores) -> dict:
-    return svc.list(page)
+def list_vector_stores(page: PageQuery = pages(), project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.list(project, page)
 
 
 @router.get("/{vector_store_id}")
-def retrieve_vector_store(vector_store_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.get(vector_store_id)
+def retrieve_vector_store(vector_store_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.get(project, vector_store_id)
 
 
 @router.post("/{vector_store_id}")
 def modify_vector_store(vector_store_id: str, params: VectorStoreUpdateParams = body(VectorStoreUpdateParams),
-                        svc: VectorStoreService = Stores) -> dict:
-    return svc.update(vector_store_id, params)
+                        project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.update(project, vector_store_id, params)
 
 
 @router.delete("/{vector_store_id}")
-def delete_vector_store(vector_store_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.delete(vector_store_id)
+def delete_vector_store(vector_store_id: str, project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.delete(project, vector_store_id)
 
 
 @router.post("/{vector_store_id}/search")
 def search_vector_store(vector_store_id: str, params: SearchParams = body(SearchParams),
-                        svc: VectorStoreService = Stores) -> dict:
-    return svc.search_page(vector_store_id, params)
+                        project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.search_page(project, vector_store_id, params)
 
 
 # ---------------------------------------------------------------- files in a store
@@ -56,58 +56,62 @@ def search_vector_store(vector_store_id: str, params: SearchParams = body(Search
 @router.post("/{vector_store_id}/files")
 def create_vector_store_file(vector_store_id: str,
                              params: VectorStoreFileCreateParams = body(VectorStoreFileCreateParams),
-                             svc: VectorStoreService = Stores) -> dict:
-    return svc.add_file(vector_store_id, params)
+                             project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.add_file(project, vector_store_id, params)
 
 
 @router.get("/{vector_store_id}/files")
 def list_vector_store_files(vector_store_id: str, status: Optional[str] = StatusFilter, page: PageQuery = pages(),
-                            svc: VectorStoreService = Stores) -> dict:
-    return svc.list_files(vector_store_id, page, status)
+                            project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.list_files(project, vector_store_id, page, status)
 
 
 @router.get("/{vector_store_id}/files/{file_id}")
-def retrieve_vector_store_file(vector_store_id: str, file_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.get_file(vector_store_id, file_id)
+def retrieve_vector_store_file(vector_store_id: str, file_id: str, project: str = Project,
+                               svc: VectorStoreService = Stores) -> dict:
+    return svc.get_file(project, vector_store_id, file_id)
 
 
 @router.post("/{vector_store_id}/files/{file_id}")
 def update_vector_store_file(vector_store_id: str, file_id: str,
                              params: VectorStoreFileUpdateParams = body(VectorStoreFileUpdateParams),
-                             svc: VectorStoreService = Stores) -> dict:
-    return svc.update_file(vector_store_id, file_id, params)
+                             project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.update_file(project, vector_store_id, file_id, params)
 
 
 @router.delete("/{vector_store_id}/files/{file_id}")
-def delete_vector_store_file(vector_store_id: str, file_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.delete_file(vector_store_id, file_id)
+def delete_vector_store_file(vector_store_id: str, file_id: str, project: str = Project,
+                             svc: VectorStoreService = Stores) -> dict:
+    return svc.delete_file(project, vector_store_id, file_id)
 
 
 @router.get("/{vector_store_id}/files/{file_id}/content")
 def retrieve_vector_store_file_content(vector_store_id: str, file_id: str,
-                                       svc: VectorStoreService = Stores) -> dict:
-    return svc.file_content(vector_store_id, file_id)
+                                       project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.file_content(project, vector_store_id, file_id)
 
 
 # ---------------------------------------------------------------- file batches
 
 @router.post("/{vector_store_id}/file_batches")
 def create_file_batch(vector_store_id: str, params: FileBatchCreateParams = body(FileBatchCreateParams),
-                      svc: VectorStoreService = Stores) -> dict:
-    return svc.create_batch(vector_store_id, params)
+                      project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.create_batch(project, vector_store_id, params)
 
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}")
-def retrieve_file_batch(vector_store_id: str, batch_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.get_batch(vector_store_id, batch_id)
+def retrieve_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+                        svc: VectorStoreService = Stores) -> dict:
+    return svc.get_batch(project, vector_store_id, batch_id)
 
 
 @router.post("/{vector_store_id}/file_batches/{batch_id}/cancel")
-def cancel_file_batch(vector_store_id: str, batch_id: str, svc: VectorStoreService = Stores) -> dict:
-    return svc.cancel_batch(vector_store_id, batch_id)
+def cancel_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+                      svc: VectorStoreService = Stores) -> dict:
+    return svc.cancel_batch(project, vector_store_id, batch_id)
 
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}/files")
 def list_file_batch_files(vector_store_id: str, batch_id: str, status: Optional[str] = StatusFilter,
-                          page: PageQuery = pages(), svc: VectorStoreService = Stores) -> dict:
-    return svc.list_files(vector_store_id, page, status, batch_id=batch_id)
+                          page: PageQuery = pages(), project: str = Project, svc: VectorStoreService = Stores) -> dict:
+    return svc.list_files(project, vector_store_id, page, status, batch_id=batch_id)

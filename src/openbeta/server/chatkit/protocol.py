@@ -47,6 +47,7 @@ from ..services.container import Services
 from ..services.messages import message_body
 from ..services.runs import Launch
 from ..store.pages import PageQuery
+from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
 from .sessions import Caller
 from .threads import ChatKitThreads
 from .turns import TurnStream, user_text
@@ -280,7 +281,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
             params["model"] = options.model
         if options.tool_choice is not None:
             params["tool_choice"] = {"type": "function", "function": {"name": options.tool_choice.id}}
-        return self.services.runs.create(backing, RunCreateParams.model_validate(params),
+        return self.services.runs.create(DEFAULT_PROJECT_ID, backing, RunCreateParams.model_validate(params),
                                          prepare=lambda session: self.threads.write_message(session, item.id, message))
 
     def _resume(self, backing: str, thread_id: str, context: Context) -> Launch:
@@ -289,7 +290,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         call = next((row for row in rows if row.type == "client_tool_call" and row.run_id), None)
         if call is None or call.body.get("status") != "completed":
             raise InvalidRequest("No client tool call of this thread awaits its output.")
-        run = self.services.runs.get(backing, call.run_id)
+        run = self.services.runs.get(DEFAULT_PROJECT_ID, backing, call.run_id)
         if run["status"] != "requires_action":
             raise InvalidRequest(f"The run that called {call.body['name']} is {run['status']}; it no longer "
                                  "awaits the tool's output.")
@@ -300,7 +301,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
                     json.dumps({"error": "This call was not run by the client."})}
                    for pending in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
         return self.services.runs.submit_tool_outputs(
-            backing, call.run_id, SubmitToolOutputsParams.model_validate({"tool_outputs": outputs, "stream": True}))
+            DEFAULT_PROJECT_ID, backing, call.run_id, SubmitToolOutputsParams.model_validate({"tool_outputs": outputs, "stream": True}))
 
     @staticmethod
     def _run_metadata(thread_id: str, context: Context) -> dict[str, str]:
@@ -320,7 +321,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         backing, run_id = context.active_run
         context.active_run = None
         try:
-            self.services.runs.cancel(backing, run_id)
+            self.services.runs.cancel(DEFAULT_PROJECT_ID, backing, run_id)
         except APIError:
             pass
 

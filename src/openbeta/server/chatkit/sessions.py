@@ -19,7 +19,7 @@ from ...types.chatkit import SessionCreateParams
 from ..errors import InvalidRequest, RateLimited, Unauthorized
 from ..ids import new_id, now
 from ..store import Database
-from ..store.tables import AssistantRow, ChatKitSessionRow
+from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, ChatKitSessionRow
 from ..services.base import load, set_body
 
 DEFAULT_EXPIRY_SECONDS = 600
@@ -139,7 +139,7 @@ class SessionService:
             "chatkit_configuration": resolved_configuration(given.get("chatkit_configuration") or {}),
         }
         with self.db.session() as s:
-            load(s, AssistantRow, workflow["id"], "workflow", param="workflow.id")
+            load(s, AssistantRow, workflow["id"], "workflow", AssistantRow.project_id == DEFAULT_PROJECT_ID, param="workflow.id")
             s.add(ChatKitSessionRow(id=body["id"], secret_hash=hash_secret(secret), user=params.user,
                                     status="active", created_at=created, expires_at=body["expires_at"],
                                     window_start=0, window_count=0, body=body))
@@ -183,5 +183,6 @@ class SessionService:
     def server_caller(self, user: str, assistant_id: str) -> Caller:
         """A server-to-server caller (an API key): the end user and workflow are given explicitly."""
         with self.db.session() as s:
-            load(s, AssistantRow, assistant_id, "workflow", param="X-ChatKit-Workflow")
+            load(s, AssistantRow, assistant_id, "workflow", AssistantRow.project_id == DEFAULT_PROJECT_ID,
+                 param="X-ChatKit-Workflow")
         return Caller(user=user, assistant_id=assistant_id)

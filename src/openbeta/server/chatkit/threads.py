@@ -21,7 +21,7 @@ from ..services.messages import insert_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
 from ..store.pages import Page, PageQuery, fetch_page
-from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
+from ..store.tables import DEFAULT_PROJECT_ID, ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
 from ...types.thread import ThreadCreateParams
 from .shapes import REST_TYPES, render_thread, rest_item
 
@@ -59,7 +59,7 @@ class ChatKitThreads:
             attachments = [a["id"] for item in s.scalars(select(ChatKitItemRow.body).where(
                 ChatKitItemRow.chatkit_thread_id == thread_id, ChatKitItemRow.type == "user_message"))
                 for a in item.get("attachments") or []]
-        self.threads.delete(backing)
+        self.threads.delete(DEFAULT_PROJECT_ID, backing)
         for attachment_id in attachments:
             self.delete_attachment(attachment_id, user)
         return {"id": thread_id, "object": "chatkit.thread.deleted", "deleted": True}
@@ -81,7 +81,7 @@ class ChatKitThreads:
         with self.db.session() as s:
             row = s.scalar(select(ChatKitThreadRow).where(ChatKitThreadRow.id == thread_id))
             if row is None:
-                backing = create_thread(s, ThreadCreateParams(metadata={"chatkit_thread_id": thread_id}))
+                backing = create_thread(s, DEFAULT_PROJECT_ID, ThreadCreateParams(metadata={"chatkit_thread_id": thread_id}))
                 row = ChatKitThreadRow(id=thread_id, thread_id=backing["id"], user=user, created_at=created_at,
                                        body=fields)
                 s.add(row)
@@ -134,7 +134,7 @@ class ChatKitThreads:
         """In the caller's unit of work: add the backing message of a user item, unless it has one."""
         row = load(session, ChatKitItemRow, item_id, "item")
         if row.message_id is None:
-            insert_message(session, message)
+            insert_message(session, DEFAULT_PROJECT_ID, message)
             row.message_id = message["id"]
 
     def delete_item(self, thread_id: str, item_id: str, user: str) -> None:
@@ -191,6 +191,6 @@ class ChatKitThreads:
             s.delete(row)
         if file_id:
             try:
-                self.files.delete(file_id)
+                self.files.delete(DEFAULT_PROJECT_ID, file_id)
             except NotFound:
                 pass

@@ -27,7 +27,7 @@ from ..providers.base import Usage
 from ..services.base import load, set_body
 from ..services.messages import insert_message
 from ..store import Database
-from ..store.tables import MessageRow, RunRow, RunStepRow, ThreadRow
+from ..store.tables import DEFAULT_PROJECT_ID, MessageRow, RunRow, RunStepRow, ThreadRow
 
 log = logging.getLogger("openbeta.runs")
 
@@ -253,7 +253,9 @@ class RunRecords:
             if drop is not None:
                 self._drop(s, *drop)
             if message is not None:
-                insert_message(s, message)
+                # The message belongs to the run's thread, and so to the thread's project.
+                project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == message["thread_id"]))
+                insert_message(s, project or DEFAULT_PROJECT_ID, message)
             s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
                                                 created_at=body["created_at"], body=body))
 

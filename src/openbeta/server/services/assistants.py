@@ -9,7 +9,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import AssistantRow
-from .base import apply_update, list_page, load
+from .base import apply_update, list_page, load, owned
 from .resources import check_tool_resources, normalize_tools
 
 
@@ -17,7 +17,7 @@ class AssistantService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, params: AssistantCreateParams) -> dict[str, Any]:
+    def create(self, project: str, params: AssistantCreateParams) -> dict[str, Any]:
         given = params.given()
         body = {
             "id": new_id("asst_"),
@@ -36,28 +36,28 @@ class AssistantService:
             "reasoning_effort": given.get("reasoning_effort"),
         }
         with self.db.session() as s:
-            body["tool_resources"] = check_tool_resources(s, body["tool_resources"], "tool_resources")
-            s.add(AssistantRow(id=body["id"], created_at=body["created_at"], body=body))
+            body["tool_resources"] = check_tool_resources(s, project, body["tool_resources"], "tool_resources")
+            s.add(AssistantRow(id=body["id"], project_id=project, created_at=body["created_at"], body=body))
         return body
 
-    def get(self, assistant_id: str) -> dict[str, Any]:
+    def get(self, project: str, assistant_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return load(s, AssistantRow, assistant_id, "assistant").body
+            return load(s, AssistantRow, assistant_id, "assistant", owned(AssistantRow, project)).body
 
-    def update(self, assistant_id: str, params: AssistantUpdateParams) -> dict[str, Any]:
+    def update(self, project: str, assistant_id: str, params: AssistantUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
-            row = load(s, AssistantRow, assistant_id, "assistant", for_update=True)
+            row = load(s, AssistantRow, assistant_id, "assistant", owned(AssistantRow, project), for_update=True)
             return apply_update(row, given, {
                 "tools": lambda value: normalize_tools(value or []),
-                "tool_resources": lambda value: check_tool_resources(s, value or {}, "tool_resources")})
+                "tool_resources": lambda value: check_tool_resources(s, project, value or {}, "tool_resources")})
 
-    def delete(self, assistant_id: str) -> dict[str, Any]:
+    def delete(self, project: str, assistant_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, AssistantRow, assistant_id, "assistant")
+            row = load(s, AssistantRow, assistant_id, "assistant", owned(AssistantRow, project))
             s.delete(row)
         return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
 
-    def list(self, page: PageQuery) -> dict[str, Any]:
+    def list(self, project: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            return list_page(s, AssistantRow, page)
+            return list_page(s, AssistantRow, page, group=(AssistantRow.project_id, project))

@@ -23,11 +23,19 @@ def render_page(rows: Sequence[Any], has_more: bool,
     }
 
 
+def owned(model: Any, project: str) -> Any:
+    """The clause that keeps a query on top-level rows (assistants, threads, files, vector
+    stores) inside the caller's ``project``: pass it to :func:`load` and :func:`list_page`."""
+    return model.project_id == project
+
+
 def load(session: Session, model: Any, object_id: str, kind: str, *where: Any, param: str | None = None,
          for_update: bool = False) -> Any:
     stmt = select(model).where(model.id == object_id, *where)
     if for_update:
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE on PostgreSQL: a body change never touches a key, so rows whose foreign keys
+        # point here (chunks of a vector store being ingested) are not blocked, and cannot deadlock with it.
+        stmt = stmt.with_for_update(key_share=True)
         if session.get_bind().dialect.name == "sqlite":
             # SQLite ignores FOR UPDATE and its reads take no lock: a no-op write
             # takes the database's write lock now, so read-modify-write is not lost.

@@ -26,6 +26,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .projects import KeyRing, ProjectService
 from .realtime import RealtimeService
 from .runs import RunService
 from .threads import ThreadService
@@ -47,6 +48,9 @@ class Services:
     files: FileService
     vector_stores: VectorStoreService
     ingestion: IngestionWorker
+    #: Projects and their stored keys (the admin API), and bearer key -> project.
+    projects: ProjectService
+    keys: KeyRing
     #: Realtime ephemeral keys and sessions.
     realtime: RealtimeService
     #: The model realtime responses use: the run engine's provider (built on first use).
@@ -61,6 +65,8 @@ class Services:
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url())
     db.migrate()
+    projects = ProjectService(db)
+    keys = KeyRing.from_settings(db, projects, settings.api_keys, settings.admin_key)
     server_tools = ServerTools()
     replica = replica_id()
     engine = RunEngine(db, server_tools, lambda: build_provider(settings), settings.run_expiry_seconds,
@@ -90,6 +96,8 @@ def build_services(settings: Settings) -> Services:
         files=files,
         vector_stores=vector_stores,
         ingestion=ingestion,
+        projects=projects,
+        keys=keys,
         realtime=RealtimeService(db),
         realtime_provider=lambda: engine.provider,
         startup=[engine.startup, ingestion.start, sweeper.start],

@@ -25,6 +25,7 @@ from ..runs.citations import GROUP_KEY, marker
 from ..runs.tools import ServerToolResult
 from ..store import Database
 from ..store.tables import AssistantRow, MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
+from .base import owned
 from .vector_stores import VectorStoreService
 
 DEFAULT_MAX_RESULTS = 20
@@ -101,10 +102,11 @@ class FileSearchTool:
         if not searched:
             note = 'The call gave no queries: call file_search with {"queries": ["..."]}.'
         else:
-            store_ids = await asyncio.to_thread(self.store_ids, run)
+            project, store_ids = await asyncio.to_thread(self.store_ids, run)
             await self._await_ingestion(store_ids)
             try:
-                hits = await asyncio.to_thread(self.vector_stores.search, store_ids, searched, limit, ranking)
+                hits = await asyncio.to_thread(self.vector_stores.search, project, store_ids, searched, limit,
+                                               ranking)
             except APIError as exc:
                 note = f"The search failed: {exc.message}"
             else:
@@ -127,17 +129,22 @@ class FileSearchTool:
 
     # ------------------------------------------------------------ helpers (blocking)
 
-    def store_ids(self, run: dict[str, Any]) -> list[str]:
-        """The assistant's vector stores, then the thread's, that still exist."""
+    def store_ids(self, run: dict[str, Any]) -> tuple[str, list[str]]:
+        """The run's project (its thread's), and the assistant's vector stores, then the thread's,
+        that still exist in that project."""
         with self.db.session() as s:
+            project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == run["thread_id"]))
+            if project is None:
+                return "", []
             ids: list[str] = []
             for model, object_id in ((AssistantRow, run["assistant_id"]), (ThreadRow, run["thread_id"])):
-                body = s.scalar(select(model.body).where(model.id == object_id))
+                body = s.scalar(select(model.body).where(model.id == object_id, owned(model, project)))
                 resources = (body.get("tool_resources") or {}) if body is not None else {}
                 ids.extend((resources.get("file_search") or {}).get("vector_store_ids") or [])
             ids = list(dict.fromkeys(ids))
-            existing = set(s.scalars(select(VectorStoreRow.id).where(VectorStoreRow.id.in_(ids))))
-            return [i for i in ids if i in existing]
+            existing = set(s.scalars(select(VectorStoreRow.id).where(VectorStoreRow.id.in_(ids),
+                                                                     owned(VectorStoreRow, project))))
+            return project, [i for i in ids if i in existing]
 
     def last_question(self, thread_id: str) -> str:
         """The text of the thread's newest user message (cut to ``QUESTION_CHARS``)."""

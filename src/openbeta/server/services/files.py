@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any, BinaryIO, Callable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import FileRow, FileTextRow
-from .base import list_page, load
+from .base import list_page, load, owned
 
 log = logging.getLogger("openbeta")
 
@@ -30,15 +30,16 @@ class FileService:
         #: Called with (session, file_id) before a file is deleted (vector stores drop it).
         self.on_delete: list[Callable[[Session, str], None]] = []
 
-    def create(self, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
+    def create(self, project: str, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
         expires = params.expires_after
-        return self._store(source, filename, params.purpose, expires.seconds if expires else None)
+        return self._store(project, source, filename, params.purpose, expires.seconds if expires else None)
 
-    def store_output(self, data: bytes, filename: str) -> dict[str, Any]:
-        """A file a tool made (purpose ``assistants_output``)."""
-        return self._store(io.BytesIO(data), filename, "assistants_output", None)
+    def store_output(self, project: str, data: bytes, filename: str) -> dict[str, Any]:
+        """A file a tool made (purpose ``assistants_output``), in ``project``."""
+        return self._store(project, io.BytesIO(data), filename, "assistants_output", None)
 
-    def _store(self, source: BinaryIO, filename: str, purpose: str, expires_in: Optional[int]) -> dict[str, Any]:
+    def _store(self, project: str, source: BinaryIO, filename: str, purpose: str,
+               expires_in: Optional[int]) -> dict[str, Any]:
         file_id = new_id("file-")
         size = self.blobs.put(file_id, source, max_bytes=self.max_bytes)
         created = now()
@@ -55,29 +56,29 @@ class FileService:
         }
         try:
             with self.db.session() as s:
-                s.add(FileRow(id=file_id, purpose=purpose, created_at=created,
+                s.add(FileRow(id=file_id, project_id=project, purpose=purpose, created_at=created,
                               expires_at=body["expires_at"], body=body))
         except BaseException:
             self.blobs.delete(file_id)
             raise
         return body
 
-    def get(self, file_id: str) -> dict[str, Any]:
+    def get(self, project: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return load(s, FileRow, file_id, "file").body
+            return load(s, FileRow, file_id, "file", owned(FileRow, project)).body
 
-    def list(self, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
+    def list(self, project: str, page: PageQuery, purpose: Optional[str] = None) -> dict[str, Any]:
         with self.db.session() as s:
             where = [FileRow.purpose == purpose] if purpose else []
-            return list_page(s, FileRow, page, *where)
+            return list_page(s, FileRow, page, *where, group=(FileRow.project_id, project))
 
-    def content(self, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
-        body = self.get(file_id)
+    def content(self, project: str, file_id: str) -> tuple[dict[str, Any], Iterator[bytes]]:
+        body = self.get(project, file_id)
         return body, self.blobs.stream(file_id)
 
-    def delete(self, file_id: str) -> dict[str, Any]:
+    def delete(self, project: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, FileRow, file_id, "file")
+            row = load(s, FileRow, file_id, "file", owned(FileRow, project))
             for hook in self.on_delete:
                 hook(s, file_id)
             text = s.get(FileTextRow, file_id)
@@ -87,11 +88,12 @@ class FileService:
         self.blobs.delete(file_id)
         return {"id": file_id, "object": "file", "deleted": True}
 
-    def expired(self, at: int) -> list[str]:
-        """Ids of files whose ``expires_at`` has passed."""
+    def expired(self, at: int) -> Sequence[tuple[str, str]]:
+        """(project, id) of files whose ``expires_at`` has passed."""
         with self.db.session() as s:
-            return list(s.scalars(select(FileRow.id).where(FileRow.expires_at.is_not(None),
-                                                           FileRow.expires_at <= at)))
+            rows = s.execute(select(FileRow.project_id, FileRow.id).where(FileRow.expires_at.is_not(None),
+                                                                          FileRow.expires_at <= at))
+            return [(project, file_id) for project, file_id in rows]
 
 
 class ExpirySweeper:
@@ -104,9 +106,9 @@ class ExpirySweeper:
 
     def sweep(self) -> int:
         gone = 0
-        for file_id in self.files.expired(now()):
+        for project, file_id in self.files.expired(now()):
             try:
-                self.files.delete(file_id)
+                self.files.delete(project, file_id)
                 gone += 1
             except NotFound:
                 pass

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...types.vector_store import VectorStoreCreateParams
 from ..errors import InvalidRequest, NotFound, from_validation_error
 from ..store.tables import FileRow, VectorStoreRow
-from .base import set_body
+from .base import owned, set_body
 from .vector_stores import add_file, create_store
 
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}
@@ -40,22 +40,22 @@ def _not_null(holder: dict[str, Any], key: str, where: str, expected: str = "an 
     return dict(value or {}) if expected == "an object" else value
 
 
-def check_file(session: Session, file_id: str, param: str) -> None:
-    """404 naming ``param`` unless ``file_id`` is a stored file."""
-    if session.scalar(select(FileRow.id).where(FileRow.id == file_id)) is None:
+def check_file(session: Session, project: str, file_id: str, param: str) -> None:
+    """404 naming ``param`` unless ``file_id`` is a file of ``project``."""
+    if session.scalar(select(FileRow.id).where(FileRow.id == file_id, owned(FileRow, project))) is None:
         raise NotFound.of("file", file_id, param=param)
 
 
-def check_message_files(session: Session, body: dict[str, Any], prefix: str) -> None:
+def check_message_files(session: Session, project: str, body: dict[str, Any], prefix: str) -> None:
     """Every file a message names (``image_file`` parts, attachments) must exist."""
     for i, part in enumerate(body.get("content") or []):
         if part.get("type") == "image_file":
-            check_file(session, part["image_file"]["file_id"], f"{prefix}content[{i}].image_file.file_id")
+            check_file(session, project, part["image_file"]["file_id"], f"{prefix}content[{i}].image_file.file_id")
     for i, attachment in enumerate(body.get("attachments") or []):
-        check_file(session, attachment["file_id"], f"{prefix}attachments[{i}].file_id")
+        check_file(session, project, attachment["file_id"], f"{prefix}attachments[{i}].file_id")
 
 
-def check_tool_resources(session: Session, resources: dict[str, Any], param: str) -> dict[str, Any]:
+def check_tool_resources(session: Session, project: str, resources: dict[str, Any], param: str) -> dict[str, Any]:
     """Validate ``tool_resources`` and return what is stored.
 
     ``file_search.vector_store_ids`` must name existing vector stores;
@@ -64,7 +64,7 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
     """
     resources = {k: v for k, v in (resources or {}).items() if v is not None}
     for i, file_id in enumerate((resources.get("code_interpreter") or {}).get("file_ids") or []):
-        check_file(session, file_id, f"{param}.code_interpreter.file_ids[{i}]")
+        check_file(session, project, file_id, f"{param}.code_interpreter.file_ids[{i}]")
     file_search = resources.get("file_search")
     if file_search:
         file_search = {k: v for k, v in file_search.items() if v is not None}
@@ -82,10 +82,12 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
                     error = from_validation_error(exc, data)
                     error.param = f"{param}.file_search.vector_stores[{i}].{error.param}"
                     raise error from None
-                ids.append(create_store(session, params, f"{param}.file_search.vector_stores[{i}].file_ids").id)
+                store = create_store(session, project, params, f"{param}.file_search.vector_stores[{i}].file_ids")
+                ids.append(store.id)
             file_search["vector_store_ids"] = ids
         for i, store_id in enumerate(file_search.get("vector_store_ids") or []):
-            if session.scalar(select(VectorStoreRow.id).where(VectorStoreRow.id == store_id)) is None:
+            if session.scalar(select(VectorStoreRow.id).where(VectorStoreRow.id == store_id,
+                                                              owned(VectorStoreRow, project))) is None:
                 raise NotFound.of("vector store", store_id, param=f"{param}.file_search.vector_store_ids[{i}]")
         resources["file_search"] = file_search
     return resources
@@ -95,7 +97,8 @@ def check_tool_resources(session: Session, resources: dict[str, Any], param: str
 THREAD_STORE_EXPIRY = {"anchor": "last_active_at", "days": 7}
 
 
-def index_attachments(session: Session, thread: Any, attachments: list[dict[str, Any]], param: str) -> None:
+def index_attachments(session: Session, project: str, thread: Any, attachments: list[dict[str, Any]],
+                      param: str) -> None:
     """Queue the files attached for ``file_search`` into the thread's own vector store.
 
     The thread keeps one vector store in ``tool_resources.file_search``; the
@@ -111,11 +114,12 @@ def index_attachments(session: Session, thread: Any, attachments: list[dict[str,
     file_search = dict(resources.get("file_search") or {})
     store_ids = list(file_search.get("vector_store_ids") or [])
     if not store_ids:
-        store = create_store(session, VectorStoreCreateParams.model_validate({"expires_after": THREAD_STORE_EXPIRY}))
+        store = create_store(session, project,
+                             VectorStoreCreateParams.model_validate({"expires_after": THREAD_STORE_EXPIRY}))
         store_ids = [store.id]
         file_search["vector_store_ids"] = store_ids
         resources["file_search"] = file_search
         body["tool_resources"] = resources
         set_body(thread, body)
     for i, file_id in wanted:
-        add_file(session, store_ids[0], file_id, param=f"{param}[{i}].file_id")
+        add_file(session, project, store_ids[0], file_id, param=f"{param}[{i}].file_id")

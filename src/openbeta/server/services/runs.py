@@ -28,7 +28,7 @@ from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
-from .base import list_page, load, set_body, apply_update
+from .base import list_page, load, owned, set_body, apply_update
 from .messages import insert_message, message_body
 from .resources import normalize_tools
 from .threads import create_thread
@@ -104,33 +104,36 @@ class RunService:
 
     # ------------------------------------------------------------ creating
 
-    def create(self, thread_id: str, params: RunCreateParams,
+    def create(self, project: str, thread_id: str, params: RunCreateParams,
                prepare: Optional[Callable[[Session], None]] = None) -> Launch:
         """``prepare(session)``, when given, runs in the run's own unit of work before the run is
         recorded (ChatKit writes its user message there: one commit instead of two)."""
         given = params.given()
         with self.db.session() as s:
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             run_id = active_run_id(s, thread_id)
             if run_id:
                 raise InvalidRequest(f"Thread {thread_id} already has an active run {run_id}.")
-            assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
+            assistant = load(s, AssistantRow, params.assistant_id, "assistant", owned(AssistantRow, project),
+                             param="assistant_id").body
             run = self._snapshot(assistant, thread_id, given)
             run["instructions"] = _join(run["instructions"], given.get("additional_instructions"))
             if prepare is not None:
                 prepare(s)
             for i, message in enumerate(params.additional_messages or []):
-                insert_message(s, message_body(thread_id, message), f"additional_messages[{i}].attachments")
+                insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
             return self._record(s, run, [], bool(params.stream), self.engine.claim())
 
-    def create_thread_and_run(self, params: ThreadCreateAndRunParams) -> Launch:
+    def create_thread_and_run(self, project: str, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
         with self.db.session() as s:
-            assistant = load(s, AssistantRow, params.assistant_id, "assistant", param="assistant_id").body
+            assistant = load(s, AssistantRow, params.assistant_id, "assistant", owned(AssistantRow, project),
+                             param="assistant_id").body
             thread_params = params.thread or ThreadCreateParams()
             if "tool_resources" in given and thread_params.tool_resources is None:
                 thread_params = thread_params.model_copy(update={"tool_resources": params.tool_resources})
             run = self._snapshot(assistant, "", given)
-            thread = create_thread(s, thread_params, "thread")
+            thread = create_thread(s, project, thread_params, "thread")
             run["thread_id"] = thread["id"]
             return self._record(s, run, [("thread.created", thread)], bool(params.stream), self.engine.claim())
 
@@ -206,26 +209,26 @@ class RunService:
 
     # ------------------------------------------------------------ reading and changing
 
-    def get(self, thread_id: str, run_id: str) -> dict[str, Any]:
+    def get(self, project: str, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             return load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id).body
 
-    def list(self, thread_id: str, page: PageQuery) -> dict[str, Any]:
+    def list(self, project: str, thread_id: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             return list_page(s, RunRow, page, group=(RunRow.thread_id, thread_id))
 
-    def update(self, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
+    def update(self, project: str, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
             return apply_update(row, given)
 
-    def cancel(self, thread_id: str, run_id: str) -> dict[str, Any]:
+    def cancel(self, project: str, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id)
             try:
                 body = transition(s, run_id, "cancelling")
@@ -234,10 +237,10 @@ class RunService:
         self.engine.request_cancel(body)
         return body
 
-    def submit_tool_outputs(self, thread_id: str, run_id: str,
+    def submit_tool_outputs(self, project: str, thread_id: str, run_id: str,
                             params: SubmitToolOutputsParams) -> Launch:
         with self.db.session() as s:
-            load(s, ThreadRow, thread_id, "thread")
+            load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
             if row.status != "requires_action":
                 raise InvalidRequest(f'Runs in status "{row.status}" do not accept tool outputs.')
@@ -263,17 +266,18 @@ class RunService:
 
     # ------------------------------------------------------------ steps
 
-    def list_steps(self, thread_id: str, run_id: str, page: PageQuery, include: list[str]) -> dict[str, Any]:
+    def list_steps(self, project: str, thread_id: str, run_id: str, page: PageQuery,
+                   include: list[str]) -> dict[str, Any]:
         check_include(include)
-        self.get(thread_id, run_id)
+        self.get(project, thread_id, run_id)
         with self.db.session() as s:
             result = list_page(s, RunStepRow, page, group=(RunStepRow.run_id, run_id))
         result["data"] = [render_step(step, include) for step in result["data"]]
         return result
 
-    def get_step(self, thread_id: str, run_id: str, step_id: str, include: list[str]) -> dict[str, Any]:
+    def get_step(self, project: str, thread_id: str, run_id: str, step_id: str, include: list[str]) -> dict[str, Any]:
         check_include(include)
-        self.get(thread_id, run_id)
+        self.get(project, thread_id, run_id)
         with self.db.session() as s:
             step = load(s, RunStepRow, step_id, "run step", RunStepRow.run_id == run_id).body
         return render_step(step, include)

@@ -12,12 +12,12 @@ from ..ids import new_id, now
 from ..store import Database
 from ..store.tables import MessageRow, ThreadRow
 from ..store.pages import PageQuery
-from .base import apply_update, list_page, load
+from .base import apply_update, list_page, load, owned
 from .messages import insert_message, message_body
 from .resources import check_tool_resources
 
 
-def create_thread(session: Session, params: ThreadCreateParams, param: str = "") -> dict[str, Any]:
+def create_thread(session: Session, project: str, params: ThreadCreateParams, param: str = "") -> dict[str, Any]:
     """Insert a thread and its initial messages in the caller's unit of work."""
     given = params.given()
     prefix = f"{param}." if param else ""
@@ -25,14 +25,14 @@ def create_thread(session: Session, params: ThreadCreateParams, param: str = "")
         "id": new_id("thread_"),
         "object": "thread",
         "created_at": now(),
-        "tool_resources": check_tool_resources(session, given.get("tool_resources") or {},
+        "tool_resources": check_tool_resources(session, project, given.get("tool_resources") or {},
                                                f"{prefix}tool_resources"),
         "metadata": given.get("metadata") or {},
     }
-    session.add(ThreadRow(id=body["id"], created_at=body["created_at"], body=body))
+    session.add(ThreadRow(id=body["id"], project_id=project, created_at=body["created_at"], body=body))
     session.flush()
     for i, message in enumerate(params.messages or []):
-        insert_message(session, message_body(body["id"], message, created_at=body["created_at"]),
+        insert_message(session, project, message_body(body["id"], message, created_at=body["created_at"]),
                        f"{prefix}messages[{i}].attachments")
     return load(session, ThreadRow, body["id"], "thread").body
 
@@ -44,31 +44,31 @@ class ThreadService:
         #: other parts (runs, steps, vector stores) delete what hangs off it.
         self.on_delete: list = []
 
-    def create(self, params: ThreadCreateParams) -> dict[str, Any]:
+    def create(self, project: str, params: ThreadCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
-            return create_thread(s, params)
+            return create_thread(s, project, params)
 
-    def get(self, thread_id: str) -> dict[str, Any]:
+    def get(self, project: str, thread_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return load(s, ThreadRow, thread_id, "thread").body
+            return load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project)).body
 
-    def update(self, thread_id: str, params: ThreadUpdateParams) -> dict[str, Any]:
+    def update(self, project: str, thread_id: str, params: ThreadUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
-            row = load(s, ThreadRow, thread_id, "thread", for_update=True)
+            row = load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project), for_update=True)
             return apply_update(row, given, {
-                "tool_resources": lambda value: check_tool_resources(s, value or {}, "tool_resources")})
+                "tool_resources": lambda value: check_tool_resources(s, project, value or {}, "tool_resources")})
 
-    def delete(self, thread_id: str) -> dict[str, Any]:
+    def delete(self, project: str, thread_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, ThreadRow, thread_id, "thread")
+            row = load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             for hook in self.on_delete:
                 hook(s, thread_id)
             s.execute(delete(MessageRow).where(MessageRow.thread_id == thread_id))
             s.delete(row)
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}
 
-    def list(self, page: PageQuery) -> dict[str, Any]:
-        """The openbeta thread list (an extension: OpenAI's API cannot list threads)."""
+    def list(self, project: str, page: PageQuery) -> dict[str, Any]:
+        """The openbeta thread list (an extension: OpenAI's API cannot list threads), of ``project``."""
         with self.db.session() as s:
-            return list_page(s, ThreadRow, page)
+            return list_page(s, ThreadRow, page, group=(ThreadRow.project_id, project))

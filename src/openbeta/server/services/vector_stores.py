@@ -30,7 +30,7 @@ from ..store import Database
 from ..store.pages import PageQuery
 from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatchRow, VectorStoreFileRow,
                             VectorStoreRow)
-from .base import apply_update, list_page, load, set_body
+from .base import apply_update, list_page, load, owned, set_body
 
 DAY = 86_400
 TOUCH_SECONDS = 60
@@ -92,11 +92,11 @@ def count_files(session: Session, *where: Any) -> dict[str, int]:
     return counts
 
 
-def add_file(session: Session, store_id: str, file_id: str, *, chunking_strategy: Any = None,
+def add_file(session: Session, project: str, store_id: str, file_id: str, *, chunking_strategy: Any = None,
              attributes: Optional[Mapping[str, Any]] = None, batch_id: Optional[str] = None,
              param: str = "file_id") -> VectorStoreFileRow:
     """Attach a file to a store, queued for ingestion; a file already there is left as it is."""
-    if session.scalar(select(FileRow.id).where(FileRow.id == file_id)) is None:
+    if session.scalar(select(FileRow.id).where(FileRow.id == file_id, owned(FileRow, project))) is None:
         raise NotFound.of("file", file_id, param=param)
     row = session.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                           VectorStoreFileRow.id == file_id))
@@ -119,7 +119,8 @@ def add_file(session: Session, store_id: str, file_id: str, *, chunking_strategy
     return row
 
 
-def create_store(session: Session, params: VectorStoreCreateParams, param: str = "file_ids") -> VectorStoreRow:
+def create_store(session: Session, project: str, params: VectorStoreCreateParams,
+                 param: str = "file_ids") -> VectorStoreRow:
     """Insert a vector store and queue its files, in the caller's unit of work."""
     given = params.given()
     created = now()
@@ -133,11 +134,11 @@ def create_store(session: Session, params: VectorStoreCreateParams, param: str =
         "last_active_at": created,
         "metadata": given.get("metadata") or {},
     }
-    row = VectorStoreRow(id=body["id"], created_at=created, body=body)
+    row = VectorStoreRow(id=body["id"], project_id=project, created_at=created, body=body)
     session.add(row)
     session.flush()
     for i, file_id in enumerate(dict.fromkeys(params.file_ids)):
-        add_file(session, row.id, file_id, chunking_strategy=params.chunking_strategy, param=f"{param}[{i}]")
+        add_file(session, project, row.id, file_id, chunking_strategy=params.chunking_strategy, param=f"{param}[{i}]")
     return row
 
 
@@ -177,8 +178,9 @@ class VectorStoreService:
                 body["status"] = "failed" if counts["total"] and counts["failed"] == counts["total"] else "completed"
         return body
 
-    def _store(self, session: Session, store_id: str, for_update: bool = False) -> VectorStoreRow:
-        return load(session, VectorStoreRow, store_id, "vector store", for_update=for_update)
+    def _store(self, session: Session, project: str, store_id: str, for_update: bool = False) -> VectorStoreRow:
+        return load(session, VectorStoreRow, store_id, "vector store", owned(VectorStoreRow, project),
+                    for_update=for_update)
 
     def _file(self, session: Session, store_id: str, file_id: str) -> VectorStoreFileRow:
         row = session.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
@@ -189,27 +191,27 @@ class VectorStoreService:
 
     # ------------------------------------------------------------ vector stores
 
-    def create(self, params: VectorStoreCreateParams) -> dict[str, Any]:
+    def create(self, project: str, params: VectorStoreCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
-            row = create_store(s, params)
+            row = create_store(s, project, params)
             body = self.render(s, row)
         self.notify()
         return body
 
-    def get(self, store_id: str) -> dict[str, Any]:
+    def get(self, project: str, store_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return self.render(s, self._store(s, store_id))
+            return self.render(s, self._store(s, project, store_id))
 
-    def update(self, store_id: str, params: VectorStoreUpdateParams) -> dict[str, Any]:
+    def update(self, project: str, store_id: str, params: VectorStoreUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
-            row = self._store(s, store_id, for_update=True)
+            row = self._store(s, project, store_id, for_update=True)
             apply_update(row, given)
             return self.render(s, row)
 
-    def delete(self, store_id: str) -> dict[str, Any]:
+    def delete(self, project: str, store_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = self._store(s, store_id)
+            row = self._store(s, project, store_id)
             s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id))
             s.execute(delete(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id))
             s.execute(delete(VectorStoreFileBatchRow).where(VectorStoreFileBatchRow.vector_store_id == store_id))
@@ -217,49 +219,51 @@ class VectorStoreService:
         self.dense.invalidate(store_id)
         return {"id": store_id, "object": "vector_store.deleted", "deleted": True}
 
-    def list(self, page: PageQuery) -> dict[str, Any]:
+    def list(self, project: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            return list_page(s, VectorStoreRow, page, render=lambda row: self.render(s, row))
+            return list_page(s, VectorStoreRow, page, group=(VectorStoreRow.project_id, project),
+                             render=lambda row: self.render(s, row))
 
     # ------------------------------------------------------------ files in a store
 
-    def add_file(self, store_id: str, params: VectorStoreFileCreateParams) -> dict[str, Any]:
+    def add_file(self, project: str, store_id: str, params: VectorStoreFileCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
-            self._touch(self._store(s, store_id, for_update=True))
-            row = add_file(s, store_id, params.file_id, chunking_strategy=params.chunking_strategy,
+            self._touch(self._store(s, project, store_id, for_update=True))
+            row = add_file(s, project, store_id, params.file_id, chunking_strategy=params.chunking_strategy,
                            attributes=params.attributes)
             body = render_file(row)
         self.notify()
         return body
 
-    def get_file(self, store_id: str, file_id: str) -> dict[str, Any]:
+    def get_file(self, project: str, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             return render_file(self._file(s, store_id, file_id))
 
-    def update_file(self, store_id: str, file_id: str, params: VectorStoreFileUpdateParams) -> dict[str, Any]:
+    def update_file(self, project: str, store_id: str, file_id: str,
+                    params: VectorStoreFileUpdateParams) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             row = self._file(s, store_id, file_id)
             set_body(row, {**row.body, "attributes": dict(params.attributes or {})})
             return render_file(row)
 
-    def delete_file(self, store_id: str, file_id: str) -> dict[str, Any]:
+    def delete_file(self, project: str, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             row = self._file(s, store_id, file_id)
             s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
             s.delete(row)
         self.dense.invalidate(store_id)
         return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
 
-    def list_files(self, store_id: str, page: PageQuery, status: Optional[str] = None,
+    def list_files(self, project: str, store_id: str, page: PageQuery, status: Optional[str] = None,
                    batch_id: Optional[str] = None) -> dict[str, Any]:
         if status is not None and status not in STATUSES:
             raise InvalidRequest(f"Invalid value: '{status}'. Supported values are: "
                                  f"{', '.join(repr(s) for s in STATUSES)}.", param="filter", code="invalid_value")
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             where = [VectorStoreFileRow.vector_store_id == store_id]
             if batch_id is not None:
                 load(s, VectorStoreFileBatchRow, batch_id, "file batch",
@@ -269,9 +273,9 @@ class VectorStoreService:
                 where.append(VectorStoreFileRow.status == status)
             return list_page(s, VectorStoreFileRow, page, *where, render=render_file)
 
-    def file_content(self, store_id: str, file_id: str) -> dict[str, Any]:
+    def file_content(self, project: str, store_id: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             row = self._file(s, store_id, file_id)
             text = s.get(FileTextRow, file_id) if row.status == "completed" else None
             data = [{"type": "text", "text": text.text}] if text is not None else []
@@ -288,7 +292,7 @@ class VectorStoreService:
 
     # ------------------------------------------------------------ file batches
 
-    def create_batch(self, store_id: str, params: FileBatchCreateParams) -> dict[str, Any]:
+    def create_batch(self, project: str, store_id: str, params: FileBatchCreateParams) -> dict[str, Any]:
         if params.file_ids is None and params.files is None:
             raise InvalidRequest("Missing required parameter: 'file_ids' (or 'files').", param="file_ids",
                                  code="missing_required_parameter")
@@ -296,7 +300,7 @@ class VectorStoreService:
             raise InvalidRequest("'file_ids' and 'files' are mutually exclusive: give only one.", param="files",
                                  code="invalid_value")
         with self.db.session() as s:
-            self._touch(self._store(s, store_id, for_update=True))
+            self._touch(self._store(s, project, store_id, for_update=True))
             body = {"id": new_id("vsfb_"), "object": "vector_store.files_batch", "created_at": now(),
                     "vector_store_id": store_id, "status": "in_progress"}
             row = VectorStoreFileBatchRow(id=body["id"], vector_store_id=store_id, created_at=body["created_at"],
@@ -305,26 +309,26 @@ class VectorStoreService:
             s.flush()
             if params.files is not None:
                 for i, item in enumerate(params.files):
-                    add_file(s, store_id, item.file_id, chunking_strategy=item.chunking_strategy,
+                    add_file(s, project, store_id, item.file_id, chunking_strategy=item.chunking_strategy,
                              attributes=item.attributes, batch_id=row.id, param=f"files[{i}].file_id")
             else:
                 for i, file_id in enumerate(dict.fromkeys(params.file_ids or [])):
-                    add_file(s, store_id, file_id, chunking_strategy=params.chunking_strategy,
+                    add_file(s, project, store_id, file_id, chunking_strategy=params.chunking_strategy,
                              attributes=params.attributes, batch_id=row.id, param=f"file_ids[{i}]")
             out = self._render_batch(s, row)
         self.notify()
         return out
 
-    def get_batch(self, store_id: str, batch_id: str) -> dict[str, Any]:
+    def get_batch(self, project: str, store_id: str, batch_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             row = load(s, VectorStoreFileBatchRow, batch_id, "file batch",
                        VectorStoreFileBatchRow.vector_store_id == store_id)
             return self._render_batch(s, row)
 
-    def cancel_batch(self, store_id: str, batch_id: str) -> dict[str, Any]:
+    def cancel_batch(self, project: str, store_id: str, batch_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            self._store(s, store_id)
+            self._store(s, project, store_id)
             row = load(s, VectorStoreFileBatchRow, batch_id, "file batch",
                        VectorStoreFileBatchRow.vector_store_id == store_id, for_update=True)
             current = self._render_batch(s, row)
@@ -354,8 +358,8 @@ class VectorStoreService:
             query = query.where(VectorStoreFileRow.id.in_(file_ids))
         return {(sid, fid): body.get("attributes") or {} for sid, fid, body in s.execute(query)}
 
-    def search(self, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]], max_num_results: int = 10,
-               ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
+    def search(self, project: str, vector_store_ids: Sequence[str], query: Union[str, Sequence[str]],
+               max_num_results: int = 10, ranking_options: Any = None, filters: Any = None) -> list[SearchHit]:
         """The best chunks in the given stores for ``query`` (one string or several), best first.
 
         ``filters`` is a comparison or compound filter on file attributes;
@@ -367,7 +371,7 @@ class VectorStoreService:
         with self.db.session() as s:
             stores = []
             for store_id in dict.fromkeys(vector_store_ids):
-                row = self._store(s, store_id)
+                row = self._store(s, project, store_id)
                 expiry = expires_at(row.body)
                 if expiry is not None and expiry <= now():
                     raise InvalidRequest(f"Vector store '{store_id}' has expired.", param="vector_store_id",
@@ -395,8 +399,8 @@ class VectorStoreService:
                               content=chunks[seq].text)
                     for seq, score in ranked if seq in chunks]
 
-    def search_page(self, store_id: str, params: SearchParams) -> dict[str, Any]:
-        hits = self.search([store_id], params.queries(), params.max_num_results, params.ranking_options,
+    def search_page(self, project: str, store_id: str, params: SearchParams) -> dict[str, Any]:
+        hits = self.search(project, [store_id], params.queries(), params.max_num_results, params.ranking_options,
                            params.filters)
         return {"object": "vector_store.search_results.page", "search_query": params.queries(),
                 "data": [hit.to_wire() for hit in hits], "has_more": False, "next_page": None}

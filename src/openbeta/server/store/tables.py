@@ -24,20 +24,39 @@ class Base(DeclarativeBase):
     pass
 
 
+#: The project rows made before projects existed were given (migration ``0004_projects``).
+DEFAULT_PROJECT_ID = "proj_default"
+
+
+def project_column() -> Any:
+    """``project_id`` of a top-level object (assistant, thread, file, vector store).
+
+    Objects under these (messages, runs, steps, vector store files, batches,
+    chunks) belong to their parent's project and are only reached through it.
+    """
+    return mapped_column(String(64), nullable=False, server_default=DEFAULT_PROJECT_ID)
+
+
 class AssistantRow(Base):
     __tablename__ = "assistants"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_assistants_project_seq", "project_id", "seq"),)
 
 
 class ThreadRow(Base):
     __tablename__ = "threads"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_threads_project_seq", "project_id", "seq"),)
 
 
 class MessageRow(Base):
@@ -98,12 +117,14 @@ class FileRow(Base):
     __tablename__ = "files"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
-    __table_args__ = (Index("ix_files_purpose_seq", "purpose", "seq"),)
+    __table_args__ = (Index("ix_files_purpose_seq", "purpose", "seq"),
+                      Index("ix_files_project_seq", "project_id", "seq"))
 
 
 class FileTextRow(Base):
@@ -119,8 +140,11 @@ class VectorStoreRow(Base):
     __tablename__ = "vector_stores"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_vector_stores_project_seq", "project_id", "seq"),)
 
 
 class VectorStoreFileBatchRow(Base):
@@ -283,3 +307,33 @@ class BlobRow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+# ---------------------------------------------------------------- projects and their keys
+
+class ProjectRow(Base):
+    """A project: every assistant, thread, file and vector store belongs to one."""
+
+    __tablename__ = "projects"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    archived_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+
+
+class APIKeyRow(Base):
+    """A project's API key. Only the SHA-256 of the key is kept, never the key."""
+
+    __tablename__ = "api_keys"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = mapped_column(String(64), ForeignKey("projects.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    redacted_value: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_used_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+    revoked_at: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (Index("ix_api_keys_project_seq", "project_id", "seq"),)

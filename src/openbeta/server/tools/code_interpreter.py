@@ -32,7 +32,7 @@ from sqlalchemy import select
 from ..ids import new_id
 from ..runs.tools import ServerToolResult
 from ..store import Database
-from ..store.tables import AssistantRow, FileRow, MessageRow, RunStepRow, ThreadRow
+from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, FileRow, MessageRow, RunStepRow, ThreadRow
 from .sandbox import MOUNT, Execution, Launcher, Limits, Sandbox, SandboxError, safe_name
 
 log = logging.getLogger("openbeta.code_interpreter")
@@ -188,7 +188,7 @@ class CodeInterpreterTool:
     type = "code_interpreter"
 
     def __init__(self, db: Database, pool: SandboxPool, *, read_blob: Callable[[str], bytes],
-                 store_output: Callable[[bytes, str], dict[str, Any]], timeout: float) -> None:
+                 store_output: Callable[[str, bytes, str], dict[str, Any]], timeout: float) -> None:
         self.db = db
         self.pool = pool
         self.read_blob = read_blob
@@ -196,6 +196,12 @@ class CodeInterpreterTool:
         self.timeout = timeout
         self._checked: Optional[tuple[Optional[str]]] = None
         self._check_lock = threading.Lock()
+
+    def _project(self, thread_id: str) -> str:
+        """The project of the run's thread: files the code writes belong to it."""
+        with self.db.session() as s:
+            project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == thread_id))
+        return project or DEFAULT_PROJECT_ID
 
     @property
     def unavailable(self) -> Optional[str]:
@@ -283,7 +289,8 @@ class CodeInterpreterTool:
                 after = box.get_files()
             except SandboxError as exc:
                 return self._record(code, Execution(logs="", error=str(exc)), [], {})
-            images = [self.store_output(png, f"{new_id('image-')}.png")["id"] for png in execution.images]
+            project = self._project(run["thread_id"])
+            images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
             written: dict[str, str] = {}
             skipped = []
             for relative, seen in after.items():
@@ -294,7 +301,7 @@ class CodeInterpreterTool:
                     skipped.append(f"{MOUNT}/{relative}")
                     continue
                 path = f"{MOUNT}/{relative}"
-                written[path] = self.store_output(data, Path(relative).name)["id"]
+                written[path] = self.store_output(project, data, Path(relative).name)["id"]
                 box.staged[path] = written[path]
         if skipped:
             execution.logs += (f"\n[not saved as files (over {MAX_FILES_PER_CALL} files or "
