@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
     pass
 
 
-#: The project rows made before projects existed were given (migration ``0004_projects``).
+#: The project rows made before projects existed were given (migration ``0008_projects``).
 DEFAULT_PROJECT_ID = "proj_default"
 
 
@@ -291,7 +291,7 @@ class ChatKitAttachmentRow(Base):
 
 class ChunkVersionRow(Base):
     """A vector store's chunk version: bumped by a trigger on every change to its chunks
-    (migration ``0004_retrieval``), so in-memory search indexes can tell they are stale."""
+    (migration ``0006_retrieval``), so in-memory search indexes can tell they are stale."""
 
     __tablename__ = "chunk_versions"
     vector_store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
