@@ -34,13 +34,12 @@ def tiny_disk(tmp_path) -> Path:
 
 
 def fill(disk: Path) -> None:
-    with open(disk / "filler", "wb") as out:
-        try:
+    try:  # closing the file may meet the full disk too
+        with open(disk / "filler", "wb", buffering=0) as out:
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
 
 
 def upload(client, size: int = 200_000):
