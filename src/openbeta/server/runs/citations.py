@@ -12,7 +12,7 @@ it shares the most words with (:func:`missing_marker`).
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 #: The stored tool call's marker number; keys starting with ``_`` are not shown to callers.
 GROUP_KEY = "_marker_group"
@@ -38,9 +38,8 @@ def marker(group: int, n: int, filename: str) -> str:
     return f"{OPEN}{group}:{n}†{filename}{CLOSE}"
 
 
-def sources(steps: list[dict[str, Any]]) -> Sources:
-    """Every citable result of a run's file_search calls so far."""
-    out: Sources = {}
+def _results(steps: list[dict[str, Any]]) -> Iterator[tuple[tuple[int, int], dict[str, Any]]]:
+    """``((group, n), result)`` for every result of a run's file_search calls so far."""
     for step in steps:
         details = step["step_details"]
         if details["type"] != "tool_calls":
@@ -48,23 +47,18 @@ def sources(steps: list[dict[str, Any]]) -> Sources:
         for call in details["tool_calls"]:
             if call["type"] == "file_search" and GROUP_KEY in call:
                 for n, result in enumerate(call["file_search"].get("results") or []):
-                    out[(call[GROUP_KEY], n)] = result["file_id"]
-    return out
+                    yield (call[GROUP_KEY], n), result
+
+
+def sources(steps: list[dict[str, Any]]) -> Sources:
+    """Every citable result of a run's file_search calls so far."""
+    return {key: result["file_id"] for key, result in _results(steps)}
 
 
 def passages(steps: list[dict[str, Any]]) -> Passages:
     """The text of every result of a run's file_search calls so far (when recorded)."""
-    out: Passages = {}
-    for step in steps:
-        details = step["step_details"]
-        if details["type"] != "tool_calls":
-            continue
-        for call in details["tool_calls"]:
-            if call["type"] == "file_search" and GROUP_KEY in call:
-                for n, result in enumerate(call["file_search"].get("results") or []):
-                    text = " ".join(c.get("text", "") for c in result.get("content") or [])
-                    out[(call[GROUP_KEY], n)] = (result.get("file_name", ""), text)
-    return out
+    return {key: (result.get("file_name", ""), " ".join(c.get("text", "") for c in result.get("content") or []))
+            for key, result in _results(steps)}
 
 
 def missing_marker(text: str, found: Passages) -> Optional[str]:
