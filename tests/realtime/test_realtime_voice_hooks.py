@@ -211,7 +211,7 @@ def test_transcription_session_only_transcribes(app) -> None:
         updated = ws.receive_json()
         assert updated["type"] == "transcription_session.updated"
         assert updated["session"]["input_audio_transcription"]["language"] == "de"
-        for chunk in [TONE] * 3 + [SILENCE] * 3:
+        for chunk in [TONE] * 3 + [SILENCE] * 6:
             append(ws, chunk)
         events = until(ws, "conversation.item.input_audio_transcription.completed")
         kinds = [e["type"] for e in events]
@@ -247,7 +247,7 @@ def test_ga_transcription_session(app) -> None:
         assert updated["audio"]["input"]["transcription"]["prompt"] == "names"
         send(ws, type="session.update", session={"type": "realtime"}, event_id="switch")
         assert ws.receive_json()["error"]["event_id"] == "switch"
-        for chunk in [TONE] * 2 + [SILENCE] * 3:
+        for chunk in [TONE] * 2 + [SILENCE] * 6:
             append(ws, chunk)
         events = until(ws, "conversation.item.input_audio_transcription.completed")
         assert events[-1]["transcript"] == "ga words"

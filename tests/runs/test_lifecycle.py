@@ -54,7 +54,8 @@ def restart_and_check_recovery(start_server, first, thread_id: str, run_id: str,
     deadline = time.monotonic() + 30
     while True:  # the taken-over run writes a new message in place of the cut one
         messages = client.beta.threads.messages.list(thread_id, run_id=run_id).data
-        if messages and not {m.id for m in messages} & cut:
+        if messages and not {m.id for m in messages} & cut and messages[0].content \
+                and messages[0].content[0].text.value:  # its text has begun (a turn cancelled before has none)
             break
         assert time.monotonic() < deadline, (cut, messages)
         time.sleep(0.1)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from openbeta.server.store.tables import DEFAULT_PROJECT_ID
 from openbeta.server.app import create_app
 from openbeta.server.runs.records import RunCancelled, TransitionRefused, transition
 from openbeta.server.settings import Settings
@@ -40,7 +41,7 @@ def queued_run(http) -> tuple[str, str]:
     assistant = http.post("/v1/assistants", json={"model": "m"}).json()
     thread = http.post("/v1/threads", json={"messages": [{"role": "user", "content": "hi"}]}).json()
     services = http.app.state.services
-    run = services.runs.create(thread["id"], RunCreateParams(assistant_id=assistant["id"])).run  # never kicked
+    run = services.runs.create(DEFAULT_PROJECT_ID, thread["id"], RunCreateParams(assistant_id=assistant["id"])).run  # never kicked
     return thread["id"], run["id"]
 
 

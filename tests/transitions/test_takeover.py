@@ -8,6 +8,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from openbeta.server.store.tables import DEFAULT_PROJECT_ID
 from openbeta.server.app import create_app
 from openbeta.server.runs.records import assistant_message_body, step_body
 from openbeta.server.settings import Settings
@@ -21,7 +22,7 @@ def leave_run_mid_turn(settings: Settings, text: str = "partial", *, answered: b
         thread = http.post("/v1/threads", json={"messages": [{"role": "user", "content": "echo me"}]}).json()
         services = http.app.state.services
         records = services.runs.engine.records
-        run = services.runs.create(thread["id"], RunCreateParams(assistant_id=assistant["id"])).run  # not kicked
+        run = services.runs.create(DEFAULT_PROJECT_ID, thread["id"], RunCreateParams(assistant_id=assistant["id"])).run  # not kicked
         run = records.start(run["id"])
         message = dict(assistant_message_body(run), content=[{"type": "text", "text": {"value": text, "annotations": []}}])
         step = step_body(run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})

@@ -335,10 +335,13 @@ class Sandbox:
         except OSError:
             self.stop()
             raise SandboxError("The code interpreter stopped unexpectedly.") from None
-        reply = self._reply(time.monotonic() + timeout + self.limits.grace_seconds)
+        started = time.monotonic()
+        reply = self._reply(started + timeout + self.limits.grace_seconds)
         self.last_used = time.monotonic()
         if reply is None:
-            timed_out = self.alive
+            # Still running past the grace period, or killed by its CPU-time limit (set a little
+            # above the timeout) once the call had outrun its timeout: either way, a timeout.
+            timed_out = self.alive or self.last_used - started >= timeout
             self.stop()
             restarted = True
             if timed_out:
