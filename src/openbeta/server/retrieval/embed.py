@@ -47,6 +47,7 @@ class LocalEmbedder:
     through the model once, however much the chunks overlap.
     """
 
+    runtime = "PyTorch"
     batch_size = 32
 
     def __init__(self, model_dir: Path, tokenizer: Tokenizer, threads: int = 0) -> None:

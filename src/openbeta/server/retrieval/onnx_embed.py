@@ -87,6 +87,7 @@ def export_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
 class OnnxEmbedder(LocalEmbedder):
     """:class:`LocalEmbedder` with the forward passes on ONNX Runtime (float32, or int8 when asked)."""
 
+    runtime = "ONNX Runtime"
     def __init__(self, model_dir: Path, tokenizer: Tokenizer, cache_dir: Path, threads: int = 0,
                  quantize: bool = False) -> None:
         super().__init__(model_dir, tokenizer, threads)
