@@ -9,8 +9,12 @@ means first in every list.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Optional
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from .embed import Embedder
@@ -20,6 +24,8 @@ log = logging.getLogger("openbeta.retrieval")
 
 RRF_K = 60
 CANDIDATES = 50
+#: Query vectors kept per process (a query asked again skips the model).
+QUERY_CACHE = 512
 
 
 def fuse(rankings: list[list[int]], n_lists: int) -> dict[int, float]:
@@ -36,30 +42,65 @@ class HybridSearcher:
     def __init__(self, embedder: Optional[Embedder], indexes: StoreIndexes) -> None:
         self.embedder = embedder
         self.indexes = indexes
+        self._cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    def embed_soon(self, queries: list[str]) -> "Future[Optional[np.ndarray]]":
+        """The queries' vectors, computed on a worker thread while the caller reads the database
+        and the lexical index (the model releases the interpreter lock); ``None`` without an
+        embedder or when it fails (a remote embedder may be down: lexical results still answer)."""
+        key = tuple(queries)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None or self.embedder is None:
+            done: Future[Optional[np.ndarray]] = Future()
+            done.set_result(cached)
+            return done
+        if self._pool is None:
+            with self._cache_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embed")
+        return self._pool.submit(self._embed, key)
+
+    def _embed(self, key: tuple[str, ...]) -> Optional[np.ndarray]:
+        try:
+            vectors = self.embedder.embed(list(key))
+        except Exception:
+            log.exception("query embedding failed; searching lexically only")
+            return None
+        with self._cache_lock:
+            self._cache[key] = vectors
+            while len(self._cache) > QUERY_CACHE:
+                self._cache.popitem(last=False)
+        return vectors
 
     def search(self, session: Session, store_ids: list[str], queries: list[str], limit: int,
-               allowed: Optional[set[tuple[str, str]]] = None) -> list[tuple[int, float]]:
+               allowed: Optional[set[tuple[str, str]]] = None,
+               vectors: "Optional[Future[Optional[np.ndarray]]]" = None) -> list[tuple[int, float]]:
         """``(chunk seq, score in [0, 1])``, best first, at most ``limit``.
 
         ``allowed``: when given, only chunks of these ``(vector store id, file id)`` pairs.
+        ``vectors``: the queries' vectors from :meth:`embed_soon`, if the caller started them.
         """
         candidates = max(CANDIDATES, limit * 5)
         rankings: list[list[int]] = []
-        vectors = None
-        if self.embedder is not None:
-            try:
-                vectors = self.embedder.embed(queries)
-            except Exception:  # a remote embedder may be down: lexical results still answer
-                log.exception("query embedding failed; searching lexically only")
+        pending = vectors if vectors is not None else self.embed_soon(queries)
         stores = [(store_id, self.indexes.get(session, store_id),
                    None if allowed is None else {f for s, f in allowed if s == store_id}) for store_id in store_ids]
-        for i, query in enumerate(queries):
+        lexical: list[list[int]] = []
+        for query in queries:
             if len(stores) == 1:
                 _, index, files = stores[0]
-                rankings.append(index.lexical(query, candidates, files))
+                lexical.append(index.lexical(query, candidates, files))
             else:  # BM25 scores of separate indexes are not comparable: interleave their rankings
                 lists = [index.lexical(query, candidates, files) for _, index, files in stores]
-                rankings.append([seq for group in _interleave(lists) for seq in group][:candidates])
+                lexical.append([seq for group in _interleave(lists) for seq in group][:candidates])
+        vectors = pending.result()
+        for i in range(len(queries)):
+            rankings.append(lexical[i])
             if vectors is not None:
                 dense: list[tuple[int, float]] = []
                 for _, index, files in stores:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorStoreCreateParams,
@@ -378,6 +378,7 @@ class VectorStoreService:
                                          code="vector_store_expired")
                 self._touch(row)
                 stores.append(store_id)
+            vectors = self.searcher.embed_soon(queries)  # while the database and lexical index are read
             allowed = None
             if filters:  # every file's attributes, to know which files the filter lets through
                 attributes = self._attributes(s, stores)
@@ -385,19 +386,30 @@ class VectorStoreService:
                 if not allowed:
                     return []
             ranked = [(seq, score) for seq, score in
-                      self.searcher.search(s, stores, queries, max_num_results, allowed) if score >= threshold]
+                      self.searcher.search(s, stores, queries, max_num_results, allowed, vectors)
+                      if score >= threshold]
             if not ranked:
                 return []
-            chunks = {c.seq: c for c in s.scalars(select(ChunkRow).where(ChunkRow.seq.in_([q for q, _ in ranked])))}
-            if not filters:  # only the hits' files: a store may hold thousands
-                attributes = self._attributes(s, stores, {c.file_id for c in chunks.values()})
-            names = dict(s.execute(select(FileRow.id, FileRow.body["filename"].as_string()).where(
-                FileRow.id.in_({c.file_id for c in chunks.values()}))).all())
-            return [SearchHit(vector_store_id=chunks[seq].vector_store_id, file_id=chunks[seq].file_id,
-                              filename=names.get(chunks[seq].file_id, ""), score=round(score, 6),
-                              attributes=attributes.get((chunks[seq].vector_store_id, chunks[seq].file_id), {}),
-                              content=chunks[seq].text)
-                    for seq, score in ranked if seq in chunks]
+            # the hits' texts, files' attributes and file names in one query, by primary key
+            rows = {row.seq: row for row in s.execute(
+                select(ChunkRow.seq, ChunkRow.vector_store_id, ChunkRow.file_id, ChunkRow.text,
+                       VectorStoreFileRow.body.label("store_file"), FileRow.body["filename"].as_string().label("name"))
+                .select_from(ChunkRow)
+                .outerjoin(VectorStoreFileRow, and_(VectorStoreFileRow.vector_store_id == ChunkRow.vector_store_id,
+                                                    VectorStoreFileRow.id == ChunkRow.file_id,
+                                                    VectorStoreFileRow.status == "completed"))
+                .outerjoin(FileRow, FileRow.id == ChunkRow.file_id)
+                .where(ChunkRow.seq.in_([seq for seq, _ in ranked])))}
+            hits = []
+            for seq, score in ranked:
+                row = rows.get(seq)
+                if row is None:
+                    continue
+                attrs = (attributes.get((row.vector_store_id, row.file_id), {}) if filters
+                         else ((row.store_file or {}).get("attributes") or {}))
+                hits.append(SearchHit(vector_store_id=row.vector_store_id, file_id=row.file_id, filename=row.name or "",
+                                      score=round(score, 6), attributes=attrs, content=row.text))
+            return hits
 
     def search_page(self, project: str, store_id: str, params: SearchParams) -> dict[str, Any]:
         hits = self.search(project, [store_id], params.queries(), params.max_num_results, params.ranking_options,
