@@ -1,14 +1,21 @@
-"""File search benchmark: ingestion throughput and search latency.
+"""File search benchmark: ingestion throughput and search latency at 1k to 1M chunks.
 
-    python bench/files_bench.py [--sizes 1000,10000,100000] [--queries 100]
+    python bench/files_bench.py [--sizes 1000,10000,100000,1000000] [--queries 100] [--baseline OTHER/src]
 
-Ingestion runs the real pipeline (pypdf -> model tokenizer -> all-MiniLM-L6-v2
-on the CPU -> SQLite), once per model runtime (torch, ONNX float32, ONNX int8) on the same files. Search stores are filled with synthetic chunks (words drawn
-Zipf-like from a 20k-word vocabulary, random unit vectors) written straight through the store layer, so the
-100k case does not spend an hour embedding; each query still goes through
-``VectorStoreService.search``: query embedding, the store's tantivy and usearch indexes, fusion.
-Beside it, in the same run, the two sides alone before and after: FTS5 against tantivy,
-brute-force cosine against usearch HNSW, and the HNSW's recall@10 against exact search.
+Ingestion runs the real pipeline (pypdf -> model tokenizer -> all-MiniLM-L6-v2 on the CPU ->
+SQLite), once per model runtime (torch, ONNX float32, ONNX int8) on the same files.
+
+Search: each store of up to ``--db-max`` chunks is filled with synthetic chunks (words drawn
+Zipf-like from a 20k-word vocabulary, vectors clustered like text embeddings) written straight
+into SQLite, then searched through a real ``openbeta serve`` with ``POST
+/v1/vector_stores/{id}/search`` (the query embedded by the model, the store's tantivy and
+usearch indexes, the service's SQL, JSON): the first search (indexes built from the database),
+the first search after a restart (indexes loaded from ``<data dir>/indexes``), then p50/p99 of
+``--queries`` searches. ``--baseline OTHER/src`` runs a second server from another source tree
+on its own copy of the same data in the same rounds (requests alternate), for before/after.
+Beside it, in the bench process: the index lookups alone (tantivy, HNSW, exact cosine) and the
+HNSW's recall@10 against exact search. Larger stores (1M) measure the index lookups alone, on
+indexes built in the bench process from the same synthetic chunks (no database, no server).
 """
 
 from __future__ import annotations
@@ -16,26 +23,35 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import os
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 from fpdf import FPDF
 
-from openbeta.server.services.container import build_services
-from openbeta.server.settings import Settings
-from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow
-from openbeta.server.retrieval.chunk import split
-from openbeta.server.retrieval.embed import build_embedder
-from openbeta.server.retrieval.index import DenseIndex, lexical_search
-from openbeta.server.retrieval.ingest import Ingestor
-from openbeta.server.retrieval.parse import parse
-from openbeta.server.services.vector_stores import add_file
-from openbeta.types.file import FileUploadParams
-from openbeta.types.vector_store import VectorStoreCreateParams
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import start_openbeta, stop  # noqa: E402
+
+from openbeta.server.retrieval.chunk import split  # noqa: E402
+from openbeta.server.retrieval.embed import build_embedder  # noqa: E402
+from openbeta.server.retrieval.ingest import Ingestor  # noqa: E402
+from openbeta.server.retrieval.parse import parse  # noqa: E402
+from openbeta.server.services.container import build_services  # noqa: E402
+from openbeta.server.services.vector_stores import add_file  # noqa: E402
+from openbeta.server.settings import Settings  # noqa: E402
+from openbeta.server.store.tables import DEFAULT_PROJECT_ID  # noqa: E402
+from openbeta.types.file import FileUploadParams  # noqa: E402
+from openbeta.types.vector_store import VectorStoreCreateParams  # noqa: E402
+
+SRC = Path(__file__).resolve().parent.parent / "src"
 
 SYLLABLES = ["ka", "lo", "mi", "ter", "on", "ra", "vel", "sun", "di", "pa", "ne", "qu", "bor", "fi", "st", "an"]
 
@@ -71,15 +87,15 @@ def bench_ingestion(services, files: int, pages: int, runtime: str) -> dict:
     ingestor: Ingestor = services.ingestion.ingestor
     ingestor.embedder = build_embedder(services.settings.model_copy(update={"embeddings_runtime": runtime}),
                                        ingestor.tokenizer)
-    store = services.vector_stores.create(VectorStoreCreateParams())
+    store = services.vector_stores.create(DEFAULT_PROJECT_ID, VectorStoreCreateParams())
     ids = []
     for i in range(files):
-        body = services.files.create(io.BytesIO(make_pdf(rng, pages)), f"doc{i}.pdf",
+        body = services.files.create(DEFAULT_PROJECT_ID, io.BytesIO(make_pdf(rng, pages)), f"doc{i}.pdf",
                                      FileUploadParams(purpose="assistants"))
         ids.append(body["id"])
     with services.db.session() as s:
         for fid in ids:
-            add_file(s, store["id"], fid)
+            add_file(s, DEFAULT_PROJECT_ID, store["id"], fid)
     ingestor.embedder.embed(["warm up"])  # load the model outside the timing
     started = time.perf_counter()
     total_pages = total_chunks = 0
@@ -120,24 +136,52 @@ def clustered_vectors(nrng: np.random.Generator, n: int, dim: int, topics: int =
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def fill_store(services, n_chunks: int, dim: int) -> str:
+PER_FILE = 100
+
+
+def synthetic_chunks(n_chunks: int, dim: int):
+    """``(file index, position, text, vector)`` of the synthetic store of ``n_chunks``, the same every time."""
     rng = random.Random(n_chunks)
     nrng = np.random.default_rng(n_chunks)
-    store = services.vector_stores.create(VectorStoreCreateParams())
-    per_file = 100
-    with services.db.session() as s:
-        for f in range(0, n_chunks, per_file):
+    for f in range(0, n_chunks, PER_FILE):
+        vectors = clustered_vectors(nrng, PER_FILE, dim)
+        for i in range(min(PER_FILE, n_chunks - f)):
+            yield f, i, " ".join(sentence(rng, 12) for _ in range(8)), vectors[i]
+
+
+def store_id_for(n_chunks: int) -> str:
+    return f"vs_bench{n_chunks}"
+
+
+def fill(data_dir: Path, n_chunks: int, dim: int) -> None:
+    """A SQLite database in ``data_dir`` holding one store of ``n_chunks`` synthetic chunks
+    (run under the source tree whose schema it gets: ``python bench/files_bench.py --fill DIR N``)."""
+    from openbeta.server.store import Database
+    from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow, VectorStoreRow
+
+    db = Database(f"sqlite:///{data_dir / 'openbeta.db'}")
+    db.migrate()
+    sid = store_id_for(n_chunks)
+    rows: list[dict] = []
+    with db.session() as s:
+        s.add(VectorStoreRow(id=sid, project_id=DEFAULT_PROJECT_ID, created_at=0, body={"id": sid, "name": "bench"}))
+        s.flush()
+        for f, i, text, vector in synthetic_chunks(n_chunks, dim):
             fid = f"file-synthetic{n_chunks}x{f}"
-            s.add(FileRow(id=fid, purpose="assistants", created_at=0, body={"id": fid, "filename": f"{fid}.txt"}))
-            s.add(VectorStoreFileRow(id=fid, vector_store_id=store["id"], status="completed", usage_bytes=0,
-                                     created_at=0, body={"id": fid, "status": "completed", "attributes": {}}))
-            s.flush()
-            vectors = clustered_vectors(nrng, per_file, dim)
-            for i in range(min(per_file, n_chunks - f)):
-                s.add(ChunkRow(vector_store_id=store["id"], file_id=fid, position=i,
-                               text=" ".join(sentence(rng, 12) for _ in range(8)), embedding=vectors[i].tobytes()))
-            s.flush()
-    return store["id"]
+            if i == 0:
+                s.add(FileRow(id=fid, project_id=DEFAULT_PROJECT_ID, purpose="assistants", created_at=0,
+                              body={"id": fid, "filename": f"{fid}.txt"}))
+                s.add(VectorStoreFileRow(id=fid, vector_store_id=sid, status="completed", usage_bytes=0, created_at=0,
+                                         body={"id": fid, "status": "completed", "attributes": {"part": f}}))
+                s.flush()
+            rows.append({"vector_store_id": sid, "file_id": fid, "position": i, "text": text,
+                         "embedding": vector.tobytes()})
+            if len(rows) >= 5000:
+                s.execute(ChunkRow.__table__.insert(), rows)
+                rows = []
+        if rows:
+            s.execute(ChunkRow.__table__.insert(), rows)
+    db.dispose()
 
 
 def percentiles(latencies: list[float]) -> tuple[float, float]:
@@ -145,57 +189,133 @@ def percentiles(latencies: list[float]) -> tuple[float, float]:
     return statistics.median(latencies), latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
 
 
-def bench_search(services, n_chunks: int, queries: int) -> dict:
-    dim = services.ingestion.ingestor.embedder.embed(["x"]).shape[1]
-    started = time.perf_counter()
-    store_id = fill_store(services, n_chunks, dim)
-    fill_s = time.perf_counter() - started
+def queries(n: int, dim: int) -> tuple[list[str], np.ndarray]:
     rng = random.Random(7)
-    started = time.perf_counter()
-    services.vector_stores.search([store_id], "warm up the indexes")  # builds them from the database
-    index_s = time.perf_counter() - started
-    texts = [" ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=5)) for _ in range(queries)]
-    vectors = clustered_vectors(np.random.default_rng(99), queries, dim)
-    timings: dict[str, list[float]] = {k: [] for k in ("service", "fts5", "tantivy", "brute", "hnsw")}
-    old_dense = DenseIndex()
+    texts = [" ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=5)) for _ in range(n)]
+    return texts, clustered_vectors(np.random.default_rng(99), n, dim)
+
+
+def index_lookups(index, texts: list[str], vectors: np.ndarray) -> dict:
+    """The index lookups alone, 50 candidates as a search takes: tantivy, dense (HNSW when the
+    store is large enough), exact cosine; and HNSW's recall@10 against exact."""
+    timings: dict[str, list[float]] = {"tantivy": [], "dense": [], "exact": []}
     recall = []
-    with services.db.session() as s:
-        index = services.vector_stores.dense.get(s, store_id)
-        old_dense.search(s, store_id, vectors[0], 50)  # load its matrix
-        for query, vector in zip(texts, vectors):
+    for text, vector in zip(texts, vectors):
+        for name, run in (("tantivy", lambda: index.lexical(text, 50)), ("dense", lambda: index.dense(vector, 50)),
+                          ("exact", lambda: index.dense(vector, 50, exact=True))):
             t = time.perf_counter()
-            hits = services.vector_stores.search([store_id], query, max_num_results=10)
-            timings["service"].append((time.perf_counter() - t) * 1000)
-            assert hits
-            for name, run in (("fts5", lambda: lexical_search(s, [store_id], query, 50)),
-                              ("tantivy", lambda: index.lexical(query, 50)),
-                              ("brute", lambda: old_dense.search(s, store_id, vector, 50)),
-                              ("hnsw", lambda: index.dense(vector, 50))):
-                t = time.perf_counter()
-                found = run()
-                timings[name].append((time.perf_counter() - t) * 1000)
-                if name == "brute":
-                    exact = {seq for seq, _ in found[:10]}
-                if name == "hnsw":
-                    recall.append(len(exact & {seq for seq, _ in found[:10]}) / 10)
-    out = {"chunks": n_chunks, "fill_s": fill_s, "index_s": index_s, "ann": index._ann is not None,
-           "recall": statistics.mean(recall)}
-    for name, values in timings.items():
-        out[name] = percentiles(values)
-    out["p50_ms"], out["p99_ms"] = out["service"]
+            found = run()
+            timings[name].append((time.perf_counter() - t) * 1000)
+            if name == "dense":
+                approx = {seq for seq, _ in found[:10]}
+            elif name == "exact":
+                recall.append(len(approx & {seq for seq, _ in found[:10]}) / 10)
+    out = {name: percentiles(values) for name, values in timings.items()}
+    out.update(recall=statistics.mean(recall), ann=index._ann is not None)
+    return out
+
+
+def search_once(client: httpx.Client, base: str, n_chunks: int, query: str) -> float:
+    t = time.perf_counter()
+    r = client.post(f"{base}/vector_stores/{store_id_for(n_chunks)}/search", json={"query": query})
+    elapsed = (time.perf_counter() - t) * 1000
+    assert r.status_code == 200 and r.json()["data"], r.text
+    return elapsed
+
+
+def serve(data_dir: Path, src: Path) -> tuple[str, subprocess.Popen]:
+    return start_openbeta(data_dir, "http://127.0.0.1:9/v1", src=src, OPENBETA_PROVIDER="scripted",
+                          OPENBETA_INGESTION_WORKERS="0", OPENBETA_EMBEDDINGS_THREADS="1")
+
+
+def bench_search(root: Path, n_chunks: int, n_queries: int, dim: int, baseline: Path | None) -> dict:
+    trees = {"after": SRC, **({"before": baseline} if baseline else {})}
+    out: dict = {"chunks": n_chunks}
+    texts, vectors = queries(n_queries, dim)
+    dirs = {}
+    for name, src in trees.items():
+        dirs[name] = root / f"{name}-{n_chunks}"
+        if not (dirs[name] / "openbeta.db").exists():
+            dirs[name].mkdir(parents=True, exist_ok=True)
+            t = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--fill", str(dirs[name]), str(n_chunks), str(dim)], check=True,
+                           env={**os.environ, "PYTHONPATH": str(src)})
+            out[f"fill_s_{name}"] = time.perf_counter() - t
+    servers = {}
+    try:
+        with httpx.Client(timeout=3600) as client:
+            for name, src in trees.items():
+                shutil.rmtree(dirs[name] / "indexes", ignore_errors=True)  # the first search builds them
+                servers[name] = serve(dirs[name], src)
+                out[f"first_s_{name}"] = search_once(client, servers[name][0], n_chunks, "warm up") / 1000
+            # restarted: the first search loads the saved indexes (the background save may still run: wait)
+            deadline = time.monotonic() + 1800
+            while not list((dirs["after"] / "indexes" / store_id_for(n_chunks)).glob("v*")) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.5)
+            stop(servers["after"][1])
+            servers["after"] = serve(dirs["after"], SRC)
+            out["restart_s_after"] = search_once(client, servers["after"][0], n_chunks, "warm up") / 1000
+            timings: dict[str, list[float]] = {name: [] for name in trees}
+            for text in texts:  # the trees alternate, so load changes hit both alike
+                for name in trees:
+                    timings[name].append(search_once(client, servers[name][0], n_chunks, text))
+            for name, values in timings.items():
+                out[name] = percentiles(values)
+    finally:
+        for _, process in servers.values():
+            stop(process)
+    from openbeta.server.retrieval.store_index import StoreIndexes
+    from openbeta.server.store import Database
+
+    db = Database(f"sqlite:///{dirs['after'] / 'openbeta.db'}")
+    indexes = StoreIndexes(directory=dirs["after"] / "indexes")
+    with db.session() as s:
+        index = indexes.get(s, store_id_for(n_chunks))
+    out["loaded"] = indexes.stats["loaded"] == 1
+    out.update(index_lookups(index, texts, vectors))
+    db.dispose()
+    return out
+
+
+def bench_lookups_only(root: Path, n_chunks: int, n_queries: int, dim: int) -> dict:
+    """Indexes built in this process from the synthetic chunks (no database), then the lookups alone."""
+    from openbeta.server.retrieval.store_index import ANN_FROM_CHUNKS, StoreIndex
+
+    t = time.perf_counter()
+    index = StoreIndex(ANN_FROM_CHUNKS, Path(tempfile.mkdtemp(dir=root)))
+    files: dict[int, str] = {}
+
+    def added():
+        for seq, (f, _, text, vector) in enumerate(synthetic_chunks(n_chunks, dim), start=1):
+            files[seq] = f"file-{f}"
+            yield seq, text, vector.tobytes()
+
+    index.apply([], added(), files)
+    out = {"chunks": n_chunks, "build_s": time.perf_counter() - t}
+    texts, vectors = queries(n_queries, dim)
+    out.update(index_lookups(index, texts, vectors))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--db-max", type=int, default=100_000,
+                        help="larger stores measure the index lookups alone (no database, no server)")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--baseline", type=Path, help="another source tree's src/, searched side by side")
+    parser.add_argument("--keep", type=Path, help="keep the filled data directories here (and reuse them)")
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--runtimes", default="torch,onnx,onnx-int8")
     parser.add_argument("--pages", type=int, default=5)
     parser.add_argument("--compare", action="store_true",
                         help="also time embedding each chunk on its own against shared windows")
+    parser.add_argument("--fill", nargs=3, metavar=("DIR", "CHUNKS", "DIM"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fill:
+        fill(Path(args.fill[0]), int(args.fill[1]), int(args.fill[2]))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         services = build_services(Settings(data_dir=Path(tmp), provider="scripted", ingestion_workers=0))
         base = None
@@ -210,20 +330,35 @@ def main() -> None:
             emb = bench_embedding(services, args.files, args.pages)
             print(f"embedding {emb['chunks']} chunks: each on its own {emb['per_chunk']:.1f}s, shared windows "
                   f"{emb['shared']:.1f}s -> {emb['per_chunk'] / emb['shared']:.2f}x")
-        results = []
-        for size in (int(x) for x in args.sizes.split(",")) if args.sizes else ():
-            res = bench_search(services, size, args.queries)
-            results.append(res)
-            parts = ", ".join(f"{name} {res[name][0]:.1f}/{res[name][1]:.1f}" for name in
-                              ("fts5", "tantivy", "brute", "hnsw"))
-            print(f"search {res['chunks']:>7} chunks: p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms; "
-                  f"p50/p99 ms alone: {parts}; dense {'HNSW' if res['ann'] else 'exact'}, HNSW recall@10 "
-                  f"{res['recall']:.3f} (store filled in {res['fill_s']:.1f}s, indexes built in {res['index_s']:.1f}s)",
-                  flush=True)
+        dim = services.ingestion.ingestor.embedder.embed(["x"]).shape[1]
         services.db.dispose()
-        for res in results:
-            if res["chunks"] == 100_000:
-                print(f"search p50 at 100000 chunks: {res['p50_ms']:.1f} ms")
+    root = args.keep or Path(tempfile.mkdtemp(prefix="files-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    results = []
+    try:
+        for size in (int(x) for x in args.sizes.split(",")) if args.sizes else ():
+            if size <= args.db_max:
+                res = bench_search(root, size, args.queries, dim, args.baseline)
+                before = (f"; before p50 {res['before'][0]:.1f} ms, p99 {res['before'][1]:.1f} ms, after/before "
+                          f"{res['after'][0] / res['before'][0]:.2f}, first search before {res['first_s_before']:.1f}s"
+                          if "before" in res else "")
+                print(f"search {size:>7} chunks through the server: p50 {res['after'][0]:.1f} ms, p99 "
+                      f"{res['after'][1]:.1f} ms; first search {res['first_s_after']:.1f}s (indexes built), after a "
+                      f"restart {res['restart_s_after']:.2f}s (indexes loaded){before}", flush=True)
+            else:
+                res = bench_lookups_only(root, size, args.queries, dim)
+                print(f"search {size:>7} chunks, index lookups alone (built in {res['build_s']:.0f}s in process):",
+                      flush=True)
+            print(f"    lookups p50/p99 ms: tantivy {res['tantivy'][0]:.2f}/{res['tantivy'][1]:.2f}, "
+                  f"{'HNSW' if res['ann'] else 'exact'} {res['dense'][0]:.2f}/{res['dense'][1]:.2f}, exact cosine "
+                  f"{res['exact'][0]:.2f}/{res['exact'][1]:.2f}; recall@10 {res['recall']:.3f}", flush=True)
+            results.append(res)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    for res in results:
+        if res["chunks"] == 100_000 and "after" in res:
+            print(f"search p50 at 100000 chunks: {res['after'][0]:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import numpy as np
 from sqlalchemy import select
@@ -89,33 +89,38 @@ class StoreIndex:
         current = {int(seq): file_id for seq, file_id in rows}
         gone = [seq for seq in self.files if seq not in current]
         new = sorted(seq for seq in current if seq not in self.files)
-        if (gone or new) and self._writer is None:
-            self._writer = self._lexical.writer(32_000_000, 1)
+        added = (row for start in range(0, len(new), _LOAD_BATCH)
+                 for row in session.execute(select(ChunkRow.seq, ChunkRow.text, ChunkRow.embedding)
+                                            .where(ChunkRow.seq.in_(new[start:start + _LOAD_BATCH]))))
+        if gone or new:
+            self.apply(gone, added, current)
+        self.version = version
+        return bool(gone or new)
+
+    def apply(self, gone: list[int], added: Iterable[tuple[int, str, Optional[bytes]]],
+              files: dict[int, str]) -> None:
+        """Remove the ``gone`` chunks, add the ``added`` ones (``(seq, text, float32 vector bytes)``);
+        ``files``: every chunk's file afterwards."""
+        import tantivy
+
+        self._writer = self._writer or self._lexical.writer(32_000_000, 1)
         for seq in gone:
             self._writer.delete_documents_by_term("seq", seq)
         added_seqs: list[int] = []
         added_vectors: list[bytes] = []
-        import tantivy
-
-        for start in range(0, len(new), _LOAD_BATCH):
-            batch = new[start:start + _LOAD_BATCH]
-            for seq, text, blob in session.execute(select(ChunkRow.seq, ChunkRow.text, ChunkRow.embedding)
-                                                   .where(ChunkRow.seq.in_(batch))):
-                self._writer.add_document(tantivy.Document(seq=int(seq), text=text))
-                if blob and (self.vectors is None or len(blob) == self.vectors.shape[1] * 4) \
-                        and (not added_vectors or len(blob) == len(added_vectors[0])):
-                    added_seqs.append(int(seq))
-                    added_vectors.append(blob)
-        if gone or new:
-            self._writer.commit()
-            # no writer between syncs: no merge is under way while the index is saved
-            self._writer.wait_merging_threads()
-            self._writer = None
-            self._lexical.reload()
+        for seq, text, blob in added:
+            self._writer.add_document(tantivy.Document(seq=int(seq), text=text))
+            if blob and (self.vectors is None or len(blob) == self.vectors.shape[1] * 4) \
+                    and (not added_vectors or len(blob) == len(added_vectors[0])):
+                added_seqs.append(int(seq))
+                added_vectors.append(blob)
+        self._writer.commit()
+        # no writer between changes: no merge is under way while the index is saved
+        self._writer.wait_merging_threads()
+        self._writer = None
+        self._lexical.reload()
         self._update_dense(set(gone), added_seqs, added_vectors)
-        self.files = current
-        self.version = version
-        return bool(gone or new)
+        self.files = files
 
     # -- saving and loading ----------------------------------------------------------------------
 
