@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import delete, inspect
 
 from openbeta.server.retrieval import index_files
-from openbeta.server.retrieval.store_index import StoreIndexes
+from openbeta.server.retrieval.store_index import ANN_EXPANSION, StoreIndexes
 from openbeta.server.store import Database
 from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreRow
 
@@ -80,6 +80,8 @@ def test_saved_index_is_loaded_not_rebuilt(db, tmp_path):
     again = _indexes(tmp_path)  # a restarted process
     assert _search(db, again, "word12", 12) == (["about word12 here"], ["file-a"] * 3)
     assert again.stats == {"built": 0, "loaded": 1, "saved": 0, "discarded": 0}
+    with db.session() as s:  # searched as broadly as when built (usearch's load brings back its defaults)
+        assert again.get(s, "vs_1")._ann.expansion_search == ANN_EXPANSION
 
 
 def test_stale_saved_index_catches_up_with_the_database(db, tmp_path):
@@ -128,7 +130,7 @@ def test_saved_index_newer_than_the_database_is_not_used(db, tmp_path):
 SAVER = """
     import os, sys
     from pathlib import Path
-    from openbeta.server.retrieval.store_index import StoreIndexes
+    from openbeta.server.retrieval.store_index import ANN_EXPANSION, StoreIndexes
     from openbeta.server.store import Database
     db = Database(os.environ["URL"])
     print("building", flush=True)

@@ -125,20 +125,21 @@ class StoreIndex:
     # -- saving and loading ----------------------------------------------------------------------
 
     def save(self, target: Path) -> None:
-        """Write this index's files into the new directory ``target`` (see :func:`index_files.save`)."""
+        """Write this index's files into the new directory ``target`` (published whole by :func:`index_files.publish`)."""
         with self.lock:  # a consistent copy: no sync runs meanwhile (arrays are replaced, never changed)
             if self.work_dir is None or self.version is None:
                 return
             target.mkdir(parents=True)
             index_files.link_tree(self.work_dir, target / "lexical")
-            if self._ann is not None:
-                self._ann.save(str(target / "dense.usearch"))
+            ann = self._ann.copy() if self._ann is not None else None  # written below, without the lock
             arrays = {"all_seqs": np.fromiter(self.files, dtype=np.int64, count=len(self.files)),
                       "all_files": np.asarray(list(self.files.values()), dtype=str),
                       "dense_seqs": self.seqs}
             if self.vectors is not None:
                 arrays["vectors"] = np.ascontiguousarray(self.vectors)
             version = self.version
+        if ann is not None:
+            ann.save(str(target / "dense.usearch"))
         for name, array in arrays.items():
             np.save(target / f"{name}.npy", array, allow_pickle=False)
         index_files.write_manifest(target, version, {"ann": (target / "dense.usearch").exists()})
@@ -159,6 +160,8 @@ class StoreIndex:
             index._ann = Index(ndim=index.vectors.shape[1], metric="cos", dtype="f16",
                                expansion_search=ANN_EXPANSION, expansion_add=ANN_EXPANSION_ADD)
             index._ann.load(str(source / "dense.usearch"))
+            index._ann.expansion_search = ANN_EXPANSION  # load() brings back usearch's defaults
+            index._ann.expansion_add = ANN_EXPANSION_ADD
             if len(index._ann) != len(index.seqs):
                 raise ValueError(f"the dense index holds {len(index._ann)} vectors, not {len(index.seqs)}")
         index.version = version
