@@ -66,6 +66,11 @@ async def process(server: OpenBetaChatKitServer, raw: bytes,
     try:
         if request.type == "threads.retry_after_item":  # the library streams nothing for an unknown item
             await server.store.load_item(request.params.thread_id, request.params.item_id, context)
+        if request.type in ("threads.create", "threads.add_user_message"):
+            # checked before the stream starts: an unknown attachment (or another project's) is a 404,
+            # not a stream broken after its first event
+            for attachment_id in request.params.input.attachments:
+                await server.store.load_attachment(attachment_id, context)
         result = await server.process(raw, context)
     except Exception as exc:
         raise _as_api_error(exc) from None
