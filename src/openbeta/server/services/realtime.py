@@ -42,6 +42,32 @@ class Grant:
     ephemeral: bool = False
 
 
+def _present(value: Any) -> Any:
+    """``value`` without its ``null`` entries, when it is an object."""
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+
+
+def _rest_shaped(body: dict[str, Any]) -> dict[str, Any]:
+    """A session as the REST answers show it: no ``null`` where the spec's response schemas have none.
+
+    A transcription's unset ``language`` and ``prompt``, and an unset GA ``audio.input.transcription``,
+    ``audio.input.noise_reduction`` and ``include``, are left out (the session events over the WebSocket
+    keep them, as their schemas allow)."""
+    body = dict(body)
+    if "input_audio_transcription" in body:
+        body["input_audio_transcription"] = _present(body["input_audio_transcription"])
+    audio = body.get("audio")
+    if isinstance(audio, dict) and isinstance(audio.get("input"), dict):
+        audio_input = {k: v for k, v in audio["input"].items()
+                       if not (v is None and k in ("transcription", "noise_reduction"))}
+        if "transcription" in audio_input:
+            audio_input["transcription"] = _present(audio_input["transcription"])
+        body["audio"] = {**audio, "input": audio_input}
+    if body.get("include", []) is None:
+        del body["include"]
+    return body
+
+
 def _shown(token: str) -> str:
     return token[:3] + "*" * 4 + token[-4:] if len(token) > 8 else "*" * len(token)
 
@@ -109,7 +135,7 @@ class RealtimeService:
                                                             "input_audio_noise_reduction", "tracing", "include")
                                                      and v is None)}
         body["client_secret"] = {"value": value, "expires_at": expires_at}
-        return body
+        return _rest_shaped(body)
 
     def create_transcription_session(self, project: str, given: dict[str, Any]) -> dict[str, Any]:
         """``POST /realtime/transcription_sessions`` (beta)."""
@@ -118,7 +144,7 @@ class RealtimeService:
         body = cfg.render_beta(config, session_id=new_id("sess_"), expires_at=None)
         body = {k: v for k, v in body.items() if v is not None}
         body["client_secret"] = {"value": value, "expires_at": expires_at}
-        return body
+        return _rest_shaped(body)
 
     def create_client_secret(self, project: str, given: dict[str, Any], *, audio: bool) -> dict[str, Any]:
         """``POST /realtime/client_secrets`` (GA): ``{value, expires_at, session}``."""
@@ -129,4 +155,4 @@ class RealtimeService:
                            changes)
         value, expires_at = self.mint(project, kind, config, self._seconds(given, GA_SECRET_SECONDS))
         return {"value": value, "expires_at": expires_at,
-                "session": cfg.render_ga(config, session_id=new_id("sess_"), expires_at=expires_at)}
+                "session": _rest_shaped(cfg.render_ga(config, session_id=new_id("sess_"), expires_at=expires_at))}
