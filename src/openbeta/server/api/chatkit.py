@@ -18,7 +18,7 @@ from ...types.file import FileUploadParams
 from ..chatkit import ChatKitServices
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..store.pages import PageQuery
-from .deps import Project, body, pages, read_body, service
+from .deps import Project, body, pages, read_body, refuse_nul, service
 
 router = APIRouter(prefix="/chatkit", tags=["ChatKit"])
 protocol_router = APIRouter(prefix="/v1/chatkit", tags=["ChatKit"])
@@ -86,6 +86,7 @@ async def chatkit_protocol(request: Request) -> Any:
 def _attachment(ck: ChatKitServices, attachment_id: str, token: Optional[str]) -> Any:
     from ..chatkit.protocol import token_hash
 
+    refuse_nul(attachment_id, "attachment_id")
     row = ck.threads.attachment(None, attachment_id)  # the URL's token stands for the project
     if not token or row.upload_token_hash != token_hash(token):
         raise NotFound.of("attachment", attachment_id)

@@ -120,6 +120,9 @@ class SessionService:
         return await run_in_threadpool(self.server_caller, project, user, workflow)
 
     def create(self, project: str, params: SessionCreateParams) -> dict[str, Any]:
+        from ..api.deps import refuse_nul
+
+        refuse_nul(params.user, "user")
         given = params.given()
         workflow = given["workflow"]
         secret = SECRET_PREFIX + secrets.token_urlsafe(36)
