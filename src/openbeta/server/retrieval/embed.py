@@ -179,8 +179,8 @@ def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedde
     model_dir = local_model_dir(settings)
     if model_dir is not None and _local_available():
         runtime = settings.embeddings_runtime
-        if runtime == "auto":
-            runtime = "onnx" if _onnx_available() else "torch"
+        if runtime == "auto":  # int8 keeps the float model's retrieval quality (bench/README.md)
+            runtime = "onnx-int8" if _onnx_available() else "torch"
         if runtime != "torch":
             from .onnx_embed import OnnxEmbedder
 
