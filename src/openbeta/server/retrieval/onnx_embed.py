@@ -168,7 +168,8 @@ class OnnxEmbedder(LocalEmbedder):
         self.quantize = quantize
         # The float model gives torch's vectors (cosine 1.0000), so it keeps their id; int8 vectors differ
         # a little and get their own, so the two are never mixed in one store (see ingest.py).
-        self.name = f"local:{model_dir.name}" + (f":int8-{RECIPE}" if quantize else "")
+        if quantize:
+            self.id += f":int8-{RECIPE}"
         self._tok: Any = None
         self._max_len = 256
 
