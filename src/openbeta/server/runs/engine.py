@@ -26,7 +26,7 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
@@ -88,7 +88,7 @@ class Turn:
         self.images: list[str] = []
         self.paths: dict[str, str] = {}
         self._index: dict[int, int] = {}
-        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
+        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], Awaitable[Any]]] = None
         self._flush: Optional[asyncio.Task[None]] = None
         self._flushed_at = 0.0
 
@@ -98,10 +98,19 @@ class Turn:
     def write_ahead(self) -> None:
         """Start writing the message step this turn will most likely open, while the model
         is asked: its first text then waits on no database. Nothing is announced until
-        text comes; a turn that opens with tool calls (or ends first) drops it."""
+        text comes; a turn that opens with tool calls (or ends first) drops it. A step
+        already written (:meth:`written_ahead`) is kept."""
+        if self._ahead is not None:
+            return
         message = assistant_message_body(self.run)
         step = step_body(self.run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
         self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message)))
+
+    def written_ahead(self, step: dict[str, Any], message: dict[str, Any]) -> None:
+        """The message step this turn will most likely open, already stored (not announced)."""
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        self._ahead = (step, message, done)
 
     async def take_ahead(self) -> Optional[tuple[str, str]]:
         """Stop writing ahead; return the (step id, message id) written and not announced."""
@@ -258,6 +267,9 @@ class Started:
 
     run: dict[str, Any]
     messages: list[dict[str, Any]]
+    #: The (step, message) its first turn will most likely open, written in that same unit of
+    #: work (not yet announced), so nothing is written between the model call and the first token.
+    ahead: Optional[tuple[dict[str, Any], dict[str, Any]]] = None
 
 
 class RunEngine:
@@ -460,8 +472,9 @@ class RunEngine:
         turn: Optional[Turn] = None
         try:
             history = None
+            ahead = None
             if started is not None:
-                run, history = started.run, (started.messages, [])
+                run, history, ahead = started.run, (started.messages, []), started.ahead
             else:
                 current = await db(self.records.find, run_id) if resume else None
                 if current is not None and current["status"] == "in_progress":
@@ -475,12 +488,17 @@ class RunEngine:
                 run = found
             while True:
                 turn = Turn(self, run)
+                if ahead is not None:
+                    turn.written_ahead(*ahead)
+                    ahead = None
                 if not await self._turn(turn, history):
                     return
                 turn = history = None
         except RunCancelled:
             await self._cancelled(run_id, turn)
         except PromptTooLong:
+            if turn is not None:
+                await turn.drop_ahead()
             await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_prompt_tokens"})
         except ProviderError as exc:
             error = {"code": exc.code, "message": exc.message}

@@ -23,7 +23,8 @@ from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..runs.engine import RunEngine, Started
 from ..runs.events import Event
-from ..runs.records import TransitionRefused, active_run_id, insert_run, insert_started_run, transition
+from ..runs.records import (TransitionRefused, active_run_id, assistant_message_body, insert_run, insert_started_run,
+                            insert_step, step_body, transition)
 from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
@@ -147,7 +148,12 @@ class RunService:
             insert_run(session, run, claim)
             return Launch(run, prelude)
         started, messages = insert_started_run(session, run, claim)
-        return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages))
+        # The first turn's message step, written here rather than while the model is asked: the
+        # same commit makes it durable, and no database work competes with the model's first token.
+        message = assistant_message_body(started)
+        step = step_body(started, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        insert_step(session, step, message)
+        return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages, (step, message)))
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
         """A new queued run: the request's options over the assistant's."""
