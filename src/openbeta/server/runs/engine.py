@@ -22,6 +22,7 @@ database: its lease renewal reads the statuses of the runs it drives.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import time
@@ -50,6 +51,10 @@ CONTEXT_ERROR = {"code": "server_error",
                             "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
+
+
+class RunNotStored(Exception):
+    """The unit of work creating a run started before its commit failed: the run never existed."""
 
 
 class RunLost(Exception):
@@ -91,6 +96,18 @@ class Turn:
         self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], Awaitable[Any]]] = None
         self._flush: Optional[asyncio.Task[None]] = None
         self._flushed_at = 0.0
+        #: The commit of the unit of work that created this run, when it may still be under way.
+        self.stored: Optional["concurrent.futures.Future[None]"] = None
+
+    async def until_stored(self) -> None:
+        """Wait until the run is stored (:class:`RunNotStored` when its creation failed)."""
+        if self.stored is None:
+            return
+        stored, self.stored = self.stored, None
+        try:
+            await asyncio.wrap_future(stored)
+        except Exception:
+            raise RunNotStored() from None
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
@@ -270,6 +287,10 @@ class Started:
     #: The (step, message) its first turn will most likely open, written in that same unit of
     #: work (not yet announced), so nothing is written between the model call and the first token.
     ahead: Optional[tuple[dict[str, Any], dict[str, Any]]] = None
+    #: Set when the unit of work commits (an exception when it fails). The engine may start on a
+    #: run before that: its model request goes out at once, and nothing is announced or written
+    #: until the run is stored, so the model's first token and the commit overlap.
+    stored: Optional["concurrent.futures.Future[None]"] = None
 
 
 class RunEngine:
@@ -450,6 +471,8 @@ class RunEngine:
             await self._settle(run_id, started, resume)
         except asyncio.CancelledError:
             raise
+        except RunNotStored:
+            log.info("run %s: its creation was not stored; the model call stops", run_id)
         except (RunLost, TransitionRefused) as exc:
             log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
             self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its state.",
@@ -472,9 +495,9 @@ class RunEngine:
         turn: Optional[Turn] = None
         try:
             history = None
-            ahead = None
+            ahead = stored = None
             if started is not None:
-                run, history, ahead = started.run, (started.messages, []), started.ahead
+                run, history, ahead, stored = started.run, (started.messages, []), started.ahead, started.stored
             else:
                 current = await db(self.records.find, run_id) if resume else None
                 if current is not None and current["status"] == "in_progress":
@@ -491,6 +514,7 @@ class RunEngine:
                 if ahead is not None:
                     turn.written_ahead(*ahead)
                     ahead = None
+                turn.stored, stored = stored, None
                 if not await self._turn(turn, history):
                     return
                 turn = history = None
@@ -504,8 +528,8 @@ class RunEngine:
             error = {"code": exc.code, "message": exc.message}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
-        except (asyncio.CancelledError, RunLost, TransitionRefused):
-            raise  # not this replica's run (any more): write nothing
+        except (asyncio.CancelledError, RunLost, TransitionRefused, RunNotStored):
+            raise  # not this replica's run (any more), or no run at all: write nothing
         except Exception:
             if not await db(self.records.find, run_id) is not None:
                 raise  # deleted: nothing left to settle
@@ -559,7 +583,17 @@ class RunEngine:
 
     async def _turn(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
         """One model call on ``history`` (messages, steps; read now when ``None``).
-        True: call the model again (server tools ran)."""
+        True: call the model again (server tools ran). A run started before its commit asks
+        the model at once and waits for the commit before anything else (any failure included)."""
+        try:
+            return await self._ask(turn, history)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            await turn.until_stored()
+            raise
+
+    async def _ask(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
         run = turn.run
         run_id = run["id"]
         self._check_cancel(run_id)
@@ -580,6 +614,7 @@ class RunEngine:
         async for delta in self.provider.stream(request):
             if first is None:
                 first = time.perf_counter() - asked
+                await turn.until_stored()
             self._check_cancel(run_id)
             if delta.text:
                 await turn.on_text(delta.text)
@@ -591,6 +626,7 @@ class RunEngine:
                 usage = delta.usage
             if delta.length_cause:
                 cause = delta.length_cause
+        await turn.until_stored()  # a stream that ended without a delta
         self.observe_provider(first, time.perf_counter() - asked)
         self._check_cancel(run_id)
         used = usage_dict(usage)
