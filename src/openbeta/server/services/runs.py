@@ -127,7 +127,7 @@ class RunService:
                 prepare(s)
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
-            return self._record(s, run, [], bool(params.stream), self.engine.claim(), early)
+            return self._record(s, project, run, [], bool(params.stream), self.engine.claim(), early)
 
     def create_thread_and_run(self, project: str, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
@@ -140,8 +140,8 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, project, thread_params, "thread")
             run["thread_id"] = thread["id"]
-            return self._record(s, run, [("thread.created", thread)], bool(params.stream), self.engine.claim(),
-                                early)
+            return self._record(s, project, run, [("thread.created", thread)], bool(params.stream),
+                                self.engine.claim(), early)
 
     @contextmanager
     def _creating(self) -> Iterator[tuple[Session, list[tuple[str, Any, "concurrent.futures.Future[None]"]]]]:
@@ -159,7 +159,7 @@ class RunService:
         for _, _, stored in early:
             stored.set_result(None)
 
-    def _record(self, session: Session, run: dict[str, Any], prelude: list[Event], stream: bool,
+    def _record(self, session: Session, project: str, run: dict[str, Any], prelude: list[Event], stream: bool,
                 claim: tuple[str, float], early: list[tuple[str, Any, "concurrent.futures.Future[None]"]]) -> Launch:
         """Insert a new run, claimed by this replica (which drives it). A streamed one starts in
         this same unit of work, and the engine starts on it before the commit: the model is
@@ -173,7 +173,7 @@ class RunService:
         # same commit makes it durable, and no database work competes with the model's first token.
         message = assistant_message_body(started)
         step = step_body(started, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
-        insert_step(session, step, message)
+        insert_step(session, step, message, project)
         stored: concurrent.futures.Future[None] = concurrent.futures.Future()
         queue = self.engine.bus.subscribe(run["id"])
         early.append((run["id"], queue, stored))
