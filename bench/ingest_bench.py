@@ -16,7 +16,10 @@ embedding -> the transaction writing chunks and vectors. Two kinds of pages:
   ``retrieval_quality.py``, about 420 words a page): about 600 model tokens a page.
 
 Reported: wall seconds, CPU seconds of the process (all its threads), pages/s and chunks/s,
-model tokens/s. ``--profile`` adds a cProfile of one ingestion per configuration, by stage.
+model tokens/s. ``--profile`` adds a cProfile of one ingestion per configuration, by stage (of
+the ingesting thread: where parsing runs in a thread of its own, beside the embedding, it is not
+in that thread's profile). A configuration is an embedding runtime, ``@N`` for N model threads
+(``onnx-int8@2``).
 """
 
 from __future__ import annotations
@@ -40,9 +43,8 @@ SRC = HERE.parent / "src"
 STAGES = {  # function name (file suffix, name) -> stage
     ("parse.py", "parse"): "parse (pypdf)",
     ("chunk.py", "split"): "tokenize + chunk",
-    ("embed.py", "embed_chunks"): "embed (all)",
-    ("embed.py", "embed_many"): "embed (all)",
-    ("onnx_embed.py", "_encode"): "  of which the model's forward passes + window tokenizing",
+    ("embed.py", "_pool"): "embed (windows, forward passes, pooling)",
+    ("onnx_embed.py", "_encode"): "  of which the model (tokenizing windows, forward passes)",
     ("ingest.py", "_finish"): "database write (chunks, vectors, status)",
     ("ingest.py", "_write"): "database write (chunks, vectors, status)",
 }
@@ -72,10 +74,10 @@ def worker(options: argparse.Namespace) -> None:
     from openbeta.types.file import FileUploadParams
     from openbeta.types.vector_store import VectorStoreCreateParams
 
-    runtime = options.config
+    runtime, _, threads = options.config.partition("@")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), provider="scripted", ingestion_workers=0,
-                            embeddings_runtime=runtime, embeddings_threads=options.threads)
+                            embeddings_runtime=runtime, embeddings_threads=int(threads or options.threads))
         services = build_services(settings)
         ingestor = services.ingestion.ingestor
         ingestor.embedder = build_embedder(settings, ingestor.tokenizer)
