@@ -4,13 +4,13 @@ Rows made before have no record (``NULL``): the ingestion worker treats them as
 made by another embedder and embeds their files again (see ``retrieval/ingest.py``).
 
 Revision ID: embedder_id
-Revises: projects
+Revises: project_secrets
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "embedder_id"
-down_revision = "projects"
+down_revision = "project_secrets"
 branch_labels = None
 depends_on = None
 
