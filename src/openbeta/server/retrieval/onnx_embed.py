@@ -60,8 +60,8 @@ def _session(path: Path, threads: int) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    # Threads that sleep instead of spinning between kernels: on a busy machine spinning threads
-    # steal the cores the work needs (measured in bench/README.md).
+    # Threads that sleep instead of spinning between kernels: on a machine shared with other work,
+    # spinning threads only take cores from it.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
