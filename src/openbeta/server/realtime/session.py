@@ -67,6 +67,7 @@ class RealtimeSession:
         self.active: Optional[ResponseRun] = None  # the response writing to the conversation
         self.out_of_band: set[ResponseRun] = set()  # ``conversation: "none"`` responses
         self.idle_timer: Optional[asyncio.TimerHandle] = None
+        self.responded = False  # whether a conversation response has ended (the idle timer runs after one)
         self.idle_start_ms = 0  # session audio time when the idle timer was armed
         self.buffer = bytearray()
         self.buffer_start_ms = 0  # session audio time of buffer[0]
@@ -293,10 +294,13 @@ class RealtimeSession:
                 except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
                     self.buffer.clear()
                     self.buffer_start_ms = self.audio_ms
+                    self._rearm_idle()
                     continue
                 if detection.get("create_response", True) and self.active is None \
                         and self.config.get("kind") != "transcription":
                     self._start(ResponseRun(self, {}))
+                else:
+                    self._rearm_idle()
 
     def _commit(self, item_id: str, *, start_ms: Optional[int] = None, idle: bool = False) -> None:
         pcm = bytes(self.buffer)
@@ -586,6 +590,7 @@ class RealtimeSession:
         self.out_of_band.discard(run)
         if self.active is run:
             self.active = None
+            self.responded = True
             self.arm_idle(run.audio_ms)
 
     async def on_response_cancel(self, fields: dict[str, Any]) -> None:
@@ -614,6 +619,11 @@ class RealtimeSession:
             return
         self.idle_start_ms = self.audio_ms + playback_ms
         self.idle_timer = asyncio.get_running_loop().call_later((playback_ms + timeout_ms) / 1000, self._idle)
+
+    def _rearm_idle(self) -> None:
+        """Speech ended without a response to wait for: the silence is timed again from now."""
+        if self.responded and self.active is None:
+            self.arm_idle(0)
 
     def disarm_idle(self) -> None:
         if self.idle_timer is not None:
