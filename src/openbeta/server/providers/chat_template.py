@@ -10,6 +10,7 @@ system message, so templates without tool support still show the model everythin
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
 from jinja2 import TemplateError
@@ -20,6 +21,9 @@ CHATML = (
 )
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
+#: The call format as Qwen2.5's template shows it, in doubled braces (a quirk of its Jinja source) that
+#: models then copy; the prompt shows it as the JSON object it is.
+DOUBLED_CALL_EXAMPLE = re.compile(r'\{\{("name": <[^<>\n]+>, "arguments": <[^<>\n]+>)\}\}')
 TOOLS_PREAMBLE = (
     "You can call functions. To call one, reply with {open}\n"
     '{{"name": <function name>, "arguments": <arguments object>}}\n{close}\n'
@@ -90,8 +94,9 @@ class ChatTemplate:
         try:
             if self.native_tools and functions:
                 tools = [{"type": "function", "function": f} for f in functions]
-                return self._formatter(messages=plain_messages(messages, [], wrap_results=not self.wraps_results),
-                                       tools=tools).prompt
+                prompt = self._formatter(messages=plain_messages(messages, [], wrap_results=not self.wraps_results),
+                                         tools=tools).prompt
+                return DOUBLED_CALL_EXAMPLE.sub(r"{\1}", prompt)
             return self._formatter(messages=plain_messages(messages, functions,
                                                            wrap_results=not self.wraps_results)).prompt
         except (TemplateError, ValueError):
