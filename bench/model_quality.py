@@ -35,7 +35,7 @@ import openai
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import SRC, free_port, stop, wait_until_up  # noqa: E402
 
-TEMPLATE_TEXT = re.compile(r"<\|[a-z_]+\|>|</?tool_(call|response)>")
+TEMPLATE_TEXT = re.compile(r"<\|[a-z_]+\|>|</?tool_(call|response)>|</?tools>")
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Get the current weather in a city.",
     "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city"}},
@@ -188,6 +188,14 @@ class Bench:
             rate = sum(n for n, _ in tokens) / max(sum(s for _, s in tokens), 1e-9)
             lines.append(f"| {model} | " + " | ".join(cells) + f" | {passed}/{total} | "
                          f"{statistics.median(runs):.1f} s | {rate:.1f} |")
+        lines += ["", "Wall time per task, seconds (median / max):", "",
+                  "| model | " + " | ".join(TASKS) + " |", "| --- | " + " | ".join("---:" for _ in TASKS) + " |"]
+        for model in models:
+            cells = []
+            for task in TASKS:
+                times = [t for t in self.times.get((model, task), []) if t > 0]
+                cells.append(f"{statistics.median(times):.1f} / {max(times):.1f}" if times else "-")
+            lines.append(f"| {model} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 

@@ -131,8 +131,9 @@ DOUBLED = (
 )
 
 
-def test_a_template_showing_the_call_in_doubled_braces_is_shown_in_single_ones():
+def test_a_template_showing_the_call_in_doubled_braces_gets_the_plain_tool_preamble():
     template = ChatTemplate(DOUBLED, bos_token="", eos_token="<|im_end|>")
     prompt = template.render([{"role": "user", "content": "Weather in Oslo?"}], [WEATHER["function"]])
-    assert '<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>' in prompt
-    assert '{"name": "get_weather"' in prompt and "{{" not in prompt
+    assert not template.native_tools and "{{" not in prompt and "For each function call" not in prompt
+    assert '<tool_call>\n{"name": <function name>, "arguments": <arguments object>}\n</tool_call>' in prompt
+    assert '"name": "get_weather"' in prompt
