@@ -14,7 +14,8 @@ One ``openbeta serve`` (local provider, SQLite, the local embedder) answers ever
 - ``json_schema``: the reply must be JSON valid under the schema, with the right values.
 
 Every reply is also checked for chat-template text (``<|im_start|>``, ``<tool_response>`` ...), which fails
-the task. Prints a Markdown table (pass rates, median latency, completion tokens per second of run time).
+the task. Prints Markdown tables (pass rates, median latency, completion tokens per second of run time;
+wall time per task, median and max).
 ``--speed`` instead measures each model's prompt and generation tokens per second in-process.
 """
 
