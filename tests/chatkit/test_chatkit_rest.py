@@ -123,6 +123,7 @@ def _seed_items(db, thread_id: str, user: str) -> None:
     """Items the protocol library can write but openbeta's runs do not make (widgets, tasks, workflows)."""
     from openbeta.server.chatkit.threads import ChatKitThreads
     from openbeta.server.services.threads import ThreadService
+    from openbeta.server.store.tables import DEFAULT_PROJECT_ID
     from chatkit.widgets import Card, Text
 
     t = chatkit_types
@@ -141,7 +142,7 @@ def _seed_items(db, thread_id: str, user: str) -> None:
     ]
     threads = ChatKitThreads(db, ThreadService(db), files=None)  # type: ignore[arg-type]
     for item in items:
-        threads.save_item(thread_id, user, item.model_dump(mode="json"))
+        threads.save_item(DEFAULT_PROJECT_ID, thread_id, user, item.model_dump(mode="json"))
 
 
 def test_list_items_shows_every_item_type(rest, sdk, open_protocol, assistant, user, ck_db):

@@ -2,6 +2,57 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+
+#: (schema, property) the server sends as ``null`` where the spec's schema has no null, as
+#: OpenAI's own API does (the README lists them): an empty page's ``first_id``/``last_id``;
+#: a file's ``status_details`` and ``expires_at`` when it has none.
+DEVIATIONS = [(name, prop) for name in ("ListAssistantsResponse", "ListFilesResponse", "ListMessagesResponse",
+                                        "ListRunsResponse", "ListRunStepsResponse", "ListVectorStoresResponse",
+                                        "ListVectorStoreFilesResponse") for prop in ("first_id", "last_id")]
+DEVIATIONS += [("OpenAIFile", "status_details"), ("OpenAIFile", "expires_at")]
+
+#: The spec lets a file be uploaded with purpose ``evals`` but its file object's enum lacks it.
+ECHOED_PURPOSES = ["evals"]
+
+#: Discriminators the spec gives without a ``mapping``: OpenAPI then expects each schema's *name* as the
+#: value, where OpenAI's API (and this server) send the ``type`` the schemas' own enums hold.
+DISCRIMINATOR_MAPPINGS = {
+    ("RealtimeCreateClientSecretResponse", "session"): {
+        "realtime": "#/components/schemas/RealtimeSessionCreateResponseGA",
+        "transcription": "#/components/schemas/RealtimeTranscriptionSessionCreateResponseGA"},
+}
+
+
+def spec_document() -> dict[str, Any]:
+    """OpenAI's spec (``openapi-beta.json``) as a dict; skips the test when it is not there."""
+    if not SPEC.is_file():
+        pytest.skip("OpenAI spec not available")
+    return json.loads(SPEC.read_text())
+
+
+def with_deviations(spec: dict) -> dict:
+    """The spec with each documented deviation allowed, and the discriminator mappings it means."""
+    schemas = spec["components"]["schemas"]
+    for name, prop in DEVIATIONS:
+        if name in schemas and prop in schemas[name].get("properties", {}):
+            schemas[name]["properties"][prop]["nullable"] = True
+    purpose = schemas.get("OpenAIFile", {}).get("properties", {}).get("purpose", {})
+    if "enum" in purpose:
+        purpose["enum"] = purpose["enum"] + [p for p in ECHOED_PURPOSES if p not in purpose["enum"]]
+    for (name, prop), mapping in DISCRIMINATOR_MAPPINGS.items():
+        discriminator = schemas.get(name, {}).get("properties", {}).get(prop, {}).get("discriminator")
+        if discriminator is not None and "mapping" not in discriminator:
+            discriminator["mapping"] = mapping
+    return spec
+
 
 def assert_error(response, status: int, param=None, code=None, type: str = "invalid_request_error") -> dict:
     assert response.status_code == status, response.text

@@ -21,7 +21,7 @@ from .._version import __version__
 from .api import (assistants, chatkit, console, files, messages, organization, realtime, runs, threads,
                   vector_stores)
 from .api import openapi as openapi_docs
-from .api.deps import current_project
+from .api.deps import current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
 from .errors import APIError, InvalidRequest, RequestTimeout
 from .metrics import CONTENT_TYPE, Metrics
@@ -133,7 +133,7 @@ def api_router() -> APIRouter:
     the admin routes under ``/v1/organization`` take the admin key instead.
     """
     router = APIRouter(prefix="/v1")
-    scoped = APIRouter(dependencies=[Depends(current_project)])
+    scoped = APIRouter(dependencies=[Depends(current_project), Depends(no_nul_in_url)])
     for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit):
         scoped.include_router(module.router)
     router.include_router(organization.router)

@@ -18,8 +18,7 @@ from ...types.file import FileUploadParams
 from ..chatkit import ChatKitServices
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..store.pages import PageQuery
-from .deps import body, pages, read_body, service
-from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
+from .deps import Project, body, pages, read_body, refuse_nul, service
 
 router = APIRouter(prefix="/chatkit", tags=["ChatKit"])
 protocol_router = APIRouter(prefix="/v1/chatkit", tags=["ChatKit"])
@@ -29,36 +28,39 @@ ChatKit = service("chatkit")
 # ---------------------------------------------------------------- REST
 
 @router.post("/sessions")
-def create_session(params: SessionCreateParams = body(SessionCreateParams), ck: ChatKitServices = ChatKit) -> dict:
-    return ck.sessions.create(params)
+def create_session(params: SessionCreateParams = body(SessionCreateParams), project: str = Project,
+                   ck: ChatKitServices = ChatKit) -> dict:
+    return ck.sessions.create(project, params)
 
 
 @router.post("/sessions/{session_id}/cancel")
-def cancel_session(session_id: str, ck: ChatKitServices = ChatKit) -> dict:
-    return ck.sessions.cancel(session_id)
+def cancel_session(session_id: str, project: str = Project, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.sessions.cancel(project, session_id)
 
 
 @router.get("/threads")
-def list_threads(request: Request, page: PageQuery = pages(), ck: ChatKitServices = ChatKit) -> dict:
+def list_threads(request: Request, page: PageQuery = pages(), project: str = Project,
+                 ck: ChatKitServices = ChatKit) -> dict:
     user = request.query_params.get("user")
     if user is not None and not 1 <= len(user) <= 512:
         raise InvalidRequest("Invalid 'user': expected 1 to 512 characters.", param="user", code="invalid_value")
-    return ck.threads.list(page, user)
+    return ck.threads.list(project, page, user)
 
 
 @router.get("/threads/{thread_id}")
-def get_thread(thread_id: str, ck: ChatKitServices = ChatKit) -> dict:
-    return ck.threads.get(thread_id)
+def get_thread(thread_id: str, project: str = Project, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.get(project, thread_id)
 
 
 @router.delete("/threads/{thread_id}")
-def delete_thread(thread_id: str, ck: ChatKitServices = ChatKit) -> dict:
-    return ck.threads.delete(thread_id)
+def delete_thread(thread_id: str, project: str = Project, ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.delete(project, thread_id)
 
 
 @router.get("/threads/{thread_id}/items")
-def list_items(thread_id: str, page: PageQuery = pages(), ck: ChatKitServices = ChatKit) -> dict:
-    return ck.threads.list_items(thread_id, page)
+def list_items(thread_id: str, page: PageQuery = pages(), project: str = Project,
+               ck: ChatKitServices = ChatKit) -> dict:
+    return ck.threads.list_items(project, thread_id, page)
 
 
 # ---------------------------------------------------------------- the protocol
@@ -71,8 +73,8 @@ async def chatkit_protocol(request: Request) -> Any:
     from ..chatkit.endpoint import process
     from ..chatkit.protocol import Context
 
-    caller = await run_in_threadpool(ck.sessions.caller, request.headers.get("authorization", ""),
-                                     request.headers.get("x-chatkit-user"), request.headers.get("x-chatkit-workflow"))
+    caller = await ck.sessions.caller(services.keys, request.headers.get("authorization", ""),
+                                      request.headers.get("x-chatkit-user"), request.headers.get("x-chatkit-workflow"))
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     result = await process(server, raw, Context(caller=caller, base_url=str(request.base_url).rstrip("/")))
     if isinstance(result, bytes):
@@ -84,7 +86,8 @@ async def chatkit_protocol(request: Request) -> Any:
 def _attachment(ck: ChatKitServices, attachment_id: str, token: Optional[str]) -> Any:
     from ..chatkit.protocol import token_hash
 
-    row = ck.threads.attachment(attachment_id)
+    refuse_nul(attachment_id, "attachment_id")
+    row = ck.threads.attachment(None, attachment_id)  # the URL's token stands for the project
     if not token or row.upload_token_hash != token_hash(token):
         raise NotFound.of("attachment", attachment_id)
     return row
@@ -110,13 +113,13 @@ async def upload_attachment(attachment_id: str, request: Request) -> dict:
         source: Any = upload.file
     else:
         source = io.BytesIO(await read_body(request, limit))
-    file = await run_in_threadpool(services.files.create, DEFAULT_PROJECT_ID, source, row.body.get("name") or attachment_id,
-                                   FileUploadParams(purpose="assistants"))
+    file = await run_in_threadpool(services.files.create, row.project_id, source,
+                                   row.body.get("name") or attachment_id, FileUploadParams(purpose="assistants"))
 
     def keep(stored: Any) -> None:
         stored.file_id = file["id"]
 
-    return await run_in_threadpool(ck.threads.save_attachment, attachment_id, row.user, {}, keep)
+    return await run_in_threadpool(ck.threads.save_attachment, row.project_id, attachment_id, row.user, {}, keep)
 
 
 @protocol_router.get("/attachments/{attachment_id}/content", include_in_schema=False)
@@ -125,5 +128,5 @@ async def attachment_content(attachment_id: str, request: Request) -> Any:
     row = await run_in_threadpool(_attachment, services.chatkit, attachment_id, request.query_params.get("token"))
     if row.file_id is None:
         raise NotFound(f"Attachment {attachment_id} has no content yet.")
-    _, chunks = await run_in_threadpool(services.files.content, DEFAULT_PROJECT_ID, row.file_id)
+    _, chunks = await run_in_threadpool(services.files.content, row.project_id, row.file_id)
     return StreamingResponse(chunks, media_type=row.body.get("mime_type") or "application/octet-stream")

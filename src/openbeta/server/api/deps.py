@@ -96,6 +96,55 @@ async def current_project(request: HTTPConnection) -> str:
 Project: Any = Depends(current_project)
 
 
+def refuse_nul(value: str, param: str) -> None:
+    """400 ``invalid_value`` for text holding a NUL character: it names no object, and PostgreSQL's text
+    columns cannot hold it (so it would fail there and not on SQLite)."""
+    if "\x00" in value:
+        raise InvalidRequest(f"Invalid '{param}': a NUL character (\\u0000 or %00) is not allowed here.",
+                             param=param, code="invalid_value")
+
+
+def _id_like(key: str) -> bool:
+    return key == "id" or key.endswith(("_id", "_ids")) or key in ("after", "before", "attachments")
+
+
+def nul_in_ids(value: Any, path: str = "") -> Optional[str]:
+    """The ``param`` path of the first id or cursor in a JSON body (a string, or a list's string, under a
+    key ``id``, ``*_id``, ``*_ids``, ``after``, ``before`` or ``attachments``, outside ``metadata`` and
+    ``attributes``) holding a NUL character; see :func:`refuse_nul`. Other text may hold NUL (it is
+    stored as JSON, which escapes it)."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_in_ids(item, f"{path}[{index}]")
+            if found:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("metadata", "attributes"):  # free-form values, kept as JSON
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if _id_like(str(key)):
+                items = item if isinstance(item, list) else [item]
+                for index, one in enumerate(items):
+                    if isinstance(one, str) and "\x00" in one:
+                        return f"{where}[{index}]" if isinstance(item, list) else where
+            found = nul_in_ids(item, where)
+            if found:
+                return found
+    return None
+
+
+async def no_nul_in_url(request: Request) -> None:
+    """Every ``/v1`` route's check (after the key check) that no path segment or query parameter holds
+    a NUL character (see :func:`refuse_nul`)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            refuse_nul(value, name)
+    for name, value in request.query_params.multi_items():
+        refuse_nul(name, name.replace("\x00", "\\u0000"))
+        refuse_nul(value, name)
+
+
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"Request body is too large: the maximum is {limit} bytes.",
                            code="request_too_large")
@@ -207,6 +256,10 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
                              f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
     refuse_lone_surrogates(raw, data)
+    if b"\\u0000" in raw:
+        bad = nul_in_ids(data)
+        if bad:
+            refuse_nul("\x00", bad)
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     return data

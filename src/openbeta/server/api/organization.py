@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import APIError, InvalidRequest, Unauthorized
 from ..services.projects import Caller, ProjectService
-from .deps import bearer, bearer_hash, limited_page_query, read_json, service
+from .deps import bearer, bearer_hash, limited_page_query, no_nul_in_url, read_json, service
 
 
 async def require_admin(request: Request) -> None:
@@ -39,7 +39,7 @@ async def require_admin(request: Request) -> None:
     raise Unauthorized("Incorrect admin key provided.", code="invalid_api_key")
 
 
-router = APIRouter(prefix="/organization/projects", tags=["Projects"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/organization/projects", tags=["Projects"], dependencies=[Depends(require_admin), Depends(no_nul_in_url)])
 Projects = service("projects")
 
 

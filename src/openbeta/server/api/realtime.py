@@ -19,8 +19,8 @@ from ..realtime import config as cfg
 from ..realtime.codec_beta import BetaCodec
 from ..realtime.codec_ga import GACodec
 from ..realtime.session import RealtimeSession
-from ..services.realtime import RealtimeService
-from .deps import project_for, read_json, service, validate
+from ..services.realtime import Grant, RealtimeService
+from .deps import Project, project_for, read_json, service, validate
 
 router = APIRouter(prefix="/realtime", tags=["Realtime"])
 ws_router = APIRouter(prefix="/v1")
@@ -36,24 +36,25 @@ def _audio(request: Any) -> bool:
 
 
 @router.post("/sessions")
-async def create_session(request: Request, svc: RealtimeService = Realtime) -> dict:
+async def create_session(request: Request, project: str = Project, svc: RealtimeService = Realtime) -> dict:
     given = validate(cfg.BetaSessionParams, await read_json(request)).given()
-    return await asyncio.to_thread(svc.create_session, given, audio=_audio(request))
+    return await asyncio.to_thread(svc.create_session, project, given, audio=_audio(request))
 
 
 @router.post("/transcription_sessions")
-async def create_transcription_session(request: Request, svc: RealtimeService = Realtime) -> dict:
+async def create_transcription_session(request: Request, project: str = Project,
+                                       svc: RealtimeService = Realtime) -> dict:
     given = validate(cfg.BetaTranscriptionSessionParams, await read_json(request)).given()
-    return await asyncio.to_thread(svc.create_transcription_session, given)
+    return await asyncio.to_thread(svc.create_transcription_session, project, given)
 
 
 @router.post("/client_secrets")
-async def create_client_secret(request: Request, svc: RealtimeService = Realtime) -> dict:
+async def create_client_secret(request: Request, project: str = Project, svc: RealtimeService = Realtime) -> dict:
     data = await read_json(request)
     validate(cfg.GAClientSecretParams, data)
     session = data.get("session")
     given: dict[str, Any] = {"expires_after": data.get("expires_after"), "session": session}
-    return await asyncio.to_thread(svc.create_client_secret, given, audio=_audio(request))
+    return await asyncio.to_thread(svc.create_client_secret, project, given, audio=_audio(request))
 
 
 def _protocols(websocket: WebSocket) -> list[str]:
@@ -83,10 +84,10 @@ async def realtime_socket(websocket: WebSocket) -> None:
     protocols = _protocols(websocket)
     try:
         token = _token(websocket, protocols)
-        if not (token and token.startswith("ek_")):
-            # An API key: any project's (env or stored) opens a session, as on the REST routes.
-            await project_for(services.keys, token)
-        grant = await asyncio.to_thread(services.realtime.authenticate, token, [])
+        if token and token.startswith("ek_"):  # minted by a project's key: the session runs in that project
+            grant = await asyncio.to_thread(services.realtime.authenticate, token)
+        else:  # an API key: any project's (env or stored) opens a session in its project, as on REST routes
+            grant = Grant(project=await project_for(services.keys, token))
         if websocket.query_params.get("call_id"):
             raise InvalidRequest("Connecting to a call (call_id) is not supported by this server: it serves "
                                  "WebSocket sessions only.", param="call_id", code="unsupported")
@@ -106,7 +107,7 @@ async def realtime_socket(websocket: WebSocket) -> None:
     model = query.get("model") or config.get("model") or "gpt-realtime"
     config["model"] = model
     await websocket.accept(subprotocol="realtime" if "realtime" in protocols else None)
-    session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config,
+    session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config, project=grant.project,
                               provider=services.realtime_provider, voice=voice, model=model,
                               max_seconds=app.state.settings.realtime_session_seconds)
     open_sessions = app.state.metrics.realtime_sessions

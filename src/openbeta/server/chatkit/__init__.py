@@ -19,8 +19,8 @@ from .threads import ChatKitThreads
 
 
 class ChatKitServices:
-    def __init__(self, db: Database, threads: ThreadService, files: FileService, api_keys: list[str]) -> None:
-        self.sessions = SessionService(db, api_keys)
+    def __init__(self, db: Database, threads: ThreadService, files: FileService) -> None:
+        self.sessions = SessionService(db)
         self.threads = ChatKitThreads(db, threads, files)
         self._server: Optional[Any] = None
 

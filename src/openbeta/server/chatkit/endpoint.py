@@ -19,6 +19,7 @@ from chatkit.store import NotFoundError
 from chatkit.types import ChatKitReq
 from pydantic import TypeAdapter, ValidationError
 
+from ..api.deps import nul_in_ids, refuse_nul
 from ..errors import APIError, InvalidRequest, NotFound
 from .protocol import Context, OpenBetaChatKitServer
 
@@ -31,7 +32,7 @@ _END = object()
 def parse(raw: bytes) -> Any:
     """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist)."""
     try:
-        return REQUEST.validate_json(raw)
+        request = REQUEST.validate_json(raw)
     except ValidationError as exc:
         try:
             data = json.loads(raw)
@@ -47,6 +48,10 @@ def parse(raw: bytes) -> Any:
         param = ".".join(str(part) for part in first["loc"][1:]) or None
         raise InvalidRequest(f"Invalid {kind} request: {first['msg']}" + (f" ('{param}')." if param else "."),
                              param=param, code="invalid_value") from None
+    bad = nul_in_ids(request.params.model_dump(mode="json")) if getattr(request, "params", None) else None
+    if bad:
+        refuse_nul("\x00", bad)
+    return request
 
 
 def _as_api_error(exc: BaseException) -> BaseException:
@@ -66,6 +71,11 @@ async def process(server: OpenBetaChatKitServer, raw: bytes,
     try:
         if request.type == "threads.retry_after_item":  # the library streams nothing for an unknown item
             await server.store.load_item(request.params.thread_id, request.params.item_id, context)
+        if request.type in ("threads.create", "threads.add_user_message"):
+            # checked before the stream starts: an unknown attachment (or another project's) is a 404,
+            # not a stream broken after its first event
+            for attachment_id in request.params.input.attachments:
+                await server.store.load_attachment(attachment_id, context)
         result = await server.process(raw, context)
     except Exception as exc:
         raise _as_api_error(exc) from None

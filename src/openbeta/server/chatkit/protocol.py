@@ -47,7 +47,6 @@ from ..services.container import Services
 from ..services.messages import message_body
 from ..services.runs import Launch
 from ..store.pages import PageQuery
-from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
 from .sessions import Caller
 from .threads import ChatKitThreads
 from .turns import TurnStream, user_text
@@ -92,6 +91,11 @@ class Context:
     def user(self) -> str:
         return self.caller.user
 
+    @property
+    def project(self) -> str:
+        """The project everything this request reads and makes lives in (its session's or key's)."""
+        return self.caller.project
+
 
 def metadata(row: Any) -> ThreadMetadata:
     body = row.body
@@ -119,27 +123,29 @@ class OpenBetaStore(Store[Context]):
         return new_id("cthi_")
 
     async def load_thread(self, thread_id: str, context: Context) -> ThreadMetadata:
-        return metadata(await off(self.threads.thread, thread_id, context.user))
+        return metadata(await off(self.threads.thread, context.project, thread_id, context.user))
 
     async def save_thread(self, thread: ThreadMetadata, context: Context) -> None:
         fields = {"title": thread.title, "status": thread.status.model_dump(mode="json"),
                   "allowed_image_domains": thread.allowed_image_domains, "metadata": thread.metadata,
                   "assistant_id": context.caller.assistant_id}
-        await off(self.threads.save_thread, thread.id, context.user, _seconds(thread.created_at), fields)
+        await off(self.threads.save_thread, context.project, thread.id, context.user, _seconds(thread.created_at),
+                  fields)
 
     async def load_threads(self, limit: int, after: Optional[str], order: str,
                            context: Context) -> Page[ThreadMetadata]:
         history = context.caller.configuration["history"]
         if not history["enabled"]:
             return Page(data=[], has_more=False)
-        page = await off(self.threads.page_threads, context.user, _page(limit, order, after),
+        page = await off(self.threads.page_threads, context.project, context.user, _page(limit, order, after),
                          history.get("recent_threads"))
         data = [metadata(row) for row in page.rows]
         return Page(data=data, has_more=page.has_more, after=data[-1].id if data else None)
 
     async def load_thread_items(self, thread_id: str, after: Optional[str], limit: int, order: str,
                                 context: Context) -> Page[ThreadItem]:
-        page = await off(self.threads.page_items, thread_id, context.user, _page(limit, order, after))
+        page = await off(self.threads.page_items, context.project, thread_id, context.user,
+                         _page(limit, order, after))
         data = [ITEM.validate_python(row.body) for row in page.rows]
         return Page(data=data, has_more=page.has_more, after=data[-1].id if data else None)
 
@@ -148,26 +154,29 @@ class OpenBetaStore(Store[Context]):
 
     async def save_item(self, thread_id: str, item: ThreadItem, context: Context) -> None:
         message_id, run_id = context.links.get(item.id, (None, None))
-        await off(self.threads.save_item, thread_id, context.user, item.model_dump(mode="json"),
+        await off(self.threads.save_item, context.project, thread_id, context.user, item.model_dump(mode="json"),
                   message_id=message_id, run_id=run_id)
 
     async def load_item(self, thread_id: str, item_id: str, context: Context) -> ThreadItem:
-        return ITEM.validate_python((await off(self.threads.item, thread_id, item_id, context.user)).body)
+        row = await off(self.threads.item, context.project, thread_id, item_id, context.user)
+        return ITEM.validate_python(row.body)
 
     async def delete_thread(self, thread_id: str, context: Context) -> None:
-        await off(self.threads.delete, thread_id, context.user)
+        await off(self.threads.delete, context.project, thread_id, context.user)
 
     async def delete_thread_item(self, thread_id: str, item_id: str, context: Context) -> None:
-        await off(self.threads.delete_item, thread_id, item_id, context.user)
+        await off(self.threads.delete_item, context.project, thread_id, item_id, context.user)
 
     async def save_attachment(self, attachment: Attachment, context: Context) -> None:
-        await off(self.threads.save_attachment, attachment.id, context.user, attachment.model_dump(mode="json"))
+        await off(self.threads.save_attachment, context.project, attachment.id, context.user,
+                  attachment.model_dump(mode="json"))
 
     async def load_attachment(self, attachment_id: str, context: Context) -> Attachment:
-        return ATTACHMENT.validate_python((await off(self.threads.attachment, attachment_id, context.user)).body)
+        row = await off(self.threads.attachment, context.project, attachment_id, context.user)
+        return ATTACHMENT.validate_python(row.body)
 
     async def delete_attachment(self, attachment_id: str, context: Context) -> None:
-        await off(self.threads.delete_attachment, attachment_id, context.user)
+        await off(self.threads.delete_attachment, context.project, attachment_id, context.user)
 
 
 class OpenBetaAttachments(AttachmentStore[Context]):
@@ -209,13 +218,13 @@ class OpenBetaAttachments(AttachmentStore[Context]):
             row.upload_token_hash = token_hash(token)
             row.session_id = session_id
 
-        await off(self.threads.save_attachment, attachment_id, context.user, attachment.model_dump(mode="json"),
-                  keep)
+        await off(self.threads.save_attachment, context.project, attachment_id, context.user,
+                  attachment.model_dump(mode="json"), keep)
         return attachment
 
     async def delete_attachment(self, attachment_id: str, context: Context) -> None:
-        await off(self.threads.attachment, attachment_id, context.user)  # 404 for another user's
-        await off(self.threads.delete_attachment, attachment_id, context.user)
+        await off(self.threads.attachment, context.project, attachment_id, context.user)  # 404 for another user's
+        await off(self.threads.delete_attachment, context.project, attachment_id, context.user)
 
 
 class OpenBetaChatKitServer(ChatKitServer[Context]):
@@ -228,7 +237,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
 
     async def respond(self, thread: ThreadMetadata, input_user_message: Optional[UserMessageItem],
                       context: Context) -> AsyncIterator[ThreadStreamEvent]:
-        backing = (await off(self.threads.thread, thread.id, context.user)).thread_id
+        backing = (await off(self.threads.thread, context.project, thread.id, context.user)).thread_id
         try:
             if input_user_message is not None:
                 launch = await off(self._start, backing, thread.id, input_user_message, context)
@@ -262,7 +271,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         thread (once: a retried message is there already)."""
         attachments = []
         for attachment in item.attachments:
-            stored = self.threads.attachment(attachment.id, context.user)
+            stored = self.threads.attachment(context.project, attachment.id, context.user)
             if stored.file_id is None:
                 raise InvalidRequest(f"Attachment {attachment.id} was never uploaded.", code="attachment_missing")
             if attachment.type == "file":  # images are kept and previewed, not searched
@@ -281,16 +290,17 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
             params["model"] = options.model
         if options.tool_choice is not None:
             params["tool_choice"] = {"type": "function", "function": {"name": options.tool_choice.id}}
-        return self.services.runs.create(DEFAULT_PROJECT_ID, backing, RunCreateParams.model_validate(params),
-                                         prepare=lambda session: self.threads.write_message(session, item.id, message))
+        return self.services.runs.create(context.project, backing, RunCreateParams.model_validate(params),
+                                         prepare=lambda session: self.threads.write_message(
+                                             session, context.project, item.id, message))
 
     def _resume(self, backing: str, thread_id: str, context: Context) -> Launch:
         """After ``threads.add_client_tool_output``: submit the client's result to the waiting run."""
-        rows = self.threads.page_items(thread_id, context.user, PageQuery(limit=20, order="desc")).rows
+        rows = self.threads.page_items(context.project, thread_id, context.user, PageQuery(limit=20, order="desc")).rows
         call = next((row for row in rows if row.type == "client_tool_call" and row.run_id), None)
         if call is None or call.body.get("status") != "completed":
             raise InvalidRequest("No client tool call of this thread awaits its output.")
-        run = self.services.runs.get(DEFAULT_PROJECT_ID, backing, call.run_id)
+        run = self.services.runs.get(context.project, backing, call.run_id)
         if run["status"] != "requires_action":
             raise InvalidRequest(f"The run that called {call.body['name']} is {run['status']}; it no longer "
                                  "awaits the tool's output.")
@@ -301,7 +311,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
                     json.dumps({"error": "This call was not run by the client."})}
                    for pending in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
         return self.services.runs.submit_tool_outputs(
-            DEFAULT_PROJECT_ID, backing, call.run_id, SubmitToolOutputsParams.model_validate({"tool_outputs": outputs, "stream": True}))
+            context.project, backing, call.run_id, SubmitToolOutputsParams.model_validate({"tool_outputs": outputs, "stream": True}))
 
     @staticmethod
     def _run_metadata(thread_id: str, context: Context) -> dict[str, str]:
@@ -321,7 +331,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         backing, run_id = context.active_run
         context.active_run = None
         try:
-            self.services.runs.cancel(DEFAULT_PROJECT_ID, backing, run_id)
+            self.services.runs.cancel(context.project, backing, run_id)
         except APIError:
             pass
 
@@ -336,8 +346,9 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
     async def add_feedback(self, thread_id: str, item_ids: list[str], feedback: FeedbackKind,
                            context: Context) -> None:
         for item_id in item_ids:
-            row = await off(self.threads.item, thread_id, item_id, context.user)
-            await off(self.threads.save_item, thread_id, context.user, {**row.body, "feedback": feedback})
+            row = await off(self.threads.item, context.project, thread_id, item_id, context.user)
+            await off(self.threads.save_item, context.project, thread_id, context.user,
+                      {**row.body, "feedback": feedback})
 
     async def transcribe(self, audio_input: AudioInput, context: Context) -> TranscriptionResult:
         raise APIError("input.transcribe is not supported by this server: no speech-to-text engine is "

@@ -2,7 +2,9 @@
 
 A session names a workflow (an openbeta assistant) and an end user, and carries a
 client secret that a browser sends as ``Authorization: Bearer <secret>`` to the
-protocol endpoint. Only the secret's SHA-256 is stored. :meth:`SessionService.authenticate`
+protocol endpoint. Only the secret's SHA-256 is stored. A session belongs to the project
+of the API key that created it; everything its secret makes (threads, items,
+attachments, runs, files) lives in that project. :meth:`SessionService.authenticate`
 is the one place a secret becomes a :class:`Caller`; every protocol request goes through it.
 """
 
@@ -19,8 +21,8 @@ from ...types.chatkit import SessionCreateParams
 from ..errors import InvalidRequest, RateLimited, Unauthorized
 from ..ids import new_id, now
 from ..store import Database
-from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, ChatKitSessionRow
-from ..services.base import load, set_body
+from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, ChatKitSessionRow, ProjectRow
+from ..services.base import load, owned, set_body
 
 DEFAULT_EXPIRY_SECONDS = 600
 DEFAULT_REQUESTS_PER_MINUTE = 10
@@ -65,11 +67,13 @@ def render_session(row: ChatKitSessionRow, at: Optional[int] = None) -> dict[str
 class Caller:
     """Whom a protocol request speaks for: an end user, through a workflow (an assistant).
 
-    ``session`` is the session's body (``None`` for a server-to-server caller with an API key).
+    ``session`` is the session's body (``None`` for a server-to-server caller with an API key);
+    ``project`` the project it acts for (its session's, or its API key's).
     """
 
     user: str
     assistant_id: str
+    project: str = DEFAULT_PROJECT_ID
     session: Optional[dict[str, Any]] = None
     configuration: dict[str, Any] = field(default_factory=lambda: resolved_configuration({}))
 
@@ -85,26 +89,27 @@ class Caller:
 
 
 class SessionService:
-    def __init__(self, db: Database, api_keys: list[str]) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.api_keys = api_keys
 
-    def caller(self, authorization: str, user: Optional[str] = None, workflow: Optional[str] = None) -> Caller:
+    async def caller(self, keys: Any, authorization: str, user: Optional[str] = None,
+                     workflow: Optional[str] = None) -> Caller:
         """Whom a protocol request speaks for: ``Authorization: Bearer <client secret>``, or (server to
-        server) ``Bearer <API key>`` with the end user and workflow named in ``user`` and ``workflow``
-        (the ``X-ChatKit-User`` and ``X-ChatKit-Workflow`` headers). Every lookup of a secret goes
-        through here."""
+        server) ``Bearer <API key>`` of any project with the end user and workflow named in ``user`` and
+        ``workflow`` (the ``X-ChatKit-User`` and ``X-ChatKit-Workflow`` headers); ``keys`` is the server's
+        :class:`~openbeta.server.services.projects.KeyRing`. Every lookup of a secret goes through here."""
+        from starlette.concurrency import run_in_threadpool
+
+        from ..api.deps import project_for
+
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("You didn't provide a ChatKit client secret. Send it as "
                                "'Authorization: Bearer <client_secret>'.", code="missing_client_secret")
         if user is None:
-            return self.authenticate(token)
-        given = token.encode("utf-8")
-        if self.api_keys and not any([secrets.compare_digest(given, key.encode("utf-8")) for key in self.api_keys]):
-            raise Unauthorized("A request naming its end user (X-ChatKit-User) must carry a valid API key.",
-                               code="invalid_api_key")
+            return await run_in_threadpool(self.authenticate, token)
+        project = await project_for(keys, token)
         if not workflow:
             raise InvalidRequest("Missing the X-ChatKit-Workflow header: the assistant that answers for "
                                  "this server-to-server request.", param="X-ChatKit-Workflow",
@@ -112,9 +117,12 @@ class SessionService:
         if not user or len(user) > 512:
             raise InvalidRequest("The X-ChatKit-User header must be 1 to 512 characters.", param="X-ChatKit-User",
                                  code="invalid_value")
-        return self.server_caller(user, workflow)
+        return await run_in_threadpool(self.server_caller, project, user, workflow)
 
-    def create(self, params: SessionCreateParams) -> dict[str, Any]:
+    def create(self, project: str, params: SessionCreateParams) -> dict[str, Any]:
+        from ..api.deps import refuse_nul
+
+        refuse_nul(params.user, "user")
         given = params.given()
         workflow = given["workflow"]
         secret = SECRET_PREFIX + secrets.token_urlsafe(36)
@@ -139,15 +147,16 @@ class SessionService:
             "chatkit_configuration": resolved_configuration(given.get("chatkit_configuration") or {}),
         }
         with self.db.session() as s:
-            load(s, AssistantRow, workflow["id"], "workflow", AssistantRow.project_id == DEFAULT_PROJECT_ID, param="workflow.id")
-            s.add(ChatKitSessionRow(id=body["id"], secret_hash=hash_secret(secret), user=params.user,
+            load(s, AssistantRow, workflow["id"], "workflow", owned(AssistantRow, project), param="workflow.id")
+            s.add(ChatKitSessionRow(id=body["id"], project_id=project, secret_hash=hash_secret(secret), user=params.user,
                                     status="active", created_at=created, expires_at=body["expires_at"],
                                     window_start=0, window_count=0, body=body))
         return dict(body, client_secret=secret)
 
-    def cancel(self, session_id: str) -> dict[str, Any]:
+    def cancel(self, project: str, session_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            row = load(s, ChatKitSessionRow, session_id, "session", for_update=True)
+            row = load(s, ChatKitSessionRow, session_id, "session", owned(ChatKitSessionRow, project),
+                       for_update=True)
             if render_session(row)["status"] == "active":  # an expired session stays expired
                 row.status = "cancelled"
                 set_body(row, dict(row.body, status="cancelled"))
@@ -156,13 +165,19 @@ class SessionService:
     def authenticate(self, secret: str) -> Caller:
         """The caller a client secret stands for, counting one request against its per-minute limit.
 
-        Unknown, cancelled and expired secrets: 401. Over the limit: 429.
+        Unknown, cancelled and expired secrets, and those of an archived project: 401. Over the limit: 429.
         """
         at = now()
         with self.db.session() as s:
-            row = s.scalar(select(ChatKitSessionRow).where(ChatKitSessionRow.secret_hash == hash_secret(secret)))
-            if row is None:
+            found = s.execute(select(ChatKitSessionRow, ProjectRow.archived_at)
+                              .outerjoin(ProjectRow, ProjectRow.id == ChatKitSessionRow.project_id)
+                              .where(ChatKitSessionRow.secret_hash == hash_secret(secret))).first()
+            if found is None:
                 raise Unauthorized("Invalid client secret: no ChatKit session has it.", code="invalid_client_secret")
+            row, archived_at = found
+            if archived_at is not None:
+                raise Unauthorized(f"The project of ChatKit session {row.id} is archived: its client secret is no "
+                                   "longer accepted.", code="invalid_client_secret")
             body = render_session(row, at)
             if body["status"] != "active":
                 raise Unauthorized(f"ChatKit session {row.id} is {body['status']}: its client secret is no "
@@ -177,12 +192,12 @@ class SessionService:
                                   f"Please try again in {retry}s.", code="rate_limit_exceeded",
                                   headers={"Retry-After": str(retry)})
             row.window_count += 1
-            return Caller(user=row.user, assistant_id=body["workflow"]["id"], session=body,
+            return Caller(user=row.user, assistant_id=body["workflow"]["id"], project=row.project_id, session=body,
                           configuration=body["chatkit_configuration"])
 
-    def server_caller(self, user: str, assistant_id: str) -> Caller:
-        """A server-to-server caller (an API key): the end user and workflow are given explicitly."""
+    def server_caller(self, project: str, user: str, assistant_id: str) -> Caller:
+        """A server-to-server caller (an API key of ``project``): the end user and workflow are given
+        explicitly; the workflow must be an assistant of that project."""
         with self.db.session() as s:
-            load(s, AssistantRow, assistant_id, "workflow", AssistantRow.project_id == DEFAULT_PROJECT_ID,
-                 param="X-ChatKit-Workflow")
-        return Caller(user=user, assistant_id=assistant_id)
+            load(s, AssistantRow, assistant_id, "workflow", owned(AssistantRow, project), param="X-ChatKit-Workflow")
+        return Caller(user=user, assistant_id=assistant_id, project=project)

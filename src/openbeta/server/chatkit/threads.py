@@ -3,7 +3,8 @@
 The REST face (``/v1/chatkit/threads``) lists, reads and deletes; the protocol
 store (:mod:`.protocol`) also creates and changes. Each ChatKit thread is backed by
 an assistants thread: deleting either deletes the other, with the messages, runs
-and the files its attachments uploaded.
+and the files its attachments uploaded. Threads and attachments belong to a project (the
+caller's, as everywhere): every method takes it first, and another project's ids are 404.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..ids import now
-from ..services.base import list_page, load, set_body
+from ..services.base import list_page, load, owned, set_body
 from ..services.files import FileService
 from ..services.messages import insert_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
 from ..store.pages import Page, PageQuery, fetch_page
-from ..store.tables import DEFAULT_PROJECT_ID, ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
+from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
 from ...types.thread import ThreadCreateParams
 from .shapes import REST_TYPES, render_thread, rest_item
 
@@ -35,88 +36,91 @@ class ChatKitThreads:
 
     # ------------------------------------------------------------ REST face
 
-    def list(self, page: PageQuery, user: Optional[str] = None) -> dict[str, Any]:
+    def list(self, project: str, page: PageQuery, user: Optional[str] = None) -> dict[str, Any]:
         with self.db.session() as s:
+            mine = owned(ChatKitThreadRow, project)
             if user is None:
-                return list_page(s, ChatKitThreadRow, page, render=render_thread)
-            return list_page(s, ChatKitThreadRow, page, group=(ChatKitThreadRow.user, user), render=render_thread)
+                return list_page(s, ChatKitThreadRow, page, mine, render=render_thread)
+            return list_page(s, ChatKitThreadRow, page, mine, group=(ChatKitThreadRow.user, user),
+                             render=render_thread)
 
-    def get(self, thread_id: str) -> dict[str, Any]:
+    def get(self, project: str, thread_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return render_thread(self._thread(s, thread_id))
+            return render_thread(self._thread(s, project, thread_id))
 
-    def list_items(self, thread_id: str, page: PageQuery) -> dict[str, Any]:
+    def list_items(self, project: str, thread_id: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
-            self._thread(s, thread_id)
+            self._thread(s, project, thread_id)
             return list_page(s, ChatKitItemRow, page, ChatKitItemRow.type.in_(REST_TYPES),
                              group=(ChatKitItemRow.chatkit_thread_id, thread_id), render=rest_item)
 
-    def delete(self, thread_id: str, user: Optional[str] = None) -> dict[str, Any]:
+    def delete(self, project: str, thread_id: str, user: Optional[str] = None) -> dict[str, Any]:
         """Delete a ChatKit thread with its backing thread, messages, runs, items and uploaded files."""
         with self.db.session() as s:
-            row = self._thread(s, thread_id, user)
+            row = self._thread(s, project, thread_id, user)
             backing = row.thread_id
             attachments = [a["id"] for item in s.scalars(select(ChatKitItemRow.body).where(
                 ChatKitItemRow.chatkit_thread_id == thread_id, ChatKitItemRow.type == "user_message"))
                 for a in item.get("attachments") or []]
-        self.threads.delete(DEFAULT_PROJECT_ID, backing)
+        self.threads.delete(project, backing)
         for attachment_id in attachments:
-            self.delete_attachment(attachment_id, user)
+            self.delete_attachment(project, attachment_id, user)
         return {"id": thread_id, "object": "chatkit.thread.deleted", "deleted": True}
 
     # ------------------------------------------------------------ records the protocol store keeps
 
     @staticmethod
-    def _thread(s: Session, thread_id: str, user: Optional[str] = None) -> ChatKitThreadRow:
+    def _thread(s: Session, project: str, thread_id: str, user: Optional[str] = None) -> ChatKitThreadRow:
         where = [ChatKitThreadRow.user == user] if user is not None else []
-        return load(s, ChatKitThreadRow, thread_id, "thread", *where)
+        return load(s, ChatKitThreadRow, thread_id, "thread", owned(ChatKitThreadRow, project), *where)
 
-    def thread(self, thread_id: str, user: Optional[str] = None) -> ChatKitThreadRow:
-        """A thread (of ``user``, when given), or 404."""
+    def thread(self, project: str, thread_id: str, user: Optional[str] = None) -> ChatKitThreadRow:
+        """A thread of ``project`` (and of ``user``, when given), or 404."""
         with self.db.session() as s:
-            return self._thread(s, thread_id, user)
+            return self._thread(s, project, thread_id, user)
 
-    def save_thread(self, thread_id: str, user: str, created_at: int, fields: dict[str, Any]) -> ChatKitThreadRow:
+    def save_thread(self, project: str, thread_id: str, user: str, created_at: int,
+                    fields: dict[str, Any]) -> ChatKitThreadRow:
         """Create the thread (and its backing assistants thread) or update its fields (title, status ...)."""
         with self.db.session() as s:
             row = s.scalar(select(ChatKitThreadRow).where(ChatKitThreadRow.id == thread_id))
             if row is None:
-                backing = create_thread(s, DEFAULT_PROJECT_ID, ThreadCreateParams(metadata={"chatkit_thread_id": thread_id}))
-                row = ChatKitThreadRow(id=thread_id, thread_id=backing["id"], user=user, created_at=created_at,
-                                       body=fields)
+                backing = create_thread(s, project, ThreadCreateParams(metadata={"chatkit_thread_id": thread_id}))
+                row = ChatKitThreadRow(id=thread_id, project_id=project, thread_id=backing["id"], user=user,
+                                       created_at=created_at, body=fields)
                 s.add(row)
                 return row
-            if row.user != user:
+            if row.user != user or row.project_id != project:
                 raise NotFound.of("thread", thread_id)
             set_body(row, {**row.body, **fields})
             return row
 
-    def page_threads(self, user: str, page: PageQuery, recent: Optional[int] = None) -> Page:
-        """``user``'s threads; with ``recent``, only the newest ``recent`` of them."""
+    def page_threads(self, project: str, user: str, page: PageQuery, recent: Optional[int] = None) -> Page:
+        """``user``'s threads in ``project``; with ``recent``, only the newest ``recent`` of them."""
         with self.db.session() as s:
-            where = []
+            where = [owned(ChatKitThreadRow, project)]
             if recent is not None:
-                newest = list(s.scalars(select(ChatKitThreadRow.seq).where(ChatKitThreadRow.user == user)
+                newest = list(s.scalars(select(ChatKitThreadRow.seq).where(ChatKitThreadRow.user == user, *where)
                                         .order_by(ChatKitThreadRow.seq.desc()).limit(recent)))
                 if newest:
                     where.append(ChatKitThreadRow.seq >= newest[-1])
             return fetch_page(s, ChatKitThreadRow, page, where, group=(ChatKitThreadRow.user, user))
 
-    def page_items(self, thread_id: str, user: str, page: PageQuery) -> Page:
+    def page_items(self, project: str, thread_id: str, user: str, page: PageQuery) -> Page:
         with self.db.session() as s:
-            self._thread(s, thread_id, user)
+            self._thread(s, project, thread_id, user)
             return fetch_page(s, ChatKitItemRow, page, group=(ChatKitItemRow.chatkit_thread_id, thread_id))
 
-    def item(self, thread_id: str, item_id: str, user: str) -> ChatKitItemRow:
+    def item(self, project: str, thread_id: str, item_id: str, user: str) -> ChatKitItemRow:
         with self.db.session() as s:
-            self._thread(s, thread_id, user)
+            self._thread(s, project, thread_id, user)
             return load(s, ChatKitItemRow, item_id, "item", ChatKitItemRow.chatkit_thread_id == thread_id)
 
-    def save_item(self, thread_id: str, user: str, body: dict[str, Any], *, message_id: Optional[str] = None,
-                  run_id: Optional[str] = None) -> None:
+    def save_item(self, project: str, thread_id: str, user: str, body: dict[str, Any], *,
+                  message_id: Optional[str] = None, run_id: Optional[str] = None) -> None:
         """Insert or replace an item (links to its backing message and run are kept once set)."""
         with self.db.session() as s:
-            self._thread(s, thread_id, user)
+            self._thread(s, project, thread_id, user)
             row = s.scalar(select(ChatKitItemRow).where(ChatKitItemRow.id == body["id"]))
             if row is None:
                 s.add(ChatKitItemRow(id=body["id"], chatkit_thread_id=thread_id, type=body["type"],
@@ -130,17 +134,17 @@ class ChatKitThreads:
             set_body(row, body)
 
     @staticmethod
-    def write_message(session: Session, item_id: str, message: dict[str, Any]) -> None:
+    def write_message(session: Session, project: str, item_id: str, message: dict[str, Any]) -> None:
         """In the caller's unit of work: add the backing message of a user item, unless it has one."""
         row = load(session, ChatKitItemRow, item_id, "item")
         if row.message_id is None:
-            insert_message(session, DEFAULT_PROJECT_ID, message)
+            insert_message(session, project, message)
             row.message_id = message["id"]
 
-    def delete_item(self, thread_id: str, item_id: str, user: str) -> None:
+    def delete_item(self, project: str, thread_id: str, item_id: str, user: str) -> None:
         """Delete an item and the backing message it stands for."""
         with self.db.session() as s:
-            row = self._thread(s, thread_id, user)
+            row = self._thread(s, project, thread_id, user)
             item = load(s, ChatKitItemRow, item_id, "item", ChatKitItemRow.chatkit_thread_id == thread_id)
             if item.message_id:
                 s.execute(delete(MessageRow).where(MessageRow.id == item.message_id,
@@ -155,14 +159,15 @@ class ChatKitThreads:
 
     # ------------------------------------------------------------ attachments
 
-    def save_attachment(self, attachment_id: str, user: str, body: dict[str, Any],
+    def save_attachment(self, project: str, attachment_id: str, user: str, body: dict[str, Any],
                         edit: Optional[Callable[[ChatKitAttachmentRow], None]] = None) -> dict[str, Any]:
         with self.db.session() as s:
             row = s.scalar(select(ChatKitAttachmentRow).where(ChatKitAttachmentRow.id == attachment_id))
             if row is None:
-                row = ChatKitAttachmentRow(id=attachment_id, user=user, created_at=now(), body=body)
+                row = ChatKitAttachmentRow(id=attachment_id, project_id=project, user=user, created_at=now(),
+                                           body=body)
                 s.add(row)
-            elif row.user != user:
+            elif row.user != user or row.project_id != project:
                 raise NotFound.of("attachment", attachment_id)
             else:
                 set_body(row, {**row.body, **body})
@@ -170,9 +175,14 @@ class ChatKitThreads:
                 edit(row)
             return row.body
 
-    def attachment(self, attachment_id: str, user: Optional[str] = None) -> ChatKitAttachmentRow:
+    def attachment(self, project: Optional[str], attachment_id: str,
+                   user: Optional[str] = None) -> ChatKitAttachmentRow:
+        """An attachment of ``project`` (any, for ``None``: upload URLs carry their own token) and
+        ``user`` (when given), or 404."""
         with self.db.session() as s:
             where = [ChatKitAttachmentRow.user == user] if user is not None else []
+            if project is not None:
+                where.append(owned(ChatKitAttachmentRow, project))
             return load(s, ChatKitAttachmentRow, attachment_id, "attachment", *where)
 
     def count_attachments(self, session_id: str) -> int:
@@ -180,17 +190,18 @@ class ChatKitThreads:
             return s.scalar(select(func.count()).select_from(ChatKitAttachmentRow)
                             .where(ChatKitAttachmentRow.session_id == session_id)) or 0
 
-    def delete_attachment(self, attachment_id: str, user: Optional[str] = None) -> None:
+    def delete_attachment(self, project: str, attachment_id: str, user: Optional[str] = None) -> None:
         """Delete an attachment and the openbeta file holding its bytes (gone already: nothing to do)."""
         with self.db.session() as s:
             where = [ChatKitAttachmentRow.user == user] if user is not None else []
-            row = s.scalar(select(ChatKitAttachmentRow).where(ChatKitAttachmentRow.id == attachment_id, *where))
+            row = s.scalar(select(ChatKitAttachmentRow).where(ChatKitAttachmentRow.id == attachment_id,
+                                                              owned(ChatKitAttachmentRow, project), *where))
             if row is None:
                 return
             file_id = row.file_id
             s.delete(row)
         if file_id:
             try:
-                self.files.delete(DEFAULT_PROJECT_ID, file_id)
+                self.files.delete(project, file_id)
             except NotFound:
                 pass

@@ -44,7 +44,6 @@ from chatkit.types import (
 
 from ..errors import NotFound
 from ..services.files import FileService
-from ..store.tables import DEFAULT_PROJECT_ID  # ChatKit works in the default project
 
 
 STEP_ENDS = frozenset(f"thread.run.step.{end}" for end in ("completed", "failed", "cancelled", "expired"))
@@ -155,7 +154,7 @@ class TurnStream:
     async def _filename(self, file_id: str) -> str:
         if file_id not in self._filenames:
             try:
-                body = await asyncio.to_thread(self.files.get, DEFAULT_PROJECT_ID, file_id)
+                body = await asyncio.to_thread(self.files.get, self.context.project, file_id)
                 self._filenames[file_id] = body.get("filename") or file_id
             except NotFound:
                 self._filenames[file_id] = file_id

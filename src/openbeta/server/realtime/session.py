@@ -19,6 +19,7 @@ from ..api.deps import MAX_JSON_DEPTH, nesting_depth
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
 from ..providers.base import Provider
+from ..store.tables import DEFAULT_PROJECT_ID
 from . import config as cfg
 from .codec_beta import BetaCodec
 from .hooks import VoiceKit
@@ -44,8 +45,11 @@ def _not_found(item_id: str, param: str = "item_id") -> InvalidRequest:
 
 class RealtimeSession:
     def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
-                 voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS) -> None:
+                 voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS,
+                 project: str = DEFAULT_PROJECT_ID) -> None:
         self.codec = codec
+        #: The project the session acts for: its key's, or the project of the key that minted its secret.
+        self.project = project
         self.config = config
         self.provider = provider
         self.voice = voice
@@ -137,8 +141,8 @@ class RealtimeSession:
                 if writer.done():
                     break
         finally:
-            log.info("realtime session=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f", self.id,
-                     self.codec.name, self.model, self.config.get("kind"), self.received,
+            log.info("realtime session=%s project=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f",
+                     self.id, self.project, self.codec.name, self.model, self.config.get("kind"), self.received,
                      asyncio.get_running_loop().time() - started)
             await self.close()
             self.outbox.put_nowait(None)

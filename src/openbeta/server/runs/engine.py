@@ -101,7 +101,8 @@ class Turn:
         text comes; a turn that opens with tool calls (or ends first) drops it."""
         message = assistant_message_body(self.run)
         step = step_body(self.run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
-        self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message)))
+        self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message,
+                                                                      owner=self.engine.replica)))
 
     async def take_ahead(self) -> Optional[tuple[str, str]]:
         """Stop writing ahead; return the (step id, message id) written and not announced."""
@@ -116,7 +117,7 @@ class Turn:
         """Delete the message step written ahead, if it was never announced."""
         unannounced = await self.take_ahead()
         if unannounced is not None:
-            await db(self.engine.records.drop_step, *unannounced)
+            await db(self.engine.records.drop_step, *unannounced, owner=self.engine.replica)
 
     async def on_text(self, fragment: str) -> None:
         if self.message is None:
@@ -127,7 +128,7 @@ class Turn:
                 self.message = assistant_message_body(self.run)
                 self.message_step = step_body(self.run, {"type": "message_creation",
                                                          "message_creation": {"message_id": self.message["id"]}})
-                await db(self.engine.records.add_step, self.message_step, self.message)
+                await db(self.engine.records.add_step, self.message_step, self.message, owner=self.engine.replica)
             assert self.message_step is not None
             self.emit("thread.run.step.created", self.message_step)
             self.emit("thread.run.step.in_progress", self.message_step)
@@ -151,7 +152,8 @@ class Turn:
         """Write the text streamed so far into the in-progress message (off the stream's path),
         so a process killed mid-stream leaves it for start-up recovery to mark ``incomplete``."""
         try:
-            await db(self.engine.records.update_message, message_id, content=text_content(text))
+            await db(self.engine.records.update_message, message_id, content=text_content(text),
+                     owner=self.engine.replica)
         except Exception as exc:  # deleted with its thread meanwhile: the run stops on its own
             log.debug("streamed text of %s not persisted: %s", message_id, exc)
 
@@ -194,7 +196,7 @@ class Turn:
             changes.update(status="completed", completed_at=stamp)
         self.message, self.message_step = await db(
             self.engine.records.close_message, self.message["id"], changes, self.message_step["id"],
-            {"status": "completed", "usage": usage})
+            {"status": "completed", "usage": usage}, owner=self.engine.replica)
         self.emit("thread.message.incomplete" if incomplete else "thread.message.completed", self.message)
         self.emit("thread.run.step.completed", self.message_step)
 
@@ -207,7 +209,8 @@ class Turn:
         await self.settle_message()
         if self.tool_step is None:
             self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
-            await db(self.engine.records.add_step, self.tool_step, drop=await self.take_ahead())
+            await db(self.engine.records.add_step, self.tool_step, drop=await self.take_ahead(),
+                     owner=self.engine.replica)
             self.emit("thread.run.step.created", self.tool_step)
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
@@ -526,7 +529,7 @@ class RunEngine:
             return None
         for step in cut:
             message_id = (step["step_details"].get("message_creation") or {}).get("message_id")
-            await db(self.records.drop_step, step["id"], message_id)
+            await db(self.records.drop_step, step["id"], message_id, owner=self.replica)
         kept = [s for s in steps if s["status"] != "in_progress"]
         last = kept[-1] if kept else None
         if last is not None and last["type"] == "message_creation":  # the answer was stored: end the run
@@ -578,14 +581,14 @@ class RunEngine:
         used = usage_dict(usage)
         if finish == "length" and cause == "context":  # not max_completion_tokens: say what happened
             if turn.tool_step is not None:
-                await db(self.records.update_step, turn.tool_step["id"], usage=used)
+                await db(self.records.update_step, turn.tool_step["id"], usage=used, owner=self.replica)
             await self._close(run_id, "failed", "run_failed", CONTEXT_ERROR, partial=turn)
             await self._end(run_id, status="failed", last_error=CONTEXT_ERROR)
             return False
         if finish == "length":
             if turn.tool_step is not None:  # text before the calls is already complete: only the calls fail
                 error = {"code": "server_error", "message": "The model reached max_completion_tokens while calling tools."}
-                await db(self.records.update_step, turn.tool_step["id"], usage=used)
+                await db(self.records.update_step, turn.tool_step["id"], usage=used, owner=self.replica)
                 await self._close(run_id, "failed", "max_tokens", error, partial=turn)
             else:
                 await turn.close_message(used, incomplete=True)
@@ -618,14 +621,16 @@ class RunEngine:
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
         if run["id"] in self._cancels:  # the step keeps what ran; closing the run cancels it
-            await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+            await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage,
+                     owner=self.replica)
             raise RunCancelled(run["id"])
         if not pending:
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
-                            status="completed", usage=usage)
+                            status="completed", usage=usage, owner=self.replica)
             self.emit(run["id"], "thread.run.step.completed", step)
             return True
-        await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage)
+        await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage,
+                 owner=self.replica)
         run = await db(self.records.move, run["id"], "requires_action", owner=self.replica,
                        expires_at=now() + int(self.expiry_seconds),
                        required_action={"type": "submit_tool_outputs",
@@ -670,11 +675,12 @@ class RunEngine:
                 if partial is not None and partial.message and partial.message["id"] == message_id:
                     changes["content"] = text_content(partial.text)
                 self.emit(run_id, "thread.message.incomplete",
-                          await db(self.records.update_message, message_id, **changes))
+                          await db(self.records.update_message, message_id, owner=self.replica, **changes))
             step_changes: dict[str, Any] = {"status": status}
             if status == "failed" and last_error:
                 step_changes["last_error"] = last_error
-            self.emit(run_id, f"thread.run.step.{status}", await db(self.records.update_step, step["id"], **step_changes))
+            self.emit(run_id, f"thread.run.step.{status}",
+                      await db(self.records.update_step, step["id"], owner=self.replica, **step_changes))
 
     # ------------------------------------------------------------ expiry
 

@@ -10,7 +10,10 @@ allowed only along :data:`ALLOWED_FROM`. Terminal statuses are final, and
 model that finishes meanwhile (a run that reached a terminal state first refuses
 the cancel instead). A refused transition is logged as a warning, never applied.
 The engine's own transitions are also fenced by its lease (``owner``), so a replica
-that lost a run to another cannot write its status.
+that lost a run to another cannot write its status; so are its step and message writes
+(``owner=`` of :meth:`RunRecords.add_step` and the others, see :func:`fence`): each first
+compares the run's stored owner with the writer in the same unit of work, holding the
+run's row until it commits, so a takeover lands wholly before or wholly after it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,17 @@ class TransitionRefused(Exception):
         self.run_id = run_id
         self.current = current
         self.to = to
+
+
+class LeaseLost(TransitionRefused):
+    """A step or message write of a run whose lease another replica (or nobody) holds now: refused."""
+
+    def __init__(self, run_id: str, owner: Optional[str]) -> None:
+        Exception.__init__(self, f"run {run_id}: its lease is held by {owner or 'nobody'} now; write refused")
+        self.run_id = run_id
+        self.current = None
+        self.to = "write"
+        self.owner = owner
 
 
 #: For each status, the statuses a run may move to it from. Terminal ones appear on no right-hand side.
@@ -127,6 +141,24 @@ def transition(session: Any, run_id: str, to: str, changes: Optional[dict[str, A
         refuse(row.body, current, to, row.owner)
     log_transition(body, current)
     return body
+
+
+def fence(session: Any, run_id: Optional[str], owner: Any) -> None:
+    """In the caller's unit of work, before its step or message writes: go on only while ``owner``
+    holds run ``run_id``'s lease (``ANY_OWNER``: no check). A no-op update compared on the owner
+    takes the run's row lock (on SQLite, the write lock) until the unit of work ends, so no takeover
+    interleaves. :class:`LeaseLost` (logged) otherwise; :class:`NotFound` when the run is gone."""
+    if owner is ANY_OWNER or run_id is None:
+        return
+    held = session.execute(update(RunRow).where(RunRow.id == run_id, RunRow.owner == owner)
+                           .values(owner=RunRow.owner).execution_options(synchronize_session=False))
+    if held.rowcount == 1:
+        return
+    found = session.execute(select(RunRow.owner).where(RunRow.id == run_id)).first()
+    if found is None:
+        raise NotFound.of("run", run_id)
+    log.warning("run write refused run_id=%s owner=%s writer=%s", run_id, found.owner or "-", owner)
+    raise LeaseLost(run_id, found.owner)
 
 
 def refuse(body: dict[str, Any], current: Optional[str], to: str, owner: Optional[str] = None) -> None:
@@ -246,10 +278,12 @@ class RunRecords:
                                     .order_by(RunStepRow.seq.asc())))
 
     def add_step(self, body: dict[str, Any], message: Optional[dict[str, Any]] = None, *,
-                 drop: Optional[tuple[str, str]] = None) -> None:
+                 drop: Optional[tuple[str, str]] = None, owner: Any = ANY_OWNER) -> None:
         """Insert a step (and the message it creates); first delete ``drop``'s (step id,
-        message id), a message step written ahead that nobody was told of."""
+        message id), a message step written ahead that nobody was told of. Given ``owner``,
+        only while it holds the run's lease (:func:`fence`); so for every write below."""
         with self.db.session() as s:
+            fence(s, body["run_id"], owner)
             if drop is not None:
                 self._drop(s, *drop)
             if message is not None:
@@ -259,8 +293,12 @@ class RunRecords:
             s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
                                                 created_at=body["created_at"], body=body))
 
-    def drop_step(self, step_id: str, message_id: Optional[str]) -> None:
+    def drop_step(self, step_id: str, message_id: Optional[str], *, owner: Any = ANY_OWNER) -> None:
         with self.db.session() as s:
+            run_id = s.scalar(select(RunStepRow.run_id).where(RunStepRow.id == step_id))
+            if run_id is None and message_id is not None:
+                run_id = s.scalar(select(MessageRow.run_id).where(MessageRow.id == message_id))
+            fence(s, run_id, owner)
             self._drop(s, step_id, message_id)
 
     @staticmethod
@@ -273,18 +311,21 @@ class RunRecords:
         with self.db.session() as s:
             return s.scalar(select(MessageRow.body).where(MessageRow.id == message_id))
 
-    def update_step(self, step_id: str, **changes: Any) -> dict[str, Any]:
+    def update_step(self, step_id: str, *, owner: Any = ANY_OWNER, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
+            fence(s, s.scalar(select(RunStepRow.run_id).where(RunStepRow.id == step_id)), owner)
             return self._update_step(s, step_id, changes)
 
-    def update_message(self, message_id: str, **changes: Any) -> dict[str, Any]:
+    def update_message(self, message_id: str, *, owner: Any = ANY_OWNER, **changes: Any) -> dict[str, Any]:
         with self.db.session() as s:
+            fence(s, s.scalar(select(MessageRow.run_id).where(MessageRow.id == message_id)), owner)
             return self._update_message(s, message_id, changes)
 
     def close_message(self, message_id: str, message_changes: dict[str, Any], step_id: str,
-                      step_changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+                      step_changes: dict[str, Any], *, owner: Any = ANY_OWNER) -> tuple[dict[str, Any], dict[str, Any]]:
         """Finish a message and the step that created it, in one unit of work."""
         with self.db.session() as s:
+            fence(s, s.scalar(select(RunStepRow.run_id).where(RunStepRow.id == step_id)), owner)
             return self._update_message(s, message_id, message_changes), self._update_step(s, step_id, step_changes)
 
     @staticmethod

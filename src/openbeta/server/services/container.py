@@ -111,7 +111,7 @@ def build_services(settings: Settings) -> Services:
         services.threads.on_delete.append(lambda session, thread_id: sandboxes.drop(thread_id))
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
-    services.chatkit = ChatKitServices(db, services.threads, files, settings.api_keys)
+    services.chatkit = ChatKitServices(db, services.threads, files)
     return services
 
 

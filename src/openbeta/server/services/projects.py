@@ -88,6 +88,9 @@ def _check_name(name: Any, param: str = "name") -> str:
         raise InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
                              code="missing_required_parameter")
     name = name.strip()
+    if "\x00" in name:
+        raise InvalidRequest(f"Invalid '{param}': a NUL character (\\u0000) is not allowed here.", param=param,
+                             code="invalid_value")
     if len(name) > MAX_NAME:
         raise InvalidRequest(f"Invalid '{param}': string too long. Expected a string with maximum length "
                              f"{MAX_NAME}, but got a string with length {len(name)} instead.",

@@ -1,8 +1,8 @@
 """Realtime sessions over REST: ephemeral client secrets (``ek_...``) and the session they open.
 
 A secret is stored only as its SHA-256, with its kind, expiry and the session
-configuration it was minted with; a WebSocket handshake that presents it starts
-from that configuration. :meth:`RealtimeService.authenticate` is the one place
+configuration it was minted with and the project of the key that minted it; a
+WebSocket handshake that presents it starts from that configuration, in that project. :meth:`RealtimeService.authenticate` is the one place
 that decides whether a realtime handshake's key is good.
 """
 
@@ -19,7 +19,7 @@ from ..errors import Unauthorized
 from ..ids import new_id, now
 from ..realtime import config as cfg
 from ..store import Database
-from ..store.tables import RealtimeSecretRow
+from ..store.tables import DEFAULT_PROJECT_ID, ProjectRow, RealtimeSecretRow
 
 #: Lifetime of a beta session's key ("all tokens expire after one minute") and a GA key's default.
 BETA_SECRET_SECONDS = 60
@@ -34,10 +34,38 @@ def _hash(value: str) -> str:
 
 @dataclass
 class Grant:
-    """Who opened a realtime connection: an API key (no config) or an ephemeral key (its session config)."""
+    """Who opened a realtime connection: an API key (no config) or an ephemeral key (its session config),
+    acting for ``project``."""
 
+    project: str = DEFAULT_PROJECT_ID
     config: Optional[dict[str, Any]] = None
     ephemeral: bool = False
+
+
+def _present(value: Any) -> Any:
+    """``value`` without its ``null`` entries, when it is an object."""
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+
+
+def _rest_shaped(body: dict[str, Any]) -> dict[str, Any]:
+    """A session as the REST answers show it: no ``null`` where the spec's response schemas have none.
+
+    A transcription's unset ``language`` and ``prompt``, and an unset GA ``audio.input.transcription``,
+    ``audio.input.noise_reduction`` and ``include``, are left out (the session events over the WebSocket
+    keep them, as their schemas allow)."""
+    body = dict(body)
+    if "input_audio_transcription" in body:
+        body["input_audio_transcription"] = _present(body["input_audio_transcription"])
+    audio = body.get("audio")
+    if isinstance(audio, dict) and isinstance(audio.get("input"), dict):
+        audio_input = {k: v for k, v in audio["input"].items()
+                       if not (v is None and k in ("transcription", "noise_reduction"))}
+        if "transcription" in audio_input:
+            audio_input["transcription"] = _present(audio_input["transcription"])
+        body["audio"] = {**audio, "input": audio_input}
+    if body.get("include", []) is None:
+        del body["include"]
+    return body
 
 
 def _shown(token: str) -> str:
@@ -50,49 +78,45 @@ class RealtimeService:
 
     # ------------------------------------------------------------ secrets
 
-    def mint(self, kind: str, config: dict[str, Any], seconds: int) -> tuple[str, int]:
-        """A new ephemeral key for ``config``; returns (key, expires_at)."""
+    def mint(self, project: str, kind: str, config: dict[str, Any], seconds: int) -> tuple[str, int]:
+        """A new ephemeral key of ``project`` for ``config``; returns (key, expires_at)."""
         value = "ek_" + secrets.token_urlsafe(24)
         created = now()
         expires_at = created + seconds
         with self.db.session() as s:
             s.execute(delete(RealtimeSecretRow).where(RealtimeSecretRow.expires_at < created - SWEEP_GRACE_SECONDS))
-            s.add(RealtimeSecretRow(secret_hash=_hash(value), kind=kind, created_at=created, expires_at=expires_at,
+            s.add(RealtimeSecretRow(secret_hash=_hash(value), project_id=project, kind=kind, created_at=created, expires_at=expires_at,
                                     body=config))
         return value, expires_at
 
-    def lookup(self, value: str) -> Optional[RealtimeSecretRow]:
+    def lookup(self, value: str) -> Optional[tuple[RealtimeSecretRow, Optional[int]]]:
+        """The secret's row and when its project was archived (None: active), or None if unknown."""
         with self.db.session() as s:
-            row = s.scalar(select(RealtimeSecretRow).where(RealtimeSecretRow.secret_hash == _hash(value)))
-            if row is not None:
-                s.expunge(row)
-            return row
+            found = s.execute(select(RealtimeSecretRow, ProjectRow.archived_at)
+                              .outerjoin(ProjectRow, ProjectRow.id == RealtimeSecretRow.project_id)
+                              .where(RealtimeSecretRow.secret_hash == _hash(value))).first()
+            if found is None:
+                return None
+            s.expunge(found[0])
+            return found[0], found[1]
 
-    def authenticate(self, token: Optional[str], api_keys: list[str]) -> Grant:
-        """The grant for a realtime handshake's key, or :class:`Unauthorized` (a 401 before the upgrade).
+    def authenticate(self, token: str) -> Grant:
+        """The grant for a realtime handshake's ephemeral key (``ek_...``), or :class:`Unauthorized`
+        (a 401 before the upgrade); API keys are checked by the route, as on every other route.
 
-        An ephemeral key must exist and not have expired (checked here, at the handshake only: a live
-        session outlives its key); any other key must be one of ``api_keys`` when those are set.
+        The key must exist, not have expired (checked here, at the handshake only: a live session
+        outlives its key) and belong to a project that is not archived; the session runs in that project.
         """
-        if token and token.startswith("ek_"):
-            row = self.lookup(token)
-            if row is None:
-                raise Unauthorized(f"Incorrect API key provided: {_shown(token)}.", code="invalid_api_key")
-            if row.expires_at <= now():
-                raise Unauthorized("The ephemeral client secret has expired. Create a new one.",
-                                   code="invalid_api_key")
-            return Grant(config=dict(row.body), ephemeral=True)
-        if not api_keys:
-            return Grant()
-        if not token:
-            raise Unauthorized(
-                "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", code="missing_api_key")
-        given = token.strip().encode("utf-8", "surrogateescape")
-        matches = [secrets.compare_digest(given, key.encode("utf-8")) for key in api_keys]
-        if not any(matches):
+        found = self.lookup(token)
+        if found is None:
             raise Unauthorized(f"Incorrect API key provided: {_shown(token)}.", code="invalid_api_key")
-        return Grant()
+        row, archived_at = found
+        if archived_at is not None:
+            raise Unauthorized("The project of this ephemeral client secret is archived.", code="invalid_api_key")
+        if row.expires_at <= now():
+            raise Unauthorized("The ephemeral client secret has expired. Create a new one.",
+                               code="invalid_api_key")
+        return Grant(project=row.project_id, config=dict(row.body), ephemeral=True)
 
     # ------------------------------------------------------------ REST
 
@@ -101,34 +125,34 @@ class RealtimeService:
         expires_after = (given.get("client_secret") or {}).get("expires_after") or given.get("expires_after") or {}
         return int(expires_after.get("seconds") or default)
 
-    def create_session(self, given: dict[str, Any], *, audio: bool) -> dict[str, Any]:
+    def create_session(self, project: str, given: dict[str, Any], *, audio: bool) -> dict[str, Any]:
         """``POST /realtime/sessions`` (beta): the session and its ``client_secret``."""
         config = cfg.apply(cfg.default_config("realtime", model=given.get("model") or "gpt-realtime", audio=audio),
                            given)
-        value, expires_at = self.mint("realtime", config, self._seconds(given, BETA_SECRET_SECONDS))
+        value, expires_at = self.mint(project, "realtime", config, self._seconds(given, BETA_SECRET_SECONDS))
         body = cfg.render_beta(config, session_id=new_id("sess_"), expires_at=None)
         body = {k: v for k, v in body.items() if not (k in ("expires_at", "turn_detection", "input_audio_transcription",
                                                             "input_audio_noise_reduction", "tracing", "include")
                                                      and v is None)}
         body["client_secret"] = {"value": value, "expires_at": expires_at}
-        return body
+        return _rest_shaped(body)
 
-    def create_transcription_session(self, given: dict[str, Any]) -> dict[str, Any]:
+    def create_transcription_session(self, project: str, given: dict[str, Any]) -> dict[str, Any]:
         """``POST /realtime/transcription_sessions`` (beta)."""
         config = cfg.apply(cfg.default_config("transcription"), given)
-        value, expires_at = self.mint("transcription", config, self._seconds(given, BETA_SECRET_SECONDS))
+        value, expires_at = self.mint(project, "transcription", config, self._seconds(given, BETA_SECRET_SECONDS))
         body = cfg.render_beta(config, session_id=new_id("sess_"), expires_at=None)
         body = {k: v for k, v in body.items() if v is not None}
         body["client_secret"] = {"value": value, "expires_at": expires_at}
-        return body
+        return _rest_shaped(body)
 
-    def create_client_secret(self, given: dict[str, Any], *, audio: bool) -> dict[str, Any]:
+    def create_client_secret(self, project: str, given: dict[str, Any], *, audio: bool) -> dict[str, Any]:
         """``POST /realtime/client_secrets`` (GA): ``{value, expires_at, session}``."""
         session = given.get("session")
         changes = cfg.parse_ga(session) if session else {"kind": "realtime"}
         kind = changes.get("kind", "realtime")
         config = cfg.apply(cfg.default_config(kind, model=changes.get("model") or "gpt-realtime", audio=audio),
                            changes)
-        value, expires_at = self.mint(kind, config, self._seconds(given, GA_SECRET_SECONDS))
+        value, expires_at = self.mint(project, kind, config, self._seconds(given, GA_SECRET_SECONDS))
         return {"value": value, "expires_at": expires_at,
-                "session": cfg.render_ga(config, session_id=new_id("sess_"), expires_at=expires_at)}
+                "session": _rest_shaped(cfg.render_ga(config, session_id=new_id("sess_"), expires_at=expires_at))}

@@ -29,7 +29,8 @@ DEFAULT_PROJECT_ID = "proj_default"
 
 
 def project_column() -> Any:
-    """``project_id`` of a top-level object (assistant, thread, file, vector store).
+    """``project_id`` of a top-level object (assistant, thread, file, vector store; a realtime
+    ephemeral key, a ChatKit session, thread or attachment).
 
     Objects under these (messages, runs, steps, vector store files, batches,
     chunks) belong to their parent's project and are only reached through it.
@@ -209,6 +210,7 @@ class RealtimeSecretRow(Base):
     __tablename__ = "realtime_secrets"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     #: ``realtime`` or ``transcription``.
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -230,6 +232,7 @@ class ChatKitSessionRow(Base):
     __tablename__ = "chatkit_sessions"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     user: Mapped[str] = mapped_column(String(512), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -246,13 +249,15 @@ class ChatKitThreadRow(Base):
     __tablename__ = "chatkit_threads"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     thread_id: Mapped[str] = mapped_column(String(64), ForeignKey("threads.id", ondelete="CASCADE"),
                                            nullable=False)
     user: Mapped[str] = mapped_column(String(512), nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
-    __table_args__ = (Index("ix_chatkit_threads_user_seq", "user", "seq"),)
+    __table_args__ = (Index("ix_chatkit_threads_user_seq", "user", "seq"),
+                      Index("ix_chatkit_threads_project_user_seq", "project_id", "user", "seq"))
 
 
 class ChatKitItemRow(Base):
@@ -279,6 +284,7 @@ class ChatKitAttachmentRow(Base):
     __tablename__ = "chatkit_attachments"
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
     user: Mapped[str] = mapped_column(String(512), nullable=False)
     session_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     file_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
