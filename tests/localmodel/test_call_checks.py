@@ -83,6 +83,17 @@ def test_a_call_with_a_made_up_city_is_dropped_for_an_answer_without_tools():
     assert json.loads(model.prompts[-1])["tools"] == []
 
 
+def test_usage_of_an_answer_that_replaced_a_dropped_call_counts_both_prompts():
+    model = Replay('{"name": "get_weather", "arguments": {"city": "London"}}', '{"city": "London"}',
+                   "12 times 12 is 144.")
+    deltas = []
+    request = ChatRequest(model="m", messages=[SYSTEM, {"role": "user", "content": "What is 12 times 12?"}],
+                          tools=[WEATHER], tool_choice="auto", temperature=0)
+    answer(model, request, deltas.append, lambda: False, default_budget=200)
+    first, plain = model.prompts[0], model.prompts[-1]
+    assert deltas[-1].usage.prompt_tokens == len(model.tokenize(first)) + len(model.tokenize(plain))
+
+
 def test_a_call_to_a_function_nobody_offered_is_dropped_for_an_answer():
     model = Replay('{"name": "multiply", "arguments": {"a": 12, "b": 12}}', '{"city": "12"}', "144.")
     assert run(model, "What is 12 times 12?") == ("144.", [], "stop")

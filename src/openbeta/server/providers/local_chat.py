@@ -239,7 +239,9 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
         # a call to a function not offered, or with values found nowhere in the conversation: answer instead
         finish = "stop"
         if not "".join(said).strip():
-            generate(prompt_for(model, replace(request, tools=[], tool_choice="none")), text)
+            plain = prompt_for(model, replace(request, tools=[], tool_choice="none"))
+            prompt_tokens += len(model.tokenize(plain))  # a second prompt, read in full
+            generate(plain, text)
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
     if cut:
