@@ -14,7 +14,8 @@ One ``openbeta serve`` (local provider, SQLite, the local embedder) answers ever
 - ``json_schema``: the reply must be JSON valid under the schema, with the right values.
 
 Every reply is also checked for chat-template text (``<|im_start|>``, ``<tool_response>`` ...), which fails
-the task. Prints a Markdown table (pass rates, median latency, completion tokens per second of run time).
+the task. Prints Markdown tables (pass rates, median latency, completion tokens per second of run time;
+wall time per task, median and max).
 ``--speed`` instead measures each model's prompt and generation tokens per second in-process.
 """
 
@@ -35,7 +36,7 @@ import openai
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import SRC, free_port, stop, wait_until_up  # noqa: E402
 
-TEMPLATE_TEXT = re.compile(r"<\|[a-z_]+\|>|</?tool_(call|response)>")
+TEMPLATE_TEXT = re.compile(r"<\|[a-z_]+\|>|</?tool_(call|response)>|</?tools>")
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Get the current weather in a city.",
     "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city"}},
@@ -188,6 +189,14 @@ class Bench:
             rate = sum(n for n, _ in tokens) / max(sum(s for _, s in tokens), 1e-9)
             lines.append(f"| {model} | " + " | ".join(cells) + f" | {passed}/{total} | "
                          f"{statistics.median(runs):.1f} s | {rate:.1f} |")
+        lines += ["", "Wall time per task, seconds (median / max):", "",
+                  "| model | " + " | ".join(TASKS) + " |", "| --- | " + " | ".join("---:" for _ in TASKS) + " |"]
+        for model in models:
+            cells = []
+            for task in TASKS:
+                times = [t for t in self.times.get((model, task), []) if t > 0]
+                cells.append(f"{statistics.median(times):.1f} / {max(times):.1f}" if times else "-")
+            lines.append(f"| {model} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The ``openbeta`` command."""
+"""The openbeta command: the API server, and its projects and keys."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def settings_from_args(args: argparse.Namespace) -> "Settings":
     return Settings(**overrides)
 
 
-SERVER_HINT = "openbeta serve needs the server: pip install 'openbeta[server]' (missing module: {name})"
+SERVER_HINT = "openbeta {command} needs the server: pip install 'openbeta[server]' (missing module: {name})"
 
 #: ``serve`` flags handed to worker processes as the ``OPENBETA_*`` variables they stand for.
 FLAG_SETTINGS = {"host": "host", "port": "port", "database": "database_url", "data_dir": "data_dir",
@@ -60,7 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
         from .server.logs import configure_logging
         from .server.startup import summary
     except ModuleNotFoundError as exc:  # a core-only install: say what to install, no traceback
-        print(SERVER_HINT.format(name=exc.name), file=sys.stderr)
+        print(SERVER_HINT.format(command="serve", name=exc.name), file=sys.stderr)
         return 2
 
     settings = settings_from_args(args)
@@ -123,7 +123,14 @@ def _admin_command(handler: "Callable[[ProjectService, argparse.Namespace], None
 
     def run(args: argparse.Namespace) -> int:
         try:
-            handler(_admin_services(args), args)
+            services = _admin_services(args)
+        except ModuleNotFoundError as exc:  # a core-only install: say what to install, no traceback
+            if (exc.name or "").split(".")[0] == "openbeta":
+                raise
+            print(SERVER_HINT.format(command=args.command, name=exc.name), file=sys.stderr)
+            return 2
+        try:
+            handler(services, args)
         except APIError as exc:
             print(f"openbeta: {exc.message}", file=sys.stderr)
             return 1

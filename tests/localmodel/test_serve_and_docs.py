@@ -33,13 +33,15 @@ class NoServer:
         return None
 sys.meta_path.insert(0, NoServer())
 from openbeta.cli import main
-sys.exit(main(["serve"]))
+sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_serve_on_a_core_only_install_says_what_to_install(tmp_path):
+@pytest.mark.parametrize("command", [["serve"], ["projects", "list"], ["keys", "list"]])
+def test_server_commands_on_a_core_only_install_say_what_to_install(tmp_path, command):
     env = {**os.environ, "PYTHONPATH": str(SRC), "OPENBETA_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", CORE_ONLY], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, "-c", CORE_ONLY, *command], capture_output=True, text=True, env=env,
+                            timeout=60)
     assert result.returncode != 0
     assert result.stdout == "" and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()

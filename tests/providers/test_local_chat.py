@@ -74,11 +74,12 @@ def calls_of(deltas: list[Delta]) -> tuple[str, str]:
     '```json\n{"name": "time", "arguments": {"city": "Oslo"}}\n```',
 ], ids=["bare", "spaced", "fenced"])
 def test_auto_call_written_without_the_tag_is_a_call(written):
-    model = ScriptedModel(written, '"time"', '{"city": "Oslo"}')
+    model = ScriptedModel(written, '{"city": "Oslo"}')
     deltas = run(model, tools=TOOLS, tool_choice="auto")
     assert "".join(d.text for d in deltas) == ""  # none of the call's text reaches the message
     assert calls_of(deltas) == ("time", '{"city": "Oslo"}') and deltas[-1].finish_reason == "tool_calls"
-    assert model.calls[1]["prompt"].endswith('<tool_call>\n{"name": ')  # finished in the tagged form
+    # the name the model wrote, the arguments finished in the tagged form under the function's grammar
+    assert model.calls[1]["prompt"].endswith('<tool_call>\n{"name": "time", "arguments": ')
 
 
 @pytest.mark.parametrize("reply", ['{"city": "Oslo"} is what you asked about.', "```python\nprint(1)\n```",
@@ -110,21 +111,29 @@ def test_auto_text_reply_offers_tools_and_stops_at_a_call_marker():
     assert model.calls[0]["stop"] == (TOOL_CALL_OPEN,) and '\\"name\\": \\"weather\\"' in model.calls[0]["prompt"]
 
 
-def test_auto_call_is_finished_under_the_tool_grammars():
-    model = ScriptedModel(f"Let me check. {TOOL_CALL_OPEN} ignored", '"time"', '{"city": "Oslo"}')
+def test_auto_call_after_the_tag_takes_the_name_the_model_writes():
+    model = ScriptedModel(f"Let me check. {TOOL_CALL_OPEN} ignored", '{"name": "time", "arguments": {',
+                          '{"city": "Oslo"}')
     deltas = run(model, tools=TOOLS, tool_choice="auto", max_tokens=50)
     assert "".join(d.text for d in deltas) == "Let me check. "
     calls = [c for d in deltas for c in d.tool_calls]
     assert calls[0].name == "time" and calls[0].id.startswith("call_")
     assert "".join(c.arguments for c in calls) == '{"city": "Oslo"}'
     final = deltas[-1]
-    assert final.finish_reason == "tool_calls" and final.usage.completion_tokens == 3 + 1 + 2
+    assert final.finish_reason == "tool_calls" and final.usage.completion_tokens == 3 + 2 + 2
     name_step, args_step = model.calls[1], model.calls[2]
-    assert name_step["schema"] == {"type": "string", "enum": ["weather", "time"]}
-    assert name_step["prompt"].endswith('Let me check. <tool_call>\n{"name": ')
-    assert args_step["prompt"].endswith('{"name": "time", "arguments": ')
+    assert name_step["prompt"].endswith("Let me check. <tool_call>\n") and name_step["schema"] is None
+    assert args_step["prompt"].endswith('Let me check. <tool_call>\n{"name": "time", "arguments": ')
     assert args_step["schema"] == TOOLS[1]["function"]["parameters"]
-    assert args_step["max_tokens"] == 50 - 3 - 1  # one budget across the steps
+    assert args_step["max_tokens"] == 50 - 3 - 2  # one budget across the steps
+
+
+def test_a_call_whose_name_does_not_come_gets_one_under_the_grammar():
+    model = ScriptedModel(TOOL_CALL_OPEN, '{"name":', '"time"', '{"city": "Oslo"}')
+    deltas = run(model, tools=TOOLS, tool_choice="auto")
+    assert calls_of(deltas) == ("time", '{"city": "Oslo"}') and deltas[-1].finish_reason == "tool_calls"
+    assert model.calls[2]["schema"] == {"type": "string", "enum": ["weather", "time"]}
+    assert model.calls[2]["prompt"].endswith('<tool_call>\n{"name": ')
 
 
 def test_none_hides_tools_and_json_format_is_a_schema():

@@ -73,6 +73,10 @@ def test_bad_requests_and_wrong_or_expired_keys_are_refused(secured) -> None:
     with pytest.raises(openai.BadRequestError) as short:
         client.realtime.client_secrets.create(expires_after={"anchor": "created_at", "seconds": 5})
     assert short.value.body["param"] == "expires_after.seconds"
+    with pytest.raises(openai.BadRequestError) as idle:
+        client.realtime.client_secrets.create(session={"type": "realtime", "audio": {"input": {"turn_detection": {
+            "type": "server_vad", "idle_timeout_ms": 100}}}})
+    assert idle.value.body["param"] == "session.audio.input.turn_detection.idle_timeout_ms"
     for key in ("sk-wrong", "ek_unknown"):
         with pytest.raises(InvalidStatus) as refused:
             with _client(secured, key).beta.realtime.connect(model="gpt-realtime"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from typing import Any, Iterator
 
 import pytest
@@ -251,3 +253,42 @@ def test_ga_transcription_session(app) -> None:
             append(ws, chunk)
         events = until(ws, "conversation.item.input_audio_transcription.completed")
         assert events[-1]["transcript"] == "ga words"
+
+
+def test_idle_timeout_waits_for_the_reply_audio_and_speech_disarms_it(app) -> None:
+    voice = FakeVoice(transcript=script(text="Yes I am."))  # 3 words: 300 ms of reply audio
+    with open_session(app, voice) as ws:
+        ws.receive_json()
+        send(ws, type="session.update", session={
+            "input_audio_transcription": {"model": "whisper-1"},
+            "turn_detection": {"type": "server_vad", "silence_duration_ms": 300, "idle_timeout_ms": 5000}})
+        assert ws.receive_json()["session"]["turn_detection"]["idle_timeout_ms"] == 5000
+        send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
+            {"type": "input_text", "text": script(text="One two three four five six seven eight nine ten.")}]})
+        send(ws, type="response.create")
+        until(ws, "rate_limits.updated")  # 1000 ms of audio: the timer would fire 6 s from here
+        for chunk in [TONE] * 3 + [SILENCE] * 4:  # the user speaks: the timer is disarmed, VAD answers
+            append(ws, chunk)
+        turn = until(ws, "rate_limits.updated")
+        assert [e["type"] for e in turn][:3] == ["input_audio_buffer.speech_started",
+                                                 "input_audio_buffer.speech_stopped", "input_audio_buffer.committed"]
+        answered = time.monotonic()
+        for chunk in [SILENCE] * 3:  # silence does not disarm it
+            append(ws, chunk)
+        # Should the timeout never fire, this probe's error ends the wait.
+        probe = threading.Timer(8.0, send, (ws,), {"type": "conversation.item.retrieve", "item_id": "x"})
+        probe.start()
+        fired = ws.receive_json()
+        waited = time.monotonic() - answered
+        probe.cancel()
+        assert fired["type"] == "input_audio_buffer.timeout_triggered", fired
+        events = [fired] + until(ws, "response.done")
+        # 5 s after the response.done plus the 300 ms its audio takes to play.
+        assert waited >= 5.25, waited
+        assert fired["audio_end_ms"] == 1000 and fired["audio_start_ms"] <= fired["audio_end_ms"]
+        kinds = [e["type"] for e in events]
+        committed = events[kinds.index("input_audio_buffer.committed")]
+        assert committed["item_id"] == fired["item_id"]
+        transcribed = events[kinds.index("conversation.item.input_audio_transcription.completed")]
+        assert transcribed["item_id"] == fired["item_id"] and len(voice.heard[-1]) > 0  # the silence it held
+        assert "response.created" in kinds and events[-1]["response"]["status"] == "completed"

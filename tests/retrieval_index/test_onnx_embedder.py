@@ -20,7 +20,7 @@ def test_onnx_float32_matches_torch(tmp_path):
     if model_dir is None:
         pytest.skip("no local embedding model installed")
     tokenizer = load_tokenizer(model_dir)
-    onnx = build_embedder(Settings(data_dir=tmp_path), tokenizer)
+    onnx = build_embedder(Settings(data_dir=tmp_path, embeddings_runtime="onnx"), tokenizer)
     assert isinstance(onnx, OnnxEmbedder) and not onnx.quantize
     torch = LocalEmbedder(model_dir, tokenizer)
     texts = ["The miller grinds grain for the whole valley.", "short", "Ein Satz auf Deutsch, bitte.",

@@ -160,3 +160,37 @@ def test_barge_in_cancels_the_spoken_answer(voice_server, spoken_question):
         assert kinds.index("input_audio_buffer.speech_started") < len(kinds) - 1
         if "input_audio_buffer.committed" not in kinds:
             until(conn, "input_audio_buffer.committed")  # the new turn is committed (and will be answered)
+
+
+def test_ga_idle_timeout_after_the_spoken_answer_has_played(voice_server):
+    """``idle_timeout_ms`` counts from the end of the answer's playback (its real audio length), silence
+    streamed through the real VAD does not stop it, and the timeout commits that silence and answers."""
+    import threading
+    import time
+
+    with openai.OpenAI(base_url=voice_server.base_url, api_key="sk-voice").realtime.connect(model="gpt-realtime") as conn:
+        assert conn.recv().type == "session.created"
+        conn.session.update(session={
+            "type": "realtime", "output_modalities": ["audio"], "instructions": "SCRIPT: " + json.dumps({"text": ANSWER}),
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}})
+        assert conn.recv().type == "session.updated"
+        conn.response.create()
+        events = until(conn, "rate_limits.updated")  # response.done, then rate_limits.updated
+        answered = time.monotonic()
+        answer = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
+        playback = len(answer) / 48000
+        assert playback > 1.0
+        append_in_chunks(conn, SILENCE_1S)
+        probe = threading.Timer(playback + 8.0, conn.send, ({"type": "conversation.item.retrieve", "item_id": "x"},))
+        probe.start()
+        fired = conn.recv()
+        waited = time.monotonic() - answered
+        probe.cancel()
+        assert fired.type == "input_audio_buffer.timeout_triggered", fired
+        assert waited >= 5.0 + playback - 0.1, (waited, playback)
+        print(f"idle timeout: answer played {playback:.2f} s, timeout fired {waited:.2f} s after response.done")
+        assert fired.audio_end_ms == 1000
+        rest = until(conn, "response.created")  # the answer to the silence (its speech is not awaited)
+    kinds = [e.type for e in rest]
+    assert kinds[:3] == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
+    assert rest[0].item_id == fired.item_id == rest[1].item.id

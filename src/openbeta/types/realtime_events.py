@@ -130,6 +130,15 @@ class InputAudioBufferSpeechStoppedEvent(RealtimeServerEvent):
     item_id: str
 
 
+class InputAudioBufferTimeoutTriggeredEvent(RealtimeServerEvent):
+    """``server_vad``'s ``idle_timeout_ms`` expired: the silence (``item_id``) is committed and answered."""
+
+    type: Literal["input_audio_buffer.timeout_triggered"] = "input_audio_buffer.timeout_triggered"
+    audio_start_ms: int
+    audio_end_ms: int
+    item_id: str
+
+
 class McpListToolsCompletedEvent(RealtimeServerEvent):
     type: Literal["mcp_list_tools.completed"] = "mcp_list_tools.completed"
     item_id: str
@@ -433,6 +442,7 @@ ServerEvent = Annotated[Union[
     InputAudioBufferCommittedEvent,
     InputAudioBufferSpeechStartedEvent,
     InputAudioBufferSpeechStoppedEvent,
+    InputAudioBufferTimeoutTriggeredEvent,
     McpListToolsCompletedEvent,
     McpListToolsFailedEvent,
     McpListToolsInProgressEvent,
@@ -514,6 +524,7 @@ __all__ = [
     "InputAudioBufferCommittedEvent",
     "InputAudioBufferSpeechStartedEvent",
     "InputAudioBufferSpeechStoppedEvent",
+    "InputAudioBufferTimeoutTriggeredEvent",
     "McpListToolsCompletedEvent",
     "McpListToolsFailedEvent",
     "McpListToolsInProgressEvent",

@@ -107,7 +107,14 @@ async def realtime_socket(websocket: WebSocket) -> None:
     model = query.get("model") or config.get("model") or "gpt-realtime"
     config["model"] = model
     await websocket.accept(subprotocol="realtime" if "realtime" in protocols else None)
+    if grant.ephemeral:  # the session ends if its project is archived (not when its secret expires)
+        async def authorize() -> None:
+            await services.realtime.check_project(grant.project)
+    else:  # ... or if its API key is revoked or its project archived
+        async def authorize() -> None:
+            await project_for(services.keys, token)
     session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config, project=grant.project,
+                              authorize=authorize,
                               provider=services.realtime_provider, voice=voice, model=model,
                               max_seconds=app.state.settings.realtime_session_seconds)
     open_sessions = app.state.metrics.realtime_sessions

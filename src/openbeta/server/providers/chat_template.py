@@ -3,13 +3,16 @@
 The template is the GGUF's ``tokenizer.chat_template`` (ChatML when it has none).
 Tool calls and results are written in the widely used ``<tool_call>`` /
 ``<tool_response>`` convention (results are wrapped here only when the template
-does not wrap them itself, as Qwen's does), and the available tools go into the
-system message, so templates without tool support still show the model everything.
+does not wrap them itself, as Qwen's does). A template that lists tools itself
+(Qwen2.5's) lists them; otherwise, or when its call example is malformed, the
+available tools go into the system message with a preamble of ours, so templates
+without tool support still show the model everything.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
 from jinja2 import TemplateError
@@ -20,6 +23,10 @@ CHATML = (
 )
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
+#: A tool section that shows the call in doubled braces, as the Qwen2.5-Coder-1.5B GGUF's template does
+#: (``{{"name": <function-name>, ...}}``): models copy the braces, and the 1.5B follows the plain
+#: preamble below far better (it called made-up functions or echoed the tool list under this one).
+DOUBLED_CALL_EXAMPLE = re.compile(r'\{\{\\?"name\\?":')
 TOOLS_PREAMBLE = (
     "You can call functions. To call one, reply with {open}\n"
     '{{"name": <function name>, "arguments": <arguments object>}}\n{close}\n'
@@ -82,8 +89,10 @@ class ChatTemplate:
         self.bos_token = bos_token
         #: Whether the template writes ``<tool_response>`` around tool messages itself.
         self.wraps_results = "<tool_response>" in (template or "")
-        #: Whether the template lists ``tools`` itself, in the words the model was trained on (Qwen's does).
-        self.native_tools = "tools" in (template or "") and TOOL_CALL_OPEN in (template or "")
+        #: Whether the template lists ``tools`` itself, in the words the model was trained on (Qwen's does),
+        #: and shows the call as JSON.
+        self.native_tools = "tools" in (template or "") and TOOL_CALL_OPEN in (template or "") \
+            and not DOUBLED_CALL_EXAMPLE.search(template or "")
         self._formatter = Jinja2ChatFormatter(template or CHATML, eos_token=eos_token, bos_token=bos_token)
 
     def render(self, messages: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:

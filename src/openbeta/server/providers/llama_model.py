@@ -18,7 +18,7 @@ StopReason = Literal["eog", "length", "context", "stop", "cancelled", "loop"]
 #: Chat-template text that must never reach a message: generation stops before it.
 TEMPLATE_MARKERS = ("<tool_call>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>",
                     "<tool_response>", "</tool_response>", "</tool_call>", "<|file_sep|>", "<|repo_name|>",
-                    "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>")
+                    "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<tools>", "</tools>")
 #: The loop guard looks at this many trailing characters, every ``LOOP_EVERY`` tokens.
 LOOP_WINDOW = 1200
 LOOP_EVERY = 8

@@ -7,9 +7,15 @@
   grammars built from the tools' JSON schemas.
 * ``tool_choice: auto``: the model sees the tools and answers freely; if it opens
   a ``<tool_call>``, or begins its reply with a call written without the tag (bare
-  JSON ``{"name": ...`` or a fenced json block), the call itself is finished under
-  the same grammars. Text before a tag is the message content. (With a JSON
-  ``response_format`` the reply follows the format and no call is made.)
+  JSON ``{"name": ...`` or ``{{"name": ...``, or a fenced json block), the name it
+  writes is read and the arguments are finished under the function's grammar. Text
+  before a tag is the message content. (With a JSON ``response_format`` the reply
+  follows the format and no call is made.) Small models call tools where none is
+  needed, so under ``auto`` a call is kept only when it is plausible: the function
+  it names is offered, and its argument values share at least one word with what
+  the model was given (the messages, the tool definitions); a call to a made-up
+  function or with made-up arguments ("London" for "What is 12 times 12?") is
+  dropped and the model answers in text with the tools hidden.
 
 One call per reply: ``parallel_tool_calls`` allows several, a local model makes one.
 One round of calls per answer: once tool results are the newest messages, the model
@@ -23,8 +29,9 @@ itself is stopped by the loop guard and ends as it stands.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..ids import new_id
 from .base import ChatRequest, Delta, FinishReason, ToolCallDelta, Usage
@@ -35,8 +42,15 @@ from .tool_grammar import arguments_schema, forced_names, functions, name_schema
 __all__ = ["LlamaModel", "answer", "prompt_for"]
 
 DEFAULT_SAMPLING = Sampling()
-#: How a reply that is a tool call without the tag begins (whitespace removed).
-CALL_OPENERS = ('{"name":', '```json{"name":', '```{"name":', TOOL_CALL_OPEN)
+#: How a reply that is a tool call without the tag begins (whitespace removed). Qwen2.5's template shows
+#: the call as ``{{"name": ...}}``, and models copy it.
+CALL_OPENERS = tuple(lead + brace + '"name":' for lead in ("", "```json", "```") for brace in ("{", "{{")) \
+    + (TOOL_CALL_OPEN,)
+#: The function name a call begins with, once written out.
+CALL_NAME = re.compile(r'\s*(?:```(?:json)?\s*)?\{\{?\s*"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
+#: A call whose name is not out after this many characters is given one by the grammar.
+NAME_WITHIN = 200
+WORD = re.compile(r"\w+")
 
 
 class CallSniffer:
@@ -44,32 +58,73 @@ class CallSniffer:
 
     ``decided`` becomes ``"call"`` (the held text is dropped; the call is generated
     under grammars instead) or ``"text"`` (the held text is passed on, and all after it).
+    After ``"call"`` it reads on until the function's name is written: ``name`` is
+    that name (``""`` when none came within ``NAME_WITHIN`` characters), and ``done``
+    says generation may stop.
     """
 
-    def __init__(self, emit: Callable[[str], None]) -> None:
+    def __init__(self, emit: Callable[[str], None], decided: Optional[str] = None) -> None:
         self.emit = emit
         self.held = ""
-        self.decided: Optional[str] = None
+        self.decided = decided
+        self.name: Optional[str] = None
+
+    @property
+    def done(self) -> bool:
+        return self.decided == "call" and self.name is not None
 
     def feed(self, piece: str) -> None:
         if self.decided == "text":
             self.emit(piece)
             return
-        if self.decided == "call":
-            return
         self.held += piece
-        squeezed = "".join(self.held.split())
-        if any(squeezed.startswith(opener) for opener in CALL_OPENERS):
-            self.decided = "call"
-        elif squeezed and not any(opener.startswith(squeezed) for opener in CALL_OPENERS):
-            self.decided = "text"
-            self.emit(self.held)
-            self.held = ""
+        if self.decided is None:
+            squeezed = "".join(self.held.split())
+            if any(squeezed.startswith(opener) for opener in CALL_OPENERS):
+                self.decided = "call"
+            elif squeezed and not any(opener.startswith(squeezed) for opener in CALL_OPENERS):
+                self.decided = "text"
+                self.emit(self.held)
+                self.held = ""
+                return
+        if self.decided == "call" and self.name is None:
+            found = CALL_NAME.match(self.held)
+            if found:
+                try:
+                    self.name = json.loads(f'"{found.group(1)}"')
+                except ValueError:
+                    self.name = ""
+            elif len(self.held) > NAME_WITHIN:
+                self.name = ""
 
     def flush(self) -> None:
         if self.decided != "call" and self.held:
             self.emit(self.held)
             self.held = ""
+
+
+def _values(value: Any) -> list[str]:
+    """The string and number leaves of a JSON value (not its keys)."""
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _values(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _values(item)]
+    if isinstance(value, bool) or value is None:
+        return []
+    return [str(value)]
+
+
+def grounded(request: ChatRequest, arguments: str) -> bool:
+    """Whether a call's argument values share a word with what the model was given (its messages and
+    the tool definitions); a call without values to check counts as grounded."""
+    try:
+        words = {w for leaf in _values(json.loads(arguments or "{}")) for w in WORD.findall(leaf.lower())}
+    except ValueError:
+        return True
+    if not words:
+        return True
+    given = " ".join([content_text(m.get("content")) for m in request.messages] + [json.dumps(request.tools)])
+    return not words.isdisjoint(WORD.findall(given.lower()))
 
 
 RESULTS_NOTE = "Answer the question above from these tool results."
@@ -131,7 +186,10 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
     used = 0
     cut: list[Generation] = []  # generations that ran out of room
 
+    said: list[str] = []
+
     def text(piece: str) -> None:
+        said.append(piece)
         emit(Delta(text=piece))
 
     def generate(prefix: str, on_text: Callable[[str], None], stop_early: Callable[[], bool] = cancelled,
@@ -147,26 +205,43 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
     names = forced_names(request)
     finish: FinishReason = "stop"
     call_prefix = prompt
+    chosen_freely = False  # the model chose to call (under auto): the call is checked before it is kept
     if names is None:
         schema = response_schema(request.response_format)
         calls = tools_offered(request) and schema is None
         sniffer = CallSniffer(text)
         reply = generate(prompt, sniffer.feed if calls else text, schema=schema,
                          stop=(TOOL_CALL_OPEN,) if calls else (), loop_guard=schema is None,
-                         stop_early=lambda: cancelled() or sniffer.decided == "call")
-        if calls and sniffer.decided == "call" and not cancelled():
-            names = list(functions(request))
-        else:
+                         stop_early=lambda: cancelled() or sniffer.done)
+        if calls and not (sniffer.decided == "call" or cancelled()):
             sniffer.flush()
-            if reply.reason == "stop" and reply.stopped_by == TOOL_CALL_OPEN:
-                names = list(functions(request))
+            if reply.reason == "stop" and reply.stopped_by == TOOL_CALL_OPEN and not cut:
+                # read the name the model writes after the tag
                 call_prefix = prompt + reply.text
-    if names is not None and not cancelled() and not cut:
+                sniffer = CallSniffer(lambda _piece: None, decided="call")
+                generate(call_prefix + TOOL_CALL_OPEN + "\n", sniffer.feed, loop_guard=False,
+                         stop_early=lambda: cancelled() or sniffer.done)
+        elif not calls:
+            sniffer.flush()
+        if calls and sniffer.decided == "call" and not cancelled():
+            chosen_freely = True
+            offered = list(functions(request))
+            names = [sniffer.name] if sniffer.name in offered else offered if not sniffer.name else []
+    made_up = chosen_freely and not names
+    if names and not cancelled() and not cut:
         finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names)
-        if name is not None:
+        made_up = chosen_freely and name is not None and not grounded(request, "".join(pieces))
+        if name is not None and not made_up:
             emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
             for piece in pieces:
                 emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
+    if made_up and not cancelled() and not cut:
+        # a call to a function not offered, or with values found nowhere in the conversation: answer instead
+        finish = "stop"
+        if not "".join(said).strip():
+            plain = prompt_for(model, replace(request, tools=[], tool_choice="none"))
+            prompt_tokens += len(model.tokenize(plain))  # a second prompt, read in full
+            generate(plain, text)
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
     if cut:

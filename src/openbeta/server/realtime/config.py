@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ...types._base import RequestModel
 from ..api.deps import validate
@@ -35,7 +35,13 @@ class TurnDetectionParams(RequestModel):
     create_response: Optional[bool] = None
     interrupt_response: Optional[bool] = None
     eagerness: Optional[Literal["low", "medium", "high", "auto"]] = None
-    idle_timeout_ms: Optional[int] = Field(default=None, ge=0)
+    idle_timeout_ms: Optional[int] = Field(default=None, ge=5000, le=30000)
+
+    @model_validator(mode="after")
+    def _idle_timeout_needs_server_vad(self) -> "TurnDetectionParams":
+        if self.idle_timeout_ms is not None and self.type == "semantic_vad":
+            raise ValueError("idle timeout is only supported for 'server_vad' turn detection")
+        return self
 
 
 class TranscriptionParams(RequestModel):

@@ -132,6 +132,8 @@ class ResponseRun:
         self._closed: set[int] = set()
         self._sent = 0
         self._audio_tokens = 0
+        #: Milliseconds of audio this response has sent (its playback time, for the idle timeout).
+        self.audio_ms = 0
 
     # ------------------------------------------------------------ wire objects
 
@@ -288,6 +290,7 @@ class ResponseRun:
             if not chunk:
                 continue
             opened.audio_ms += len(chunk) // PCM_BYTES_PER_MS
+            self.audio_ms += len(chunk) // PCM_BYTES_PER_MS
             self._audio_tokens += max(1, len(chunk) // (PCM_BYTES_PER_MS * 50))  # about one token per 50 ms
             data = kit.from_pcm16_24k(chunk, self.output_format)
             self.emit("response.audio.delta", **self._where(opened), delta=base64.b64encode(data).decode())

@@ -1,5 +1,6 @@
 """One realtime connection: a session actor that owns its configuration, conversation, input audio
-buffer and (at most one) active response.
+buffer, its responses (at most one writing to the conversation; out-of-band ones run beside it) and
+the idle timer of ``server_vad``'s ``idle_timeout_ms``.
 
 Client events are handled one at a time in arrival order (``handle``); server events go
 through one outgoing queue, so they reach the client in the order they were emitted. A
@@ -46,10 +47,14 @@ def _not_found(item_id: str, param: str = "item_id") -> InvalidRequest:
 class RealtimeSession:
     def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
                  voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS,
-                 project: str = DEFAULT_PROJECT_ID) -> None:
+                 project: str = DEFAULT_PROJECT_ID,
+                 authorize: Optional[Callable[[], Awaitable[None]]] = None) -> None:
         self.codec = codec
         #: The project the session acts for: its key's, or the project of the key that minted its secret.
         self.project = project
+        #: Checks, before each client event, that the key (or project) that opened the session still
+        #: works; raises an ``APIError`` (a revoked key, an archived project) that ends the session.
+        self.authorize = authorize
         self.config = config
         self.provider = provider
         self.voice = voice
@@ -59,7 +64,11 @@ class RealtimeSession:
         self.max_seconds = max_seconds
         self.expires_at = now() + int(max_seconds)
         self.items: list[dict[str, Any]] = []
-        self.active: Optional[ResponseRun] = None
+        self.active: Optional[ResponseRun] = None  # the response writing to the conversation
+        self.out_of_band: set[ResponseRun] = set()  # ``conversation: "none"`` responses
+        self.idle_timer: Optional[asyncio.TimerHandle] = None
+        self.responded = False  # whether a conversation response has ended (the idle timer runs after one)
+        self.idle_start_ms = 0  # session audio time when the idle timer was armed
         self.buffer = bytearray()
         self.buffer_start_ms = 0  # session audio time of buffer[0]
         self.audio_ms = 0  # session audio appended so far
@@ -137,6 +146,16 @@ class RealtimeSession:
                     self.error(_error("Binary frames are not supported: send each client event as a JSON text "
                                       "frame.", code="invalid_json"), None)
                     continue
+                if self.authorize is not None:
+                    try:
+                        await self.authorize()
+                    except APIError as exc:  # the key was revoked or its project archived: as at the handshake
+                        self.error(exc, None)
+                        await self.close()
+                        self.outbox.put_nowait(None)
+                        await asyncio.wait_for(writer, timeout=5)
+                        await websocket.close(code=1008, reason=exc.message[:120])
+                        return
                 await self.handle(text)
                 if writer.done():
                     break
@@ -162,8 +181,10 @@ class RealtimeSession:
                 return
 
     async def close(self) -> None:
-        if self.active is not None:
-            await self.active.cancel("client_cancelled")
+        self.disarm_idle()
+        for run in [self.active, *self.out_of_band]:
+            if run is not None:
+                await run.cancel("client_cancelled")
         for task in self.transcriptions.values():
             task.cancel()
         await asyncio.gather(*self.transcriptions.values(), return_exceptions=True)
@@ -255,6 +276,7 @@ class RealtimeSession:
             self.vad = self.voice.voice.vad(detection)  # type: ignore[union-attr]
         for event in self.vad.feed(pcm):
             if event.type == "speech_started":
+                self.disarm_idle()
                 item_id = new_id("item_")
                 self.speech = (item_id, int(event.audio_ms))
                 self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
@@ -272,20 +294,24 @@ class RealtimeSession:
                 except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
                     self.buffer.clear()
                     self.buffer_start_ms = self.audio_ms
+                    self._rearm_idle()
                     continue
                 if detection.get("create_response", True) and self.active is None \
                         and self.config.get("kind") != "transcription":
                     self._start(ResponseRun(self, {}))
+                else:
+                    self._rearm_idle()
 
-    def _commit(self, item_id: str, *, start_ms: Optional[int] = None) -> None:
+    def _commit(self, item_id: str, *, start_ms: Optional[int] = None, idle: bool = False) -> None:
         pcm = bytes(self.buffer)
         if start_ms is not None and start_ms > self.buffer_start_ms:
             pcm = pcm[(start_ms - self.buffer_start_ms) * PCM_BYTES_PER_MS:]
         length_ms = len(pcm) / PCM_BYTES_PER_MS
-        if length_ms < MIN_COMMIT_MS:
+        if length_ms < MIN_COMMIT_MS and not idle:
             raise _error(f"Error committing input audio buffer: buffer too small. Expected at least {MIN_COMMIT_MS}ms "
                          f"of audio, but buffer only has {length_ms:.2f}ms of audio.",
                          code="input_audio_buffer_commit_empty")
+        self.disarm_idle()
         self.buffer.clear()
         self.buffer_start_ms = self.audio_ms
         previous = self.items[-1]["id"] if self.items else None
@@ -296,7 +322,10 @@ class RealtimeSession:
             self.append_item(item)
             self.emit("conversation.item.created", previous_item_id=previous, item=item)
             self.emit("conversation.item.done", previous_item_id=previous, item=item)
-        self._transcribe(item, pcm)
+        if pcm:
+            self._transcribe(item, pcm)
+        else:  # the silence an idle timeout commits: nothing to transcribe
+            item["content"][0]["transcript"] = ""
 
     def _transcribe(self, item: dict[str, Any], pcm: bytes) -> None:
         self.transcriptions[item["id"]] = asyncio.create_task(self._transcription(item, pcm))
@@ -525,7 +554,8 @@ class RealtimeSession:
         if self.config.get("kind") == "transcription":
             raise _error("A transcription session does not create responses.", param="type", code="invalid_value")
         params = fields.get("response") or {}
-        if self.active is not None:
+        if self.active is not None and params.get("conversation") in (None, "auto"):
+            # Only one response writes to the conversation at a time; out-of-band ones run beside it.
             raise _error(f"Conversation already has an active response in progress: {self.active.id}. Wait until "
                          f"the response is finished before creating a new one.",
                          code="conversation_already_has_active_response")
@@ -545,7 +575,11 @@ class RealtimeSession:
         self._start(ResponseRun(self, params))
 
     def _start(self, run: ResponseRun) -> None:
-        self.active = run
+        if run.in_conversation:
+            self.disarm_idle()
+            self.active = run
+        else:
+            self.out_of_band.add(run)
         run.start()
 
     def response_ended(self, run: ResponseRun) -> None:
@@ -553,14 +587,60 @@ class RealtimeSession:
         self.emit("rate_limits.updated", rate_limits=[
             {"name": "requests", "limit": UNLIMITED, "remaining": UNLIMITED, "reset_seconds": 0.0},
             {"name": "tokens", "limit": UNLIMITED, "remaining": UNLIMITED, "reset_seconds": 0.0}])
+        self.out_of_band.discard(run)
         if self.active is run:
             self.active = None
+            self.responded = True
+            self.arm_idle(run.audio_ms)
 
     async def on_response_cancel(self, fields: dict[str, Any]) -> None:
         wanted = fields.get("response_id")
-        if self.active is None or (wanted and wanted != self.active.id):
+        if wanted:  # any running response, out-of-band ones included
+            run = next((r for r in [self.active, *self.out_of_band] if r is not None and r.id == wanted), None)
+        else:  # the response writing to the conversation
+            run = self.active
+        if run is None:
             raise _error("Cancellation failed: no active response found", code="response_cancel_not_active")
-        await self.active.cancel("client_cancelled")
+        await run.cancel("client_cancelled")
+
+    # ------------------------------------------------------------ idle timeout
+
+    def _idle_timeout_ms(self) -> Optional[int]:
+        detection = self.config.get("turn_detection") or {}
+        if self.config.get("kind") != "realtime" or detection.get("type") != "server_vad":
+            return None
+        return detection.get("idle_timeout_ms")
+
+    def arm_idle(self, playback_ms: int) -> None:
+        """After a conversation response: time out ``idle_timeout_ms`` after its audio has played."""
+        self.disarm_idle()
+        timeout_ms = self._idle_timeout_ms()
+        if timeout_ms is None or self.closed or self.speech is not None:  # no timeout, or the user is speaking
+            return
+        self.idle_start_ms = self.audio_ms + playback_ms
+        self.idle_timer = asyncio.get_running_loop().call_later((playback_ms + timeout_ms) / 1000, self._idle)
+
+    def _rearm_idle(self) -> None:
+        """Speech ended without a response to wait for: the silence is timed again from now."""
+        if self.responded and self.active is None:
+            self.arm_idle(0)
+
+    def disarm_idle(self) -> None:
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+
+    def _idle(self) -> None:
+        """The idle timeout fired: commit what the buffer holds (silence) as the user's turn, and answer it."""
+        self.idle_timer = None
+        if self.closed or self._idle_timeout_ms() is None or self.active is not None or self.speech is not None:
+            return
+        item_id = new_id("item_")
+        self.emit("input_audio_buffer.timeout_triggered", audio_start_ms=min(self.idle_start_ms, self.audio_ms),
+                  audio_end_ms=self.audio_ms, item_id=item_id)
+        self._commit(item_id, idle=True)
+        if (self.config.get("turn_detection") or {}).get("create_response", True):
+            self._start(ResponseRun(self, {}))
 
 
 __all__ = ["RealtimeSession"]

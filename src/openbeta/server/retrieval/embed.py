@@ -5,6 +5,7 @@ Every embedder returns unit-length float32 rows, so a dot product is the cosine.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -24,12 +25,37 @@ log = logging.getLogger("openbeta.retrieval")
 
 class Embedder(Protocol):
     name: str
+    #: What made a vector, stored with every chunk (``embedder_id``): the model, its weights, and
+    #: anything that moves its numbers (quantization). Optional; ``name`` stands in without it.
+    id: str
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One unit-length float32 row per text."""
 
     def embed_chunks(self, chunks: Chunks) -> np.ndarray:
         """One unit-length float32 row per chunk of a text."""
+
+
+def embedder_id(embedder: Any) -> str:
+    return getattr(embedder, "id", None) or embedder.name
+
+
+def embed_many(embedder: Any, docs: list[Chunks]) -> list[np.ndarray]:
+    """The chunk vectors of several texts, in as few model calls (or requests) as the embedder allows."""
+    if hasattr(embedder, "embed_many"):
+        return embedder.embed_many(docs)
+    return [embedder.embed_chunks(doc) for doc in docs]
+
+
+def _fingerprint(model_dir: Path) -> str:
+    """A short digest of the model's configuration and weight sizes: another model, another id."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
+        path = model_dir / name
+        if path.exists():
+            digest.update(name.encode() + (path.read_bytes() if name == "config.json" else
+                                           str(path.stat().st_size).encode()))
+    return digest.hexdigest()[:12]
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -55,6 +81,7 @@ class LocalEmbedder:
         #: Fewer threads than cores: torch's spinning threads slow down badly on a busy machine.
         self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self.name = f"local:{model_dir.name}"
+        self.id = f"{self.name}:{_fingerprint(model_dir)}"
         self.tokenizer = tokenizer
         self._model: Any = None
         self._lock = threading.Lock()
@@ -81,6 +108,12 @@ class LocalEmbedder:
 
     def embed_chunks(self, chunks: Chunks) -> np.ndarray:
         return self._pool([chunks])
+
+    def embed_many(self, docs: list[Chunks]) -> list[np.ndarray]:
+        """Several texts' chunks through the model together: full batches however small each text is."""
+        rows = self._pool(docs)
+        edges = np.cumsum([0] + [len(doc.ranges) if doc.spans else 1 for doc in docs])
+        return [rows[a:b] for a, b in zip(edges, edges[1:])]
 
     def _pool(self, docs: list[Chunks]) -> np.ndarray:
         """One row per chunk of ``docs``: each text is cut at every chunk boundary, each
@@ -125,13 +158,20 @@ class RemoteEmbedder:
     batch_size = 64
 
     def __init__(self, base_url: str, model: str, api_key: Optional[str], timeout: float = 120.0) -> None:
-        self.name = f"remote:{model}"
+        self.name = self.id = f"remote:{model}"
         self.model = model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
 
     def embed_chunks(self, chunks: Chunks) -> np.ndarray:
         return self.embed(chunks.texts)
+
+    def embed_many(self, docs: list[Chunks]) -> list[np.ndarray]:
+        """Several texts' chunks in full requests (``batch_size`` inputs each), however small each text is."""
+        rows = self.embed([text for doc in docs for text in doc.texts]) if any(doc.texts for doc in docs) else None
+        edges = np.cumsum([0] + [len(doc.texts) for doc in docs])
+        return [rows[a:b] if rows is not None else np.zeros((0, 0), dtype=np.float32)
+                for a, b in zip(edges, edges[1:])]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []
@@ -179,8 +219,8 @@ def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedde
     model_dir = local_model_dir(settings)
     if model_dir is not None and _local_available():
         runtime = settings.embeddings_runtime
-        if runtime == "auto":
-            runtime = "onnx" if _onnx_available() else "torch"
+        if runtime == "auto":  # int8 keeps the float model's retrieval quality (bench/README.md)
+            runtime = "onnx-int8" if _onnx_available() else "torch"
         if runtime != "torch":
             from .onnx_embed import OnnxEmbedder
 

@@ -13,6 +13,18 @@ died) is claimed again by another replica and ingested from the start, which is
 safe: the result replaces whatever chunks the file had, and the first result
 written wins (a replica too busy to renew its lease in time may finish second; its
 result is then dropped). SQLite serves one process, so there the queue needs no leases.
+
+A worker takes up to ``BATCH_FILES`` queued files at a time: the next file is parsed
+and chunked in a second thread while the model embeds the one before (the model's
+forward passes release the GIL), and small files share the model's batches. Each file
+is still written in its own transaction as soon as its vectors are ready, so
+``file_counts`` and per-file status move file by file.
+
+Every chunk records the id of the embedder that made its vector. When the server
+starts with another embedder (another model, or the int8 model instead of the float
+one), the files whose chunks were embedded by another are queued again: their old
+vectors are dropped at once (the chunks stay searchable lexically) and new ones are
+made from the stored text, so two embedders' vectors never meet in one index.
 """
 
 from __future__ import annotations
@@ -20,22 +32,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from ..blobs import BlobStore
 from ..store import Database
 from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
-from .chunk import split
-from .embed import Embedder
+from .chunk import Chunks, split
+from .embed import Embedder, embed_many, embedder_id
 from .store_index import StoreIndexes
 from .parse import ParseError, parse
 from .tokens import Tokenizer
 
 log = logging.getLogger("openbeta.retrieval")
+
+#: Queued files a worker takes at once (parsed one ahead of the embedding).
+BATCH_FILES = 8
+#: Small files are embedded together until their texts reach this many tokens.
+GROUP_TOKENS = 4096
 
 
 @dataclass
@@ -43,6 +61,17 @@ class IngestResult:
     status: str
     chunks: int = 0
     pages: int = 0
+
+
+@dataclass
+class _Prepared:
+    """A file parsed and chunked, waiting for its vectors."""
+
+    store_id: str
+    file_id: str
+    text: str
+    pages: int
+    chunks: Chunks
 
 
 class Ingestor:
@@ -112,6 +141,53 @@ class Ingestor:
             return done.rowcount
 
     def ingest(self, store_id: str, file_id: str) -> IngestResult:
+        return self.ingest_many([(store_id, file_id)])[0]
+
+    def ingest_many(self, jobs: list[tuple[str, str]]) -> list[IngestResult]:
+        """Ingest files in order: each is parsed while the ones before it are embedded, small ones
+        share the model's batches, and each is written as soon as its vectors are ready."""
+        results: dict[int, IngestResult] = {}
+        group: list[tuple[int, _Prepared]] = []
+
+        def flush() -> None:
+            embedded = [(i, p) for i, p in group if p.chunks.texts]
+            try:
+                vectors = (embed_many(self.embedder, [p.chunks for _, p in embedded])
+                           if self.embedder is not None and embedded else [None] * len(embedded))
+            except Exception as exc:
+                log.exception("embedding of %s failed", [p.file_id for _, p in embedded])
+                for i, p in group:
+                    self._finish(p.store_id, p.file_id, "failed",
+                                 {"code": "server_error", "message": str(exc) or type(exc).__name__})
+                    results[i] = IngestResult("failed")
+                group.clear()
+                return
+            by_index = {i: v for (i, _), v in zip(embedded, vectors)}
+            for i, p in group:
+                done = self._finish(p.store_id, p.file_id, "completed", None, text=p.text, chunks=p.chunks.texts,
+                                    vectors=by_index.get(i))
+                results[i] = IngestResult("completed" if done else "skipped", len(p.chunks.texts), p.pages)
+            group.clear()
+
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as pool:
+            ahead = [pool.submit(self._prepare, *job) for job in jobs]
+            tokens = 0
+            for i, future in enumerate(ahead):
+                prepared = future.result()
+                if isinstance(prepared, IngestResult):
+                    results[i] = prepared
+                    continue
+                group.append((i, prepared))
+                tokens += len(prepared.chunks.spans)
+                if tokens >= GROUP_TOKENS:
+                    flush()
+                    tokens = 0
+            if group:
+                flush()
+        return [results[i] for i in range(len(jobs))]
+
+    def _prepare(self, store_id: str, file_id: str) -> Union[_Prepared, IngestResult]:
+        """Read, parse and chunk one queued file (a failure is written and returned as its result)."""
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id))
@@ -130,8 +206,6 @@ class Ingestor:
             static = strategy.get("static") or {}
             pieces = split(text, self.tokenizer, static.get("max_chunk_size_tokens", 800),
                            static.get("chunk_overlap_tokens", 400))
-            chunks = pieces.texts
-            vectors = self.embedder.embed_chunks(pieces) if self.embedder is not None and chunks else None
         except ParseError as exc:
             self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
             return IngestResult("failed")
@@ -139,12 +213,12 @@ class Ingestor:
             log.exception("ingestion of %s into %s failed", file_id, store_id)
             self._finish(store_id, file_id, "failed", {"code": "server_error", "message": str(exc) or type(exc).__name__})
             return IngestResult("failed")
-        done = self._finish(store_id, file_id, "completed", None, text=text, chunks=chunks, vectors=vectors)
-        return IngestResult("completed" if done else "skipped", len(chunks), pages)
+        return _Prepared(store_id, file_id, text, pages, pieces)
 
     def _finish(self, store_id: str, file_id: str, status: str, error: Optional[dict[str, Any]], *,
                 text: Optional[str] = None, chunks: Optional[list[str]] = None,
                 vectors: Optional[np.ndarray] = None) -> bool:
+        made_by = embedder_id(self.embedder) if self.embedder is not None and vectors is not None else None
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id).with_for_update())
@@ -155,10 +229,14 @@ class Ingestor:
                 if s.get(FileTextRow, file_id) is None:
                     s.add(FileTextRow(file_id=file_id, text=text or ""))
                 s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
+                rows = []
                 for i, chunk in enumerate(chunks or []):
                     blob = vectors[i].astype(np.float32).tobytes() if vectors is not None else None
                     usage += len(chunk.encode("utf-8")) + (len(blob) if blob else 0)
-                    s.add(ChunkRow(vector_store_id=store_id, file_id=file_id, position=i, text=chunk, embedding=blob))
+                    rows.append({"vector_store_id": store_id, "file_id": file_id, "position": i, "text": chunk,
+                                 "embedding": blob, "embedder": made_by if blob else None})
+                if rows:  # one multi-row statement, not a round trip per chunk
+                    s.execute(insert(ChunkRow), rows)
             row.status = status
             row.owner = None
             row.lease_expires_at = None
@@ -166,6 +244,42 @@ class Ingestor:
             row.body = {**row.body, "last_error": error}
         self.dense.invalidate(store_id)
         return True
+
+    def requeue_foreign(self, limit: int = 10_000) -> int:
+        """Queue again the files whose chunks carry another embedder's vectors (or an unrecorded one).
+
+        Their vectors are dropped in the same transaction (the chunks are written again without
+        them, so the search indexes, which follow chunk rows, drop them too); lexical search keeps
+        finding the files until they are embedded again from their stored text.
+        """
+        if self.embedder is None:  # lexical search only: stored vectors are unused, and kept
+            return 0
+        current = embedder_id(self.embedder)
+        with self.db.session() as s:
+            pairs = s.execute(select(ChunkRow.vector_store_id, ChunkRow.file_id)
+                              .where(ChunkRow.embedding.is_not(None),
+                                     or_(ChunkRow.embedder.is_(None), ChunkRow.embedder != current))
+                              .group_by(ChunkRow.vector_store_id, ChunkRow.file_id).limit(limit)).all()
+        for store_id, file_id in pairs:
+            with self.db.session() as s:
+                row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
+                                                                VectorStoreFileRow.id == file_id).with_for_update())
+                chunks = s.execute(select(ChunkRow.position, ChunkRow.text)
+                                   .where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id)
+                                   .order_by(ChunkRow.position)).all()
+                s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
+                if chunks:
+                    s.execute(insert(ChunkRow), [{"vector_store_id": store_id, "file_id": file_id, "position": p,
+                                                  "text": t, "embedding": None, "embedder": None} for p, t in chunks])
+                if row is not None and row.status == "completed":
+                    row.status = "in_progress"
+                    row.owner = None
+                    row.lease_expires_at = None
+            self.dense.invalidate(store_id)
+        if pairs:
+            log.warning("%d file(s) held vectors of another embedder than %s: queued to be embedded again "
+                        "(every replica must use the same embedder)", len(pairs), current)
+        return len(pairs)
 
 
 class IngestionWorker:
@@ -187,6 +301,14 @@ class IngestionWorker:
         self._wake = asyncio.Event()
         self._tasks = [asyncio.create_task(self._run(), name=f"ingestion-{i}") for i in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._renew(), name="ingestion-leases"))
+        self._tasks.append(asyncio.create_task(self._requeue_foreign(), name="ingestion-embedder-check"))
+
+    async def _requeue_foreign(self) -> None:
+        try:
+            if await asyncio.to_thread(self.ingestor.requeue_foreign):
+                self.notify()
+        except Exception:
+            log.exception("could not check the stored vectors' embedder")
 
     async def stop(self) -> None:
         """Stop the workers and hand the files they held back to the queue."""
@@ -217,21 +339,24 @@ class IngestionWorker:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
-            job = await asyncio.to_thread(self.ingestor.claim, frozenset(self._active))
-            if job is None:
+            jobs: list[tuple[str, str]] = []
+            while len(jobs) < BATCH_FILES:  # a few at once: parsing overlaps embedding, small files share batches
+                job = await asyncio.to_thread(self.ingestor.claim, frozenset(self._active))
+                if job is None or job in self._active:  # none left, or another worker took it meanwhile
+                    break
+                self._active.add(job)
+                jobs.append(job)
+            if not jobs:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
                 continue
-            if job in self._active:  # another worker took it while this one was looking
-                continue
-            self._active.add(job)
             try:
-                await asyncio.to_thread(self.ingestor.ingest, *job)
+                await asyncio.to_thread(self.ingestor.ingest_many, jobs)
             except Exception:
-                log.exception("ingestion worker error on %s", job)
+                log.exception("ingestion worker error on %s", jobs)
                 await asyncio.sleep(self.poll_seconds)
             finally:
-                self._active.discard(job)
+                self._active.difference_update(jobs)

@@ -22,11 +22,12 @@ database: its lease renewal reads the statuses of the runs it drives.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
 from ..providers.base import Provider, ProviderError, Usage
@@ -50,6 +51,10 @@ CONTEXT_ERROR = {"code": "server_error",
                             "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
+
+
+class RunNotStored(Exception):
+    """The unit of work creating a run started before its commit failed: the run never existed."""
 
 
 class RunLost(Exception):
@@ -88,9 +93,21 @@ class Turn:
         self.images: list[str] = []
         self.paths: dict[str, str] = {}
         self._index: dict[int, int] = {}
-        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]] = None
+        self._ahead: Optional[tuple[dict[str, Any], dict[str, Any], Awaitable[Any]]] = None
         self._flush: Optional[asyncio.Task[None]] = None
         self._flushed_at = 0.0
+        #: The commit of the unit of work that created this run, when it may still be under way.
+        self.stored: Optional["concurrent.futures.Future[None]"] = None
+
+    async def until_stored(self) -> None:
+        """Wait until the run is stored (:class:`RunNotStored` when its creation failed)."""
+        if self.stored is None:
+            return
+        stored, self.stored = self.stored, None
+        try:
+            await asyncio.wrap_future(stored)
+        except Exception:
+            raise RunNotStored() from None
 
     def emit(self, event: str, data: Any) -> None:
         self.engine.bus.publish(self.run["id"], event, data)
@@ -98,11 +115,20 @@ class Turn:
     def write_ahead(self) -> None:
         """Start writing the message step this turn will most likely open, while the model
         is asked: its first text then waits on no database. Nothing is announced until
-        text comes; a turn that opens with tool calls (or ends first) drops it."""
+        text comes; a turn that opens with tool calls (or ends first) drops it. A step
+        already written (:meth:`written_ahead`) is kept."""
+        if self._ahead is not None:
+            return
         message = assistant_message_body(self.run)
         step = step_body(self.run, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
         self._ahead = (step, message, asyncio.create_task(db(self.engine.records.add_step, step, message,
                                                                       owner=self.engine.replica)))
+
+    def written_ahead(self, step: dict[str, Any], message: dict[str, Any]) -> None:
+        """The message step this turn will most likely open, already stored (not announced)."""
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        self._ahead = (step, message, done)
 
     async def take_ahead(self) -> Optional[tuple[str, str]]:
         """Stop writing ahead; return the (step id, message id) written and not announced."""
@@ -261,6 +287,13 @@ class Started:
 
     run: dict[str, Any]
     messages: list[dict[str, Any]]
+    #: The (step, message) its first turn will most likely open, written in that same unit of
+    #: work (not yet announced), so nothing is written between the model call and the first token.
+    ahead: Optional[tuple[dict[str, Any], dict[str, Any]]] = None
+    #: Set when the unit of work commits (an exception when it fails). The engine may start on a
+    #: run before that: its model request goes out at once, and nothing is announced or written
+    #: until the run is stored, so the model's first token and the commit overlap.
+    stored: Optional["concurrent.futures.Future[None]"] = None
 
 
 class RunEngine:
@@ -441,6 +474,8 @@ class RunEngine:
             await self._settle(run_id, started, resume)
         except asyncio.CancelledError:
             raise
+        except RunNotStored:
+            log.info("run %s: its creation was not stored; the model call stops", run_id)
         except (RunLost, TransitionRefused) as exc:
             log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
             self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its state.",
@@ -463,8 +498,9 @@ class RunEngine:
         turn: Optional[Turn] = None
         try:
             history = None
+            ahead = stored = None
             if started is not None:
-                run, history = started.run, (started.messages, [])
+                run, history, ahead, stored = started.run, (started.messages, []), started.ahead, started.stored
             else:
                 current = await db(self.records.find, run_id) if resume else None
                 if current is not None and current["status"] == "in_progress":
@@ -478,19 +514,25 @@ class RunEngine:
                 run = found
             while True:
                 turn = Turn(self, run)
+                if ahead is not None:
+                    turn.written_ahead(*ahead)
+                    ahead = None
+                turn.stored, stored = stored, None
                 if not await self._turn(turn, history):
                     return
                 turn = history = None
         except RunCancelled:
             await self._cancelled(run_id, turn)
         except PromptTooLong:
+            if turn is not None:
+                await turn.drop_ahead()
             await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_prompt_tokens"})
         except ProviderError as exc:
             error = {"code": exc.code, "message": exc.message}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
-        except (asyncio.CancelledError, RunLost, TransitionRefused):
-            raise  # not this replica's run (any more): write nothing
+        except (asyncio.CancelledError, RunLost, TransitionRefused, RunNotStored):
+            raise  # not this replica's run (any more), or no run at all: write nothing
         except Exception:
             if not await db(self.records.find, run_id) is not None:
                 raise  # deleted: nothing left to settle
@@ -544,7 +586,17 @@ class RunEngine:
 
     async def _turn(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
         """One model call on ``history`` (messages, steps; read now when ``None``).
-        True: call the model again (server tools ran)."""
+        True: call the model again (server tools ran). A run started before its commit asks
+        the model at once and waits for the commit before anything else (any failure included)."""
+        try:
+            return await self._ask(turn, history)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            await turn.until_stored()
+            raise
+
+    async def _ask(self, turn: Turn, history: Optional[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> bool:
         run = turn.run
         run_id = run["id"]
         self._check_cancel(run_id)
@@ -565,6 +617,7 @@ class RunEngine:
         async for delta in self.provider.stream(request):
             if first is None:
                 first = time.perf_counter() - asked
+                await turn.until_stored()
             self._check_cancel(run_id)
             if delta.text:
                 await turn.on_text(delta.text)
@@ -576,6 +629,7 @@ class RunEngine:
                 usage = delta.usage
             if delta.length_cause:
                 cause = delta.length_cause
+        await turn.until_stored()  # a stream that ended without a delta
         self.observe_provider(first, time.perf_counter() - asked)
         self._check_cancel(run_id)
         used = usage_dict(usage)

@@ -97,6 +97,17 @@ def insert_started_run(session: Any, run: dict[str, Any],
     return started, thread_messages(session, run["thread_id"])
 
 
+def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, Any]] = None,
+                project: Optional[str] = None) -> None:
+    """Insert a step (and the message it creates) in ``session``'s unit of work."""
+    if message is not None:
+        if project is None:  # the message belongs to the run's thread, and so to the thread's project
+            project = session.scalar(select(ThreadRow.project_id).where(ThreadRow.id == message["thread_id"]))
+        insert_message(session, project or DEFAULT_PROJECT_ID, message)
+    session.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
+                                              created_at=body["created_at"], body=body))
+
+
 def _insert_run(session: Any, body: dict[str, Any], claim: Claim) -> None:
     session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
                                           created_at=body["created_at"], body=body, owner=claim[0],
@@ -286,12 +297,7 @@ class RunRecords:
             fence(s, body["run_id"], owner)
             if drop is not None:
                 self._drop(s, *drop)
-            if message is not None:
-                # The message belongs to the run's thread, and so to the thread's project.
-                project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == message["thread_id"]))
-                insert_message(s, project or DEFAULT_PROJECT_ID, message)
-            s.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
-                                                created_at=body["created_at"], body=body))
+            insert_step(s, body, message)
 
     def drop_step(self, step_id: str, message_id: Optional[str], *, owner: Any = ANY_OWNER) -> None:
         with self.db.session() as s:

@@ -112,6 +112,7 @@ def build_services(settings: Settings) -> Services:
     services.messages.guards.append(services.runs.refuse_while_active)
     services.threads.on_delete.append(services.runs.delete_for_thread)
     services.chatkit = ChatKitServices(db, services.threads, files)
+    projects.on_revoke.append(services.realtime.forget)
     return services
 
 

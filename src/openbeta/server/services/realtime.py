@@ -8,8 +8,10 @@ that decides whether a realtime handshake's key is good.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -19,6 +21,7 @@ from ..errors import Unauthorized
 from ..ids import new_id, now
 from ..realtime import config as cfg
 from ..store import Database
+from .projects import CACHE_SECONDS
 from ..store.tables import DEFAULT_PROJECT_ID, ProjectRow, RealtimeSecretRow
 
 #: Lifetime of a beta session's key ("all tokens expire after one minute") and a GA key's default.
@@ -75,6 +78,33 @@ def _shown(token: str) -> str:
 class RealtimeService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: Projects seen archived (at once for an archive made in this process, via :meth:`forget`).
+        self._archived: set[str] = set()
+        #: project id -> until when it is known active (re-read from the database after that).
+        self._active_until: dict[str, float] = {}
+
+    def forget(self, project_id: str, digests: Optional[list[str]]) -> None:
+        """A ``ProjectService.on_revoke`` hook: an archived project's open sessions end at their next event."""
+        if digests is None:
+            self._archived.add(project_id)
+            self._active_until.pop(project_id, None)
+
+    def _read_archived(self, project_id: str) -> bool:
+        with self.db.session() as s:
+            return s.scalar(select(ProjectRow.archived_at).where(ProjectRow.id == project_id)) is not None
+
+    async def check_project(self, project_id: str) -> None:
+        """Raise :class:`Unauthorized` if the project an ephemeral key opened a session in was archived.
+
+        Cheap per client event: the database is read at most every ``CACHE_SECONDS`` per project,
+        so an archive made by another process is seen within that time; one made here, at once."""
+        if project_id not in self._archived and time.monotonic() >= self._active_until.get(project_id, 0.0):
+            if await asyncio.to_thread(self._read_archived, project_id):
+                self._archived.add(project_id)
+            else:
+                self._active_until[project_id] = time.monotonic() + CACHE_SECONDS
+        if project_id in self._archived:
+            raise Unauthorized("The project of this ephemeral client secret is archived.", code="invalid_api_key")
 
     # ------------------------------------------------------------ secrets
 

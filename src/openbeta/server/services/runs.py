@@ -10,8 +10,10 @@ first model call waits on no database work.
 
 from __future__ import annotations
 
+import concurrent.futures
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,9 +23,10 @@ from ...types.run import (ACTIVE_STATUSES, RunCreateParams, RunUpdateParams, Sub
 from ...types.thread import ThreadCreateParams
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
-from ..runs.engine import RunEngine, Started
+from ..runs.engine import RunEngine, RunNotStored, Started
 from ..runs.events import Event
-from ..runs.records import TransitionRefused, active_run_id, insert_run, insert_started_run, transition
+from ..runs.records import (TransitionRefused, active_run_id, assistant_message_body, insert_run, insert_started_run,
+                            insert_step, step_body, transition)
 from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.pages import PageQuery
@@ -76,6 +79,8 @@ class Launch:
     run: dict[str, Any]
     prelude: list[Event]
     started: Optional[Started] = None
+    #: The run's events, subscribed to when the engine was started before the run's commit.
+    queue: Optional[Any] = None
 
 
 class RunService:
@@ -109,7 +114,7 @@ class RunService:
         """``prepare(session)``, when given, runs in the run's own unit of work before the run is
         recorded (ChatKit writes its user message there: one commit instead of two)."""
         given = params.given()
-        with self.db.session() as s:
+        with self._creating() as (s, early):
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             run_id = active_run_id(s, thread_id)
             if run_id:
@@ -122,11 +127,11 @@ class RunService:
                 prepare(s)
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
-            return self._record(s, run, [], bool(params.stream), self.engine.claim())
+            return self._record(s, project, run, [], bool(params.stream), self.engine.claim(), early)
 
     def create_thread_and_run(self, project: str, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
-        with self.db.session() as s:
+        with self._creating() as (s, early):
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", owned(AssistantRow, project),
                              param="assistant_id").body
             thread_params = params.thread or ThreadCreateParams()
@@ -135,19 +140,45 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, project, thread_params, "thread")
             run["thread_id"] = thread["id"]
-            return self._record(s, run, [("thread.created", thread)], bool(params.stream), self.engine.claim())
+            return self._record(s, project, run, [("thread.created", thread)], bool(params.stream),
+                                self.engine.claim(), early)
 
-    @staticmethod
-    def _record(session: Session, run: dict[str, Any], prelude: list[Event], stream: bool,
-                claim: tuple[str, float]) -> Launch:
+    @contextmanager
+    def _creating(self) -> Iterator[tuple[Session, list[tuple[str, Any, "concurrent.futures.Future[None]"]]]]:
+        """A unit of work that creates runs; streamed ones are started before it commits (see
+        :meth:`_record`) and learn here whether the commit went through."""
+        early: list[tuple[str, Any, concurrent.futures.Future[None]]] = []
+        try:
+            with self.db.session() as s:
+                yield s, early
+        except BaseException:
+            for run_id, queue, stored in early:
+                self.engine.bus.unsubscribe(run_id, queue)
+                stored.set_exception(RunNotStored())
+            raise
+        for _, _, stored in early:
+            stored.set_result(None)
+
+    def _record(self, session: Session, project: str, run: dict[str, Any], prelude: list[Event], stream: bool,
+                claim: tuple[str, float], early: list[tuple[str, Any, "concurrent.futures.Future[None]"]]) -> Launch:
         """Insert a new run, claimed by this replica (which drives it). A streamed one starts in
-        this same unit of work."""
+        this same unit of work, and the engine starts on it before the commit: the model is
+        asked while the commit is written, and nothing is announced or written until it is."""
         prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
         if not stream:
             insert_run(session, run, claim)
             return Launch(run, prelude)
         started, messages = insert_started_run(session, run, claim)
-        return Launch(run, [*prelude, ("thread.run.in_progress", started)], Started(started, messages))
+        # The first turn's message step, written here rather than while the model is asked: the
+        # same commit makes it durable, and no database work competes with the model's first token.
+        message = assistant_message_body(started)
+        step = step_body(started, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        insert_step(session, step, message, project)
+        stored: concurrent.futures.Future[None] = concurrent.futures.Future()
+        queue = self.engine.bus.subscribe(run["id"])
+        early.append((run["id"], queue, stored))
+        self.engine.kick(run["id"], Started(started, messages, (step, message), stored))
+        return Launch(run, [*prelude, ("thread.run.in_progress", started)], queue=queue)
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
         """A new queued run: the request's options over the assistant's."""
@@ -191,8 +222,10 @@ class RunService:
         if not stream:
             self.engine.kick(run_id, launch.started)
             return None
-        queue = self.engine.bus.subscribe(run_id)
-        self.engine.kick(run_id, launch.started)
+        queue = launch.queue
+        if queue is None:  # else started already, before its commit
+            queue = self.engine.bus.subscribe(run_id)
+            self.engine.kick(run_id, launch.started)
 
         def render(event: str, data: Any) -> Any:
             return render_step(data, include) if event in STEP_EVENTS else data
@@ -203,8 +236,10 @@ class RunService:
         """Start (or resume) the run and return its events as ``(event, data)`` (``None``
         while quiet), for faces that map them to their own stream (ChatKit)."""
         run_id = launch.run["id"]
-        queue = self.engine.bus.subscribe(run_id)
-        self.engine.kick(run_id, launch.started)
+        queue = launch.queue
+        if queue is None:  # else started already, before its commit
+            queue = self.engine.bus.subscribe(run_id)
+            self.engine.kick(run_id, launch.started)
         return self.engine.bus.events(run_id, queue, launch.prelude)
 
     # ------------------------------------------------------------ reading and changing

@@ -199,6 +199,8 @@ class ChunkRow(Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     embedding: Mapped[Optional[bytes]] = mapped_column(LargeBinary, nullable=True)
+    #: The id of the embedder that made ``embedding`` (``Embedder.id``); vectors of another are re-embedded.
+    embedder: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
 
     __table_args__ = (Index("ix_chunks_store_file", "vector_store_id", "file_id"),)
 
