@@ -5,12 +5,12 @@ SQLite: the ``chunks_fts`` FTS5 table, its ``chunks_fts_vocab`` view and the two
 kept it in step with ``chunks``. PostgreSQL: the generated ``tsv`` column and its GIN index.
 
 Revision ID: search_indexes
-Revises: project_secrets
+Revises: embedder_id
 """
 from alembic import op
 
 revision = "search_indexes"
-down_revision = "project_secrets"
+down_revision = "embedder_id"
 branch_labels = None
 depends_on = None
 
