@@ -287,8 +287,13 @@ class StoreIndexes:
         self._saver: Optional[threading.Thread] = None
         self._work: Optional[Path] = None
         if self.directory is not None:
-            self._work = index_files.work_root(self.directory)
-            weakref.finalize(self, shutil.rmtree, str(self._work), True)  # also when the process exits
+            try:
+                self._work = index_files.work_root(self.directory)
+            except OSError as exc:  # e.g. a read-only data directory: indexes in memory, rebuilt per process
+                log.warning("search indexes will not be saved: %s", exc)
+                self.directory = None
+            else:
+                weakref.finalize(self, shutil.rmtree, str(self._work), True)  # also when the process exits
 
     def invalidate(self, store_id: str) -> None:
         """Nothing to do: the version read before each search finds changes (kept for callers)."""
