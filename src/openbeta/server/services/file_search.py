@@ -38,8 +38,10 @@ DEFAULT_RANKER = "default_2024_08_21"
 NAME = "file_search"
 DESCRIPTION = ("Search the files the user uploaded. Results are passages headed by a citation marker like "
                "【0:1†name】; cite a passage by copying its marker right after what it supports.")
+#: Bounded so that a call generated under this schema's grammar stays short (a small local model can
+#: otherwise write queries until its output budget runs out, and the call is cut).
 PARAMETERS = {"type": "object", "properties": {"queries": {
-    "type": "array", "items": {"type": "string", "maxLength": 200}, "minItems": 1, "maxItems": 5,
+    "type": "array", "items": {"type": "string", "maxLength": 100}, "minItems": 1, "maxItems": 3,
     "description": "One or more search queries (keywords or questions)."}}, "required": ["queries"]}
 
 
