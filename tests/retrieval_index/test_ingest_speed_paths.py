@@ -20,7 +20,7 @@ from openbeta.server.retrieval.ingest import Ingestor
 from openbeta.server.retrieval.store_index import StoreIndexes
 from openbeta.server.retrieval.tokens import WordTokenizer
 from openbeta.server.store import Database
-from openbeta.server.store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow, VectorStoreRow
+from openbeta.server.store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
 
 DIM = 16
 
@@ -48,16 +48,6 @@ class _Embedder:
     def embed_many(self, docs):
         self.calls += 1
         return [self.embed(doc.texts) for doc in docs]
-
-
-@pytest.fixture
-def db(tmp_path, database_url):
-    database = Database(database_url or f"sqlite:///{tmp_path / 'x.db'}")
-    database.migrate()
-    with database.session() as s:
-        s.add(VectorStoreRow(id="vs_1", created_at=0, body={}))
-    yield database
-    database.dispose()
 
 
 def _queue(db: Database, file_id: str, text: str | None, filename: str = "f.txt",

@@ -19,7 +19,7 @@ from sqlalchemy import delete, inspect, select
 from openbeta.server.retrieval import index_files
 from openbeta.server.retrieval.store_index import ANN_EXPANSION, StoreIndexes
 from openbeta.server.store import Database
-from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreRow
+from openbeta.server.store.tables import ChunkRow, FileRow
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 DIM = 8
@@ -30,16 +30,6 @@ def _vector(i: int) -> bytes:
     v[i % DIM] = 1.0
     v[(i + 3) % DIM] = 0.4
     return (v / np.linalg.norm(v)).tobytes()
-
-
-@pytest.fixture
-def db(tmp_path, database_url):
-    database = Database(database_url or f"sqlite:///{tmp_path / 'x.db'}")
-    database.migrate()
-    with database.session() as s:
-        s.add(VectorStoreRow(id="vs_1", created_at=0, body={}))
-    yield database
-    database.dispose()
 
 
 def _add_file(db: Database, file_id: str, words: list[str], first: int = 0) -> None:

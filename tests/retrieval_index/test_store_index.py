@@ -37,17 +37,6 @@ class _Embedder:
         return np.stack([np.frombuffer(_vector(int(t.split()[-1])), dtype=np.float32) for t in texts])
 
 
-@pytest.fixture
-def db(tmp_path, database_url):
-    url = database_url or f"sqlite:///{tmp_path / 'x.db'}"
-    database = Database(url)
-    database.migrate()
-    with database.session() as s:
-        s.add(VectorStoreRow(id="vs_1", created_at=0, body={}))
-    yield database
-    database.dispose()
-
-
 def _add_file(db: Database, file_id: str, words: list[str], first: int = 0) -> None:
     with db.session() as s:
         s.add(FileRow(id=file_id, purpose="assistants", created_at=0, body={"filename": f"{file_id}.txt"}))
