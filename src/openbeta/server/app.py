@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Callable, Optional
@@ -21,12 +22,13 @@ from .._version import __version__
 from .api import (assistants, chatkit, console, files, messages, organization, realtime, runs, threads,
                   vector_stores)
 from .api import openapi as openapi_docs
-from .api.deps import current_project, no_nul_in_url
+from .api.deps import bearer, bearer_hash, current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
-from .errors import APIError, InvalidRequest, RequestTimeout
+from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
 from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
+from .services.projects import key_hash
 from .settings import Settings
 from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
 
@@ -107,6 +109,29 @@ class BodyTimeout:
         await self.app(scope, receiving, send)
 
 
+async def check_metrics_access(request: Request) -> None:
+    """``/metrics`` shows every project's counts: it takes the admin key or ``OPENBETA_METRICS_TOKEN``
+    (unless ``OPENBETA_PUBLIC_METRICS`` opens it)."""
+    settings: Settings = request.app.state.settings
+    if settings.public_metrics:
+        return
+    ring = request.app.state.services.keys
+    token = bearer(request)
+    allowed = [h for h in (ring.admin_hash, key_hash(settings.metrics_token) if settings.metrics_token else None)
+               if h is not None]
+    if not allowed:
+        raise APIError("/metrics is disabled: set OPENBETA_ADMIN_KEY or OPENBETA_METRICS_TOKEN (and send it as a "
+                       "bearer token), or OPENBETA_PUBLIC_METRICS=true.", status_code=403,
+                       type="invalid_request_error", code="metrics_disabled")
+    if token is None:
+        raise Unauthorized("You didn't provide an API key. /metrics needs the admin key or the metrics token in an "
+                           "Authorization header using Bearer auth.", code="missing_api_key")
+    digest = bearer_hash(token)
+    if not any(secrets.compare_digest(digest, h) for h in allowed):
+        raise Unauthorized("Incorrect key provided: /metrics needs the admin key or the metrics token.",
+                           code="invalid_api_key")
+
+
 async def check_api_key(request: Request) -> None:
     """The key check of every ``/v1`` object route (and of the docs and unmatched ``/v1`` paths):
     the caller's project, see :func:`~openbeta.server.api.deps.current_project`."""
@@ -117,13 +142,23 @@ _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
 def allowed_methods(request: Request) -> str:
-    """The ``Allow`` header of a 405: every method a route fully matches at this path."""
-    allowed = []
+    """The ``Allow`` header of a 405: every method a route fully matches at this path.
+
+    A path that a route spells out word for word (``/v1/threads/runs``) is that route's alone: a route
+    whose parameter would take the same segment (``/v1/threads/{thread_id}``, with ``runs`` as an id) does
+    not count there.
+    """
+    matched: dict[str, bool] = {}  # method -> whether a route without path parameters matched it
     for method in _METHODS:
         scope = {**request.scope, "method": method}
-        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
-            allowed.append(method)
-    return ", ".join(allowed)
+        for route in request.app.router.routes:
+            match, child = route.matches(scope)
+            if match == Match.FULL:
+                literal = not child.get("path_params")
+                matched[method] = matched.get(method, False) or literal
+    if any(matched.values()):
+        return ", ".join(method for method, literal in matched.items() if literal)
+    return ", ".join(matched)
 
 
 def api_router() -> APIRouter:
@@ -253,7 +288,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
             return JSONResponse({"status": "database_unreachable", "error": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ready", "version": __version__, "replica": services.runs.engine.replica})
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(check_metrics_access)])
     async def metrics_text() -> Response:
         return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE)
 
@@ -268,8 +303,10 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
 def app_from_environment() -> FastAPI:
     """The app of one ``openbeta serve --workers N`` worker process: settings from ``OPENBETA_*``."""
+    from . import http_edge
     from .logs import configure_logging
 
     settings = Settings()
     configure_logging(settings)
+    http_edge.configure(settings)
     return create_app(settings)

@@ -10,7 +10,6 @@ kept, the backing run is cancelled).
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, AsyncIterator, Union, get_args
 
 import anyio
@@ -19,7 +18,7 @@ from chatkit.store import NotFoundError
 from chatkit.types import ChatKitReq
 from pydantic import TypeAdapter, ValidationError
 
-from ..api.deps import nul_in_ids, refuse_nul
+from ..api.deps import nul_in_ids, parse_json_body, refuse_nul
 from ..errors import APIError, InvalidRequest, NotFound
 from .protocol import Context, OpenBetaChatKitServer
 
@@ -30,16 +29,15 @@ _END = object()
 
 
 def parse(raw: bytes) -> Any:
-    """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist)."""
+    """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist).
+
+    The body passes the checks every JSON route makes first (:func:`~..api.deps.parse_json_body`:
+    nesting depth, numbers, surrogates), so the protocol's own parser only sees bodies it can take.
+    """
+    data = parse_json_body(raw)
     try:
-        request = REQUEST.validate_json(raw)
+        request = REQUEST.validate_python(data)
     except ValidationError as exc:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidRequest("We could not parse the JSON body of your request.") from None
-        if not isinstance(data, dict):
-            raise InvalidRequest("The request body must be a JSON object.", code="invalid_type") from None
         kind = data.get("type")
         if kind not in REQUEST_TYPES:
             raise InvalidRequest(f"Unknown ChatKit request type {kind!r}; this server handles: "

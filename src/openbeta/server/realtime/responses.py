@@ -33,6 +33,9 @@ log = logging.getLogger("openbeta.realtime")
 
 #: Where text is cut into sentences for speech: after . ! ? (and closing quotes), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
+#: Longest text spoken as one piece: a longer run without a sentence end is cut at a space, so the
+#: audio of one speech job (made ahead of a client that reads slowly) stays small.
+MAX_SENTENCE_CHARS = 400
 #: pcm16 at 24 kHz: bytes per millisecond.
 PCM_BYTES_PER_MS = 48
 
@@ -258,6 +261,7 @@ class ResponseRun:
                 "content_index": 0}
 
     async def _text(self, text: str) -> None:
+        await self.session.room()  # a client that reads slowly slows the response down
         if self._open is not None and self._open.item["type"] != "message":
             await self._close_open()
         if self._open is None:
@@ -274,6 +278,10 @@ class ResponseRun:
                 if end is None:
                     break
                 sentence, opened.unspoken = opened.unspoken[:end.end()], opened.unspoken[end.end():]
+                await self._speak(opened, sentence)
+            while len(opened.unspoken) > MAX_SENTENCE_CHARS:  # no sentence end in sight: cut at a space
+                cut = opened.unspoken.rfind(" ", 0, MAX_SENTENCE_CHARS) + 1 or MAX_SENTENCE_CHARS
+                sentence, opened.unspoken = opened.unspoken[:cut], opened.unspoken[cut:]
                 await self._speak(opened, sentence)
         else:
             opened.part["text"] = opened.text  # type: ignore[index]
@@ -293,6 +301,7 @@ class ResponseRun:
             self.audio_ms += len(chunk) // PCM_BYTES_PER_MS
             self._audio_tokens += max(1, len(chunk) // (PCM_BYTES_PER_MS * 50))  # about one token per 50 ms
             data = kit.from_pcm16_24k(chunk, self.output_format)
+            await self.session.room()
             self.emit("response.audio.delta", **self._where(opened), delta=base64.b64encode(data).decode())
         self.session.spoken(opened.item["id"], sentence, start, opened.audio_ms)
 
