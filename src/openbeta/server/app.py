@@ -141,24 +141,35 @@ async def check_api_key(request: Request) -> None:
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
+def _route_table(routes: list) -> list[tuple[str, set[str]]]:
+    """(path format, methods) of every HTTP route, however routers nest them."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI keeps included routers nested
+    except ImportError:  # older FastAPI: included routes are flattened into the app's own list
+        leaves: list = list(routes)
+    else:
+        leaves = list(iter_route_contexts(routes))
+    return [(leaf.path_format, set(leaf.methods or ())) for leaf in leaves
+            if getattr(leaf, "path_format", None) and getattr(leaf, "methods", None)]
+
+
 def allowed_methods(request: Request) -> str:
     """The ``Allow`` header of a 405: every method a route fully matches at this path.
 
-    A path that a route spells out word for word (``/v1/threads/runs``) is that route's alone: a route
-    whose parameter would take the same segment (``/v1/threads/{thread_id}``, with ``runs`` as an id) does
-    not count there.
+    A path that a route spells out word for word (``/v1/threads/runs``) is that path's routes' alone: a
+    route whose parameter would take the same segment (``/v1/threads/{thread_id}``, ``runs`` as an id)
+    does not count there.
     """
-    matched: dict[str, bool] = {}  # method -> whether a route without path parameters matched it
+    literal = {method for path, methods in _route_table(request.app.router.routes) if path == request.url.path
+               for method in methods}
+    if literal:
+        return ", ".join(method for method in _METHODS if method in literal)
+    allowed = []
     for method in _METHODS:
         scope = {**request.scope, "method": method}
-        for route in request.app.router.routes:
-            match, child = route.matches(scope)
-            if match == Match.FULL:
-                literal = not child.get("path_params")
-                matched[method] = matched.get(method, False) or literal
-    if any(matched.values()):
-        return ", ".join(method for method, literal in matched.items() if literal)
-    return ", ".join(matched)
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 def api_router() -> APIRouter:

@@ -150,19 +150,42 @@ def too_large(limit: int) -> PayloadTooLarge:
                            code="request_too_large")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 once it passes ``limit`` bytes (declared or counted)."""
+#: Room for a multipart envelope and the other form fields around an uploaded file.
+ENVELOPE_BYTES = 64 * 1024
+
+
+async def read_body(request: Request, limit: int, refusal: Optional[APIError] = None) -> bytes:
+    """The request body, refused with 413 (``refusal``, or ``request_too_large``) once it passes
+    ``limit`` bytes (declared or counted)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise too_large(limit)
+        raise refusal or too_large(limit)
     chunks: list[bytes] = []
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
-            raise too_large(limit)
+            raise refusal or too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def count_received(request: Request, limit: int, refusal: APIError) -> None:
+    """Make the request's body reader raise ``refusal`` (a 413) once more than ``limit`` bytes have
+    arrived, whatever reads it (a multipart parser that spools files included)."""
+    receive = request.receive
+    received = 0
+
+    async def counting() -> Any:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise refusal
+        return message
+
+    request._receive = counting
 
 
 def nesting_depth(value: Any) -> int:
