@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from .tokens import Tokenizer
 
@@ -46,3 +48,61 @@ def chunk_text(text: str, tokenizer: Tokenizer, max_tokens: int = AUTO_MAX_TOKEN
                overlap: int = AUTO_OVERLAP_TOKENS) -> list[str]:
     """The chunk texts of :func:`split`."""
     return split(text, tokenizer, max_tokens, overlap).texts
+
+
+def stream_chunks(pieces: Iterable[str], tokenizer: Tokenizer, max_tokens: int = AUTO_MAX_TOKENS,
+                  overlap: int = AUTO_OVERLAP_TOKENS, batch: int = 256) -> Iterator[Chunks]:
+    """The chunks :func:`split` makes of the text ``pieces`` join into, ``batch`` at a time, each batch a
+    :class:`Chunks` over its own stretch of text, holding only that stretch (and the next piece) in
+    memory whatever the text's length.
+
+    Pieces are tokenized up to their last white space (a token never spans one), so the token spans,
+    and the chunks, are those of the whole text.
+    """
+    step = max(1, max_tokens - overlap)
+    text = ""  # the text from the first token still needed on
+    spans: list[tuple[int, int]] = []  # token spans within ``text``
+    start = 0  # the next chunk's first token, an index into ``spans``
+    ranges: list[tuple[int, int]] = []  # chunks made, not yet handed on
+    carry = ""  # text after the last white space seen: its token may go on in the next piece
+
+    def cut() -> Chunks:
+        """The chunks made so far, as one batch over the stretch of text they cover."""
+        first, last = ranges[0][0], ranges[-1][1]
+        offset = spans[first][0]
+        stretch = text[offset:spans[last - 1][1]]
+        local = [(a - offset, b - offset) for a, b in spans[first:last]]
+        shifted = [(a - first, b - first) for a, b in ranges]
+        made = Chunks(stretch, local, shifted, [stretch[local[a][0]:local[b - 1][1]] for a, b in shifted])
+        ranges.clear()
+        return made
+
+    for piece in itertools.chain(pieces, [None]):
+        final = piece is None
+        joined = carry + (piece or "")
+        edge = len(joined) if final else max(joined.rfind(" "), joined.rfind("\n"), joined.rfind("\t")) + 1
+        if not final and edge == 0 and len(joined) > 4 * len(piece or "") + 1:
+            edge = len(joined)  # no white space at all for a while: cut anyway
+        head, carry = joined[:edge], joined[edge:]
+        if head:
+            base = len(text)
+            spans.extend((base + a, base + b) for a, b in tokenizer.spans(head))
+            text += head
+        while start + max_tokens < len(spans) or (final and start < len(spans)):
+            ranges.append((start, min(start + max_tokens, len(spans))))
+            if start + max_tokens >= len(spans):
+                start = len(spans)
+                break
+            start += step
+            if len(ranges) >= batch:
+                yield cut()
+        if ranges and final:
+            yield cut()
+        if not final and not ranges and start > 0:  # forget what no chunk needs any more
+            drop = min(start, len(spans))
+            offset = spans[drop][0] if drop < len(spans) else len(text)
+            text = text[offset:]
+            spans = [(a - offset, b - offset) for a, b in spans[drop:]]
+            start -= drop
+    if not spans and text.strip():  # nothing the tokenizer counts: the text as it is
+        yield Chunks(text, [], [], [text])

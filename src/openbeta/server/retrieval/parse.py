@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Callable, Iterator
 
 from charset_normalizer import from_bytes
 
@@ -119,3 +122,84 @@ def _json(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
+
+
+#: Largest PDF, DOCX, HTML or JSON file parsed: their parsers read the whole document into memory
+#: (a larger one fails with ``invalid_file``; plain text and code of any allowed size stream).
+STRUCTURED_MAX_BYTES = 64 * 1024 * 1024
+#: Characters of text handed on at a time.
+PIECE_CHARS = 64 * 1024
+#: Bytes read ahead to tell the encoding of a text file that is not UTF-8.
+SNIFF_BYTES = 1024 * 1024
+
+
+def parse_stream(filename: str, open_blocks: Callable[[], Iterator[bytes]]) -> Iterator[str]:
+    """A file's text in pieces of at most ``PIECE_CHARS`` characters, in bounded memory.
+
+    Text and code are decoded as they are read (UTF-8, or the encoding charset-normalizer finds in the
+    first megabyte); other formats are parsed whole, up to ``STRUCTURED_MAX_BYTES``. ``open_blocks``
+    opens the file's bytes (it is opened again to decode with another encoding). NUL characters are
+    dropped; a file without any text raises :class:`ParseError`, like :func:`parse`.
+    """
+    ext = extension(filename)
+    blocks = open_blocks()
+    first = next(blocks, b"")
+    if ext in ("pdf", "docx", "json") or ext in HTML_EXTENSIONS or (
+            ext not in TEXT_EXTENSIONS and not _looks_like_text(first)):
+        data = bytearray(first)
+        for block in blocks:
+            data += block
+            if len(data) > STRUCTURED_MAX_BYTES:
+                raise ParseError("invalid_file", f"The file is too large to parse as .{ext or 'unknown'}: the "
+                                 f"most is {STRUCTURED_MAX_BYTES} bytes (plain text files may be larger).")
+        text = parse(filename, bytes(data)).text
+        del data
+        for start in range(0, len(text), PIECE_CHARS):
+            yield text[start:start + PIECE_CHARS]
+        return
+    try:
+        yield from _decoded(itertools.chain([first], blocks), "utf-8-sig")
+    except _NotUtf8 as failed:
+        if failed.sent:  # text was handed on already: the rest is decoded leniently
+            raise ParseError("invalid_file", "The file is not valid UTF-8 past its first part.") from None
+        head = bytearray()
+        for block in open_blocks():
+            head += block
+            if len(head) >= SNIFF_BYTES:
+                break
+        best = from_bytes(bytes(head[:SNIFF_BYTES])).best()
+        if best is None:
+            raise ParseError("invalid_file", "The file is not valid text in any known encoding.") from None
+        try:
+            yield from _decoded(open_blocks(), best.encoding)
+        except _NotUtf8:
+            raise ParseError("invalid_file", f"The file is not valid {best.encoding} text.") from None
+
+
+class _NotUtf8(Exception):
+    def __init__(self, sent: bool) -> None:
+        self.sent = sent
+
+
+def _decoded(blocks: Iterator[bytes], encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    sent = False  # any text handed on (a decode error then cannot start over)
+    found = False  # any character that is not white space
+    pending = ""
+    for block in itertools.chain(blocks, [None]):
+        try:
+            text = decoder.decode(block, final=True) if block is None else decoder.decode(block)
+        except UnicodeDecodeError:
+            raise _NotUtf8(sent) from None
+        pending += text.replace("\x00", "")
+        while len(pending) >= PIECE_CHARS or (block is None and pending):
+            piece, pending = pending[:PIECE_CHARS], pending[PIECE_CHARS:]
+            if not found:
+                piece = piece.lstrip()
+                found = bool(piece)
+                if not found:
+                    continue
+            sent = True
+            yield piece
+    if not found:
+        raise ParseError("invalid_file", "The file contains no text that could be extracted.")
