@@ -188,7 +188,7 @@ def _decoded(blocks: Iterator[bytes], encoding: str) -> Iterator[str]:
     pending = ""
     for block in itertools.chain(blocks, [None]):
         try:
-            text = decoder.decode(block, final=True) if block is None else decoder.decode(block)
+            text = decoder.decode(b"", final=True) if block is None else decoder.decode(block)
         except UnicodeDecodeError:
             raise _NotUtf8(sent) from None
         pending += text.replace("\x00", "")
