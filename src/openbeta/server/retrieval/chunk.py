@@ -98,11 +98,12 @@ def stream_chunks(pieces: Iterable[str], tokenizer: Tokenizer, max_tokens: int =
                 yield cut()
         if ranges and final:
             yield cut()
-        if not final and not ranges and start > 0:  # forget what no chunk needs any more
-            drop = min(start, len(spans))
+        drop = min(ranges[0][0] if ranges else start, len(spans))
+        if not final and drop > 0:  # forget the text and tokens no chunk needs any more
             offset = spans[drop][0] if drop < len(spans) else len(text)
             text = text[offset:]
             spans = [(a - offset, b - offset) for a, b in spans[drop:]]
+            ranges[:] = [(a - drop, b - drop) for a, b in ranges]
             start -= drop
     if not spans and text.strip():  # nothing the tokenizer counts: the text as it is
         yield Chunks(text, [], [], [text])
