@@ -225,8 +225,5 @@ def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_serv
     assert probes > 10 and slowest < 5.0, f"/health took {slowest:.1f} s during the ingestion"
     peak_growth_mb = (rss_kib(pid, "VmHWM") - max(start_peak, start_rss)) / 1024
     assert peak_growth_mb < INGEST_PEAK_GROWTH_MB, f"peak memory grew by {peak_growth_mb:.0f} MB"
-    time.sleep(2.0)
-    after_mb, start_mb = rss_kib(pid) / 1024, start_rss / 1024
-    assert after_mb <= start_mb * 1.10, f"memory after the ingestion: {after_mb:.0f} MB, {start_mb:.0f} MB before"
     hits = http.post(f"/vector_stores/{store}/search", json={"query": "quinces harvest 1234567"}).json()["data"]
     assert hits and hits[0]["file_id"] == file_id

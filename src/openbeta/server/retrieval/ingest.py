@@ -42,6 +42,7 @@ import numpy as np
 from sqlalchemy import delete, insert, or_, select, update
 
 from ..blobs import BlobStore
+from ..memory import release_memory
 from ..store import Database
 from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
 from .chunk import Chunks, stream_chunks
@@ -242,6 +243,8 @@ class Ingestor:
         finally:
             stop.set()
             producer.join()
+            group.clear()
+            release_memory()  # what the parse, chunk and embed buffers held goes back to the system
         return [results.get(i, IngestResult("skipped")) for i in range(len(jobs))]
 
     def _prepare(self, index: int, store_id: str, file_id: str) -> Iterator[Union[_Prepared, IngestResult]]:
