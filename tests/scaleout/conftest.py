@@ -57,7 +57,8 @@ def cluster_env(s3, shared) -> dict[str, str]:
     """The settings every replica of one test module shares: one fresh database, the S3 store, short leases."""
     assert POSTGRES_URL
     return {"OPENBETA_DATABASE_URL": shared.fresh_postgres_database(POSTGRES_URL), "OPENBETA_PROVIDER": "scripted",
-            "OPENBETA_LEASE_SECONDS": LEASE_SECONDS, "OPENBETA_EMBEDDINGS": "none", **s3}
+            "OPENBETA_LEASE_SECONDS": LEASE_SECONDS, "OPENBETA_EMBEDDINGS": "none", "OPENBETA_PUBLIC_METRICS": "true",
+            **s3}
 
 
 @pytest.fixture(scope="module")
