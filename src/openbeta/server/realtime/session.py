@@ -229,18 +229,10 @@ class RealtimeSession:
             log.info("realtime session=%s project=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f",
                      self.id, self.project, self.codec.name, self.model, self.config.get("kind"), self.received,
                      asyncio.get_running_loop().time() - started)
-            await self.close()
-            self.outbox.put_nowait(None)
-            try:
-                await asyncio.wait_for(writer, timeout=5)
-            except (asyncio.TimeoutError, Exception):
-                writer.cancel()
-            self._drop_outbox()
+            await self._stop(writer)
 
-    async def _finish(self, websocket: Any, writer: "asyncio.Task[None]") -> None:
-        """The session ends from this side: stop its work, send what is queued (its last event says
-        why) for a few seconds at most, and close the socket with the code :meth:`end` chose."""
-        code, reason = self.ending or (1000, "")
+    async def _stop(self, writer: "asyncio.Task[None]") -> None:
+        """Stop the session's work, let the writer send what is queued (a few seconds at most), free the rest."""
         await self.close()
         self.outbox.put_nowait(None)
         try:
@@ -248,6 +240,12 @@ class RealtimeSession:
         except (asyncio.TimeoutError, Exception):
             writer.cancel()
         self._drop_outbox()
+
+    async def _finish(self, websocket: Any, writer: "asyncio.Task[None]") -> None:
+        """The session ends from this side: stop its work, send what is queued (its last event says
+        why) for a few seconds at most, and close the socket with the code :meth:`end` chose."""
+        code, reason = self.ending or (1000, "")
+        await self._stop(writer)
         try:
             await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=5)
         except Exception:  # the client is gone, or does not read even the close
