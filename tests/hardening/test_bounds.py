@@ -15,15 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server_process import rss_mib
+
 ADMIN = "admin-bounds-key"
-
-
-def rss_kib(pid: int, field: str = "VmRSS") -> int:
-    """A process's resident memory (``VmRSS``) or its peak (``VmHWM``), KiB, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise AssertionError(f"{field} not in /proc/{pid}/status")
 
 
 def _stalled(port: int, source: str = "127.0.0.1") -> socket.socket:
@@ -185,8 +179,8 @@ def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_serv
         file_id = http.post("/files", files={"file": ("big.txt", f)}, data={"purpose": "assistants"}).json()["id"]
     path.unlink()
     time.sleep(1.0)
-    start_rss = rss_kib(pid)
-    start_peak = rss_kib(pid, "VmHWM")
+    start_rss = rss_mib(pid)
+    start_peak = rss_mib(pid, "VmHWM")
     store = http.post("/vector_stores", json={"file_ids": [file_id]}).json()["id"]
     slowest = 0.0
     probes = 0
@@ -223,7 +217,7 @@ def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_serv
     # a frozen event loop shows as one /health taking as long as the freeze (40 s in the report);
     # 5 s is far above any scheduling hiccup on a loaded machine, and far below a freeze
     assert probes > 10 and slowest < 5.0, f"/health took {slowest:.1f} s during the ingestion"
-    peak_growth_mb = (rss_kib(pid, "VmHWM") - max(start_peak, start_rss)) / 1024
+    peak_growth_mb = rss_mib(pid, "VmHWM") - max(start_peak, start_rss)
     assert peak_growth_mb < INGEST_PEAK_GROWTH_MB, f"peak memory grew by {peak_growth_mb:.0f} MB"
     hits = http.post(f"/vector_stores/{store}/search", json={"query": "quinces harvest 1234567"}).json()["data"]
     assert hits and hits[0]["file_id"] == file_id

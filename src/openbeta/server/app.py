@@ -267,7 +267,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return error_response(APIError("The server had an error while processing your request. Sorry about that!",
                                        headers={"Connection": "close"}))
 
-    metrics = Metrics(services)
+    metrics = Metrics(services, voice=app.state.voice)
     app.state.metrics = metrics
     reserve = sqlite_reserve(services.db, settings.disk_reserve_bytes)
     if reserve is not None:

@@ -121,7 +121,8 @@ async def realtime_socket(websocket: WebSocket) -> None:
                               limits=Limits(outbox_bytes=settings.realtime_outbox_bytes,
                                             outbox_events=settings.realtime_outbox_events,
                                             max_responses=settings.realtime_max_responses,
-                                            send_timeout=settings.realtime_send_timeout_seconds))
+                                            send_timeout=settings.realtime_send_timeout_seconds),
+                              responses_gauge=app.state.metrics.realtime_responses)
     open_sessions = app.state.metrics.realtime_sessions
     open_sessions.inc()
     try:

@@ -33,11 +33,23 @@ log = logging.getLogger("openbeta.realtime")
 
 #: Where text is cut into sentences for speech: after . ! ? (and closing quotes), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
-#: Longest text spoken as one piece: a longer run without a sentence end is cut at a space, so the
-#: audio of one speech job (made ahead of a client that reads slowly) stays small.
-MAX_SENTENCE_CHARS = 400
+#: Longest text spoken as one piece: a longer run without a sentence end is cut at its last pause (a
+#: comma, semicolon, colon or dash) or else its last space, so the memory the voice model needs (about
+#: 1 MB a character) and the audio of one speech job (made ahead of a client that reads slowly) stay small.
+MAX_SENTENCE_CHARS = 200
+_PAUSE = re.compile(r"[,;:\u2013\u2014]\s")
 #: pcm16 at 24 kHz: bytes per millisecond.
 PCM_BYTES_PER_MS = 48
+
+
+def _cut(text: str) -> tuple[str, str]:
+    """The first piece of ``text`` to speak (at most ``MAX_SENTENCE_CHARS``, ending at its last pause or
+    space), and the rest."""
+    head = text[:MAX_SENTENCE_CHARS]
+    pauses = [m.end() for m in _PAUSE.finditer(head)]
+    cut = pauses[-1] if pauses and pauses[-1] > MAX_SENTENCE_CHARS // 2 else head.rfind(" ") + 1
+    cut = cut or MAX_SENTENCE_CHARS
+    return text[:cut], text[cut:]
 
 
 def item_text(item: dict[str, Any]) -> str:
@@ -156,6 +168,10 @@ class ResponseRun:
 
     def start(self) -> None:
         self.task = asyncio.create_task(self.run())
+        gauge = self.session.responses_gauge
+        if gauge is not None:
+            gauge.inc()
+            self.task.add_done_callback(lambda _task: gauge.dec())
 
     async def cancel(self, reason: str) -> None:
         """Stop generation and speech now; returns when ``response.done`` has been sent."""
@@ -279,9 +295,8 @@ class ResponseRun:
                     break
                 sentence, opened.unspoken = opened.unspoken[:end.end()], opened.unspoken[end.end():]
                 await self._speak(opened, sentence)
-            while len(opened.unspoken) > MAX_SENTENCE_CHARS:  # no sentence end in sight: cut at a space
-                cut = opened.unspoken.rfind(" ", 0, MAX_SENTENCE_CHARS) + 1 or MAX_SENTENCE_CHARS
-                sentence, opened.unspoken = opened.unspoken[:cut], opened.unspoken[cut:]
+            while len(opened.unspoken) > MAX_SENTENCE_CHARS:  # no sentence end in sight: cut at a pause
+                sentence, opened.unspoken = _cut(opened.unspoken)
                 await self._speak(opened, sentence)
         else:
             opened.part["text"] = opened.text  # type: ignore[index]

@@ -20,6 +20,7 @@ from typing import Any, Awaitable, Callable, Optional
 from ..api.deps import MAX_JSON_DEPTH, load_json, nesting_depth
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
+from ..memory import release_memory
 from ..providers.base import Provider
 from ..store.tables import DEFAULT_PROJECT_ID
 from . import config as cfg
@@ -63,9 +64,11 @@ class RealtimeSession:
                  voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS,
                  project: str = DEFAULT_PROJECT_ID,
                  authorize: Optional[Callable[[], Awaitable[None]]] = None,
-                 limits: Optional[Limits] = None) -> None:
+                 limits: Optional[Limits] = None, responses_gauge: Any = None) -> None:
         #: What the session may make the server hold (outbox, responses at once, a stalled send).
         self.limits = limits or Limits()
+        #: Counts the responses in progress (``inc``/``dec``; ``/metrics``), if given.
+        self.responses_gauge = responses_gauge
         self.codec = codec
         #: The project the session acts for: its key's, or the project of the key that minted its secret.
         self.project = project
@@ -240,6 +243,7 @@ class RealtimeSession:
         except (asyncio.TimeoutError, Exception):
             writer.cancel()
         self._drop_outbox()
+        release_memory()  # the session's events and audio, freed, go back to the system
 
     async def _finish(self, websocket: Any, writer: "asyncio.Task[None]") -> None:
         """The session ends from this side: stop its work, send what is queued (its last event says

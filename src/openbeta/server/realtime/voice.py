@@ -17,9 +17,11 @@ import asyncio
 import importlib.util
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
 
+from ..memory import release_memory
 from ..worker_stream import stream_from_worker
 from .vad import SileroVad, VadEvent, VadParams
 
@@ -61,6 +63,27 @@ def _missing_modules(modules: Mapping[str, str]) -> list[str]:
     return missing
 
 
+class Workload:
+    """What the voice threads do, for ``/metrics``: jobs running now and audio made or heard, by kind
+    (``speech``, ``transcription``). Written by the worker threads, read from any thread."""
+
+    KINDS = ("speech", "transcription")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.running = {kind: 0 for kind in self.KINDS}
+        self.audio_seconds = {kind: 0.0 for kind in self.KINDS}
+
+    def job(self, kind: str, change: int) -> None:
+        """A job of ``kind`` starts (``+1``) or ends (``-1``) on its worker thread."""
+        with self._lock:
+            self.running[kind] += change
+
+    def audio(self, kind: str, pcm16_24k_bytes: int) -> None:
+        with self._lock:
+            self.audio_seconds[kind] += pcm16_24k_bytes / (2 * 24000)
+
+
 class Voice:
     """The app's voice pipeline."""
 
@@ -95,6 +118,8 @@ class Voice:
         self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
         self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
         self._warming = False
+        #: Jobs running on the two worker threads and the audio they made or heard (``/metrics``).
+        self.workload = Workload()
 
     def _check(self) -> None:
         if not self.available:
@@ -117,9 +142,13 @@ class Voice:
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
         """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript)."""
         self._check()
-        async for text in _iterate_in_thread(
-                self._stt_worker,
-                lambda stopped: self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)):
+
+        def segments(stopped: Callable[[], bool]) -> Iterator[str]:
+            yield from self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)
+            if not stopped():
+                self.workload.audio("transcription", len(pcm16_24k))
+
+        async for text in _iterate_in_thread(self._stt_worker, segments, self.workload, "transcription"):
             yield text
 
     async def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]:
@@ -129,8 +158,16 @@ class Voice:
         configured Piper voice.
         """
         self._check()
-        async for chunk in _iterate_in_thread(
-                self._tts_worker, lambda stopped: self.tts.chunks(text, speed=speed, stopped=stopped)):
+
+        def chunks(stopped: Callable[[], bool]) -> Iterator[bytes]:
+            try:
+                for chunk in self.tts.chunks(text, speed=speed, stopped=stopped):
+                    self.workload.audio("speech", len(chunk))
+                    yield chunk
+            finally:  # the model's working memory (freed by its arena) goes back to the system
+                release_memory()
+
+        async for chunk in _iterate_in_thread(self._tts_worker, chunks, self.workload, "speech"):
             yield chunk
 
     async def warm_up(self) -> None:
@@ -155,14 +192,18 @@ def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-async def _iterate_in_thread(worker: ThreadPoolExecutor,
-                             produce: Callable[[Callable[[], bool]], Iterator[T]]) -> AsyncIterator[T]:
+async def _iterate_in_thread(worker: ThreadPoolExecutor, produce: Callable[[Callable[[], bool]], Iterator[T]],
+                             workload: Workload, kind: str) -> AsyncIterator[T]:
     """Run a blocking generator on ``worker``; yield its items on the event loop as they come."""
     def run(emit: Callable[[T], None], stopped: Callable[[], bool]) -> None:
-        for item in produce(stopped):
-            if stopped():
-                return
-            emit(item)
+        workload.job(kind, 1)
+        try:
+            for item in produce(stopped):
+                if stopped():
+                    return
+                emit(item)
+        finally:
+            workload.job(kind, -1)
 
     async for item in stream_from_worker(worker, run):
         yield item
