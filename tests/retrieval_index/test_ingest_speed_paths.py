@@ -20,7 +20,8 @@ from openbeta.server.retrieval.ingest import Ingestor
 from openbeta.server.retrieval.store_index import StoreIndexes
 from openbeta.server.retrieval.tokens import WordTokenizer
 from openbeta.server.store import Database
-from openbeta.server.store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
+from openbeta.server.store.tables import ChunkRow, FileRow, VectorStoreFileRow
+from openbeta.server.store.texts import TextWriter
 
 DIM = 16
 
@@ -55,11 +56,13 @@ def _queue(db: Database, file_id: str, text: str | None, filename: str = "f.txt"
     with db.session() as s:
         s.add(FileRow(id=file_id, purpose="assistants", created_at=0, body={"filename": filename}))
         s.flush()
-        if text is not None:
-            s.add(FileTextRow(file_id=file_id, text=text))
         s.add(VectorStoreFileRow(id=file_id, vector_store_id="vs_1", status="in_progress", usage_bytes=0,
                                  created_at=0, body={"id": file_id, "status": "in_progress",
                                                      "chunking_strategy": chunking}))
+    if text is not None:  # parsed already (by an ingestion into another store)
+        writer = TextWriter(db, file_id)
+        assert list(writer.through([text]))
+        assert writer.commit(pages=1)
 
 
 def _ingestor(db: Database, tmp_path, embedder) -> Ingestor:

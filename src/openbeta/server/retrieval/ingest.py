@@ -2,23 +2,27 @@
 
 The database is the queue: every ``vector_store_files`` row in
 ``in_progress`` is work to do, so work left by a stopped server resumes when
-the next one starts. Parsing, chunking and embedding run in worker threads,
-off the event loop; the result is written in one transaction, and only if
-the file is still wanted (not cancelled or removed meanwhile).
+the next one starts. Parsing, chunking and embedding run on the ingestion
+worker's own threads, off the event loop and off the threads that serve requests,
+in bounded memory whatever the file's size: the text streams from the file in
+pieces (stored as they come, ``store/texts.py``), and its chunks are made, embedded
+and written ``BATCH_CHUNKS`` at a time, each batch only if the file is still
+wanted (not cancelled or removed meanwhile). The file turns ``completed`` once its
+last batch is written; search reads only the chunks of completed files, and a
+file that fails (or is cancelled) partway loses the chunks it had written.
 
 Several replicas share the queue: a replica claims a file with a lease
 (``owner``, ``lease_expires_at``; ``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL) and renews it while it works; a file whose lease lapsed (its replica
 died) is claimed again by another replica and ingested from the start, which is
-safe: the result replaces whatever chunks the file had, and the first result
-written wins (a replica too busy to renew its lease in time may finish second; its
-result is then dropped). SQLite serves one process, so there the queue needs no leases.
+safe: its first batch replaces whatever chunks the file had, and a replica that
+lost the file (too busy to renew its lease in time) stops writing at its next batch.
+SQLite serves one process, so there the queue needs no leases.
 
-A worker takes up to ``BATCH_FILES`` queued files at a time: the next file is parsed
-and chunked in a second thread while the model embeds the one before (the model's
-forward passes release the GIL), and small files share the model's batches. Each file
-is still written in its own transaction as soon as its vectors are ready, so
-``file_counts`` and per-file status move file by file.
+A worker takes up to ``BATCH_FILES`` queued files at a time: a second thread reads,
+parses and chunks them, a couple of batches ahead, while the model embeds the batch
+before (the model's forward passes release the GIL), and batches of small files share
+the model's batches. ``file_counts`` and per-file status move file by file.
 
 Every chunk records the id of the embedder that made its vector. When the server
 starts with another embedder (another model, or the int8 model instead of the float
@@ -44,11 +48,12 @@ from sqlalchemy import delete, insert, or_, select, update
 from ..blobs import BlobStore
 from ..memory import release_memory
 from ..store import Database
-from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
+from ..store.tables import ChunkRow, FileRow, VectorStoreFileRow
+from ..store.texts import TextWriter, read_pieces, stored_text
 from .chunk import Chunks, stream_chunks
 from .embed import Embedder, embed_many, embedder_id
+from .parse import ParseError, Reencode, TextStream
 from .store_index import StoreIndexes
-from .parse import PIECE_CHARS, ParseError, parse_stream
 from .tokens import Tokenizer
 
 log = logging.getLogger("openbeta.retrieval")
@@ -59,9 +64,6 @@ BATCH_FILES = 8
 GROUP_TOKENS = 4096
 #: Chunks made, embedded and written at a time: what one file holds in memory while it is ingested.
 BATCH_CHUNKS = 256
-#: Parsed text kept (for the file content route, and for ingesting the file into another store
-#: without parsing it again) only up to this many characters.
-TEXT_KEPT_CHARS = 8 * 1024 * 1024
 
 
 @dataclass
@@ -83,7 +85,8 @@ class _Written:
 
 @dataclass
 class _Prepared:
-    """A batch of one file's chunks, waiting for its vectors; ``last``: the file's final batch."""
+    """A batch of one file's chunks, waiting for its vectors; ``last``: the file's final batch (with
+    the file's ``pages``)."""
 
     index: int
     store_id: str
@@ -91,7 +94,6 @@ class _Prepared:
     chunks: Chunks
     written: _Written
     last: bool
-    text: Optional[str] = None
     pages: int = 0
 
 
@@ -218,7 +220,7 @@ class Ingestor:
                     failed.add(p.index)
                     results[p.index] = IngestResult("skipped")
                 elif p.last:
-                    done = self._finish(p.store_id, p.file_id, "completed", None, text=p.text, written=p.written)
+                    done = self._finish(p.store_id, p.file_id, "completed", None, written=p.written)
                     results[p.index] = IngestResult("completed" if done else "skipped", p.written.chunks, p.pages)
 
         producer = threading.Thread(target=produce, name="ingest-parse", daemon=True)
@@ -249,7 +251,8 @@ class Ingestor:
 
     def _prepare(self, index: int, store_id: str, file_id: str) -> Iterator[Union[_Prepared, IngestResult]]:
         """Read, parse and chunk one queued file: its chunks in batches, the last one marked (a failure
-        is written and yielded as the file's result)."""
+        is written and yielded as the file's result). The parsed text is stored piece by piece as it
+        streams (``store/texts.py``); a file whose text is stored already is read from there instead."""
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id))
@@ -259,43 +262,48 @@ class Ingestor:
                 return
             strategy = row.body.get("chunking_strategy") or {}
             filename = file_row.body["filename"]
-            cached = s.get(FileTextRow, file_id)
-            text: Optional[str] = cached.text if cached is not None else None
+            stored = stored_text(s, file_id)
         static = strategy.get("static") or {}
-        written = _Written()
-        kept: Optional[list[str]] = [] if text is None else None  # the parsed text, while it is small
-        size = 0
-
-        def pieces() -> Iterator[str]:
-            nonlocal kept, size
-            if text is not None:
-                yield from (text[i:i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS))
+        encoding: Optional[str] = None
+        while True:
+            written = _Written()  # a new attempt's first batch replaces whatever chunks the file has
+            writer: Optional[TextWriter] = None
+            stream: Optional[TextStream] = None
+            if stored is not None:
+                pieces: Iterator[str] = read_pieces(self.db, stored)
+            else:
+                writer = TextWriter(self.db, file_id)
+                stream = TextStream(filename, lambda: self.blobs.stream(file_id), encoding)
+                pieces = writer.through(stream)
+            try:
+                previous: Optional[Chunks] = None
+                for chunks in stream_chunks(pieces, self.tokenizer, static.get("max_chunk_size_tokens", 800),
+                                            static.get("chunk_overlap_tokens", 400), BATCH_CHUNKS):
+                    if previous is not None:
+                        yield _Prepared(index, store_id, file_id, previous, written, last=False)
+                    previous = chunks
+                pages = stream.pages if stream is not None else (stored.pages if stored is not None else None)
+                if writer is not None:
+                    writer.commit(pages)
+                yield _Prepared(index, store_id, file_id, previous or Chunks("", [], [], []), written, last=True,
+                                pages=pages or 0)
                 return
-            for piece in parse_stream(filename, lambda: self.blobs.stream(file_id)):
-                size += len(piece)
-                if kept is not None:
-                    kept.append(piece)
-                    if size > TEXT_KEPT_CHARS:
-                        kept = None
-                yield piece
-
-        try:
-            previous: Optional[Chunks] = None
-            for chunks in stream_chunks(pieces(), self.tokenizer, static.get("max_chunk_size_tokens", 800),
-                                        static.get("chunk_overlap_tokens", 400), BATCH_CHUNKS):
-                if previous is not None:
-                    yield _Prepared(index, store_id, file_id, previous, written, last=False)
-                previous = chunks
-            final_text = text if text is not None else ("".join(kept).strip() if kept is not None else None)
-            yield _Prepared(index, store_id, file_id, previous or Chunks("", [], [], []), written, last=True,
-                            text=final_text)
-        except ParseError as exc:
-            self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
-            yield IngestResult("failed", index=index)
-        except Exception as exc:
-            log.exception("ingestion of %s into %s failed", file_id, store_id)
-            self._finish(store_id, file_id, "failed", {"code": "server_error", "message": str(exc) or type(exc).__name__})
-            yield IngestResult("failed", index=index)
+            except Reencode as again:  # not UTF-8 after all: from the start, in the encoding found
+                encoding = again.encoding
+                continue
+            except ParseError as exc:
+                self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
+                yield IngestResult("failed", index=index)
+                return
+            except Exception as exc:
+                log.exception("ingestion of %s into %s failed", file_id, store_id)
+                self._finish(store_id, file_id, "failed",
+                             {"code": "server_error", "message": str(exc) or type(exc).__name__})
+                yield IngestResult("failed", index=index)
+                return
+            finally:  # failed, parsed again, or no longer wanted: the pieces written go
+                if writer is not None and not writer.done:
+                    writer.discard()
 
     def _write(self, batch: _Prepared, vectors: Optional[np.ndarray]) -> bool:
         """Write one batch of a file's chunks (the file's first batch replaces any chunks it had); False
@@ -326,17 +334,14 @@ class Ingestor:
         return True
 
     def _finish(self, store_id: str, file_id: str, status: str, error: Optional[dict[str, Any]], *,
-                text: Optional[str] = None, written: Optional["_Written"] = None) -> bool:
+                written: Optional["_Written"] = None) -> bool:
         """The file's status (its chunks are written already); a failed file's chunks go."""
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id).with_for_update())
             if row is None or row.status != "in_progress":
                 return False
-            if status == "completed":
-                if text is not None and s.get(FileTextRow, file_id) is None:
-                    s.add(FileTextRow(file_id=file_id, text=text))
-            else:
+            if status != "completed":
                 s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
             row.status = status
             row.owner = None
