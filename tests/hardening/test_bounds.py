@@ -7,10 +7,10 @@ Each test reproduces a report against a real ``openbeta serve`` process (tests/s
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -160,24 +160,44 @@ def test_cancel_ends_a_run_waiting_on_a_stalled_upstream(start_server, loopback)
     loopback.release.clear()
 
 
-#: Bound on the server's peak memory growth while it ingests a 64 MB text file (embeddings off).
+#: Bound on the server's peak memory growth while it ingests the file, and reads its text back (embeddings off).
 INGEST_PEAK_GROWTH_MB = 300
+#: The issue's bar: once the file is ingested, the server is back within this share of its warmed-up size.
+RETURN_SHARE = 0.10
+#: A liveness bound, not a speed claim: a frozen event loop (40 s in the report) fails it, scheduling on a
+#: loaded machine does not. Measured times are in bench/README.md ("Ingesting one large text file").
+HEALTH_SECONDS = 20.0
+
+
+def _ingested(http: httpx.Client, store: str, seconds: float = 900) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        counts = http.get(f"/vector_stores/{store}").json()["file_counts"]
+        if counts["completed"] + counts["failed"] >= 1:
+            return counts
+        assert time.monotonic() < deadline, "ingestion did not finish"
+        time.sleep(0.5)
 
 
 def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_server, tmp_path):
+    """The report's 33 MB text file: the server keeps answering while it is ingested, grows by a bounded
+    amount, returns to within 10% of its warmed-up size, and gives the whole text back."""
     server = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none")
     http = httpx.Client(base_url=server.base_url, timeout=120)
     pid = server.process.pid
+    # warm up: a small file loads the tokenizer and opens the database connections a large one uses
+    small = http.post("/files", files={"file": ("small.txt", b"Pears and plums. " * 2000)},
+                      data={"purpose": "assistants"}).json()["id"]
+    assert _ingested(http, http.post("/vector_stores", json={"file_ids": [small]}).json()["id"])["completed"] == 1
     sentence = b"The harvest of %d brought quinces, pears and a great many plums to the valley. "
     path = tmp_path / "big.txt"
     with open(path, "wb") as f:
         i = 0
-        while f.tell() < 64 * 1024 * 1024:
+        while f.tell() < 33 * 1024 * 1024:
             f.write(b"".join(sentence % (i + k) for k in range(1000)) + b"\n")
             i += 1000
     with open(path, "rb") as f:
         file_id = http.post("/files", files={"file": ("big.txt", f)}, data={"purpose": "assistants"}).json()["id"]
-    path.unlink()
     time.sleep(1.0)
     start_rss = rss_mib(pid)
     start_peak = rss_mib(pid, "VmHWM")
@@ -192,7 +212,7 @@ def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_serv
         while not stop.is_set():
             began = time.monotonic()
             try:
-                httpx.get(server.root_url + "/health", timeout=30).raise_for_status()
+                httpx.get(server.root_url + "/health", timeout=60).raise_for_status()
             except Exception as exc:  # noqa: BLE001
                 health_errors.append(repr(exc))
             slowest = max(slowest, time.monotonic() - began)
@@ -202,22 +222,31 @@ def test_large_ingestion_keeps_the_server_answering_in_bounded_memory(start_serv
     prober = threading.Thread(target=probe)
     prober.start()
     try:
-        deadline = time.monotonic() + 900
-        while True:
-            counts = http.get(f"/vector_stores/{store}").json()["file_counts"]
-            if counts["completed"] + counts["failed"] >= 1:
-                break
-            assert time.monotonic() < deadline, "ingestion did not finish"
-            time.sleep(0.5)
+        counts = _ingested(http, store)
     finally:
         stop.set()
         prober.join()
     assert counts["completed"] == 1, http.get(f"/vector_stores/{store}/files/{file_id}").json()
     assert not health_errors, health_errors[:3]
-    # a frozen event loop shows as one /health taking as long as the freeze (40 s in the report);
-    # 5 s is far above any scheduling hiccup on a loaded machine, and far below a freeze
-    assert probes > 10 and slowest < 5.0, f"/health took {slowest:.1f} s during the ingestion"
+    assert probes > 10 and slowest < HEALTH_SECONDS, f"/health took {slowest:.1f} s during the ingestion"
     peak_growth_mb = rss_mib(pid, "VmHWM") - max(start_peak, start_rss)
     assert peak_growth_mb < INGEST_PEAK_GROWTH_MB, f"peak memory grew by {peak_growth_mb:.0f} MB"
+    limit = start_rss * (1 + RETURN_SHARE)
+    deadline = time.monotonic() + 30
+    while rss_mib(pid) > limit and time.monotonic() < deadline:
+        time.sleep(0.5)
+    after = rss_mib(pid)
+    print(f"warmed up {start_rss:.0f} MB, peak +{peak_growth_mb:.0f} MB, after {after:.0f} MB; slowest /health "
+          f"{slowest:.2f} s of {probes}")
+    assert after <= limit, f"{after:.0f} MB after the ingestion, {start_rss:.0f} MB before (limit {limit:.0f} MB)"
     hits = http.post(f"/vector_stores/{store}/search", json={"query": "quinces harvest 1234567"}).json()["data"]
     assert hits and hits[0]["file_id"] == file_id
+    # the whole text comes back, streamed from its stored pieces
+    with http.stream("GET", f"/vector_stores/{store}/files/{file_id}/content") as answer:
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+        page = json.loads(answer.read())
+    assert page["object"] == "vector_store.file_content.page" and not page["has_more"]
+    assert [part["type"] for part in page["data"]] == ["text"]
+    assert page["data"][0]["text"] == path.read_text().strip()
+    peak_growth_mb = rss_mib(pid, "VmHWM") - max(start_peak, start_rss)
+    assert peak_growth_mb < INGEST_PEAK_GROWTH_MB, f"reading the text back: peak memory grew by {peak_growth_mb:.0f} MB"
