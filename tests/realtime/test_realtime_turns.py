@@ -11,14 +11,14 @@ import pytest
 from openai import OpenAI
 from openai.types.realtime import InputAudioBufferTimeoutTriggered
 
-from realtime_support import KEY, script, user_item
+from realtime_support import KEY, opening, script, user_item
 
 
 @pytest.fixture
 def conn(rt_server) -> Iterator[Any]:
     client = OpenAI(base_url=rt_server.base_url, api_key=KEY)
     with client.realtime.connect(model="gpt-realtime") as connection:
-        assert connection.recv().type == "session.created"
+        opening(connection)
         yield connection
 
 
