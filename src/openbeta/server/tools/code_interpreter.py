@@ -30,9 +30,10 @@ from typing import Any, Callable, Optional
 from sqlalchemy import select
 
 from ..ids import new_id
+from ..runs.records import run_tool_resources
 from ..runs.tools import ServerToolResult
 from ..store import Database
-from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, FileRow, MessageRow, RunStepRow, ThreadRow
+from ..store.tables import DEFAULT_PROJECT_ID, FileRow, MessageRow, RunStepRow, ThreadRow
 from .sandbox import MOUNT, Execution, Launcher, Limits, Sandbox, SandboxError, safe_name
 
 log = logging.getLogger("openbeta.code_interpreter")
@@ -322,13 +323,11 @@ class CodeInterpreterTool:
     # ------------------------------------------------------------ files (blocking)
 
     def inputs(self, run: dict[str, Any]) -> list[tuple[str, str]]:
-        """(file id, filename) of the files the run's sandbox should hold, oldest first: the
-        assistant's and thread's ``code_interpreter`` resources, then message attachments."""
+        """(file id, filename) of the files the run's sandbox should hold, oldest first: the run's
+        (else the assistant's) and the thread's ``code_interpreter`` resources, then message attachments."""
         with self.db.session() as s:
             ids: list[str] = []
-            for model, object_id in ((AssistantRow, run["assistant_id"]), (ThreadRow, run["thread_id"])):
-                body = s.scalar(select(model.body).where(model.id == object_id))
-                resources = (body.get("tool_resources") or {}) if body is not None else {}
+            for resources in run_tool_resources(s, run):
                 ids.extend((resources.get("code_interpreter") or {}).get("file_ids") or [])
             for body in s.scalars(select(MessageRow.body).where(MessageRow.thread_id == run["thread_id"])
                                   .order_by(MessageRow.seq.asc())):
