@@ -281,3 +281,12 @@ def test_code_interpreter_code_logs_and_image_show_in_the_chat(page) -> None:
     # The figure, fetched with the key and shown in the step and in the answer.
     p.wait_for_function("[...document.querySelectorAll('[data-testid=chat] img')].filter(i => i.naturalWidth > 0).length >= 2")
     assert "Here is the plot." in p.locator("[data-testid=msg-assistant]").last.inner_text()
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_load_nothing_from_elsewhere(page, path) -> None:
+    """The interactive API docs render with every request on the server's origin (ReDoc's bundle would
+    fetch Redocly's logo from its CDN) and no console error."""
+    page.page.goto(page.origin + path)
+    page.page.get_by_text("/v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs").first.wait_for()
+    page.page.wait_for_load_state("networkidle")
