@@ -75,6 +75,16 @@ class LoopbackUpstream:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802
+                """``GET .../models``: two models (a ``500`` in mode ``500``)."""
+                mode = self.path.strip("/").split("/")[0]
+                if mode == "500" or not self.path.endswith("/models"):
+                    self.reply_json(500 if mode == "500" else 404, {"error": {"message": "no", "type": "x"}})
+                    return
+                self.reply_json(200, {"object": "list", "data": [
+                    {"id": "up-small", "object": "model", "created": 1, "owned_by": "u"},
+                    {"id": "up-large", "object": "model", "created": 2, "owned_by": "u"}]})
+
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})

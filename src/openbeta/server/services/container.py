@@ -26,6 +26,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .models import ModelService
 from .projects import KeyRing, ProjectService
 from .realtime import RealtimeService
 from .runs import RunService
@@ -55,6 +56,8 @@ class Services:
     realtime: RealtimeService
     #: The model realtime responses use: the run engine's provider (built on first use).
     realtime_provider: Callable[[], Any]
+    #: The models that answer (``GET /v1/models``), from the same provider.
+    models: ModelService
     #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
     chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
@@ -100,6 +103,7 @@ def build_services(settings: Settings) -> Services:
         keys=keys,
         realtime=RealtimeService(db),
         realtime_provider=lambda: engine.provider,
+        models=ModelService(lambda: engine.provider),
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
