@@ -348,13 +348,14 @@ class CodeInterpreterTool:
             images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
             written: dict[str, str] = {}
             skipped = []
-            budget = MAX_BYTES_PER_CALL
+            budget, attempts = MAX_BYTES_PER_CALL, 2 * MAX_FILES_PER_CALL
             for relative, seen in after.items():
                 if before.get(relative) == seen:
                     continue
                 path = f"{MOUNT}/{relative}"
                 data = None
-                if len(written) < MAX_FILES_PER_CALL and seen[0] <= min(MAX_FILE_BYTES, budget):
+                if len(written) < MAX_FILES_PER_CALL and attempts > 0 and seen[0] <= min(MAX_FILE_BYTES, budget):
+                    attempts -= 1
                     try:
                         data = box.read_file(relative, min(MAX_FILE_BYTES, budget))
                     except SandboxError:

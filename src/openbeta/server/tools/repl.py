@@ -319,11 +319,11 @@ class Files:
             os.close(folder)
             raise
 
-    def put(self, path: object, size: int, source: io.BufferedReader, seq: int) -> dict:
+    def put(self, path: object, size: int, source: io.BufferedReader) -> dict:
         """Write the next ``size`` bytes of ``source`` to ``path`` (always consuming them)."""
         error: str | None = None
         folder = out = -1
-        temporary = f"{PUTTING}{seq}"
+        temporary = f"{PUTTING}{os.urandom(8).hex()}"
         try:
             parts = _parts(path)
             folder = self._folder(parts[:-1], create=True)
@@ -348,17 +348,19 @@ class Files:
             if out >= 0:
                 os.close(out)
                 if error is None:
-                    name = parts[-1]
                     try:
-                        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+                        os.replace(temporary, parts[-1], src_dir_fd=folder, dst_dir_fd=folder)
                     except OSError:  # a folder (or something else) in the way
-                        _remove(name, folder)
-                        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-                else:
-                    os.unlink(temporary, dir_fd=folder)
+                        _remove(parts[-1], folder)
+                        os.replace(temporary, parts[-1], src_dir_fd=folder, dst_dir_fd=folder)
         except OSError as exc:
-            error = error or str(exc)
+            error = str(exc)
         finally:
+            if out >= 0 and error is not None:
+                try:
+                    os.unlink(temporary, dir_fd=folder)
+                except OSError:
+                    pass
             if folder >= 0:
                 os.close(folder)
         return {"error": error} if error else {"path": "/".join(parts)}
@@ -390,13 +392,20 @@ class Files:
             fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
         finally:
             os.close(folder)
-        with open(fd, "rb", buffering=0) as f:
+        try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise Refused("not a regular file")
-            if info.st_size > max_bytes:
-                raise Refused(f"larger than {max_bytes} bytes")
-            data = f.read(max_bytes + 1)
+            chunks, left = [], max_bytes + 1
+            while left > 0:
+                chunk = os.read(fd, min(CHUNK, left))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+        data = b"".join(chunks)
         if len(data) > max_bytes:
             raise Refused(f"larger than {max_bytes} bytes")
         return {"size": len(data)}, data
@@ -453,7 +462,7 @@ def main() -> None:
         op = request.get("op")
         size = int(request.get("size") or 0)
         if op == "put":
-            _send(replies, dict(files.put(request.get("path"), size, requests, seq), seq=seq))
+            _send(replies, dict(files.put(request.get("path"), size, requests), seq=seq))
             continue
         body = _payload(requests, size)
         try:

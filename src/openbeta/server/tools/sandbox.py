@@ -310,6 +310,9 @@ class BubblewrapLauncher:
             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONUNBUFFERED", "1",
         ]
+        if any((Path(sys.base_prefix) / "lib").glob("libpython*.so*")):
+            # the interpreter's own shared library (its run path names the host's prefix, not /opt/python)
+            outer += ["--setenv", "LD_LIBRARY_PATH", f"{INNER_PYTHON}/lib"]
         # as root: the sandbox's own user id, before the unprivileged inner layer
         drop = [self.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
                 "--inh-caps=-all", "--bounding-set=-all"] if root else []
