@@ -112,8 +112,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 pause, stop = threading.Event(), threading.Event()
 def exchange(a, b):
     return libc.renameat2(-100, a.encode(), -100, b.encode(), 2)
-def race(pairs):
-    while not stop.is_set():
+def race(pairs, seconds=None):
+    end = time.monotonic() + seconds if seconds else float('inf')
+    while not stop.is_set() and time.monotonic() < end:
         if pause.is_set():
             time.sleep(0.001)
             continue
@@ -193,7 +194,7 @@ pause.set()
 for a, b in pairs:
     open(a, 'w').write('x')
 pause.clear()
-threading.Thread(target=race, args=(pairs,), daemon=True).start()
+threading.Thread(target=race, args=(pairs, 3), daemon=True).start()
 """
 
 
@@ -209,7 +210,7 @@ def test_stuck_calls_in_parallel_starve_nothing(client, assistant, server):
     """Six threads' calls at once, each planting FIFOs for the scan and then sleeping: meanwhile
     /ready answers, and a run without tools and a run with code in another thread both finish."""
     threads = [new_thread(client) for _ in range(6)]
-    runs = [start(client, assistant, t, FIFO_RACE + "time.sleep(6)") for t in threads]
+    runs = [start(client, assistant, t, "import time\ntime.sleep(6)\n" + FIFO_RACE) for t in threads]
     deadline = time.monotonic() + 20
     while not all(client.beta.threads.runs.steps.list(r.id, thread_id=r.thread_id).data for r in runs):
         assert time.monotonic() < deadline, "the calls did not start"
@@ -218,10 +219,10 @@ def test_stuck_calls_in_parallel_starve_nothing(client, assistant, server):
     assert ready.status_code == 200, ready.text
     plain = client.beta.assistants.create(model="scripted")
     other = client.beta.threads.create(messages=[{"role": "user", "content": 'SCRIPT: {"text": "still here"}'}])
-    quick = finish(client, client.beta.threads.runs.create(thread_id=other.id, assistant_id=plain.id), timeout=5)
+    quick = finish(client, client.beta.threads.runs.create(thread_id=other.id, assistant_id=plain.id), timeout=15)
     assert quick.status == "completed"
     extra = new_thread(client)
-    assert run_code(client, assistant, extra, "print(6 * 7)", timeout=10) == "42"
+    assert run_code(client, assistant, extra, "print(6 * 7)", timeout=15) == "42"
     for run in runs:
         assert finish(client, run, timeout=30).status == "completed"
     for thread_id in [*threads, extra]:

@@ -338,12 +338,17 @@ class CodeInterpreterTool:
                 notes += self._stage(box, run)
                 before = box.list_files(MAX_LISTED)
                 execution = box.run_code(code, self.timeout)
-                after = box.list_files(MAX_LISTED) if not execution.restarted else {}
             except FileRefused as exc:
                 return self._record(code, Execution(logs="", error=f"The sandbox could not list its files: {exc}"),
                                     [], {})
             except SandboxError as exc:
                 return self._record(code, Execution(logs="", error=str(exc)), [], {})
+            after: dict[str, tuple[int, int]] = {}
+            if not execution.restarted:
+                try:
+                    after = box.list_files(MAX_LISTED)
+                except (FileRefused, SandboxError) as exc:
+                    notes.append(f"[the files the code wrote could not be collected: {exc}]")
             project = self._project(run["thread_id"])
             images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
             written: dict[str, str] = {}

@@ -173,7 +173,7 @@ class _Channel:
 
     def receive(self, deadline: float, max_payload: int) -> tuple[dict[str, Any], bytes]:
         """A header and its payload; :class:`SandboxLost` when it is late, too large or malformed."""
-        while (end := self.buffer.find(b"\n")) < 0:
+        while (end := self.buffer.find(b"\n", 0, MAX_HEADER + 1)) < 0:
             if len(self.buffer) > MAX_HEADER:
                 raise SandboxLost("The code interpreter sent a reply over the size limit.")
             self._fill(deadline)
@@ -437,7 +437,7 @@ class Sandbox:
         """Start the interpreter with an empty ``/mnt/data``."""
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir.mkdir(parents=True, mode=0o700)
+            self.workdir.mkdir(parents=True, mode=0o700, exist_ok=True)
         options = {"memory": self.limits.memory_bytes, "processes": self.limits.processes,
                    "file_size": self.limits.file_size_bytes, "max_output": self.limits.max_output_bytes,
                    "nice": 10}
