@@ -173,9 +173,11 @@ class _Channel:
 
     def receive(self, deadline: float, max_payload: int) -> tuple[dict[str, Any], bytes]:
         """A header and its payload; :class:`SandboxLost` when it is late, too large or malformed."""
-        while (end := self.buffer.find(b"\n", 0, MAX_HEADER + 1)) < 0:
+        searched = 0
+        while (end := self.buffer.find(b"\n", searched, MAX_HEADER + 1)) < 0:
             if len(self.buffer) > MAX_HEADER:
                 raise SandboxLost("The code interpreter sent a reply over the size limit.")
+            searched = len(self.buffer)
             self._fill(deadline)
         try:
             header = json.loads(bytes(self.buffer[:end]))
@@ -435,6 +437,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Start the interpreter with an empty ``/mnt/data``."""
+        self.stop()  # what is left of an interpreter that died
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir.mkdir(parents=True, mode=0o700, exist_ok=True)
