@@ -132,7 +132,8 @@ def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools
         return None
     limits = Limits(memory_bytes=settings.code_interpreter_memory_mb * 1024 * 1024,
                     processes=settings.code_interpreter_processes,
-                    max_output_bytes=settings.code_interpreter_max_output_bytes)
+                    max_output_bytes=settings.code_interpreter_max_output_bytes,
+                    disk_bytes=settings.code_interpreter_disk_mb * 1024 * 1024)
     if settings.code_interpreter_sandbox == "unsafe":
         launcher: Any = UnsafeLauncher()
         log.warning("code_interpreter runs code WITHOUT a sandbox (OPENBETA_CODE_INTERPRETER_SANDBOX=unsafe)")
