@@ -21,6 +21,15 @@ def user_item(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
 
 
+def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
+    """Events of an SDK connection up to and including the first of type ``last``."""
+    events = []
+    while True:
+        events.append(conn.recv())
+        if events[-1].type == last:
+            return events
+
+
 def opening(conn: Any) -> Any:
     """Read a realtime session's opening events from an SDK connection (``recv()`` gives typed events):
     ``session.created`` then ``conversation.created`` (as OpenAI sends them); returns ``session.created``."""

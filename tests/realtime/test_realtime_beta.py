@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 from openai import OpenAI
 
-from realtime_support import KEY, opening, script, user_item, ws_base
+from realtime_support import KEY, opening, script, until, user_item, ws_base
 
 TEXT_ORDER = ["response.created", "response.output_item.added", "conversation.item.created",
               "response.content_part.added", "response.text.delta", "response.text.delta", "response.text.done",
@@ -27,16 +27,6 @@ def conn(client) -> Iterator[Any]:
     with client.beta.realtime.connect(model="gpt-realtime") as connection:
         opening(connection)
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    """Events up to and including the first of type ``last``."""
-    events = []
-    while True:
-        event = conn.recv()
-        events.append(event)
-        if event.type == last:
-            return events
 
 
 def add_user(conn: Any, text: str) -> Any:

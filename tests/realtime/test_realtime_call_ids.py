@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import pytest
 from openai import OpenAI
 
-from realtime_support import KEY, opening, user_item, ws_base
+from realtime_support import KEY, opening, until, user_item, ws_base
 
 LOOKUP = {"type": "function", "name": "lookup", "description": "Look a word up",
           "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}
@@ -30,14 +30,6 @@ def reusing_server(tmp_path_factory, launch_server, loopback) -> Iterator[Any]:
     server.stop()
 
 
-def until(conn: Any, last: str = "response.done") -> list[Any]:
-    events = []
-    while True:
-        events.append(conn.recv())
-        if events[-1].type == last:
-            return events
-
-
 def test_two_calls_of_a_session_get_distinct_call_ids(reusing_server, loopback) -> None:
     client = OpenAI(base_url=reusing_server.base_url, api_key=KEY)
     seen: list[str] = []
@@ -49,7 +41,7 @@ def test_two_calls_of_a_session_get_distinct_call_ids(reusing_server, loopback) 
             conn.conversation.item.create(item=user_item(word))
             until(conn, "conversation.item.done")
             conn.response.create()
-            events = until(conn)
+            events = until(conn, "response.done")
             added = next(e for e in events if e.type == "response.output_item.added")
             done_args = next(e for e in events if e.type == "response.function_call_arguments.done")
             item_done = next(e for e in events if e.type == "conversation.item.done")
@@ -62,7 +54,7 @@ def test_two_calls_of_a_session_get_distinct_call_ids(reusing_server, loopback) 
                                                 "output": f"{word} found"})
             until(conn, "conversation.item.done")
             conn.response.create()
-            answer = until(conn)
+            answer = until(conn, "response.done")
             assert "".join(e.delta for e in answer if e.type == "response.output_text.delta") == \
                 f"done: {word} found"
     assert len(set(seen)) == 2 and "call_0" not in seen

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 from openai import OpenAI
 
-from realtime_support import KEY, opening, script, user_item
+from realtime_support import KEY, opening, script, until, user_item
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
@@ -23,14 +23,6 @@ def conn(rt_server) -> Iterator[Any]:
         assert created.session.type == "realtime" and created.session.output_modalities == ["text"]
         assert created.session.audio.input.format.type == "audio/pcm"
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    events = []
-    while True:
-        events.append(conn.recv())
-        if events[-1].type == last:
-            return events
 
 
 def test_session_update_uses_the_ga_shape(conn) -> None:

@@ -11,7 +11,7 @@ import pytest
 from openai import OpenAI
 from openai.types.realtime import InputAudioBufferTimeoutTriggered
 
-from realtime_support import KEY, opening, script, user_item
+from realtime_support import KEY, opening, script, until, user_item
 
 
 @pytest.fixture
@@ -20,14 +20,6 @@ def conn(rt_server) -> Iterator[Any]:
     with client.realtime.connect(model="gpt-realtime") as connection:
         opening(connection)
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    events = []
-    while True:
-        events.append(conn.recv())
-        if events[-1].type == last:
-            return events
 
 
 def _detection(idle_timeout_ms: int) -> dict[str, Any]:
