@@ -14,13 +14,23 @@ def sdk(server) -> openai.OpenAI:
 
 
 def test_the_scripted_provider_lists_one_model(start_server) -> None:
-    client = sdk(start_server(OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none"))
+    server = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_EMBEDDINGS="none")
+    client = sdk(server)
     listed = client.models.list()
     assert [(m.id, m.object, m.owned_by) for m in listed.data] == [("scripted", "model", "scripted")]
     assert client.models.retrieve("scripted").id == "scripted"
     with pytest.raises(openai.NotFoundError) as missing:
         client.models.retrieve("gpt-4o-mini")
     assert missing.value.body["code"] == "model_not_found" and missing.value.body["param"] == "model"
+    # openbeta's SDK reads the same wire type (openbeta.types.model.Model)
+    from openbeta import OpenBeta, NotFoundError
+    from openbeta.types.model import Model
+
+    own = OpenBeta(base_url=server.base_url, api_key="k", max_retries=0)
+    assert [m for m in own.models.list()] == [Model(id="scripted", owned_by="scripted")]
+    assert own.models.retrieve("scripted").owned_by == "scripted"
+    with pytest.raises(NotFoundError):
+        own.models.retrieve("gpt-4o-mini")
 
 
 def test_the_local_provider_lists_its_installed_models_default_first(start_server) -> None:
