@@ -35,7 +35,6 @@ class NoServer:
         return None
 sys.meta_path.insert(0, NoServer())
 from openbeta.cli import main
-from server_process import SPEC_DIR
 sys.exit(main(sys.argv[1:]))
 """
 
