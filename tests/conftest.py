@@ -2,9 +2,12 @@
 
 ``live_server`` runs a real ``openbeta serve`` process on a free loopback port,
 with its own data directory. ``start_server(**env)`` starts more of them with
-other settings (``OPENBETA_*`` variables). When ``OPENBETA_TEST_POSTGRES_URL``
-is set, the ``db_kind`` fixture is parametrized over SQLite and PostgreSQL and
-each server (and each ``database_url``) gets a fresh PostgreSQL database.
+other settings (``OPENBETA_*`` variables). The ``db_kind`` fixture is parametrized
+over SQLite and PostgreSQL, and each server (and each ``database_url``) of the
+PostgreSQL half gets a fresh database on ``postgres_url``: ``OPENBETA_TEST_POSTGRES_URL``
+when set, else a throwaway cluster the suite starts from the installed server
+binaries (skipped, saying so, without either; with ``CI`` set, failed: see
+``pytest_runtest_makereport``).
 
 Model servers for provider and run tests: ``smollm2_path`` (the packaged small
 model), ``llama_server`` (``python -m llama_cpp.server`` on it) and ``loopback``
@@ -23,11 +26,19 @@ from typing import Callable, Iterator, Optional
 import httpx
 import pytest
 
+import ci_parts
 from loopback_upstream import LoopbackUpstream
 
 from server_process import (  # noqa: F401  (re-exported for test modules)
-    POSTGRES_URL, ROOT, SRC, Server, _created_databases, free_port, fresh_postgres_database, launch,
+    POSTGRES_URL, ROOT, SRC, Server, ThrowawayPostgres, _created_databases, free_port, fresh_postgres_database,
+    launch, pg_ctl_path, postgres_unavailable,
 )
+
+def pytest_configure(config) -> None:
+    """With ``CI`` set, a test skipped for want of a part CI installs fails (``tests/ci_parts.py``)."""
+    if not config.pluginmanager.has_plugin("ci_parts"):
+        config.pluginmanager.register(ci_parts, "ci_parts")
+
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     from openbeta.server.store.db import drop_postgres_database
@@ -36,14 +47,12 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         drop_postgres_database(*_created_databases.pop())
 
 
-POSTGRES_SKIP = "PostgreSQL: set OPENBETA_TEST_POSTGRES_URL to run these tests on PostgreSQL too"
-
-
 def _db_params() -> list:
-    """SQLite, and PostgreSQL (reported as skipped, with the reason, when no server is given)."""
+    """SQLite, and PostgreSQL (reported as skipped, with the reason, when it cannot run here)."""
     postgres_marks = [pytest.mark.postgres]
-    if not POSTGRES_URL:
-        postgres_marks.append(pytest.mark.skip(reason=POSTGRES_SKIP))
+    unavailable = postgres_unavailable()
+    if unavailable:
+        postgres_marks.append(pytest.mark.skip(reason=unavailable))
     return [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=postgres_marks)]
 
 
@@ -65,14 +74,30 @@ def db_kind(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server's URL for a role that may create databases: ``OPENBETA_TEST_POSTGRES_URL``, else a
+    throwaway cluster started now (about 3 s) and removed when the session ends."""
+    if POSTGRES_URL:
+        yield POSTGRES_URL
+        return
+    unavailable = postgres_unavailable()
+    if unavailable:
+        pytest.skip(unavailable)
+    cluster = ThrowawayPostgres(pg_ctl_path()).start()  # type: ignore[arg-type]
+    yield cluster.url
+    _created_databases[:] = [made for made in _created_databases if made[0] != cluster.url]  # gone with it
+    cluster.stop()
+
+
 @pytest.fixture
-def database_url(db_kind) -> Optional[str]:
+def database_url(request, db_kind) -> Optional[str]:
     """A fresh PostgreSQL database for ``db_kind == "postgresql"``; None (SQLite in a data dir) otherwise."""
-    return fresh_postgres_database(POSTGRES_URL) if db_kind == "postgresql" else None  # type: ignore[arg-type]
+    return fresh_postgres_database(request.getfixturevalue("postgres_url")) if db_kind == "postgresql" else None
 
 
 @pytest.fixture(scope="session")
-def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
+def start_server(request, tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
     """``start_server(OPENBETA_PROVIDER="scripted", ...)`` -> a running :class:`Server`.
 
     ``data_dir=`` reuses a data directory (to restart on the same SQLite database).
@@ -82,7 +107,7 @@ def start_server(tmp_path_factory, db_kind) -> Iterator[Callable[..., Server]]:
     def start(data_dir: Optional[Path] = None, **env: str) -> Server:
         env = dict(env)
         if db_kind == "postgresql" and "OPENBETA_DATABASE_URL" not in env:
-            env["OPENBETA_DATABASE_URL"] = fresh_postgres_database(POSTGRES_URL)  # type: ignore[arg-type]
+            env["OPENBETA_DATABASE_URL"] = fresh_postgres_database(request.getfixturevalue("postgres_url"))
         server = launch(data_dir or tmp_path_factory.mktemp("server"), env)
         servers.append(server)
         return server

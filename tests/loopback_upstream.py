@@ -4,7 +4,11 @@ The first path segment picks the behaviour, so one server serves every case:
 ``http://127.0.0.1:<port>/<mode>/v1`` with mode ``ok``, ``429``, ``500``,
 ``hang`` (no answer), ``stall`` (one chunk, then silence), ``cut`` (one chunk,
 then the connection closes), ``cut-chunked`` (the same inside an unfinished
-chunked body) or ``error-event`` (an error inside the stream).
+chunked body), ``error-event`` (an error inside the stream) or ``reused-ids`` (a server
+that numbers its calls per response: every answer whose last message is not a tool
+result calls the first tool offered with id ``call_0`` and ``{"q": <last user text>, "queries":
+[<the same>]}``, and so does the answer after the first tool result when the user's text starts
+with ``twice``; after tool results it says ``done: <the outputs>``).
 Every request body and its headers are kept in ``requests``.
 """
 
@@ -39,6 +43,28 @@ def ok_stream() -> list[dict[str, Any]]:
     ]
 
 
+def reused_id_stream(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """``reused-ids``: a call named ``call_0`` whatever came before, or text after tool results."""
+    messages = body.get("messages") or []
+    tools = body.get("tools") or []
+    said = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+    said = said if isinstance(said, str) else ""
+    since_user = messages[max(i for i, m in enumerate(messages) if m.get("role") == "user"):]
+    results = [m for m in since_user if m.get("role") == "tool"]
+    again = said.startswith("twice") and len(results) < 2
+    if not tools or (messages[-1].get("role") == "tool" and not again):
+        outputs = []
+        for message in reversed(messages):
+            if message.get("role") != "tool":
+                break
+            outputs.insert(0, str(message.get("content")))
+        return [chunk({"role": "assistant", "content": "done: " + "; ".join(outputs)}), chunk({}, finish="stop")]
+    name = tools[0]["function"]["name"]
+    call = {"index": 0, "id": "call_0", "type": "function",
+            "function": {"name": name, "arguments": json.dumps({"q": said, "queries": [said]})}}
+    return [chunk({"role": "assistant", "content": None, "tool_calls": [call]}), chunk({}, finish="tool_calls")]
+
+
 class LoopbackUpstream:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -48,6 +74,16 @@ class LoopbackUpstream:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                """``GET .../models``: two models (a ``500`` in mode ``500``)."""
+                mode = self.path.strip("/").split("/")[0]
+                if mode == "500" or not self.path.endswith("/models"):
+                    self.reply_json(500 if mode == "500" else 404, {"error": {"message": "no", "type": "x"}})
+                    return
+                self.reply_json(200, {"object": "list", "data": [
+                    {"id": "up-small", "object": "model", "created": 1, "owned_by": "u"},
+                    {"id": "up-large", "object": "model", "created": 2, "owned_by": "u"}]})
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -69,7 +105,7 @@ class LoopbackUpstream:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                events = ok_stream()
+                events = reused_id_stream(body) if mode == "reused-ids" else ok_stream()
                 if mode in ("stall", "cut"):
                     events = events[:2]
                 if mode == "error-event":
@@ -80,7 +116,7 @@ class LoopbackUpstream:
                 if mode == "stall":
                     owner.release.wait(30)
                     return
-                if mode == "ok":
+                if mode in ("ok", "reused-ids"):
                     self.wfile.write(b"data: [DONE]\n\n")
 
             def reply_json(self, status: int, payload: dict[str, Any]) -> None:

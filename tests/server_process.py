@@ -4,6 +4,7 @@ fresh PostgreSQL databases, free ports. A plain module (not a conftest), so any 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,18 @@ SRC = ROOT / "src"
 POSTGRES_URL = os.environ.get("OPENBETA_TEST_POSTGRES_URL")  # e.g. postgresql://postgres@127.0.0.1/postgres
 
 
+def _spec_dir() -> Path:
+    """OpenAI's spec (``openapi-beta.json``, ``endpoints.md``): ``OPENBETA_SPEC_DIR``, else ``shared/spec`` beside
+    the repository (as CI lays it out), else ``/work/shared/spec``."""
+    if os.environ.get("OPENBETA_SPEC_DIR"):
+        return Path(os.environ["OPENBETA_SPEC_DIR"])
+    beside = ROOT.parent / "shared" / "spec"
+    return beside if beside.is_dir() else Path("/work/shared/spec")
+
+
+SPEC_DIR = _spec_dir()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -27,6 +40,80 @@ def free_port() -> int:
 
 
 _created_databases: list[tuple[str, str]] = []
+
+
+def pg_ctl_path() -> Optional[str]:
+    """PostgreSQL's ``pg_ctl``: the newest ``/usr/lib/postgresql/<version>/bin/pg_ctl`` (Debian's packages), else
+    one on the path; None when PostgreSQL's server binaries are not installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                   key=lambda p: [int(n) if n.isdigit() else 0 for n in p.parts[-3].split(".")])
+    return str(found[-1]) if found else shutil.which("pg_ctl")
+
+
+def postgres_unavailable() -> Optional[str]:
+    """Why the PostgreSQL half of the suite cannot run (None: it can, on ``OPENBETA_TEST_POSTGRES_URL`` or on a
+    throwaway cluster of the installed server binaries)."""
+    if POSTGRES_URL:
+        return None
+    if pg_ctl_path() is None:
+        return ("PostgreSQL: install its server binaries (apt-get install postgresql) or set "
+                "OPENBETA_TEST_POSTGRES_URL to run these tests on PostgreSQL too")
+    if os.geteuid() == 0 and not _has_user("postgres"):
+        return "PostgreSQL: running as root needs a postgres user to start the throwaway cluster as"
+    return None
+
+
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster in a temporary directory on a free loopback port, trusting local connections,
+    started and stopped by pytest-postgresql's executor (as the ``postgres`` user when the suite runs as
+    root, through ``tests/pg_ctl_as_postgres``); its ``url`` is a superuser's, allowed to create databases."""
+
+    def __init__(self, pg_ctl: str, max_connections: int = 300) -> None:
+        import tempfile
+
+        from pytest_postgresql.executors import PostgreSQLExecutor
+
+        self.base = Path(tempfile.mkdtemp(prefix="openbeta-pg-"))
+        executable = pg_ctl
+        if os.geteuid() == 0:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+            os.chown(self.base, user.pw_uid, user.pw_gid)
+            os.environ["OPENBETA_TEST_PG_CTL"] = pg_ctl
+            executable = str(ROOT / "tests" / "pg_ctl_as_postgres")
+        self.port = free_port()
+        self.executor = PostgreSQLExecutor(
+            executable=executable, host="127.0.0.1", port=self.port, datadir=str(self.base / "data"),
+            unixsocketdir=str(self.base), logfile=str(self.base / "log"), startparams="-w", dbname="postgres",
+            user="postgres", postgres_options=f"-c max_connections={max_connections} -c fsync=off")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> "ThrowawayPostgres":
+        """Start it; return once it takes connections (its port opens while it still starts up)."""
+        import psycopg
+        from pytest_postgresql.retry import retry
+
+        self.executor.start()
+        retry(lambda: psycopg.connect(self.url, connect_timeout=5).close(), timeout=60,
+              possible_exception=psycopg.OperationalError)
+        return self
+
+    def stop(self) -> None:
+        try:
+            self.executor.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 def fresh_postgres_database(admin_url: str) -> str:

@@ -3,8 +3,8 @@ gone), thread deletion; and a server where sandboxes cannot run."""
 
 from __future__ import annotations
 
+import json
 import logging
-import shutil
 import time
 
 import openai
@@ -38,16 +38,13 @@ def test_idle_timeout_and_restart_rebuild_the_sandbox_with_its_files(start_serve
     assert logs(idle) == "False\n['input.txt', 'out/made.txt']\nmade"
 
     first.stop()
-    shutil.rmtree(tmp_path / "sandboxes")  # the files come back from stored files, not the old directory
+    # the files come back from stored files: the host holds no copy of /mnt/data
+    assert not (tmp_path / "sandboxes").exists()
     second = start_server(data_dir=tmp_path, OPENBETA_DATABASE_URL=first.env.get("OPENBETA_DATABASE_URL", ""), **env)
     client = openai.OpenAI(base_url=second.base_url, api_key="k", max_retries=0)
     _, [again] = run_code(client, assistant, listing, thread_id=thread.id)
     assert logs(again) == "False\n['input.txt', 'out/made.txt']\nmade"
-
-    directory = tmp_path / "sandboxes" / thread.id
-    assert directory.is_dir()
     client.beta.threads.delete(thread.id)
-    assert not directory.exists()
 
 
 def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, monkeypatch, caplog):
@@ -68,14 +65,19 @@ def test_where_sandboxes_cannot_run_runs_are_refused_with_the_reason(tmp_path, m
 
 
 def test_the_explicit_unsafe_mode_runs_code_without_a_sandbox_and_says_so(tmp_path, caplog):
+    """``unsafe``: a plain child process in a working directory of the thread's on the host,
+    driven by the same protocol (inputs put in, written files read out)."""
     caplog.set_level(logging.WARNING, logger="openbeta")
     settings = Settings(data_dir=tmp_path, provider="scripted", code_interpreter_sandbox="unsafe")
     with TestClient(create_app(settings)) as http:
         assert "WITHOUT a sandbox" in caplog.text
+        given = http.post("/v1/files", data={"purpose": "assistants"}, files={"file": ("in.txt", b"given")}).json()
         assistant = http.post("/v1/assistants", json={"model": "m", "tools": [{"type": "code_interpreter"}]}).json()
-        directive = '{"tool_calls": [{"name": "python", "arguments": {"code": "print(6 * 7)"}}]}'
-        run = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"], "thread": {
-            "messages": [{"role": "user", "content": "SCRIPT: " + directive}]}}).json()
+        code = "print(6 * 7)\nprint(open('in.txt').read())\n_ = open('out.txt', 'w').write('made')"
+        directive = json.dumps({"tool_calls": [{"name": "python", "arguments": {"code": code}}]})
+        run = http.post("/v1/threads/runs", json={"assistant_id": assistant["id"], "thread": {"messages": [
+            {"role": "user", "content": "SCRIPT: " + directive,
+             "attachments": [{"file_id": given["id"], "tools": [{"type": "code_interpreter"}]}]}]}}).json()
         deadline = time.monotonic() + 30
         while (run := http.get(f"/v1/threads/{run['thread_id']}/runs/{run['id']}").json())["status"] in (
                 "queued", "in_progress"):
@@ -84,4 +86,10 @@ def test_the_explicit_unsafe_mode_runs_code_without_a_sandbox_and_says_so(tmp_pa
         assert run["status"] == "completed"
         steps = http.get(f"/v1/threads/{run['thread_id']}/runs/{run['id']}/steps", params={"order": "asc"}).json()
         assert steps["data"][0]["step_details"]["tool_calls"][0]["code_interpreter"]["outputs"] == [
-            {"type": "logs", "logs": "42"}]
+            {"type": "logs", "logs": "42\ngiven"}]
+        [made] = http.get("/v1/files", params={"purpose": "assistants_output"}).json()["data"]
+        assert made["filename"] == "out.txt" and http.get(f"/v1/files/{made['id']}/content").content == b"made"
+        workdir = tmp_path / "sandboxes" / run["thread_id"]
+        assert (workdir / "out.txt").read_bytes() == b"made"
+        http.delete(f"/v1/threads/{run['thread_id']}")
+        assert not workdir.exists()

@@ -34,7 +34,10 @@ def test_chat_with_the_local_model_in_the_browser(local_server) -> None:
         page.goto(local_server.root_url + "/")
         page.get_by_role("button", name="New assistant").click()
         page.get_by_label("Name").fill("Local")
-        page.get_by_label("Model").fill("smollm2")
+        options = page.get_by_label("Model").locator("option")
+        options.first.wait_for(state="attached")  # options of a select are never "visible"
+        assert "smollm2" in options.all_inner_texts() and "(default)" in options.first.inner_text()
+        page.get_by_label("Model").select_option("smollm2")
         page.get_by_label("Instructions").fill("Answer in one short sentence.")
         page.get_by_label("Temperature (0–2; empty: the default)").fill("0")
         page.get_by_role("button", name="Create assistant").click()

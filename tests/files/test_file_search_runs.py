@@ -263,3 +263,38 @@ def test_streamed_steps_hide_contents_unless_included(client, docs, sdk):
     assert deltas[1].file_search["results"] and all("content" not in r for r in deltas[1].file_search["results"])
     results = completed[0].file_search.results
     assert results and all(r.content is None for r in results)
+
+
+def test_create_and_run_searches_its_own_and_the_new_thread_s_tool_resources(client, kit):
+    """``POST /v1/threads/runs``: the top-level ``tool_resources`` are the run's, standing in for the
+    assistant's; ``thread.tool_resources`` are the new thread's. Both are searched; the assistant's store,
+    overridden, is not, and the thread keeps only its own."""
+    assistants_store, a = kit.store_with({"a.txt": DOCS["volcanoes.txt"]})
+    runs_store, r = kit.store_with({"r.txt": DOCS["baking.txt"]})
+    threads_store, t = kit.store_with({"t.txt": DOCS["tides.txt"]})
+    assistant = assistant_on(client, assistants_store.id)
+    ask = search_then_cite("volcano sourdough tide moon lava starter", answer="Found {marker}.")
+
+    run = client.beta.threads.create_and_run_poll(
+        assistant_id=assistant, tool_resources={"file_search": {"vector_store_ids": [runs_store.id]}},
+        thread={"messages": [{"role": "user", "content": ask}],
+                "tool_resources": {"file_search": {"vector_store_ids": [threads_store.id]}}},
+        poll_interval_ms=50)
+    assert run.status == "completed", run.last_error
+    _, call = search_call(client, run.thread_id, run.id)
+    found = {result.file_id for result in call.file_search.results}
+    assert found == {r["r.txt"], t["t.txt"]}  # the run's store and the thread's; not the assistant's
+    thread = client.beta.threads.retrieve(run.thread_id)
+    assert thread.tool_resources.file_search.vector_store_ids == [threads_store.id]
+
+    alone = client.beta.threads.create_and_run_poll(
+        assistant_id=assistant, tool_resources={"file_search": {"vector_store_ids": [runs_store.id]}},
+        thread={"messages": [{"role": "user", "content": ask}]}, poll_interval_ms=50)
+    _, call = search_call(client, alone.thread_id, alone.id)
+    assert {result.file_id for result in call.file_search.results} == {r["r.txt"]}
+    assert not client.beta.threads.retrieve(alone.thread_id).tool_resources.file_search
+
+    plain = client.beta.threads.create_and_run_poll(
+        assistant_id=assistant, thread={"messages": [{"role": "user", "content": ask}]}, poll_interval_ms=50)
+    _, call = search_call(client, plain.thread_id, plain.id)
+    assert {result.file_id for result in call.file_search.results} == {a["a.txt"]}  # none given: the assistant's

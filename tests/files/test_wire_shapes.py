@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
 
 from openbeta.types.file import FileObject
 from openbeta.types.vector_store import SearchResultsPage, VectorStore, VectorStoreFile, VectorStoreFileBatch
+from server_process import SPEC_DIR
 
-SPEC = Path("/work/shared/spec/openapi-beta.json")
+SPEC = SPEC_DIR / "openapi-beta.json"
 
 
 @pytest.fixture(scope="module")

@@ -25,14 +25,13 @@ def api(settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def module_api(tmp_path_factory, db_kind) -> Iterator[TestClient]:
+def module_api(request, tmp_path_factory, db_kind) -> Iterator[TestClient]:
     """One app (and database) shared by a module's tests that do not need a fresh one."""
-    import os
     import uuid
 
     from openbeta.server.store.db import create_postgres_database, drop_postgres_database
 
-    admin = os.environ.get("OPENBETA_TEST_POSTGRES_URL")
+    admin = request.getfixturevalue("postgres_url") if db_kind == "postgresql" else None
     name = "ob_" + uuid.uuid4().hex[:12]
     url = create_postgres_database(admin, name) if db_kind == "postgresql" and admin else None
     settings = Settings(data_dir=tmp_path_factory.mktemp("app"), database_url=url, provider="scripted",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
+from server_process import SPEC_DIR
 
-SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+SPEC = SPEC_DIR / "openapi-beta.json"
 
 #: (schema, property) the server sends as ``null`` where the spec's schema has no null, as
 #: OpenAI's own API does (the README lists them): an empty page's ``first_id``/``last_id``;

@@ -24,14 +24,14 @@ STEPS = int(os.environ.get("OPENBETA_FUZZ_STEPS", "8"))
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory, db_kind):
+def fuzz_server(request, tmp_path_factory, db_kind):
     """The app served over real HTTP (uvicorn in a thread), on a fresh database of ``db_kind``."""
     from hardening_helpers import ThreadedServer
     from openbeta.server.app import create_app
     from openbeta.server.settings import Settings
-    from server_process import POSTGRES_URL, fresh_postgres_database
+    from server_process import fresh_postgres_database
 
-    url = fresh_postgres_database(POSTGRES_URL) if db_kind == "postgresql" else None
+    url = fresh_postgres_database(request.getfixturevalue("postgres_url")) if db_kind == "postgresql" else None
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("fuzz"), database_url=url, provider="scripted",
                               embeddings="none"))
     with ThreadedServer(app) as server:

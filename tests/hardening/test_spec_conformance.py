@@ -5,14 +5,13 @@ vector store's ``name: null``, ``ranking_options`` echoed whole, ``expires_after
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from hardening_helpers import assert_error
+from server_process import SPEC_DIR
 
-SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+SPEC = SPEC_DIR / "openapi-beta.json"
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server_process import SPEC_DIR
+
 SRC = Path(__file__).resolve().parents[2] / "src"
-ENDPOINTS = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "endpoints.md"
+ENDPOINTS = SPEC_DIR / "endpoints.md"
 
 
 def test_start_up_names_provider_database_embeddings_voice_and_storage(live_server):

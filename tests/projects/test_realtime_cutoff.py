@@ -19,6 +19,7 @@ def _ws(server) -> str:
 def _open(server, key: str):
     socket = connect(_ws(server), additional_headers={"Authorization": f"Bearer {key}"}, open_timeout=30)
     assert json.loads(socket.recv(timeout=30))["type"] == "session.created"
+    assert json.loads(socket.recv(timeout=30))["type"] == "conversation.created"
     return socket
 
 

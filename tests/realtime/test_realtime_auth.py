@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from realtime_support import KEY, ws_base
+from realtime_support import KEY, opening, ws_base
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +117,8 @@ def test_a_key_minted_for_audio_opens_a_text_session_without_the_voice_pipeline(
     client = _client(secured, KEY)
     key = client.beta.realtime.sessions.create(modalities=["audio", "text"]).client_secret.value
     with _client(secured, key).beta.realtime.connect(model="gpt-realtime") as conn:
-        created = conn.recv()
-        assert created.type == "session.created" and created.session.modalities == ["text"]
+        created = opening(conn)
+        assert created.session.modalities == ["text"]
         error = conn.recv()
         assert error.type == "error" and error.error.code == "audio_unavailable"
         assert "text only" in error.error.message

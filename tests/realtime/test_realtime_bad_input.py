@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect as aconnect
 from websockets.sync.client import connect
 
-from realtime_support import KEY, script, user_item, ws_base
+from realtime_support import KEY, opening_json, script, user_item, ws_base
 
 HEADERS = {"Authorization": f"Bearer {KEY}", "OpenAI-Beta": "realtime=v1"}
 
@@ -26,7 +26,7 @@ def _next(ws: Any) -> dict[str, Any]:
 
 def test_bad_frames_answer_errors_and_the_session_goes_on(rt_server) -> None:
     with connect(_url(rt_server), additional_headers=HEADERS, max_size=None) as ws:
-        assert _next(ws)["type"] == "session.created"
+        opening_json([ws.recv(timeout=10), ws.recv(timeout=10)])
         deep = '{"type": "session.update", "session": {"tools": [{"type": "function", "name": "f", "parameters": ' \
             + '{"a": ' * 200 + "1" + "}" * 200 + "}]}}"
         for frame in ("not json", "[1, 2]", "{\"event_id\": \"x\"}", b"\x00\x01binary", deep, "[" * 100_000):
@@ -55,7 +55,7 @@ def test_bad_frames_answer_errors_and_the_session_goes_on(rt_server) -> None:
 
 async def _one_session(url: str, n: int) -> str:
     async with aconnect(url, additional_headers=HEADERS) as ws:
-        assert json.loads(await ws.recv())["type"] == "session.created"
+        opening_json([await ws.recv(), await ws.recv()])
         await ws.send(json.dumps({"type": "conversation.item.create", "item": user_item(script(text=f"answer {n}"))}))
         await ws.send(json.dumps({"type": "response.create"}))
         while True:
@@ -82,7 +82,7 @@ def test_a_session_ends_at_its_maximum_duration(tmp_path) -> None:
 
     app = create_app(Settings(data_dir=tmp_path, provider="scripted", realtime_session_seconds=1))
     with TestClient(app) as client, client.websocket_connect("/v1/realtime?model=m") as ws:
-        created = ws.receive_json()
+        created = opening_json([ws.receive_text(), ws.receive_text()])
         assert created["session"]["expires_at"] - time.time() <= 2
         error = ws.receive_json()
         assert error["type"] == "error" and error["error"]["code"] == "session_expired"

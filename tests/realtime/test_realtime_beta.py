@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 from openai import OpenAI
 
-from realtime_support import KEY, script, user_item, ws_base
+from realtime_support import KEY, opening, script, until, user_item, ws_base
 
 TEXT_ORDER = ["response.created", "response.output_item.added", "conversation.item.created",
               "response.content_part.added", "response.text.delta", "response.text.delta", "response.text.done",
@@ -25,19 +25,8 @@ def client(rt_server) -> OpenAI:
 @pytest.fixture
 def conn(client) -> Iterator[Any]:
     with client.beta.realtime.connect(model="gpt-realtime") as connection:
-        first = connection.recv()
-        assert first.type == "session.created"
+        opening(connection)
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    """Events up to and including the first of type ``last``."""
-    events = []
-    while True:
-        event = conn.recv()
-        events.append(event)
-        if event.type == last:
-            return events
 
 
 def add_user(conn: Any, text: str) -> Any:
@@ -49,8 +38,8 @@ def add_user(conn: Any, text: str) -> Any:
 
 def test_session_created_then_update_answers_the_full_session(client) -> None:
     with client.beta.realtime.connect(model="my-model") as conn:
-        created = conn.recv()
-        assert created.type == "session.created" and created.event_id.startswith("event_")
+        created = opening(conn)
+        assert created.event_id.startswith("event_")
         session = created.session
         assert session.id.startswith("sess_") and session.model == "my-model"
         assert session.modalities == ["text"] and session.input_audio_format == "pcm16"
@@ -246,3 +235,28 @@ def test_errors_echo_the_event_and_the_session_goes_on(conn) -> None:
     conn.response.create()
     events = until(conn)
     assert events[-2].response.status == "completed"
+
+
+def test_conversation_created_follows_session_created_and_names_the_conversation(client) -> None:
+    from openai.types.beta.realtime import ConversationCreatedEvent
+
+    with client.beta.realtime.connect(model="gpt-realtime") as conn:
+        kinds = [conn.recv(), conn.recv()]
+        assert [e.type for e in kinds] == ["session.created", "conversation.created"]
+        conversation = kinds[1]
+        assert isinstance(conversation, ConversationCreatedEvent)
+        assert conversation.event_id.startswith("event_") and conversation.event_id != kinds[0].event_id
+        assert conversation.conversation.object == "realtime.conversation"
+        add_user(conn, script(text="in the conversation"))
+        conn.response.create()
+        created = conn.recv()
+        assert created.type == "response.created"
+        assert created.response.conversation_id == conversation.conversation.id
+
+
+def test_a_transcription_session_has_no_conversation(client) -> None:
+    with client.beta.realtime.connect(model="gpt-realtime", extra_query={"intent": "transcription"}) as conn:
+        created = conn.recv_bytes()
+        assert json.loads(created)["type"] == "transcription_session.created"
+        conn.send({"type": "input_audio_buffer.clear"})
+        assert conn.recv().type == "input_audio_buffer.cleared"  # the next event answers the client's

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 from openai import OpenAI
 
-from realtime_support import KEY, script, user_item
+from realtime_support import KEY, opening, script, until, user_item
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
@@ -19,19 +19,10 @@ def conn(rt_server) -> Iterator[Any]:
     # No websocket_base_url: the GA client derives ws:// from the http:// base URL.
     client = OpenAI(base_url=rt_server.base_url, api_key=KEY)
     with client.realtime.connect(model="gpt-realtime") as connection:
-        created = connection.recv()
-        assert created.type == "session.created"
+        created = opening(connection)
         assert created.session.type == "realtime" and created.session.output_modalities == ["text"]
         assert created.session.audio.input.format.type == "audio/pcm"
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    events = []
-    while True:
-        events.append(conn.recv())
-        if events[-1].type == last:
-            return events
 
 
 def test_session_update_uses_the_ga_shape(conn) -> None:
@@ -115,3 +106,24 @@ def test_cancel_and_item_edits(conn) -> None:
     assert retrieved.type == "conversation.item.retrieved" and retrieved.item.status == "incomplete"
     conn.conversation.item.delete(item_id=item_id)
     assert conn.recv().type == "conversation.item.deleted"
+
+
+def test_ga_opening_events_follow_openai_order(rt_server) -> None:
+    """``session.created`` first ("the first server event"), then ``conversation.created`` ("emitted right
+    after session creation"), both in the GA SDK's server-event union; then nothing until the client speaks."""
+    from openai.types.realtime import ConversationCreatedEvent, SessionCreatedEvent
+
+    client = OpenAI(base_url=rt_server.base_url, api_key=KEY)
+    with client.realtime.connect(model="gpt-realtime") as conn:
+        created, conversation = conn.recv(), conn.recv()
+        assert isinstance(created, SessionCreatedEvent) and isinstance(conversation, ConversationCreatedEvent)
+        assert conversation.conversation.id.startswith("conv_")
+        assert conversation.conversation.object == "realtime.conversation"
+        conn.send({"type": "input_audio_buffer.clear", "event_id": "first"})
+        assert conn.recv().type == "input_audio_buffer.cleared"
+        conn.conversation.item.create(item=user_item(script(text="hello")))
+        until(conn, "conversation.item.done")
+        conn.response.create()
+        response = conn.recv()
+        assert response.type == "response.created"
+        assert response.response.conversation_id == conversation.conversation.id

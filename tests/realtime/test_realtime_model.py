@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openai import OpenAI
 
-from realtime_support import user_item, ws_base
+from realtime_support import opening, user_item, ws_base
 
 
 @pytest.mark.model
@@ -16,7 +16,7 @@ def test_embedded_model_answers_a_realtime_text_response(smollm2_path, tmp_path_
     try:
         client = OpenAI(base_url=server.base_url, api_key="any", websocket_base_url=ws_base(server))
         with client.beta.realtime.connect(model="smollm2") as conn:
-            assert conn.recv().type == "session.created"
+            opening(conn)
             conn.session.update(session={"modalities": ["text"],
                                          "instructions": "You are a helpful assistant. Answer in one sentence.",
                                          "temperature": 0.6, "max_response_output_tokens": 40})

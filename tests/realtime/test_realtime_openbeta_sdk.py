@@ -19,6 +19,7 @@ def test_sync_sdk_sessions_and_a_function_round_trip(rt_server) -> None:
     with client.beta.realtime.connect(model="gpt-realtime") as conn:
         created = conn.recv()
         assert isinstance(created, ev.SessionCreatedEvent) and created.session.model == "gpt-realtime"
+        assert isinstance(conn.recv(), ev.ConversationCreatedEvent)
         conn.session.update(session={"tools": [{"type": "function", "name": "lookup", "parameters": {}}]})
         assert isinstance(conn.recv(), ev.SessionUpdatedEvent)
         conn.conversation.item.create(item=user_item(script(tool_calls=[{"name": "lookup", "arguments": {"q": 1}}],
@@ -53,6 +54,7 @@ def test_async_sdk_streams_a_text_response(rt_server) -> None:
         client = AsyncOpenBeta(base_url=rt_server.base_url, api_key=KEY)
         async with client.beta.realtime.connect(model="gpt-realtime") as conn:
             assert isinstance(await conn.recv(), ev.SessionCreatedEvent)
+            assert isinstance(await conn.recv(), ev.ConversationCreatedEvent)
             await conn.conversation.item.create(item=user_item(script(text="async words")))
             await conn.response.create()
             kinds = []

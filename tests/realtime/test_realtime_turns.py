@@ -11,23 +11,15 @@ import pytest
 from openai import OpenAI
 from openai.types.realtime import InputAudioBufferTimeoutTriggered
 
-from realtime_support import KEY, script, user_item
+from realtime_support import KEY, opening, script, until, user_item
 
 
 @pytest.fixture
 def conn(rt_server) -> Iterator[Any]:
     client = OpenAI(base_url=rt_server.base_url, api_key=KEY)
     with client.realtime.connect(model="gpt-realtime") as connection:
-        assert connection.recv().type == "session.created"
+        opening(connection)
         yield connection
-
-
-def until(conn: Any, last: str = "rate_limits.updated") -> list[Any]:
-    events = []
-    while True:
-        events.append(conn.recv())
-        if events[-1].type == last:
-            return events
 
 
 def _detection(idle_timeout_ms: int) -> dict[str, Any]:

@@ -36,6 +36,16 @@ def open_session(app: Any, voice: FakeVoice, formats: Formats | None = None, *, 
     return app.state.test_client.websocket_connect(f"/v1/realtime?model=gpt-realtime{query}", headers=headers)
 
 
+def opened(ws: Any) -> dict[str, Any]:
+    """``session.created``, after which a realtime (not a transcription) session sends ``conversation.created``."""
+    created = ws.receive_json()
+    assert created["type"] == "session.created", created
+    conversation = ws.receive_json()
+    assert conversation["type"] == "conversation.created", conversation
+    assert conversation["conversation"]["id"].startswith("conv_")
+    return created
+
+
 def send(ws: Any, **event: Any) -> None:
     ws.send_text(json.dumps(event))
 
@@ -55,7 +65,7 @@ def append(ws: Any, pcm: bytes) -> None:
 def test_server_vad_commits_transcribes_and_answers_with_speech(app) -> None:
     voice = FakeVoice(transcript=script(text="Sure. I can help you."))
     with open_session(app, voice) as ws:
-        created = ws.receive_json()
+        created = opened(ws)
         assert created["session"]["modalities"] == ["text", "audio"]  # audio is the default with a voice
         send(ws, type="session.update", session={"input_audio_transcription": {"model": "whisper-1"},
                                                  "turn_detection": {"type": "server_vad", "silence_duration_ms": 300},
@@ -97,7 +107,7 @@ def test_server_vad_commits_transcribes_and_answers_with_speech(app) -> None:
 def test_manual_commit_needs_100ms_and_transcribes_before_the_response(app) -> None:
     voice = FakeVoice(transcript=script(text="Manual turn."))
     with open_session(app, voice) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="session.update", session={"turn_detection": None, "modalities": ["text"],
                                                  "input_audio_transcription": {"model": "whisper-1", "language": "en"}})
         ws.receive_json()
@@ -130,7 +140,7 @@ def test_manual_commit_needs_100ms_and_transcribes_before_the_response(app) -> N
 def test_truncate_cuts_the_transcript_to_the_audio_played(app) -> None:
     voice = FakeVoice()
     with open_session(app, voice) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="session.update", session={"turn_detection": None})
         ws.receive_json()
         send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
@@ -159,7 +169,7 @@ def test_truncate_cuts_the_transcript_to_the_audio_played(app) -> None:
 def test_speech_interrupts_the_response_and_cancel_stops_speech(app) -> None:
     voice = FakeVoice(transcript="interrupting", tts_delay=0.2)
     with open_session(app, voice) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
             {"type": "input_text", "text": script(text="A long answer. It goes on and on and on.")}]})
         ws.receive_json()
@@ -184,7 +194,7 @@ def test_speech_interrupts_the_response_and_cancel_stops_speech(app) -> None:
 def test_g711_formats_reach_the_converters(app) -> None:
     formats = Formats()
     with open_session(app, FakeVoice(), formats, beta=False) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="session.update", session={"type": "realtime", "audio": {
             "input": {"format": {"type": "audio/pcmu"}, "turn_detection": None},
             "output": {"format": {"type": "audio/pcma"}}}})
@@ -227,7 +237,7 @@ def test_transcription_session_only_transcribes(app) -> None:
 def test_audio_in_a_created_item_is_transcribed_before_the_response(app) -> None:
     voice = FakeVoice(transcript=script(text="Heard the item."))
     with open_session(app, voice) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
             {"type": "input_audio", "audio": base64.b64encode(TONE).decode()}]})
         created = ws.receive_json()
@@ -258,7 +268,7 @@ def test_ga_transcription_session(app) -> None:
 def test_idle_timeout_waits_for_the_reply_audio_and_speech_disarms_it(app) -> None:
     voice = FakeVoice(transcript=script(text="Yes I am."))  # 3 words: 300 ms of reply audio
     with open_session(app, voice) as ws:
-        ws.receive_json()
+        opened(ws)
         send(ws, type="session.update", session={
             "input_audio_transcription": {"model": "whisper-1"},
             "turn_detection": {"type": "server_vad", "silence_duration_ms": 300, "idle_timeout_ms": 5000}})

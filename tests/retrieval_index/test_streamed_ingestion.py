@@ -201,7 +201,7 @@ def test_texts_stored_before_are_moved_into_pieces(tmp_path, database_url):
     old = {"file-a": "short text", "file-b": "é" + _words(40_000) + " ✓"}
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "search_indexes")
+        command.upgrade(cfg, "run_tool_resources")
     with db.engine.begin() as conn:
         for file_id, body in old.items():
             conn.execute(text("INSERT INTO files (id, purpose, created_at, body) VALUES (:id, 'assistants', 0, '{}')"),
@@ -214,7 +214,7 @@ def test_texts_stored_before_are_moved_into_pieces(tmp_path, database_url):
         assert stored_text(s, "file-b").pieces == -(-len(old["file-b"]) // PIECE_CHARS) > 1
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "search_indexes")
+        command.downgrade(cfg, "run_tool_resources")
     with db.engine.begin() as conn:
         back = dict(conn.execute(text("SELECT file_id, text FROM file_texts")).all())
     assert back == old

@@ -6,6 +6,8 @@ and end its stream, never leave either hanging.
 
 from __future__ import annotations
 
+import json
+
 import openai
 import pytest
 from runs_helpers import Recorder
@@ -77,3 +79,63 @@ def test_failing_upstream_fails_the_run(start_server, loopback, where, code):
         assert "thread.message.incomplete" in handler.events
         message = client.beta.threads.messages.list(thread.id, run_id=streamed.id).data[0]
         assert message.status == "incomplete" and message.content[0].text.value == "Hel"
+
+
+LOOKUP = {"type": "function", "function": {"name": "lookup", "parameters": {
+    "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
+
+
+def test_tool_call_ids_are_openbeta_s_own(start_server, loopback):
+    """An upstream that names every call ``call_0`` (ids numbered per response): each call openbeta reports
+    has its own id, across the steps of a run and across runs, tool outputs are submitted by those ids, and
+    the history sent back upstream pairs each result with its call under them."""
+    client = upstream_client(start_server, loopback.url("reused-ids"), OPENBETA_EMBEDDINGS="none")
+    assistant = client.beta.assistants.create(model="m", tools=[LOOKUP])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "twice: look it up"}])
+    ids: list[str] = []
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                   poll_interval_ms=50, timeout=TIMEOUT)
+    for expected in ("twice: look it up", "twice: look it up"):  # two tool-call steps in one run
+        assert run.status == "requires_action", run.last_error
+        [call] = run.required_action.submit_tool_outputs.tool_calls
+        assert json.loads(call.function.arguments)["q"] == expected
+        ids.append(call.id)
+        run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+            run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call.id, "output": f"r{len(ids)}"}],
+            poll_interval_ms=50, timeout=TIMEOUT)
+    assert run.status == "completed", run.last_error
+    reply = client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]
+    assert reply.content[0].text.value == "done: r2"
+    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    assert [c.id for s in steps if s.step_details.type == "tool_calls" for c in s.step_details.tool_calls] == ids
+    sent = loopback.requests[-1]["body"]["messages"]
+    assert [c["id"] for m in sent if m["role"] == "assistant" for c in m.get("tool_calls") or []] == ids
+    assert [m["tool_call_id"] for m in sent if m["role"] == "tool"] == ids
+
+    client.beta.threads.messages.create(thread.id, role="user", content="once more")
+    again = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                     poll_interval_ms=50, timeout=TIMEOUT)
+    assert again.status == "requires_action"
+    ids.append(again.required_action.submit_tool_outputs.tool_calls[0].id)
+    assert len(set(ids)) == 3 and all(i.startswith("call_") and i != "call_0" for i in ids)
+    with pytest.raises(openai.BadRequestError):  # the provider's id names no call of the run
+        client.beta.threads.runs.submit_tool_outputs(run_id=again.id, thread_id=thread.id,
+                                                     tool_outputs=[{"tool_call_id": "call_0", "output": "x"}])
+    done = client.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=again.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": ids[-1], "output": "r3"}],
+        poll_interval_ms=50, timeout=TIMEOUT)
+    assert done.status == "completed"
+
+    # a server tool's call (file_search) gets openbeta's id too
+    store = client.vector_stores.create(name="words")
+    client.vector_stores.files.upload_and_poll(vector_store_id=store.id,
+                                               file=("words.txt", b"Lindbergh is the meeting room.\n"))
+    searcher = client.beta.assistants.create(model="m", tools=[{"type": "file_search"}],
+                                             tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+    searched = client.beta.threads.create_and_run_poll(
+        assistant_id=searcher.id, thread={"messages": [{"role": "user", "content": "Lindbergh"}]},
+        poll_interval_ms=50, timeout=TIMEOUT)
+    assert searched.status == "completed", searched.last_error
+    steps = client.beta.threads.runs.steps.list(searched.id, thread_id=searched.thread_id).data
+    [search] = [c for s in steps if s.step_details.type == "tool_calls" for c in s.step_details.tool_calls]
+    assert search.type == "file_search" and search.id.startswith("call_") and search.id not in ids + ["call_0"]

@@ -80,12 +80,37 @@ def test_unregistered_server_tools_are_refused(tmp_path):
         assert http.get("/v1/threads/runs").status_code in (404, 405)
 
 
-def test_create_and_run_tool_resources_land_on_the_thread(tmp_path):
-    with TestClient(create_app(Settings(data_dir=tmp_path, provider="scripted"))) as http:
-        assistant = http.post("/v1/assistants", json={"model": "m"}).json()
-        data = http.post("/v1/files", files={"file": ("data.csv", b"a,b")}, data={"purpose": "assistants"}).json()
+def test_create_and_run_tool_resources_are_the_run_s(tmp_path):
+    """Create-thread-and-run's top-level ``tool_resources`` are the run's: tool by tool over the assistant's,
+    never written on the new thread (whose own are ``thread.tool_resources``), checked like any others."""
+    from openbeta.server.runs.records import run_tool_resources
+    from openbeta.server.store import Database
+
+    settings = Settings(data_dir=tmp_path, provider="scripted")
+    with TestClient(create_app(settings)) as http:
+        files = [http.post("/v1/files", files={"file": (f"d{i}.csv", b"a,b")}, data={"purpose": "assistants"}).json()
+                 for i in range(3)]
+        store = http.post("/v1/vector_stores", json={}).json()
+        assistant = http.post("/v1/assistants", json={"model": "m", "tool_resources": {
+            "code_interpreter": {"file_ids": [files[0]["id"]]},
+            "file_search": {"vector_store_ids": [store["id"]]}}}).json()
         run = http.post("/v1/threads/runs", json={
-            "assistant_id": assistant["id"], "tool_resources": {"code_interpreter": {"file_ids": [data["id"]]}}}).json()
+            "assistant_id": assistant["id"], "tool_resources": {"code_interpreter": {"file_ids": [files[1]["id"]]}},
+            "thread": {"tool_resources": {"code_interpreter": {"file_ids": [files[2]["id"]]}}}}).json()
         thread = http.get(f"/v1/threads/{run['thread_id']}").json()
-        assert thread["tool_resources"]["code_interpreter"]["file_ids"] == [data["id"]]
+        assert thread["tool_resources"] == {"code_interpreter": {"file_ids": [files[2]["id"]]}}
+        assert "tool_resources" not in run  # not part of the run object
         wait_done(http, run["thread_id"], run["id"])
+        with Database(settings.resolved_database_url()).session() as session:
+            assert run_tool_resources(session, run) == [
+                {"code_interpreter": {"file_ids": [files[1]["id"]]},  # the run's, in place of the assistant's
+                 "file_search": {"vector_store_ids": [store["id"]]}},  # the assistant's: the run gave none
+                {"code_interpreter": {"file_ids": [files[2]["id"]]}}]
+
+        missing = http.post("/v1/threads/runs", json={
+            "assistant_id": assistant["id"], "tool_resources": {"file_search": {"vector_store_ids": ["vs_nope"]}}})
+        assert missing.status_code == 404
+        assert missing.json()["error"]["param"] == "tool_resources.file_search.vector_store_ids[0]"
+        helper = http.post("/v1/threads/runs", json={  # the spec's run-level file_search has no such helper
+            "assistant_id": assistant["id"], "tool_resources": {"file_search": {"vector_stores": [{"file_ids": []}]}}})
+        assert helper.status_code == 400 and "vector_stores" in helper.json()["error"]["param"]

@@ -8,15 +8,14 @@ on the scripted provider streams in the same situation. Skipped without the spec
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from runs_helpers import script
+from server_process import SPEC_DIR
 
-SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+SPEC = SPEC_DIR / "openapi-beta.json"
 WEATHER = {"type": "function", "function": {
     "name": "get_current_weather", "description": "Get the current weather in a given location",
     "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}

@@ -1,16 +1,15 @@
 """Several ``openbeta serve`` replicas on ONE PostgreSQL database, sharing files through an S3 API server
-(moto's, offline). PostgreSQL only: skipped without ``OPENBETA_TEST_POSTGRES_URL``."""
+(moto's, offline). PostgreSQL only (``postgres_url``: ``OPENBETA_TEST_POSTGRES_URL`` or the suite's throwaway
+cluster); skipped when neither can be had."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
 LEASE_SECONDS = "2"
-POSTGRES_URL = os.environ.get("OPENBETA_TEST_POSTGRES_URL")
 ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
 
 
@@ -25,9 +24,12 @@ def shared(request):
 
 def pytest_collection_modifyitems(items) -> None:
     """Tests of several replicas (on the ``cluster_env``, ``replica`` or ``trio`` fixtures) need PostgreSQL."""
-    if POSTGRES_URL:
+    from server_process import postgres_unavailable
+
+    unavailable = postgres_unavailable()
+    if not unavailable:
         return
-    skip = pytest.mark.skip(reason="several replicas need PostgreSQL: set OPENBETA_TEST_POSTGRES_URL")
+    skip = pytest.mark.skip(reason=f"several replicas need PostgreSQL. {unavailable}")
     for item in items:
         if {"cluster_env", "replica", "trio"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(skip)
@@ -53,10 +55,9 @@ def s3(shared) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def cluster_env(s3, shared) -> dict[str, str]:
+def cluster_env(s3, shared, postgres_url) -> dict[str, str]:
     """The settings every replica of one test module shares: one fresh database, the S3 store, short leases."""
-    assert POSTGRES_URL
-    return {"OPENBETA_DATABASE_URL": shared.fresh_postgres_database(POSTGRES_URL), "OPENBETA_PROVIDER": "scripted",
+    return {"OPENBETA_DATABASE_URL": shared.fresh_postgres_database(postgres_url), "OPENBETA_PROVIDER": "scripted",
             "OPENBETA_LEASE_SECONDS": LEASE_SECONDS, "OPENBETA_EMBEDDINGS": "none", "OPENBETA_PUBLIC_METRICS": "true",
             **s3}
 

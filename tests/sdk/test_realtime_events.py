@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +20,9 @@ from openbeta.types.realtime_events import (
     ServerEvent,
     SessionCreatedEvent,
 )
+from server_process import SPEC_DIR
 
-SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+SPEC = SPEC_DIR / "openapi-beta.json"
 
 
 def _first_object(example: str) -> dict[str, Any]:

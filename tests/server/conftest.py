@@ -6,8 +6,6 @@ Parametrized like the live server over SQLite and, when configured, PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -15,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from openbeta.server.app import create_app
 from openbeta.server.settings import Settings
+from server_process import SPEC_DIR
 
-SPEC = Path(os.environ.get("OPENBETA_SPEC_DIR", "/work/shared/spec")) / "openapi-beta.json"
+SPEC = SPEC_DIR / "openapi-beta.json"
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ def test_spoken_question_spoken_answer(voice_server, spoken_question):
     speech_ms = len(spoken_question) // 48
     with client_for(voice_server).beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
         assert conn.recv().type == "session.created"
+        assert conn.recv().type == "conversation.created"
         conn.session.update(session={
             "modalities": ["text", "audio"], "voice": "alloy", "instructions": "SCRIPT: " + json.dumps({"text": ANSWER}),
             "input_audio_transcription": {"model": "whisper-1", "language": "en"},
@@ -118,6 +119,7 @@ def test_ga_telephone_audio(voice_server, spoken_question):
     ulaw = from_pcm16_24k(SILENCE_1S + spoken_question + SILENCE_1S * 2, "audio/pcmu")
     with openai.OpenAI(base_url=voice_server.base_url, api_key="sk-voice").realtime.connect(model="gpt-realtime") as conn:
         assert conn.recv().type == "session.created"
+        assert conn.recv().type == "conversation.created"
         conn.session.update(session={
             "type": "realtime", "output_modalities": ["audio"], "instructions": "SCRIPT: " + json.dumps({"text": ANSWER}),
             "audio": {"input": {"format": {"type": "audio/pcmu"},
@@ -144,6 +146,7 @@ def test_barge_in_cancels_the_spoken_answer(voice_server, spoken_question):
     slow = {"text": "Let me think about that for a while. " * 4, "delay": 0.25}
     with client_for(voice_server).beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
         assert conn.recv().type == "session.created"
+        assert conn.recv().type == "conversation.created"
         conn.session.update(session={
             "modalities": ["text", "audio"], "instructions": "SCRIPT: " + json.dumps(slow),
             "turn_detection": {"type": "server_vad", "silence_duration_ms": 500, "interrupt_response": True}})
@@ -170,6 +173,7 @@ def test_ga_idle_timeout_after_the_spoken_answer_has_played(voice_server):
 
     with openai.OpenAI(base_url=voice_server.base_url, api_key="sk-voice").realtime.connect(model="gpt-realtime") as conn:
         assert conn.recv().type == "session.created"
+        assert conn.recv().type == "conversation.created"
         conn.session.update(session={
             "type": "realtime", "output_modalities": ["audio"], "instructions": "SCRIPT: " + json.dumps({"text": ANSWER}),
             "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}})

@@ -8,17 +8,19 @@ from typing import Any
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from .resources.beta import AsyncBeta, Beta
 from .resources.files import AsyncFiles, Files
+from .resources.models import AsyncModels, Models
 from .resources.vector_stores import AsyncVectorStores, VectorStores
 
 
 class ResourceTree:
-    """The top of the resource tree (``beta``, ``files``, ``vector_stores``) in one response mode."""
+    """The top of the resource tree (``beta``, ``files``, ``vector_stores``, ``models``) in one response mode."""
 
     def __init__(self, client: Any, mode: str = "parse") -> None:
         async_ = client.is_async
         self.beta: Beta = (AsyncBeta if async_ else Beta)(client, mode)
         self.files: Files = (AsyncFiles if async_ else Files)(client, mode)
         self.vector_stores: VectorStores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
+        self.models: Models = (AsyncModels if async_ else Models)(client, mode)
 
 
 class _ClientResources:
@@ -39,6 +41,10 @@ class _ClientResources:
     @property
     def vector_stores(self) -> VectorStores:
         return self._tree.vector_stores
+
+    @property
+    def models(self) -> Models:
+        return self._tree.models
 
     @cached_property
     def with_raw_response(self) -> ResourceTree:
@@ -71,3 +77,7 @@ class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
     @property
     def vector_stores(self) -> AsyncVectorStores:  # type: ignore[override]
         return self._tree.vector_stores  # type: ignore[return-value]
+
+    @property
+    def models(self) -> AsyncModels:  # type: ignore[override]
+        return self._tree.models  # type: ignore[return-value]

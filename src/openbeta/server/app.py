@@ -19,8 +19,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import (assistants, chatkit, console, files, messages, organization, realtime, runs, threads,
-                  vector_stores)
+from .api import (assistants, chatkit, console, docs, files, messages, models, organization, realtime, runs,
+                  threads, vector_stores)
 from .api import openapi as openapi_docs
 from .api.deps import bearer, bearer_hash, current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
@@ -180,7 +180,7 @@ def api_router() -> APIRouter:
     """
     router = APIRouter(prefix="/v1")
     scoped = APIRouter(dependencies=[Depends(current_project), Depends(no_nul_in_url)])
-    for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit):
+    for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit, models):
         scoped.include_router(module.router)
     router.include_router(organization.router)
     router.include_router(scoped)
@@ -207,8 +207,9 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     public = settings.public_docs
     if public:  # the interactive docs (/docs, /redoc) load their scripts from fastapi-offline, not a CDN
-        app = FastAPIOffline(title="openbeta", version=__version__, lifespan=lifespan,
+        app = FastAPIOffline(title="openbeta", version=__version__, lifespan=lifespan, redoc_url=None,
                              description="A self-hosted implementation of OpenAI's beta API family.")
+        app.include_router(docs.router)  # /redoc, under a policy that keeps its loads on this server
     else:
         app = FastAPI(title="openbeta", version=__version__, lifespan=lifespan,
                       description="A self-hosted implementation of OpenAI's beta API family.",

@@ -156,8 +156,11 @@ class Settings(BaseSettings):
     #: How code_interpreter code is isolated: ``bubblewrap`` (namespaces; the default), ``unsafe``
     #: (a plain child process of the server: NO isolation, only for trusted callers) or ``off``.
     code_interpreter_sandbox: Literal["bubblewrap", "unsafe", "off"] = "bubblewrap"
-    #: Where each thread's ``/mnt/data`` lives; default: ``<data_dir>/sandboxes``.
+    #: Where each thread's working directory lives with ``unsafe`` (bubblewrap keeps ``/mnt/data``
+    #: in the sandbox's memory); default: ``<data_dir>/sandboxes``.
     code_interpreter_dir: Optional[Path] = None
+    #: Size of one sandbox's ``/mnt/data`` (a tmpfs: memory), MiB; writes past it fail with ENOSPC.
+    code_interpreter_disk_mb: int = Field(default=512, gt=0)
     #: Seconds one code_interpreter call may run before it is stopped.
     code_interpreter_timeout: float = Field(default=60.0, gt=0)
     #: Seconds a thread's interpreter may sit unused before it is stopped (its variables go).

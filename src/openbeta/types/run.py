@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from ._base import RequestModel, WireModel
 from .assistant import ReasoningEffort
 from .message import MessageCreateParams
-from .shared import MetadataMixin, ResponseFormat, Tool, ToolResources, not_null_bool, not_null_object
+from .shared import MetadataMixin, ResponseFormat, RunToolResources, Tool, not_null_bool, not_null_object
 from .thread import ThreadCreateParams
 
 RunStatus = Literal[
@@ -133,7 +133,8 @@ class RunCreateParams(_RunOptions):
 class ThreadCreateAndRunParams(_RunOptions):
     assistant_id: str
     thread: Optional[ThreadCreateParams] = None
-    tool_resources: Optional[ToolResources] = None
+    #: The run's own resources, over the assistant's (the thread's are ``thread.tool_resources``).
+    tool_resources: Optional[RunToolResources] = None
 
     _thread_not_null = field_validator("thread")(not_null_object)
 

@@ -186,6 +186,19 @@ class ToolResources(WireModel):
     file_search: Optional[FileSearchResources] = None
 
 
+class RunFileSearchResources(WireModel):
+    """A run's ``file_search`` resources: existing vector stores only (no ``vector_stores`` helper)."""
+
+    vector_store_ids: Optional[Annotated[list[str], Field(max_length=1)]] = None
+
+
+class RunToolResources(WireModel):
+    """Create-thread-and-run's top-level ``tool_resources``: the run's, over the assistant's."""
+
+    code_interpreter: Optional[CodeInterpreterResources] = None
+    file_search: Optional[RunFileSearchResources] = None
+
+
 # ---------------------------------------------------------------- errors and pages
 
 class ErrorObject(BaseModel):

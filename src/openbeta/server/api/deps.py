@@ -8,12 +8,13 @@ import math
 import re
 from typing import Any, Optional, TypeVar, Union
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from ..errors import APIError, InvalidRequest, PayloadTooLarge, Unauthorized, from_validation_error
+from ..services.polling import poll_headers
 from ..services.projects import Caller, KeyRing
 from ..store.pages import PageQuery
 from ..store.tables import DEFAULT_PROJECT_ID
@@ -369,3 +370,10 @@ def service(name: str) -> Any:
 
 __all__ = ["Project", "current_project", "project_for", "bearer", "body", "validate", "read_body", "read_json",
            "parse_json_body", "pages", "service"]
+
+
+def hinted(response: Response, obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj``, with the ``openai-poll-after-ms`` header of an object still moving (see ``services/polling.py``)
+    set on ``response``: what the SDKs' polling helpers read between two reads."""
+    response.headers.update(poll_headers(obj))
+    return obj

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
 from ..services.runs import Launch, RunService, check_include
 from ..store.pages import PageQuery
-from .deps import Project, body, pages, service
+from .deps import Project, body, hinted, pages, service
 
 router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
 
 
-def started(svc: RunService, launch: Launch, stream: Optional[bool], include: Sequence[str] = ()) -> Any:
-    """The run as JSON, or its events as ``text/event-stream`` when ``stream`` is true."""
+def started(svc: RunService, launch: Launch, stream: Optional[bool], response: Response,
+            include: Sequence[str] = ()) -> Any:
+    """The run as JSON (with its poll hint), or its events as ``text/event-stream`` when ``stream`` is true."""
     events = svc.launch(launch, bool(stream), include)
     if events is None:
-        return launch.run
+        return hinted(response, launch.run)
     return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -30,18 +31,18 @@ def includes(request: Request) -> list[str]:
 
 
 @router.post("/threads/runs")
-def create_thread_and_run(params: ThreadCreateAndRunParams = body(ThreadCreateAndRunParams),
+def create_thread_and_run(response: Response, params: ThreadCreateAndRunParams = body(ThreadCreateAndRunParams),
                           project: str = Project, svc: RunService = Runs) -> Any:
-    return started(svc, svc.create_thread_and_run(project, params), params.stream)
+    return started(svc, svc.create_thread_and_run(project, params), params.stream, response)
 
 
 @router.post("/threads/{thread_id}/runs")
-def create_run(thread_id: str, request: Request, params: RunCreateParams = body(RunCreateParams),
+def create_run(thread_id: str, request: Request, response: Response, params: RunCreateParams = body(RunCreateParams),
                project: str = Project, svc: RunService = Runs) -> Any:
     include = includes(request)
     if include:
         check_include(include)
-    return started(svc, svc.create(project, thread_id, params), params.stream, include)
+    return started(svc, svc.create(project, thread_id, params), params.stream, response, include)
 
 
 @router.get("/threads/{thread_id}/runs")
@@ -50,8 +51,9 @@ def list_runs(thread_id: str, page: PageQuery = pages(), project: str = Project,
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}")
-def get_run(thread_id: str, run_id: str, project: str = Project, svc: RunService = Runs) -> dict:
-    return svc.get(project, thread_id, run_id)
+def get_run(thread_id: str, run_id: str, response: Response, project: str = Project,
+            svc: RunService = Runs) -> dict:
+    return hinted(response, svc.get(project, thread_id, run_id))
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}")
@@ -61,15 +63,16 @@ def modify_run(thread_id: str, run_id: str, params: RunUpdateParams = body(RunUp
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel")
-def cancel_run(thread_id: str, run_id: str, project: str = Project, svc: RunService = Runs) -> dict:
-    return svc.cancel(project, thread_id, run_id)
+def cancel_run(thread_id: str, run_id: str, response: Response, project: str = Project,
+               svc: RunService = Runs) -> dict:
+    return hinted(response, svc.cancel(project, thread_id, run_id))
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs")
-def submit_tool_outputs(thread_id: str, run_id: str,
+def submit_tool_outputs(thread_id: str, run_id: str, response: Response,
                         params: SubmitToolOutputsParams = body(SubmitToolOutputsParams),
                         project: str = Project, svc: RunService = Runs) -> Any:
-    return started(svc, svc.submit_tool_outputs(project, thread_id, run_id, params), params.stream)
+    return started(svc, svc.submit_tool_outputs(project, thread_id, run_id, params), params.stream, response)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")

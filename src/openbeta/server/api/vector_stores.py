@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorStoreCreateParams,
@@ -12,7 +12,7 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreUpdateParams)
 from ..services.vector_stores import VectorStoreService
 from ..store.pages import PageQuery
-from .deps import Project, body, pages, service
+from .deps import Project, body, hinted, pages, service
 
 router = APIRouter(prefix="/vector_stores", tags=["Vector stores"])
 Stores = service("vector_stores")
@@ -55,10 +55,10 @@ def search_vector_store(vector_store_id: str, params: SearchParams = body(Search
 # ---------------------------------------------------------------- files in a store
 
 @router.post("/{vector_store_id}/files")
-def create_vector_store_file(vector_store_id: str,
+def create_vector_store_file(vector_store_id: str, response: Response,
                              params: VectorStoreFileCreateParams = body(VectorStoreFileCreateParams),
                              project: str = Project, svc: VectorStoreService = Stores) -> dict:
-    return svc.add_file(project, vector_store_id, params)
+    return hinted(response, svc.add_file(project, vector_store_id, params))
 
 
 @router.get("/{vector_store_id}/files")
@@ -68,9 +68,9 @@ def list_vector_store_files(vector_store_id: str, status: Optional[str] = Status
 
 
 @router.get("/{vector_store_id}/files/{file_id}")
-def retrieve_vector_store_file(vector_store_id: str, file_id: str, project: str = Project,
+def retrieve_vector_store_file(vector_store_id: str, file_id: str, response: Response, project: str = Project,
                                svc: VectorStoreService = Stores) -> dict:
-    return svc.get_file(project, vector_store_id, file_id)
+    return hinted(response, svc.get_file(project, vector_store_id, file_id))
 
 
 @router.post("/{vector_store_id}/files/{file_id}")
@@ -95,21 +95,22 @@ def retrieve_vector_store_file_content(vector_store_id: str, file_id: str, proje
 # ---------------------------------------------------------------- file batches
 
 @router.post("/{vector_store_id}/file_batches")
-def create_file_batch(vector_store_id: str, params: FileBatchCreateParams = body(FileBatchCreateParams),
+def create_file_batch(vector_store_id: str, response: Response,
+                      params: FileBatchCreateParams = body(FileBatchCreateParams),
                       project: str = Project, svc: VectorStoreService = Stores) -> dict:
-    return svc.create_batch(project, vector_store_id, params)
+    return hinted(response, svc.create_batch(project, vector_store_id, params))
 
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}")
-def retrieve_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+def retrieve_file_batch(vector_store_id: str, batch_id: str, response: Response, project: str = Project,
                         svc: VectorStoreService = Stores) -> dict:
-    return svc.get_batch(project, vector_store_id, batch_id)
+    return hinted(response, svc.get_batch(project, vector_store_id, batch_id))
 
 
 @router.post("/{vector_store_id}/file_batches/{batch_id}/cancel")
-def cancel_file_batch(vector_store_id: str, batch_id: str, project: str = Project,
+def cancel_file_batch(vector_store_id: str, batch_id: str, response: Response, project: str = Project,
                       svc: VectorStoreService = Stores) -> dict:
-    return svc.cancel_batch(project, vector_store_id, batch_id)
+    return hinted(response, svc.cancel_batch(project, vector_store_id, batch_id))
 
 
 @router.get("/{vector_store_id}/file_batches/{batch_id}/files")

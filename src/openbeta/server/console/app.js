@@ -185,6 +185,31 @@ function Usage({ usage }) {
   return html`<span data-testid="usage"> · ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion = ${usage.total_tokens} tokens</span>`;
 }
 
+// ------------------------------------------------------------------ models
+
+// The models that answer on this server, the default first (GET /v1/models), asked for once a page.
+let modelList = null;
+const models = () => (modelList = modelList || api("/models").then((page) => page.data.map((m) => m.id))
+  .catch((err) => { modelList = null; throw err; }));
+
+/** Calls ``pick(name)`` with the server's default model once it is known (``fail(err)`` if it cannot be). */
+function useDefaultModel(pick, fail) {
+  useEffect(() => { models().then((names) => names[0] && pick(names[0])).catch(fail); }, []);
+}
+
+/** A choice of the models that answer here (each runs as itself); a text field when none is listed. */
+function ModelField({ id, value, onChange, disabled }) {
+  const [names, setNames] = useState(null);
+  useEffect(() => { models().then(setNames).catch(() => setNames([])); }, []);
+  if (names && names.length) {
+    return html`<select id=${id} value=${value} onChange=${onChange} disabled=${disabled} required>
+      ${names.map((m, i) => html`<option value=${m} selected=${value === m}>${m}${i === 0 ? " (default)" : ""}</option>`)}
+    </select>`;
+  }
+  return html`<input id=${id} value=${value} onInput=${onChange} disabled=${disabled} required
+    placeholder=${names ? "no model is listed by this server" : "loading the models…"} />`;
+}
+
 // ------------------------------------------------------------------ playground
 
 const parseJSON = (text, what) => {
@@ -193,10 +218,11 @@ const parseJSON = (text, what) => {
 };
 
 function AssistantForm({ onCreated }) {
-  const [f, setF] = useState({ name: "", model: "gpt-4o-mini", instructions: "", code_interpreter: false,
+  const [f, setF] = useState({ name: "", model: "", instructions: "", code_interpreter: false,
     file_search: false, functions: "", response_format: "auto", vector_store_ids: "", temperature: "" });
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  useDefaultModel((name) => setF((old) => (old.model ? old : { ...old, model: name })), setError);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.type === "checkbox" ? e.target.checked : e.target.value });
   async function submit(e) {
     e.preventDefault(); setError(null); setBusy(true);
@@ -219,7 +245,7 @@ function AssistantForm({ onCreated }) {
   return html`<form onSubmit=${submit} aria-label="Create an assistant">
     <${ErrorText} error=${error} />
     <label for="a-name">Name</label><input id="a-name" value=${f.name} onInput=${set("name")} />
-    <label for="a-model">Model</label><input id="a-model" value=${f.model} onInput=${set("model")} required />
+    <label for="a-model">Model</label><${ModelField} id="a-model" value=${f.model} onChange=${set("model")} />
     <label for="a-instr">Instructions</label><textarea id="a-instr" value=${f.instructions} onInput=${set("instructions")} />
     <label>Tools</label>
     <label class="inline"><input type="checkbox" checked=${f.code_interpreter} onChange=${set("code_interpreter")} /> code interpreter</label>
@@ -543,10 +569,11 @@ function VectorStore({ store, files, onChange }) {
 // ------------------------------------------------------------------ voice
 
 function Voice() {
-  const [model, setModel] = useState("gpt-realtime");
+  const [model, setModel] = useState("");
   const [instructions, setInstructions] = useState("You are a helpful voice assistant. Answer briefly.");
   const [state, setState] = useState("not connected");
   const [error, setError] = useState(null);
+  useDefaultModel((name) => setModel((old) => old || name), setError);
   const [mic, setMic] = useState(false);
   const [text, setText] = useState("");
   const session = useRef(null);
@@ -602,7 +629,7 @@ function Voice() {
   const connected = !!session.current;
   return html`<div class="cols">
     <div class="card"><h2>Voice</h2>
-      <label for="v-model">Model</label><input id="v-model" value=${model} disabled=${connected} onInput=${(e) => setModel(e.target.value)} />
+      <label for="v-model">Model</label><${ModelField} id="v-model" value=${model} disabled=${connected} onChange=${(e) => setModel(e.target.value)} />
       <label for="v-instr">Instructions</label><textarea id="v-instr" value=${instructions} disabled=${connected} onInput=${(e) => setInstructions(e.target.value)} />
       <div class="row" style=${{ marginTop: ".6rem" }}>
         <button class="primary" disabled=${mic} onClick=${() => connect(true)}>Start talking</button>

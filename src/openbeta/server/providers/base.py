@@ -78,5 +78,9 @@ class Provider(Protocol):
         """Prompt tokens ``request`` costs on this model (for ``max_prompt_tokens``)."""
         ...
 
+    async def models(self) -> list[str]:
+        """The names a request's ``model`` can pick a model by, the default first (``GET /v1/models``)."""
+        ...
+
     async def aclose(self) -> None:
         ...

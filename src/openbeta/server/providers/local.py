@@ -91,6 +91,16 @@ class LocalProvider:
             return named
         return self.default()
 
+    async def models(self) -> list[str]:
+        """The default (its name, or the file name of ``OPENBETA_LOCAL_MODEL_PATH``), then the other
+        installed packaged models; none when no model is installed. Any other name runs the default."""
+        try:
+            chosen = self.default()
+        except ProviderError:
+            return []
+        first = os.path.basename(chosen) if isinstance(chosen, str) else chosen.name
+        return [first, *(m.name for m in catalog.installed() if m is not chosen)]
+
     def describe(self) -> str:
         """One line naming the default model (for start-up), without loading it."""
         try:

@@ -80,6 +80,9 @@ class ScriptedProvider:
     def count_tokens(self, request: ChatRequest) -> int:
         return sum(len(message_text(m).split()) + 1 for m in request.messages)
 
+    async def models(self) -> list[str]:
+        return ["scripted"]  # every name answers the same way
+
     def _script(self, request: ChatRequest) -> dict[str, Any]:
         user = _last(request.messages, "user")
         system = _last(request.messages, "system")

@@ -23,6 +23,8 @@ from .base import ChatRequest, Delta, FinishReason, ProviderError, ToolCallDelta
 log = logging.getLogger("openbeta.providers.upstream")
 
 CONNECT_TIMEOUT = 10.0
+#: The largest model list (``GET /models``) read from the upstream.
+MAX_MODEL_LIST_BYTES = 1_000_000
 #: Requests in flight to the upstream at once; more wait their turn here. The HTTP
 #: pool gets as many connections, so it never queues (its queue scan grows with the
 #: square of its length: hundreds of waiting streams would eat the CPU).
@@ -110,6 +112,25 @@ class UpstreamProvider:
             usage = Usage(self.count_tokens(request),
                           tokens.count_text(self.upstream_model(request.model), "".join(produced)))
         yield Delta(finish_reason=finish or "stop", usage=usage)
+
+    async def models(self) -> list[str]:
+        """The names of ``OPENBETA_UPSTREAM_MODEL_MAP``, then the upstream's own ``GET /models`` (within
+        the connect timeout and 10 s; on failure, only the map's names, and a warning in the log)."""
+        names = list(self.model_map)
+        try:
+            body = bytearray()
+            async with self._client.stream("GET", "models",
+                                           timeout=httpx.Timeout(10.0, connect=CONNECT_TIMEOUT)) as response:
+                response.raise_for_status()
+                async for piece in response.aiter_bytes():
+                    body += piece
+                    if len(body) > MAX_MODEL_LIST_BYTES:
+                        raise ValueError(f"the list is over {MAX_MODEL_LIST_BYTES} bytes")
+            listed = json.loads(body).get("data") or []
+            names += [m["id"][:256] for m in listed[:1000] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
+            log.warning("the upstream model server's model list is not available: %s", exc or type(exc).__name__)
+        return list(dict.fromkeys(names))
 
     def count_tokens(self, request: ChatRequest) -> int:
         counted = ChatRequest(**{**request.__dict__, "model": self.upstream_model(request.model)})

@@ -327,8 +327,10 @@ class ResponseRun:
         if opened is None:
             if self._open is not None:
                 self._close_sync(self._open, "completed")
+            # openbeta's own call id, never the provider's (some number their calls per response:
+            # ``call_0`` again and again); the history sent back upstream carries it on both sides.
             item = {"id": new_id("item_"), "object": "realtime.item", "type": "function_call",
-                    "status": "in_progress", "name": call.name or "", "call_id": call.id or new_id("call_"),
+                    "status": "in_progress", "name": call.name or "", "call_id": new_id("call_"),
                     "arguments": ""}
             opened = _Open(item, self._add_item(item))
             self._calls[call.index] = opened

@@ -190,6 +190,9 @@ class RealtimeSession:
         if downgraded:  # e.g. a key minted for audio: the session starts text only, and says why
             self.config = cfg.apply(self.config, {"modalities": ["text"]})
         self.emit(self.codec.created_event(self.config), session=self.session_object())
+        if self.config.get("kind") != "transcription":  # "emitted right after session creation"
+            self.emit("conversation.created", conversation={"id": self.conversation_id,
+                                                            "object": "realtime.conversation"})
         if downgraded:
             self.error(_error(self.voice.missing_reason + " This session is text only.", param="session.modalities",
                               code="audio_unavailable"), None)

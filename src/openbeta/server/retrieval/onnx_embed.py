@@ -21,10 +21,13 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -40,6 +43,62 @@ MIN_INT8_COSINE = 0.97
 _CHECK_TEXTS = ["The miller grinds grain for the whole valley.", "short",
                 "Ein Satz auf Deutsch, bitte.", "Invoices are due within 30 days of delivery; late fees apply.",
                 " ".join(["a longer text that fills more of the model's window"] * 20)]
+
+
+#: The quantizer's advice to pre-process the model first: the int8 check below stands in for it.
+_PREPROCESS_ADVICE = "Please consider to run pre-processing before quantization"
+
+
+class _QuantizerChatter(logging.Filter):
+    """What ONNX Runtime's quantizer logs on the root logger (itself): a line per tensor at INFO, and its
+    pre-processing advice. Its other warnings, and everything else logged on the root logger, pass."""
+
+    def __init__(self, package_dir: str) -> None:
+        super().__init__()
+        self.package_dir = package_dir
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.pathname.startswith(self.package_dir):
+            return True
+        return record.levelno >= logging.WARNING and not record.getMessage().startswith(_PREPROCESS_ADVICE)
+
+
+@contextmanager
+def _quiet_tools() -> Iterator[None]:
+    """Keep the export's and the quantizer's chatter out of the server's log, at its sources, while they run:
+    transformers' progress bar while it loads the weights, torch's ``TracerWarning``s and its note on how
+    opset 17 exports advanced indexing, the optimizer's line per fused node (its modules' loggers are set to
+    WARNING for good: nothing else uses them) and the quantizer's (above). Real warnings pass."""
+    import onnxruntime
+    import onnxruntime.transformers.optimizer  # noqa: F401  (imports the modules whose loggers are quieted)
+    import torch
+    from transformers.utils import logging as transformers_logging
+
+    package_dir = os.path.dirname(onnxruntime.__file__)
+    _quiet_optimizer_loggers(package_dir)
+    chatter = _QuantizerChatter(package_dir)
+    root = logging.getLogger()
+    bars = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    root.addFilter(chatter)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore", message="Exporting aten::index operator", category=UserWarning)
+            yield
+    finally:
+        root.removeFilter(chatter)
+        if bars:
+            transformers_logging.enable_progress_bar()
+
+
+def _quiet_optimizer_loggers(package_dir: str) -> None:
+    """ONNX Runtime's transformer optimizer imports its modules by their bare names (``onnx_model``,
+    ``fusion_base`` ...), each logging on a logger of that name: those loggers keep their warnings only."""
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(package_dir) and \
+                name in logging.root.manager.loggerDict:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _model_key(model_dir: Path, quantize: bool) -> str:
@@ -92,26 +151,34 @@ def verify_int8(float_path: Path, int8_path: Path, model_dir: Path) -> float:
 def export_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
     """The model as ONNX in ``cache_dir`` (exported, fused and quantized on first call)."""
     with _EXPORT_LOCK:
-        source = _export_float(model_dir, cache_dir)
-        if not quantize:
-            return source
-        target = cache_dir / f"{model_dir.name}-{_model_key(model_dir, True)}.onnx"
+        target = cache_dir / f"{model_dir.name}-{_model_key(model_dir, quantize)}.onnx"
         if target.exists():
             return target
-        with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            import onnx
-            from onnxruntime.quantization import QuantType, quantize_dynamic
+        with _quiet_tools():
+            return _export(model_dir, cache_dir, quantize)
 
-            out = Path(tmp) / "model-int8.onnx"
-            log.info("quantizing %s to int8 (once)", model_dir)
-            quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-            cosine = verify_int8(source, out, model_dir)
-            if cosine < MIN_INT8_COSINE:
-                raise RuntimeError(f"the int8 model of {model_dir.name} drifted from the float one (cosine "
-                                   f"{cosine:.3f} < {MIN_INT8_COSINE}); set OPENBETA_EMBEDDINGS_RUNTIME=onnx")
-            os.replace(out, target)
+
+def _export(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
+    source = _export_float(model_dir, cache_dir)
+    if not quantize:
+        return source
+    target = cache_dir / f"{model_dir.name}-{_model_key(model_dir, True)}.onnx"
+    if target.exists():
         return target
+    with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        out = Path(tmp) / "model-int8.onnx"
+        log.info("quantizing %s to int8 (once)", model_dir)
+        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        cosine = verify_int8(source, out, model_dir)
+        if cosine < MIN_INT8_COSINE:
+            raise RuntimeError(f"the int8 model of {model_dir.name} drifted from the float one (cosine "
+                               f"{cosine:.3f} < {MIN_INT8_COSINE}); set OPENBETA_EMBEDDINGS_RUNTIME=onnx")
+        os.replace(out, target)
+    return target
 
 
 def _export_float(model_dir: Path, cache_dir: Path) -> Path:

@@ -231,7 +231,7 @@ class Turn:
         if self.message_step is not None and self.message_step["status"] == "in_progress":
             await self.close_message(None)
 
-    async def on_tool_call(self, index: int, call_id: Optional[str], name: Optional[str], arguments: str) -> None:
+    async def on_tool_call(self, index: int, name: Optional[str], arguments: str) -> None:
         await self.settle_message()
         if self.tool_step is None:
             self.tool_step = step_body(self.run, {"type": "tool_calls", "tool_calls": []})
@@ -241,8 +241,9 @@ class Turn:
             self.emit("thread.run.step.in_progress", self.tool_step)
         if index not in self._index:
             server = self.engine.tools.for_call(self.run["tools"], name or "")
-            call = {"id": call_id or new_id("call_"), "name": name or "", "arguments": arguments, "server": server,
-                    "sent": 0}
+            # openbeta's own id, never the provider's (which may repeat across steps, e.g. ``call_0``);
+            # replayed history (runs/context.py) pairs tool messages with it on both sides.
+            call = {"id": new_id("call_"), "name": name or "", "arguments": arguments, "server": server, "sent": 0}
             self._index[index] = len(self.calls)
             self.calls.append(call)
             if server is not None:
@@ -666,7 +667,7 @@ class RunEngine:
             if delta.text:
                 await turn.on_text(delta.text)
             for call in delta.tool_calls:
-                await turn.on_tool_call(call.index, call.id, call.name, call.arguments)
+                await turn.on_tool_call(call.index, call.name, call.arguments)
             if delta.finish_reason:
                 finish = delta.finish_reason
             if delta.usage:

@@ -30,7 +30,7 @@ from ..providers.base import Usage
 from ..services.base import load, set_body
 from ..services.messages import insert_message
 from ..store import Database
-from ..store.tables import DEFAULT_PROJECT_ID, MessageRow, RunRow, RunStepRow, ThreadRow
+from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, MessageRow, RunRow, RunStepRow, ThreadRow
 
 log = logging.getLogger("openbeta.runs")
 
@@ -81,17 +81,19 @@ ANY_OWNER = object()
 Claim = tuple[Optional[str], Optional[float]]  # (owner, lease_expires_at)
 
 
-def insert_run(session: Any, body: dict[str, Any], claim: Claim = (None, None)) -> None:
-    _insert_run(session, body, claim)
+def insert_run(session: Any, body: dict[str, Any], claim: Claim = (None, None),
+               tool_resources: Optional[dict[str, Any]] = None) -> None:
+    """Insert a new run; ``tool_resources``: its own, over the assistant's (see :func:`run_tool_resources`)."""
+    _insert_run(session, body, claim, tool_resources)
     log_transition(body, None)
 
 
-def insert_started_run(session: Any, run: dict[str, Any],
-                       claim: Claim = (None, None)) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def insert_started_run(session: Any, run: dict[str, Any], claim: Claim = (None, None),
+                       tool_resources: Optional[dict[str, Any]] = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert a new ``queued`` run already moved to ``in_progress``, in the unit of work that
     creates it; return its started body and its thread's messages, oldest first."""
     started = dict(run, status="in_progress", started_at=now())
-    _insert_run(session, started, claim)
+    _insert_run(session, started, claim, tool_resources)
     log_transition(run, None)
     log_transition(started, "queued")
     return started, thread_messages(session, run["thread_id"])
@@ -108,10 +110,26 @@ def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, 
                                               created_at=body["created_at"], body=body))
 
 
-def _insert_run(session: Any, body: dict[str, Any], claim: Claim) -> None:
+def _insert_run(session: Any, body: dict[str, Any], claim: Claim, tool_resources: Optional[dict[str, Any]]) -> None:
     session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
                                           created_at=body["created_at"], body=body, owner=claim[0],
-                                          lease_expires_at=claim[1]))
+                                          lease_expires_at=claim[1], tool_resources=tool_resources or None))
+
+
+def run_tool_resources(session: Any, run: dict[str, Any], project: Optional[str] = None) -> list[dict[str, Any]]:
+    """The ``tool_resources`` a run's tools use, in order: the assistant's, each tool's overridden by the
+    run's own where it has them (create-thread-and-run's top-level ``tool_resources``: "override the
+    assistant's" as ``tools`` does, tool by tool), then the thread's. With ``project``, an assistant or
+    thread of another project (or deleted) gives nothing."""
+    def body(model: Any, object_id: str) -> dict[str, Any]:
+        query = select(model.body).where(model.id == object_id)
+        if project is not None:
+            query = query.where(model.project_id == project)
+        found = session.scalar(query)
+        return (found or {}).get("tool_resources") or {}
+
+    own = session.scalar(select(RunRow.tool_resources).where(RunRow.id == run["id"])) or {}
+    return [{**body(AssistantRow, run["assistant_id"]), **own}, body(ThreadRow, run["thread_id"])]
 
 
 def transition(session: Any, run_id: str, to: str, changes: Optional[dict[str, Any]] = None, *,

@@ -26,6 +26,7 @@ from .assistants import AssistantService
 from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
+from .models import ModelService
 from .projects import KeyRing, ProjectService
 from .realtime import RealtimeService
 from .runs import RunService
@@ -55,6 +56,8 @@ class Services:
     realtime: RealtimeService
     #: The model realtime responses use: the run engine's provider (built on first use).
     realtime_provider: Callable[[], Any]
+    #: The models that answer (``GET /v1/models``), from the same provider.
+    models: ModelService
     #: ChatKit sessions, threads and the protocol server (``server/chatkit``).
     chatkit: Any = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
@@ -100,6 +103,7 @@ def build_services(settings: Settings) -> Services:
         keys=keys,
         realtime=RealtimeService(db),
         realtime_provider=lambda: engine.provider,
+        models=ModelService(lambda: engine.provider),
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[ingestion.stop, sweeper.stop, engine.shutdown],
     )
@@ -128,7 +132,8 @@ def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools
         return None
     limits = Limits(memory_bytes=settings.code_interpreter_memory_mb * 1024 * 1024,
                     processes=settings.code_interpreter_processes,
-                    max_output_bytes=settings.code_interpreter_max_output_bytes)
+                    max_output_bytes=settings.code_interpreter_max_output_bytes,
+                    disk_bytes=settings.code_interpreter_disk_mb * 1024 * 1024)
     if settings.code_interpreter_sandbox == "unsafe":
         launcher: Any = UnsafeLauncher()
         log.warning("code_interpreter runs code WITHOUT a sandbox (OPENBETA_CODE_INTERPRETER_SANDBOX=unsafe)")

@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 
 from ..errors import APIError
 from ..runs.citations import GROUP_KEY, marker
+from ..runs.records import run_tool_resources
 from ..runs.tools import ServerToolResult
 from ..store import Database
-from ..store.tables import AssistantRow, MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
+from ..store.tables import MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
 from .base import owned
 from .vector_stores import VectorStoreService
 
@@ -132,16 +133,14 @@ class FileSearchTool:
     # ------------------------------------------------------------ helpers (blocking)
 
     def store_ids(self, run: dict[str, Any]) -> tuple[str, list[str]]:
-        """The run's project (its thread's), and the assistant's vector stores, then the thread's,
-        that still exist in that project."""
+        """The run's project (its thread's), and the vector stores of the run's (else the assistant's),
+        then the thread's, ``tool_resources`` that still exist in that project."""
         with self.db.session() as s:
             project = s.scalar(select(ThreadRow.project_id).where(ThreadRow.id == run["thread_id"]))
             if project is None:
                 return "", []
             ids: list[str] = []
-            for model, object_id in ((AssistantRow, run["assistant_id"]), (ThreadRow, run["thread_id"])):
-                body = s.scalar(select(model.body).where(model.id == object_id, owned(model, project)))
-                resources = (body.get("tool_resources") or {}) if body is not None else {}
+            for resources in run_tool_resources(s, run, project):
                 ids.extend((resources.get("file_search") or {}).get("vector_store_ids") or [])
             ids = list(dict.fromkeys(ids))
             existing = set(s.scalars(select(VectorStoreRow.id).where(VectorStoreRow.id.in_(ids),

@@ -33,7 +33,7 @@ from ..store.pages import PageQuery
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
 from .base import list_page, load, owned, set_body, apply_update
 from .messages import insert_message, message_body
-from .resources import normalize_tools
+from .resources import check_tool_resources, normalize_tools
 from .threads import create_thread
 
 FILE_SEARCH_CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
@@ -134,14 +134,14 @@ class RunService:
         with self._creating() as (s, early):
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", owned(AssistantRow, project),
                              param="assistant_id").body
-            thread_params = params.thread or ThreadCreateParams()
-            if "tool_resources" in given and thread_params.tool_resources is None:
-                thread_params = thread_params.model_copy(update={"tool_resources": params.tool_resources})
+            # The spec's two places: ``thread.tool_resources`` are the new thread's; the top-level ones are
+            # the run's, standing in for the assistant's (tool by tool) for this run only.
+            resources = check_tool_resources(s, project, given.get("tool_resources") or {}, "tool_resources")
             run = self._snapshot(assistant, "", given)
-            thread = create_thread(s, project, thread_params, "thread")
+            thread = create_thread(s, project, params.thread or ThreadCreateParams(), "thread")
             run["thread_id"] = thread["id"]
             return self._record(s, project, run, [("thread.created", thread)], bool(params.stream),
-                                self.engine.claim(), early)
+                                self.engine.claim(), early, resources)
 
     @contextmanager
     def _creating(self) -> Iterator[tuple[Session, list[tuple[str, Any, "concurrent.futures.Future[None]"]]]]:
@@ -160,15 +160,17 @@ class RunService:
             stored.set_result(None)
 
     def _record(self, session: Session, project: str, run: dict[str, Any], prelude: list[Event], stream: bool,
-                claim: tuple[str, float], early: list[tuple[str, Any, "concurrent.futures.Future[None]"]]) -> Launch:
-        """Insert a new run, claimed by this replica (which drives it). A streamed one starts in
-        this same unit of work, and the engine starts on it before the commit: the model is
-        asked while the commit is written, and nothing is announced or written until it is."""
+                claim: tuple[str, float], early: list[tuple[str, Any, "concurrent.futures.Future[None]"]],
+                tool_resources: Optional[dict[str, Any]] = None) -> Launch:
+        """Insert a new run (with its own ``tool_resources``, if any), claimed by this replica (which
+        drives it). A streamed one starts in this same unit of work, and the engine starts on it before
+        the commit: the model is asked while the commit is written, and nothing is announced or written
+        until it is."""
         prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
         if not stream:
-            insert_run(session, run, claim)
+            insert_run(session, run, claim, tool_resources)
             return Launch(run, prelude)
-        started, messages = insert_started_run(session, run, claim)
+        started, messages = insert_started_run(session, run, claim, tool_resources)
         # The first turn's message step, written here rather than while the model is asked: the
         # same commit makes it durable, and no database work competes with the model's first token.
         message = assistant_message_body(started)

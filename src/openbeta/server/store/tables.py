@@ -90,6 +90,9 @@ class RunRow(Base):
     #: The replica driving the run and until when its lease holds (migration ``scaleout``).
     owner: Mapped[Optional[str]] = mapped_column(String(128), nullable=True)
     lease_expires_at: Mapped[Optional[float]] = mapped_column(Double, nullable=True)
+    #: The run's own ``tool_resources`` (create-thread-and-run's top level), over the assistant's;
+    #: not part of the run object (migration ``run_tool_resources``).
+    tool_resources: Mapped[Optional[dict[str, Any]]] = mapped_column(DocumentType, nullable=True)
 
     __table_args__ = (
         Index("ix_runs_thread_seq", "thread_id", "seq"),

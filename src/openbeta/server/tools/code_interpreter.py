@@ -14,26 +14,39 @@ of an error) and one ``image`` output per matplotlib figure, stored as a file of
 purpose ``assistants_output``. Files the code writes or changes under ``/mnt/data``
 become ``assistants_output`` files too; the step keeps their paths (in a private key),
 so the answer's ``sandbox:/mnt/data/...`` links become ``file_path`` annotations.
+
+Files cross into and out of the sandbox only as bytes, through the interpreter itself (see
+:mod:`.sandbox`): inputs are put, and after the call the sandbox lists its files and the ones
+the call wrote or changed are read, each bounded (:data:`MAX_FILE_BYTES`, :data:`MAX_FILES_PER_CALL`,
+:data:`MAX_BYTES_PER_CALL`) and stored only as files of the run's own project.
+
+Sandbox work runs on the pool's own threads (:attr:`SandboxPool.executor`, sized to the
+number of sandboxes), never on the threads that serve requests and drive runs; every step has a
+deadline. A cancelled run's call is interrupted, and its sandbox killed when the code has not
+stopped ``cancel_grace_seconds`` later; a call still waiting for a thread is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from sqlalchemy import select
 
 from ..ids import new_id
+from ..runs.records import run_tool_resources
 from ..runs.tools import ServerToolResult
 from ..store import Database
-from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, FileRow, MessageRow, RunStepRow, ThreadRow
-from .sandbox import MOUNT, Execution, Launcher, Limits, Sandbox, SandboxError, safe_name
+from ..store.tables import DEFAULT_PROJECT_ID, FileRow, MessageRow, RunStepRow, ThreadRow
+from .sandbox import MOUNT, Execution, FileRefused, Launcher, Limits, Sandbox, SandboxError, safe_name, valid_path
 
 log = logging.getLogger("openbeta.code_interpreter")
 
@@ -47,9 +60,12 @@ PARAMETERS = {"type": "object", "properties": {"code": {"type": "string", "descr
               "required": ["code"]}
 #: Paths (``/mnt/data/...``) of the files a call wrote -> their file ids; never shown to callers.
 FILES_KEY = "_files"
-#: What one call may turn into files: the largest file, and how many.
+#: What one call may turn into files: the largest file, how many, and all of them together.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_FILES_PER_CALL = 20
+MAX_BYTES_PER_CALL = 256 * 1024 * 1024
+#: The most files a sandbox lists (those past it are not seen as written).
+MAX_LISTED = 1000
 
 
 def code_of(arguments: str) -> str:
@@ -104,21 +120,29 @@ def render_output(execution: Execution, images: list[str], written: list[str]) -
 
 
 class SandboxPool:
-    """One sandbox per thread, each with a user id of its own, stopped after ``idle_seconds``."""
+    """One sandbox per thread, each with a user id of its own, stopped after ``idle_seconds``;
+    and the threads that do sandbox work (:attr:`executor`)."""
 
     def __init__(self, launcher: Launcher, root: Path, limits: Limits, *, idle_seconds: float, uid_base: int,
                  max_sandboxes: int) -> None:
         self.launcher = launcher
+        #: Where ``unsafe`` sandboxes keep their working directories (bubblewrap keeps none on the host).
         self.root = Path(root)
         self.limits = limits
         self.idle_seconds = idle_seconds
         self.uid_base = uid_base
         self.max_sandboxes = max_sandboxes
+        #: Every sandbox step runs here: one thread per sandbox, and two for sweeps and stops.
+        self.executor = ThreadPoolExecutor(max_workers=max_sandboxes + 2, thread_name_prefix="sandbox")
         self._boxes: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._task: Optional[asyncio.Task[None]] = None
 
+    def _workdir(self, thread_id: str) -> Optional[Path]:
+        return self.root / safe_name(thread_id) if self.launcher.host_directory else None
+
     def get(self, thread_id: str) -> Sandbox:
+        victim = None
         with self._lock:
             box = self._boxes.get(thread_id)
             if box is not None:
@@ -131,11 +155,12 @@ class SandboxPool:
                     raise SandboxError(f"All {self.max_sandboxes} code interpreter sandboxes are busy; try again later.")
                 victim = self._boxes.pop(idle[0][1])
                 used.discard(victim.uid)
-                victim.stop()
             uid = next(self.uid_base + n for n in range(self.max_sandboxes) if self.uid_base + n not in used)
-            box = Sandbox(self.launcher, self.root / safe_name(thread_id), uid, self.limits)
+            box = Sandbox(self.launcher, uid, self.limits, self._workdir(thread_id))
             self._boxes[thread_id] = box
-            return box
+        if victim is not None:
+            victim.stop()
+        return box
 
     def peek(self, thread_id: str) -> Optional[Sandbox]:
         """The thread's sandbox if it has one (none is made)."""
@@ -143,12 +168,14 @@ class SandboxPool:
             return self._boxes.get(thread_id)
 
     def drop(self, thread_id: str) -> None:
-        """Stop a thread's sandbox and delete its directory."""
+        """Stop a thread's sandbox (and delete its working directory, if it has one)."""
         with self._lock:
             box = self._boxes.pop(thread_id, None)
         if box is not None:
             box.stop()
-        shutil.rmtree(self.root / safe_name(thread_id), ignore_errors=True)
+        workdir = self._workdir(thread_id)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def sweep(self) -> int:
         """Stop sandboxes idle for ``idle_seconds``; return how many."""
@@ -160,6 +187,10 @@ class SandboxPool:
             box.stop()
         return len(boxes)
 
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the pool's threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._sweep_forever(), name="sandbox-idle")
 
@@ -167,7 +198,7 @@ class SandboxPool:
         while True:
             await asyncio.sleep(min(60.0, max(self.idle_seconds / 4, 0.5)))
             try:
-                await asyncio.to_thread(self.sweep)
+                await self.run(self.sweep)
             except Exception:
                 log.exception("sandbox idle sweep failed")
 
@@ -177,8 +208,8 @@ class SandboxPool:
             await asyncio.gather(self._task, return_exceptions=True)
         with self._lock:
             boxes, self._boxes = list(self._boxes.values()), {}
-        for box in boxes:
-            await asyncio.to_thread(box.stop)
+        await asyncio.gather(*(self.run(box.stop) for box in boxes), return_exceptions=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 class CodeInterpreterTool:
@@ -196,6 +227,9 @@ class CodeInterpreterTool:
         self.timeout = timeout
         self._checked: Optional[tuple[Optional[str]]] = None
         self._check_lock = threading.Lock()
+        #: The call under way (or waiting for a thread) of each run.
+        self._calls: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        self._calls_lock = threading.Lock()
 
     def _project(self, thread_id: str) -> str:
         """The project of the run's thread: files the code writes belong to it."""
@@ -250,15 +284,35 @@ class CodeInterpreterTool:
 
     async def run(self, run: dict[str, Any], tool: dict[str, Any], call_id: str, arguments: str) -> ServerToolResult:
         code = code_of(arguments)
-        record = await asyncio.to_thread(self.execute, run, code)
+        future = self.pool.executor.submit(self.execute, run, code)
+        with self._calls_lock:
+            self._calls[run["id"]] = future
+        try:
+            record = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not future.cancelled() or (task is not None and task.cancelling()):
+                raise
+            record = self._record(code, Execution(logs="", error="ExecutionCancelled: the run was cancelled before "
+                                                                  "this code ran."), [], {})
+        finally:
+            with self._calls_lock:
+                if self._calls.get(run["id"]) is future:
+                    del self._calls[run["id"]]
         record["id"] = call_id
         return ServerToolResult(record=record, output=self.replay(record)[1])
 
     def cancel(self, run: dict[str, Any]) -> None:
-        """Interrupt the code running in the run's thread (its run is being cancelled)."""
+        """The run is being cancelled (called again and again until its call ends): a call still
+        waiting for a thread is dropped; a running one is interrupted, and its sandbox killed when
+        the code has not stopped ``cancel_grace_seconds`` later. Never blocks."""
+        with self._calls_lock:
+            future = self._calls.get(run["id"])
+        if future is not None and future.cancel():
+            return
         box = self.pool.peek(run["thread_id"])
-        if box is not None:
-            box.interrupt()
+        if box is not None and future is not None:
+            box.cancel()
 
     def replay(self, record: dict[str, Any]) -> tuple[str, str]:
         body = record["code_interpreter"]
@@ -274,39 +328,56 @@ class CodeInterpreterTool:
             box = self.pool.get(run["thread_id"])
         except SandboxError as exc:
             return self._record(code, Execution(logs="", error=str(exc)), [], {})
+        notes: list[str] = []
         with box.lock:
+            box.begin()
             try:
                 if not box.alive:
-                    box.staged, box.placed = {}, set()
-                    box.workdir.mkdir(parents=True, exist_ok=True)
-                    box.clear()
-                    self._restore(box, run["thread_id"])
-                self._stage(box, run)
-                before = box.get_files()
-                if not box.alive:
                     box.start()
+                    box.staged, box.placed = {}, set()
+                    notes += self._restore(box, run["thread_id"])
+                notes += self._stage(box, run)
+                before = box.list_files(MAX_LISTED)
                 execution = box.run_code(code, self.timeout)
-                after = box.get_files()
+            except FileRefused as exc:
+                return self._record(code, Execution(logs="", error=f"The sandbox could not list its files: {exc}"),
+                                    [], {})
             except SandboxError as exc:
                 return self._record(code, Execution(logs="", error=str(exc)), [], {})
+            after: dict[str, tuple[int, int]] = {}
+            if not execution.restarted:
+                try:
+                    after = box.list_files(MAX_LISTED)
+                except (FileRefused, SandboxError) as exc:
+                    notes.append(f"[the files the code wrote could not be collected: {exc}]")
             project = self._project(run["thread_id"])
             images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
             written: dict[str, str] = {}
             skipped = []
+            budget, attempts = MAX_BYTES_PER_CALL, 2 * MAX_FILES_PER_CALL
             for relative, seen in after.items():
                 if before.get(relative) == seen:
                     continue
-                data = box.read_file(relative, MAX_FILE_BYTES) if len(written) < MAX_FILES_PER_CALL else None
-                if data is None:
-                    skipped.append(f"{MOUNT}/{relative}")
-                    continue
                 path = f"{MOUNT}/{relative}"
+                data = None
+                if len(written) < MAX_FILES_PER_CALL and attempts > 0 and seen[0] <= min(MAX_FILE_BYTES, budget):
+                    attempts -= 1
+                    try:
+                        data = box.read_file(relative, min(MAX_FILE_BYTES, budget))
+                    except SandboxError:
+                        data = None
+                if data is None:
+                    skipped.append(path)
+                    continue
+                budget -= len(data)
                 written[path] = self.store_output(project, data, Path(relative).name)["id"]
                 box.staged[path] = written[path]
         if skipped:
-            execution.logs += (f"\n[not saved as files (over {MAX_FILES_PER_CALL} files or "
-                               f"{MAX_FILE_BYTES // 2 ** 20} MiB): {', '.join(skipped[:10])}"
-                               f"{' ...' if len(skipped) > 10 else ''}]")
+            notes.append(f"[not saved as files (over {MAX_FILES_PER_CALL} files, {MAX_FILE_BYTES // 2 ** 20} MiB "
+                         f"each or {MAX_BYTES_PER_CALL // 2 ** 20} MiB in all, or not regular files): "
+                         f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}]")
+        if notes:
+            execution.logs = "\n".join([execution.logs.rstrip("\n"), *notes] if execution.logs else notes)
         return self._record(code, execution, images, written)
 
     @staticmethod
@@ -322,13 +393,11 @@ class CodeInterpreterTool:
     # ------------------------------------------------------------ files (blocking)
 
     def inputs(self, run: dict[str, Any]) -> list[tuple[str, str]]:
-        """(file id, filename) of the files the run's sandbox should hold, oldest first: the
-        assistant's and thread's ``code_interpreter`` resources, then message attachments."""
+        """(file id, filename) of the files the run's sandbox should hold, oldest first: the run's
+        (else the assistant's) and the thread's ``code_interpreter`` resources, then message attachments."""
         with self.db.session() as s:
             ids: list[str] = []
-            for model, object_id in ((AssistantRow, run["assistant_id"]), (ThreadRow, run["thread_id"])):
-                body = s.scalar(select(model.body).where(model.id == object_id))
-                resources = (body.get("tool_resources") or {}) if body is not None else {}
+            for resources in run_tool_resources(s, run):
                 ids.extend((resources.get("code_interpreter") or {}).get("file_ids") or [])
             for body in s.scalars(select(MessageRow.body).where(MessageRow.thread_id == run["thread_id"])
                                   .order_by(MessageRow.seq.asc())):
@@ -340,10 +409,11 @@ class CodeInterpreterTool:
                 row.id: row.body for row in s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(ids)))}
         return [(i, names[i].get("filename") or i) for i in ids if i in names]
 
-    def _stage(self, box: Sandbox, run: dict[str, Any]) -> None:
+    def _stage(self, box: Sandbox, run: dict[str, Any]) -> list[str]:
         """Copy the run's input files not yet in the sandbox to ``/mnt/data/<filename>``
-        (a name already taken gets the file id in front)."""
+        (a name already taken gets the file id in front); return notes on those that could not be."""
         staged = box.staged
+        notes = []
         for file_id, filename in self.inputs(run):
             if file_id in box.placed:
                 continue
@@ -354,11 +424,17 @@ class CodeInterpreterTool:
                 data = self.read_blob(file_id)
             except OSError:
                 continue
-            staged[box.put_file(name, data)] = file_id
+            try:
+                staged[box.put_file(name, data)] = file_id
+            except FileRefused as exc:
+                notes.append(f"[{MOUNT}/{name} could not be put in the sandbox: {exc}]")
+                continue
             box.placed.add(file_id)
+        return notes
 
-    def _restore(self, box: Sandbox, thread_id: str) -> None:
-        """Put back the files earlier calls in the thread wrote (newest version of each path)."""
+    def _restore(self, box: Sandbox, thread_id: str) -> list[str]:
+        """Put back the files earlier calls in the thread wrote (newest version of each path);
+        return notes on those that could not be."""
         written: dict[str, str] = {}
         with self.db.session() as s:
             for body in s.scalars(select(RunStepRow.body).where(RunStepRow.thread_id == thread_id)
@@ -369,15 +445,20 @@ class CodeInterpreterTool:
                     if call.get("type") == "code_interpreter":
                         written.update(call.get(FILES_KEY) or {})
             existing = set(s.scalars(select(FileRow.id).where(FileRow.id.in_(list(written.values())))))
+        notes = []
         for path, file_id in written.items():
             relative = path[len(MOUNT) + 1:]
-            if file_id not in existing or not relative or ".." in Path(relative).parts:
+            if file_id not in existing or not valid_path(relative):
                 continue
             try:
                 data = self.read_blob(file_id)
             except OSError:
                 continue
-            box.staged[box.put_file(relative, data)] = file_id
+            try:
+                box.staged[box.put_file(relative, data)] = file_id
+            except FileRefused as exc:
+                notes.append(f"[{path} could not be put back in the sandbox: {exc}]")
+        return notes
 
     def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
         """The image file ids of calls since the run's last message, and every path written in the run."""

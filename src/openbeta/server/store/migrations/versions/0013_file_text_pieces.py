@@ -6,13 +6,13 @@ count (``source``), how many there are, the text's length and the file's pages. 
 move into pieces (``source`` ``migrated``); their page counts were not recorded.
 
 Revision ID: file_text_pieces
-Revises: search_indexes
+Revises: run_tool_resources
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "file_text_pieces"
-down_revision = "search_indexes"
+down_revision = "run_tool_resources"
 branch_labels = None
 depends_on = None
 
