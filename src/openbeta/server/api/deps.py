@@ -286,16 +286,16 @@ def load_json(raw: Union[bytes, str], *, invalid_code: Optional[str] = None) -> 
         raise InvalidRequest(INVALID_JSON, code=invalid_code) from None
 
 
-def parse_json_body(raw: bytes) -> dict[str, Any]:
+def parse_json_body(raw: bytes, *, ids: bool = True) -> dict[str, Any]:
     """A JSON request body as every route takes it: a 400 naming what is wrong for text that is not
     JSON, a number JSON cannot carry, nesting deeper than ``MAX_JSON_DEPTH``, a lone surrogate, a NUL in
-    an id, or anything but an object."""
+    an id (unless ``ids`` is false: the caller checks them itself), or anything but an object."""
     data = load_json(raw)
     if nesting_depth(data) > MAX_JSON_DEPTH:
         raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
                              f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
     refuse_lone_surrogates(raw, data)
-    if b"\\u0000" in raw:
+    if ids and b"\\u0000" in raw:
         bad = nul_in_ids(data)
         if bad:
             refuse_nul("\x00", bad)

@@ -35,7 +35,7 @@ def parse(raw: bytes) -> Any:
     The body passes the checks every JSON route makes first (:func:`~..api.deps.parse_json_body`:
     nesting depth, numbers, surrogates), so the protocol's own parser only sees bodies it can take.
     """
-    data = parse_json_body(raw)
+    data = parse_json_body(raw, ids=False)  # ids are checked below, named as the protocol's params
     try:
         request = REQUEST.validate_python(data)
     except ValidationError as exc:

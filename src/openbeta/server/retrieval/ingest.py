@@ -195,8 +195,13 @@ class Ingestor:
                             return
                         if isinstance(item, IngestResult) or index in failed:
                             break
-            finally:
-                ahead.put(_END)
+            finally:  # the end, unless the consumer is gone (then nobody would take it off a full queue)
+                while not stop.is_set():
+                    try:
+                        ahead.put(_END, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
 
         def flush() -> None:
             live = [p for p in group if p.index not in failed]

@@ -484,18 +484,19 @@ class RunEngine:
         except RunNotStored:
             log.info("run %s: its creation was not stored; the model call stops", run_id)
         except (RunLost, TransitionRefused) as exc:
-            log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
-            self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its state.",
-                                        "type": "server_error", "param": None, "code": "run_moved"})
+            if isinstance(exc, TransitionRefused) and await db(self.records.find, run_id) is None:
+                self.emit(run_id, "error", self._deleted(run_id))  # its row went while it was being moved
+            else:
+                log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
+                self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its "
+                                            "state.", "type": "server_error", "param": None, "code": "run_moved"})
         except Exception:
             if await db(self.records.find, run_id) is not None:
                 log.exception("run %s could not be marked failed", run_id)
                 error = {"message": "The server had an error while processing the run.", "type": "server_error",
                          "param": None, "code": "server_error"}
             else:
-                log.info("run %s was deleted with its thread; it stops here", run_id)
-                error = {"message": f"Run '{run_id}' was deleted with its thread.", "type": "invalid_request_error",
-                         "param": None, "code": "run_deleted"}
+                error = self._deleted(run_id)
             self.emit(run_id, "error", error)
         finally:
             self._cancels.discard(run_id)
@@ -585,6 +586,13 @@ class RunEngine:
         if task is not None and run_id not in self._interrupted and not task.done():
             self._interrupted.add(run_id)
             task.cancel()
+
+    @staticmethod
+    def _deleted(run_id: str) -> dict[str, Any]:
+        """The stream's ``error`` for a run deleted with its thread while it ran."""
+        log.info("run %s was deleted with its thread; it stops here", run_id)
+        return {"message": f"Run '{run_id}' was deleted with its thread.", "type": "invalid_request_error",
+                "param": None, "code": "run_deleted"}
 
     def _check_cancel(self, run_id: str) -> None:
         if run_id in self._lost:
