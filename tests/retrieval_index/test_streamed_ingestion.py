@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import select, text, update
 
+from filekit import make_pdf
 from ingest_support import Embedder, chunks, ingestor, queue_file, status
 from openbeta.server.retrieval.chunk import split, stream_chunks
 from openbeta.server.retrieval.ingest import BATCH_CHUNKS
@@ -41,17 +42,6 @@ def _stored(db: Database, file_id: str) -> str:
         found = stored_text(s, file_id)
     assert found is not None, f"no text stored for {file_id}"
     return "".join(read_pieces(db, found))
-
-
-def _pdf(pages: list[str]) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for page in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, page)
-    return bytes(pdf.output())
 
 
 def _blob(tmp_path, file_id: str, data: bytes) -> None:
@@ -90,7 +80,7 @@ def test_pages_are_counted_whether_parsed_or_reused(db, tmp_path):
     with db.session() as s:
         s.add(VectorStoreRow(id="vs_2", created_at=0, body={}))
     queue_file(db, "file-pdf", None, filename="report.pdf")
-    _blob(tmp_path, "file-pdf", _pdf(["first page", "second page", "third page"]))
+    _blob(tmp_path, "file-pdf", make_pdf(["first page", "second page", "third page"]))
     work = ingestor(db, tmp_path, None)
     [parsed] = work.ingest_many([("vs_1", "file-pdf")])
     queue_file(db, "file-pdf", None, filename="report.pdf", store_id="vs_2")

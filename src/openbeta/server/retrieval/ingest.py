@@ -181,27 +181,26 @@ class Ingestor:
         stop = threading.Event()
         failed: set[int] = set()  # files that failed (or are no longer wanted): their later batches are dropped
 
+        def put(item: Any) -> bool:
+            """Hand ``item`` to the consumer; False once it is gone (nobody would take it off a full queue)."""
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         def produce() -> None:
             try:
                 for index, job in enumerate(jobs):
                     for item in self._prepare(index, *job):
-                        while not stop.is_set():
-                            try:
-                                ahead.put(item, timeout=0.5)
-                                break
-                            except queue.Full:
-                                continue
-                        if stop.is_set():
+                        if not put(item):
                             return
                         if isinstance(item, IngestResult) or index in failed:
                             break
-            finally:  # the end, unless the consumer is gone (then nobody would take it off a full queue)
-                while not stop.is_set():
-                    try:
-                        ahead.put(_END, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
+            finally:
+                put(_END)
 
         def flush() -> None:
             live = [p for p in group if p.index not in failed]
