@@ -92,9 +92,9 @@ class _Arena:
 
     The voice model's working memory grows with the length of the text (about 1 MB a character: a
     200-character piece takes some 250 MB while it is spoken), and ONNX Runtime's arena keeps its largest
-    run's memory. Shrinking it after every run costs about 15% of the speed and 30 ms before a sentence's
-    first audio (bench/README.md, "Speech: the voice model's memory"), so runs keep the arena, and
-    :meth:`PiperTts.release` shrinks it once speech has stopped for a while."""
+    run's memory. Shrinking it after every run costs about an eighth of the speed and a quarter more time
+    to a sentence's first audio (bench/README.md, "Speech: the voice model's memory"), so runs keep the
+    arena, and :meth:`PiperTts.release` shrinks it once speech has stopped for a while."""
 
     def __init__(self, session: Any) -> None:
         import onnxruntime
