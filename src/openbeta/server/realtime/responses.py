@@ -347,6 +347,7 @@ class ResponseRun:
         opened = self._open
         if opened is None:
             return
+        await self.session.room()  # its done events carry the whole text: they wait like its deltas
         if opened.item["type"] == "message" and self.audio and opened.unspoken:
             rest, opened.unspoken = opened.unspoken, ""
             await self._speak(opened, rest)
