@@ -19,8 +19,10 @@ from ..chatkit import ChatKitServices
 from ..chatkit.threads import uploaded
 from ..errors import Conflict, InvalidRequest, NotFound, PayloadTooLarge
 from ..ids import new_id
-from ..store.pages import PageQuery
-from .deps import ENVELOPE_BYTES, Project, body, count_received, pages, read_body, refuse_nul, service
+from ..paging import PageQuery
+from ..bodies import ENVELOPE_BYTES, count_received, read_body
+from ..validation import refuse_nul
+from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/chatkit", tags=["ChatKit"])
 protocol_router = APIRouter(prefix="/v1/chatkit", tags=["ChatKit"])

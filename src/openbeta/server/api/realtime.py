@@ -20,7 +20,10 @@ from ..realtime.codec_beta import BetaCodec
 from ..realtime.codec_ga import GACodec
 from ..realtime.session import Limits, RealtimeSession
 from ..services.realtime import Grant, RealtimeService
-from .deps import Project, project_for, read_json, service, validate
+from ..auth import project_for
+from ..bodies import read_json
+from ..validation import validate
+from .deps import Project, service
 
 router = APIRouter(prefix="/realtime", tags=["Realtime"])
 ws_router = APIRouter(prefix="/v1")

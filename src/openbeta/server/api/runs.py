@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
 from ..services.runs import Launch, RunService, check_include
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .deps import Project, body, hinted, pages, service
 
 router = APIRouter(tags=["Assistants"])

@@ -46,7 +46,7 @@ from ..ids import new_id
 from ..services.container import Services
 from ..services.messages import message_body
 from ..services.runs import Launch
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .sessions import Caller
 from .threads import ChatKitThreads, uploaded
 from .turns import TurnStream, user_text

@@ -21,7 +21,8 @@ from ..services.files import FileService
 from ..services.messages import insert_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
-from ..store.pages import Page, PageQuery, fetch_page
+from ..paging import PageQuery
+from ..store.pages import Page, fetch_page
 from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
 from ...types.thread import ThreadCreateParams
 from .shapes import REST_TYPES, render_thread, rest_item

@@ -16,9 +16,9 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field
 
 from ...types._base import RequestModel
-from ..api.deps import validate
 from ..errors import InvalidRequest
 from ..ids import new_id
+from ..validation import validate
 from . import config as cfg
 
 #: Largest ``input_audio_buffer.append`` audio (base64 characters), as the hosted API documents.

@@ -18,8 +18,8 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field
 
 from ...types._base import RequestModel
-from ..api.deps import validate
 from ..errors import InvalidRequest
+from ..validation import validate
 from . import config as cfg
 from .codec_beta import BetaCodec, _under
 

@@ -14,8 +14,8 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, model_validator
 
 from ...types._base import RequestModel
-from ..api.deps import validate
 from ..errors import InvalidRequest
+from ..validation import validate
 
 BetaFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 Modality = Literal["text", "audio"]

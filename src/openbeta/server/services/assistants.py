@@ -7,7 +7,7 @@ from typing import Any
 from ...types.assistant import AssistantCreateParams, AssistantUpdateParams
 from ..ids import new_id, now
 from ..store import Database
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from ..store.tables import AssistantRow
 from .base import apply_update, list_page, load, owned
 from .resources import check_tool_resources, normalize_tools

@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..store.pages import PageQuery, fetch_page
+from ..paging import PageQuery
+from ..store.pages import fetch_page
 
 
 def render_page(rows: Sequence[Any], has_more: bool,

@@ -15,7 +15,7 @@ from ..blobs import BlobStore
 from ..errors import NotFound
 from ..ids import new_id, now
 from ..store import Database
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from ..store.tables import FileRow
 from ..store.texts import delete_text
 from .base import list_page, load, owned

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
 from ..ids import new_id, now
 from ..store import Database
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from ..store.tables import MessageRow, ThreadRow
 from .base import apply_update, list_page, load, owned
 from .resources import check_message_files, index_attachments

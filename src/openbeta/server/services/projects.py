@@ -8,10 +8,11 @@ How isolation works, in one place:
   query with :func:`~openbeta.server.services.base.owned`, so another project's id is simply
   "not found", with the same 404 an unknown id gets.
 - A request's project comes from its bearer key: the ``/v1`` router's dependency
-  :func:`openbeta.server.api.deps.current_project` asks :class:`KeyRing` and keeps the answer on
-  ``request.state.project``; routes receive it with ``project: str = Project``. New faces (realtime
-  sessions, ChatKit) use the same dependency (or ``api.deps.project_for(keys, token)`` for a key that
-  arrives another way) and bind what they mint to that project id.
+  :func:`openbeta.server.api.deps.current_project` asks :class:`KeyRing` (through
+  :func:`openbeta.server.auth.project_for`) and keeps the answer on ``request.state.project``; routes
+  receive it with ``project: str = Project``. Other faces (realtime sessions, ChatKit) call
+  ``auth.project_for(keys, token)`` with the key as it arrives there and bind what they mint to that
+  project id.
 - Keys: each ``OPENBETA_API_KEYS`` entry is ``key`` (default project) or ``name:key`` (project
   ``name``, created at start-up if missing); they are held in memory as SHA-256 -> project, so they
   cost no database work per request. Keys made through the admin API or ``openbeta keys create``
@@ -26,23 +27,22 @@ How isolation works, in one place:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..auth import Caller, key_hash
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..ids import new_id, now
 from ..store import Database
-from ..store.pages import PageQuery
-from ..store.tables import DEFAULT_PROJECT_ID, APIKeyRow, ProjectRow
+from ..paging import PageQuery
+from ..ids import DEFAULT_PROJECT_ID, new_id, now
+from ..store.tables import APIKeyRow, ProjectRow
 from .base import list_page, load
 
 log = logging.getLogger("openbeta")
@@ -53,11 +53,6 @@ CACHE_SECONDS = 5.0
 TOUCH_SECONDS = 60
 KEY_PREFIX = "sk-proj-"
 MAX_NAME = 256
-
-
-def key_hash(key: str) -> str:
-    """The SHA-256 (hex) a key is stored and looked up by."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def parse_key_entry(entry: str) -> tuple[Optional[str], str]:
@@ -247,14 +242,6 @@ class ProjectService:
                 except Conflict:
                     continue
         return out
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who a request is: its project, and the stored key it used (``None`` for env keys and open mode)."""
-
-    project_id: str
-    key_id: Optional[str] = None
 
 
 class KeyRing:

@@ -29,7 +29,7 @@ from ..runs.records import (TransitionRefused, active_run_id, assistant_message_
                             insert_step, step_body, transition)
 from ..runs.tools import ServerTools
 from ..store import Database
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
 from .base import list_page, load, owned, set_body, apply_update
 from .messages import insert_message, message_body

@@ -11,7 +11,7 @@ from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..ids import new_id, now
 from ..store import Database
 from ..store.tables import MessageRow, ThreadRow
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .base import apply_update, list_page, load, owned
 from .messages import insert_message, message_body
 from .resources import check_tool_resources

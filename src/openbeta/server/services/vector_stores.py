@@ -28,7 +28,7 @@ from ..retrieval.filters import matches
 from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
 from ..store import Database
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from ..store.tables import ChunkRow, FileRow, VectorStoreFileBatchRow, VectorStoreFileRow, VectorStoreRow
 from ..store.texts import StoredText, read_pieces, stored_text
 from .base import apply_update, list_page, load, owned, set_body
