@@ -22,8 +22,8 @@ from ..auth import project_for
 from ..errors import InvalidRequest, RateLimited, Unauthorized
 from ..ids import new_id, now
 from ..store import Database
+from ..store.rows import load, owned, set_body
 from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, ChatKitSessionRow, ProjectRow
-from ..services.base import load, owned, set_body
 from ..validation import refuse_nul
 
 DEFAULT_EXPIRY_SECONDS = 600

@@ -14,17 +14,18 @@ from typing import Any, Callable, Optional
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from ...types.thread import ThreadCreateParams
 from ..errors import NotFound
 from ..ids import now
-from ..services.base import list_page, load, owned, set_body
+from ..paging import PageQuery
+from ..services.base import list_page
 from ..services.files import FileService
 from ..services.messages import insert_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
-from ..paging import PageQuery
 from ..store.pages import Page, fetch_page
+from ..store.rows import load, owned, set_body
 from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
-from ...types.thread import ThreadCreateParams
 from .shapes import REST_TYPES, render_thread, rest_item
 
 

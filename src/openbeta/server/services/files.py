@@ -14,11 +14,12 @@ from ...types.file import FileUploadParams
 from ..blobs import BlobStore
 from ..errors import NotFound
 from ..ids import new_id, now
-from ..store import Database
 from ..paging import PageQuery
+from ..store import Database
+from ..store.rows import load, owned
 from ..store.tables import FileRow
 from ..store.texts import delete_text
-from .base import list_page, load, owned
+from .base import list_page
 
 log = logging.getLogger("openbeta")
 

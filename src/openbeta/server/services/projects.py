@@ -39,11 +39,12 @@ from sqlalchemy.orm import Session
 
 from ..auth import Caller, key_hash
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..store import Database
-from ..paging import PageQuery
 from ..ids import DEFAULT_PROJECT_ID, new_id, now
+from ..paging import PageQuery
+from ..store import Database
+from ..store.rows import load
 from ..store.tables import APIKeyRow, ProjectRow
-from .base import list_page, load
+from .base import list_page
 
 log = logging.getLogger("openbeta")
 

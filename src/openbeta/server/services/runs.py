@@ -22,16 +22,17 @@ from ...types.run import (ACTIVE_STATUSES, RunCreateParams, RunUpdateParams, Sub
                           ThreadCreateAndRunParams)
 from ...types.thread import ThreadCreateParams
 from ..errors import APIError, InvalidRequest
-from ..ids import new_id, now
+from ..ids import now
+from ..paging import PageQuery
 from ..runs.engine import RunEngine, RunNotStored, Started
 from ..runs.events import Event
 from ..runs.records import (TransitionRefused, active_run_id, assistant_message_body, insert_run, insert_started_run,
-                            insert_step, step_body, transition)
+                            insert_step, run_body, step_body, transition)
 from ..runs.tools import ServerTools
 from ..store import Database
-from ..paging import PageQuery
+from ..store.rows import load, owned, set_body
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
-from .base import list_page, load, owned, set_body, apply_update
+from .base import list_page, apply_update
 from .messages import insert_message, message_body
 from .resources import check_tool_resources, normalize_tools
 from .threads import create_thread
@@ -175,7 +176,7 @@ class RunService:
         # same commit makes it durable, and no database work competes with the model's first token.
         message = assistant_message_body(started)
         step = step_body(started, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
-        insert_step(session, step, message, project)
+        insert_step(session, step, message)
         stored: concurrent.futures.Future[None] = concurrent.futures.Future()
         queue = self.engine.bus.subscribe(run["id"])
         early.append((run["id"], queue, stored))
@@ -195,27 +196,21 @@ class RunService:
             raise InvalidRequest(" ".join(unavailable), param="tools", code="unsupported_tool")
         tool_choice = given.get("tool_choice") or "auto"
         _check_tool_choice(tool_choice, tools)
-        created = now()
 
         def pick(key: str, default: Any = None) -> Any:
             value = given.get(key)
             return value if value is not None else assistant.get(key, default)
 
-        return {
-            "id": new_id("run_"), "object": "thread.run", "created_at": created,
-            "assistant_id": assistant["id"], "thread_id": thread_id, "status": "queued",
-            "started_at": None, "expires_at": created + int(self.engine.expiry_seconds),
-            "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
-            "last_error": None, "model": pick("model"), "instructions": pick("instructions") or "",
-            "tools": tools, "metadata": given.get("metadata") or {}, "temperature": pick("temperature", 1.0),
-            "top_p": pick("top_p", 1.0), "max_completion_tokens": given.get("max_completion_tokens"),
-            "max_prompt_tokens": given.get("max_prompt_tokens"),
-            "truncation_strategy": {**DEFAULT_TRUNCATION, **(given.get("truncation_strategy") or {})},
-            "incomplete_details": None, "usage": None, "response_format": pick("response_format", "auto"),
-            "tool_choice": tool_choice,
-            "parallel_tool_calls": given.get("parallel_tool_calls", True) is not False,
-            "reasoning_effort": pick("reasoning_effort"),
-        }
+        return run_body(
+            thread_id, self.engine.expiry_seconds, assistant_id=assistant["id"], model=pick("model"),
+            instructions=pick("instructions") or "", tools=tools, metadata=given.get("metadata") or {},
+            temperature=pick("temperature", 1.0), top_p=pick("top_p", 1.0),
+            max_completion_tokens=given.get("max_completion_tokens"),
+            max_prompt_tokens=given.get("max_prompt_tokens"),
+            truncation_strategy={**DEFAULT_TRUNCATION, **(given.get("truncation_strategy") or {})},
+            response_format=pick("response_format", "auto"), tool_choice=tool_choice,
+            parallel_tool_calls=given.get("parallel_tool_calls", True) is not False,
+            reasoning_effort=pick("reasoning_effort"))
 
     def launch(self, launch: Launch, stream: bool, include: Sequence[str] = ()) -> Optional[AsyncIterator[str]]:
         """Start (or resume) the run; with ``stream``, the SSE text of its events

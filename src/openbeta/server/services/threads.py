@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..ids import new_id, now
-from ..store import Database
-from ..store.tables import MessageRow, ThreadRow
 from ..paging import PageQuery
-from .base import apply_update, list_page, load, owned
+from ..store import Database
+from ..store.rows import load, owned
+from ..store.tables import MessageRow, ThreadRow
+from .base import apply_update, list_page
 from .messages import insert_message, message_body
 from .resources import check_tool_resources
 

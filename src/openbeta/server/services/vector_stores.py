@@ -23,15 +23,16 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreUpdateParams)
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_id, now
+from ..paging import PageQuery
 from ..retrieval.chunk import AUTO_MAX_TOKENS, AUTO_OVERLAP_TOKENS
 from ..retrieval.filters import matches
-from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
+from ..retrieval.store_index import StoreIndexes
 from ..store import Database
-from ..paging import PageQuery
+from ..store.rows import load, owned, set_body
 from ..store.tables import ChunkRow, FileRow, VectorStoreFileBatchRow, VectorStoreFileRow, VectorStoreRow
 from ..store.texts import StoredText, read_pieces, stored_text
-from .base import apply_update, list_page, load, owned, set_body
+from .base import apply_update, list_page
 
 DAY = 86_400
 TOUCH_SECONDS = 60
