@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from runs_helpers import script
 
 from openbeta.server.app import create_app
-from openbeta.server.runs.tools import ServerToolResult
+from openbeta.server.tools.registry import ServerToolResult
 from openbeta.server.settings import Settings
 
 

@@ -32,13 +32,13 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 from ..ids import new_id, now
 from ..providers.base import Delta, Provider, ProviderError, Usage
 from ..store import Database
+from ..tools.registry import ServerTools
 from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
 from .leases import RunLeases
 from .records import (RunCancelled, RunRecords, TransitionRefused, assistant_message_body, step_body,
                       usage_dict)
-from .tools import ServerTools
 
 log = logging.getLogger("openbeta.runs")
 T = TypeVar("T")

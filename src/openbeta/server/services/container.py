@@ -12,15 +12,15 @@ from ..blobs import BlobStore, build_blob_store
 from ..chatkit import ChatKitServices
 from ..providers.factory import build_provider
 from ..retrieval.embed import build_embedder, build_tokenizer
-from ..retrieval.store_index import StoreIndexes
 from ..retrieval.ingest import IngestionWorker, Ingestor
 from ..retrieval.search import HybridSearcher
+from ..retrieval.store_index import StoreIndexes
 from ..runs.engine import RunEngine
 from ..runs.leases import replica_id
-from ..runs.tools import ServerTools
 from ..settings import Settings
 from ..store import Database
 from ..tools.code_interpreter import CodeInterpreterTool, SandboxPool
+from ..tools.registry import ServerTools
 from ..tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 from .assistants import AssistantService
 from .file_search import FileSearchTool

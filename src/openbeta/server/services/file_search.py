@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 from ..errors import APIError
 from ..runs.citations import GROUP_KEY, marker
-from ..runs.tools import ServerToolResult
 from ..store import Database
 from ..store.rows import owned, run_tool_resources
 from ..store.tables import MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
+from ..tools.registry import ServerToolResult
 from .vector_stores import VectorStoreService
 
 DEFAULT_MAX_RESULTS = 20

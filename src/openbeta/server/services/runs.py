@@ -28,10 +28,10 @@ from ..runs.engine import RunEngine, RunNotStored, Started
 from ..runs.events import Event
 from ..runs.records import (TransitionRefused, active_run_id, assistant_message_body, insert_run, insert_started_run,
                             insert_step, run_body, step_body, transition)
-from ..runs.tools import ServerTools
 from ..store import Database
 from ..store.rows import load, owned, set_body
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
+from ..tools.registry import ServerTools
 from .base import list_page, apply_update
 from .messages import insert_message, message_body
 from .resources import check_tool_resources, normalize_tools
