@@ -26,7 +26,7 @@ from ..store import Database
 from ..store.rows import owned, run_tool_resources
 from ..store.tables import MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
 from ..tools.registry import ServerToolResult
-from .vector_stores import VectorStoreService
+from ..services.vector_stores import VectorStoreService
 
 DEFAULT_MAX_RESULTS = 20
 QUESTION_CHARS = 1000
