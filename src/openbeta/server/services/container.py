@@ -20,10 +20,10 @@ from ..runs.leases import replica_id
 from ..settings import Settings
 from ..store import Database
 from ..tools.code_interpreter import CodeInterpreterTool, SandboxPool
+from ..tools.file_search import FileSearchTool
 from ..tools.registry import ServerTools
 from ..tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 from .assistants import AssistantService
-from .file_search import FileSearchTool
 from .files import ExpirySweeper, FileService
 from .messages import MessageService
 from .models import ModelService
