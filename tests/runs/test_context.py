@@ -6,7 +6,7 @@ import pytest
 
 from openbeta.server.providers.scripted import ScriptedProvider
 from openbeta.server.runs.context import Context, PromptTooLong
-from openbeta.server.runs.events import sse
+from openbeta.server.api.sse import sse
 from openbeta.server.tools.registry import ServerTools
 
 

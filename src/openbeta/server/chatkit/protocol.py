@@ -43,10 +43,10 @@ from ...types.message import MessageCreateParams
 from ...types.run import RunCreateParams, SubmitToolOutputsParams
 from ..errors import APIError, InvalidRequest, PayloadTooLarge
 from ..ids import new_id
+from ..paging import PageQuery
+from ..runs.launch import Launch
 from ..services.container import Services
 from ..services.messages import message_body
-from ..services.runs import Launch
-from ..paging import PageQuery
 from .sessions import Caller
 from .threads import ChatKitThreads, uploaded
 from .turns import TurnStream, user_text
