@@ -32,7 +32,13 @@ async def sse_text(events: AsyncIterator[Optional[Event]]) -> AsyncIterator[str]
 
 def sse_response(events: AsyncIterator[Optional[Event]]) -> StreamingResponse:
     """``events`` as a ``text/event-stream`` response, never cached nor buffered by a proxy."""
-    return StreamingResponse(sse_text(events), media_type="text/event-stream", headers=dict(HEADERS))
+    return sse_frames_response(sse_text(events))
 
 
-__all__ = ["KEEPALIVE", "sse", "sse_response", "sse_text"]
+def sse_frames_response(frames: AsyncIterator[Any]) -> StreamingResponse:
+    """SSE text already framed (a run's, or the ChatKit protocol's) as a ``text/event-stream`` response,
+    never cached nor buffered by a proxy."""
+    return StreamingResponse(frames, media_type="text/event-stream", headers=dict(HEADERS))
+
+
+__all__ = ["KEEPALIVE", "sse", "sse_frames_response", "sse_response", "sse_text"]

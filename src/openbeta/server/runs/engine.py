@@ -31,6 +31,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Optional, 
 
 from ..ids import new_id, now
 from ..providers.base import Delta, Provider, ProviderError, Usage
+from ..providers.handle import ProviderHandle
 from ..store import Database
 from ..tools.registry import ServerTools
 from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
@@ -279,7 +280,7 @@ class Turn:
 
 
 class RunEngine:
-    def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
+    def __init__(self, db_: Database, tools: ServerTools, provider: ProviderHandle,
                  expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25,
                  lease_seconds: float = 30.0, replica: Optional[str] = None, takeover: str = "resume") -> None:
         self.records = RunRecords(db_)
@@ -291,8 +292,8 @@ class RunEngine:
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
-        self._provider_factory = provider_factory
-        self._provider: Optional[Provider] = None
+        #: The model runs ask (built on first use, closed by whoever built the handle).
+        self.models = provider
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancels: set[str] = set()
@@ -359,8 +360,6 @@ class RunEngine:
                 log.info("handed back %d run lease(s)", released)
         except Exception:
             log.exception("could not hand back run leases; they lapse in %ss", self.leases.seconds)
-        if self._provider is not None:
-            await self._provider.aclose()
 
     # ------------------------------------------------------------ leases
 
@@ -402,12 +401,8 @@ class RunEngine:
 
     @property
     def provider(self) -> Provider:
-        if self._provider is None:
-            try:
-                self._provider = self._provider_factory()
-            except Exception as exc:  # a model that cannot load fails runs, not the server
-                raise ProviderError(f"The model provider is not available: {exc}") from exc
-        return self._provider
+        """The model provider (:class:`ProviderError` when it cannot be built)."""
+        return self.models()
 
     # ------------------------------------------------------------ requests (any thread)
 

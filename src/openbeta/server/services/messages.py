@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
+from ..hooks import Hook, MessageAdding
 from ..paging import PageQuery
 from ..store import Database
 from ..store.rows import add_message, load, message_body as stored_message, owned
@@ -36,18 +37,23 @@ def insert_message(session: Session, project: str, body: dict[str, Any], param: 
     return add_message(session, body)
 
 
+def remove_message(session: Session, thread_id: str, message_id: str) -> None:
+    """Delete a thread's message in ``session`` (nothing when it is gone already)."""
+    row = session.scalar(select(MessageRow).where(MessageRow.id == message_id, MessageRow.thread_id == thread_id))
+    if row is not None:
+        session.delete(row)
+
+
 class MessageService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, adding: Optional[Hook[MessageAdding]] = None) -> None:
         self.db = db
-        #: Called with (session, thread_id) before a message is added; the run
-        #: engine uses it to refuse messages while a run is active.
-        self.guards: list = []
+        #: Fired before a message is added, in its unit of work; runs refuse messages while a run is active.
+        self.adding: Hook[MessageAdding] = adding or Hook()
 
     def create(self, project: str, thread_id: str, params: MessageCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            for guard in self.guards:
-                guard(s, thread_id)
+            self.adding.fire(MessageAdding(s, thread_id))
             body = message_body(thread_id, params)
             insert_message(s, project, body)
             return body
@@ -68,8 +74,8 @@ class MessageService:
     def delete(self, project: str, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
-            s.delete(row)
+            load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
+            remove_message(s, thread_id, message_id)
         return {"id": message_id, "object": "thread.message.deleted", "deleted": True}
 
     def list(self, project: str, thread_id: str, page: PageQuery, run_id: Optional[str] = None) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Caller, key_hash
 from ..errors import Conflict, InvalidRequest, NotFound
+from ..hooks import Hook, KeyRevoked, ProjectArchived
 from ..ids import DEFAULT_PROJECT_ID, new_id, now
 from ..paging import PageQuery
 from ..store import Database
@@ -97,11 +98,12 @@ def _check_name(name: Any, param: str = "name") -> str:
 class ProjectService:
     """Projects and their stored keys, for the admin API and the ``openbeta`` CLI."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, key_revoked: Optional[Hook[KeyRevoked]] = None,
+                 project_archived: Optional[Hook[ProjectArchived]] = None) -> None:
         self.db = db
-        #: Called with (project_id, key hashes or None for "all of the project") when keys stop working,
-        #: so the process's key cache forgets them at once.
-        self.on_revoke: list[Callable[[str, Optional[list[str]]], None]] = []
+        #: Fired when keys stop working, so the process's key cache (and realtime) forget them at once.
+        self.key_revoked: Hook[KeyRevoked] = key_revoked or Hook()
+        self.project_archived: Hook[ProjectArchived] = project_archived or Hook()
 
     # ------------------------------------------------------------ projects
 
@@ -155,8 +157,7 @@ class ProjectService:
             if row.archived_at is None:
                 row.archived_at = now()
             body = render_project(row)
-        for hook in self.on_revoke:
-            hook(project_id, None)
+        self.project_archived.fire(ProjectArchived(project_id))
         return body
 
     # ------------------------------------------------------------ keys
@@ -198,8 +199,7 @@ class ProjectService:
             row = self._key(s, project_id, key_id)
             row.revoked_at = now()
             digest = row.key_hash
-        for hook in self.on_revoke:
-            hook(project_id, [digest])
+        self.key_revoked.fire(KeyRevoked(project_id, [digest]))
         return {"id": key_id, "object": "organization.project.api_key.deleted", "deleted": True}
 
     def revoke_key_by_id(self, key_id: str) -> dict[str, Any]:
@@ -271,9 +271,7 @@ class KeyRing:
         parsed = [parse_key_entry(entry) for entry in entries]
         ids = projects.ensure_projects(name for name, _ in parsed if name)
         env = {key_hash(key): (ids.get(name) if name else DEFAULT_PROJECT_ID) for name, key in parsed if key}
-        ring = cls(db, {h: p for h, p in env.items() if p}, admin_key, configured=bool(parsed))
-        projects.on_revoke.append(ring.forget)
-        return ring
+        return cls(db, {h: p for h, p in env.items() if p}, admin_key, configured=bool(parsed))
 
     # ------------------------------------------------------------ open mode
 

@@ -80,13 +80,13 @@ class RunService:
     # ------------------------------------------------------------ hooks for other services
 
     def refuse_while_active(self, session: Session, thread_id: str) -> None:
-        """``MessageService.guards``: no new messages while a run is active."""
+        """On :class:`~openbeta.server.hooks.MessageAdding`: no new messages while a run is active."""
         run_id = active_run_id(session, thread_id)
         if run_id:
             raise InvalidRequest(f"Can't add messages to {thread_id} while a run {run_id} is active.")
 
     def delete_for_thread(self, session: Session, thread_id: str) -> None:
-        """``ThreadService.on_delete``: a thread's runs and steps go with it; the engine stops
+        """On :class:`~openbeta.server.hooks.ThreadDeleted`: a thread's runs and steps go with it; the engine stops
         driving its active runs."""
         active = session.scalars(select(RunRow.id).where(RunRow.thread_id == thread_id,
                                                          RunRow.status.in_(ACTIVE_STATUSES)))
