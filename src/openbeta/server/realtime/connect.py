@@ -23,7 +23,7 @@ from ..settings import Settings
 from . import config as cfg
 from .codec_beta import BetaCodec
 from .codec_ga import GACodec
-from .hooks import VoiceKit
+from .voicekit import VoiceKit
 from .secrets import Grant, RealtimeService
 from .session import Limits, RealtimeSession
 

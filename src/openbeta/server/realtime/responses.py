@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional, Protocol
 
 from ..ids import new_id
 from ..providers.base import ChatRequest, Provider, ProviderError
-from .hooks import VoiceKit
+from .voicekit import VoiceKit
 
 log = logging.getLogger("openbeta.realtime")
 

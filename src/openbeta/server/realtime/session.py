@@ -24,7 +24,7 @@ from ..providers.base import Provider
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from .codec_beta import BetaCodec
-from .hooks import VoiceKit
+from .voicekit import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 
 log = logging.getLogger("openbeta.realtime")
