@@ -60,8 +60,8 @@ def test_a_route_importing_a_table_module_breaks_its_contract(tmp_path):
 
 def test_a_cycle_between_sibling_modules_breaks_the_acyclic_contract(tmp_path):
     root = _copy(tmp_path)
-    with open(root / "src/openbeta/server/realtime/hooks.py", "a") as f:
-        f.write("\n\ndef _back():\n    from . import responses  # responses already imports hooks\n")
+    with open(root / "src/openbeta/server/realtime/voicekit.py", "a") as f:
+        f.write("\n\ndef _back():\n    from . import responses  # responses already imports voicekit\n")
     result = lint(root)
     assert "no import cycles among the server's modules and packages BROKEN" in result.stdout
 

@@ -27,7 +27,7 @@ from .api.unbuilt import unbuilt_error
 from .auth import bearer, bearer_hash, key_hash
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
-from .realtime.hooks import load_voice_kit
+from .realtime.voicekit import load_voice_kit
 from .compose import Services, build_services
 from .settings import Settings
 from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
