@@ -54,6 +54,14 @@ class RealtimeTranscriptionSession(WireModel):
     turn_detection: Optional[dict[str, Any]] = None
 
 
+class ClientSecretCreateResponse(WireModel):
+    """What the GA ``realtime.client_secrets.create`` returns: the key, and the session it opens."""
+
+    value: str
+    expires_at: int
+    session: Optional[dict[str, Any]] = None
+
+
 class RealtimeClientEvent(WireModel):
     """An event the client sends (``session.update``, ``response.create``, ...)."""
 
@@ -71,6 +79,7 @@ class RealtimeServerEvent(WireModel):
 __all__ = [
     "CLIENT_EVENT_TYPES",
     "ClientSecret",
+    "ClientSecretCreateResponse",
     "RealtimeClientEvent",
     "RealtimeServerEvent",
     "RealtimeSession",
