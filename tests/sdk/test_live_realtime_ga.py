@@ -27,11 +27,11 @@ def test_client_secret_opens_a_ga_session(client: OpenBeta, live_server) -> None
         session={"type": "realtime", "instructions": "GA key.", "output_modalities": ["text"]})
     assert isinstance(secret, ClientSecretCreateResponse)
     assert secret.value.startswith("ek_") and 110 <= secret.expires_at - time.time() <= 121
-    assert secret.session["type"] == "realtime" and secret.session["instructions"] == "GA key."
+    assert secret.session.type == "realtime" and secret.session.instructions == "GA key."
     with OpenBeta(base_url=live_server.base_url, api_key=secret.value).realtime.connect(model="m") as conn:
         created, conversation = conn.recv(), conn.recv()
         assert (created.type, conversation.type) == ("session.created", "conversation.created")
-        assert created.session.model_extra["type"] == "realtime"
+        assert created.session.type == "realtime"
         assert created.session.instructions == "GA key."
         conn.conversation.item.create(item=ITEM)
         _events_until(conn, "conversation.item.done")  # GA: item.added then item.done (beta: item.created)
@@ -57,4 +57,4 @@ async def test_async_client_secret_and_connect(live_server) -> None:
         assert secret.value.startswith("ek_")
         async with client.realtime.connect(model="m") as conn:
             created = await conn.recv()
-            assert created.type == "session.created" and created.session.model_extra["type"] == "realtime"
+            assert created.type == "session.created" and created.session.type == "realtime"
