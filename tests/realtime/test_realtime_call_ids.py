@@ -65,17 +65,23 @@ def test_two_calls_of_a_session_get_distinct_call_ids(reusing_server, loopback) 
     assert calls == results == seen
 
 
-def test_agents_sdk_realtime_runner_completes_two_tool_calls(reusing_server) -> None:
+def _lookup_tool(asked: list[str]) -> Any:
+    """An Agents SDK function tool ``lookup`` that records what it was asked."""
     agents = pytest.importorskip("agents")
-    from agents.realtime import RealtimeAgent, RealtimeRunner
-
-    asked: list[str] = []
 
     @agents.function_tool
     def lookup(q: str) -> str:
         """Look a word up."""
         asked.append(q)
         return f"{q} means {len(q)}"
+
+    return lookup
+
+
+def test_agents_sdk_realtime_runner_completes_two_tool_calls(reusing_server) -> None:
+    asked: list[str] = []
+    lookup = _lookup_tool(asked)  # skips without the Agents SDK
+    from agents.realtime import RealtimeAgent, RealtimeRunner
 
     agent = RealtimeAgent(name="Helper", instructions="Use lookup.", tools=[lookup])
     runner = RealtimeRunner(agent, config={"model_settings": {"model_name": "gpt-realtime",
@@ -115,16 +121,9 @@ def test_agents_sdk_realtime_handoff_then_a_tool_call_of_the_new_agent(reusing_s
     """A handoff is a function call too: the triage agent hands off (its upstream call is ``call_0``), the
     runner moves the session to the specialist (session.update with its instructions and tools), and the
     specialist's own tool call (``call_0`` upstream again) still gets an id of its own."""
-    agents = pytest.importorskip("agents")
-    from agents.realtime import RealtimeAgent, RealtimeRunner
-
     asked: list[str] = []
-
-    @agents.function_tool
-    def lookup(q: str) -> str:
-        """Look a word up."""
-        asked.append(q)
-        return f"{q} means {len(q)}"
+    lookup = _lookup_tool(asked)  # skips without the Agents SDK
+    from agents.realtime import RealtimeAgent, RealtimeRunner
 
     specialist = RealtimeAgent(name="Specialist", instructions="Use lookup.", tools=[lookup])
     triage = RealtimeAgent(name="Triage", instructions="Hand off.", handoffs=[specialist])
