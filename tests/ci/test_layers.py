@@ -41,29 +41,26 @@ def _copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_an_upward_import_inside_a_function_breaks_the_layers(tmp_path):
+BREAKS = [
+    # the engine reaching up into the routes, inside a function
+    ("runs/leases.py", "\n\ndef _upward():\n    from ..api import deps\n",
+     "openbeta.server.runs is not allowed to import openbeta.server.api"),
+    # a route reading a table
+    ("api/threads.py", "\nfrom ..store.tables import ThreadRow  # noqa: E402,F401\n",
+     "routes touch no table: api/ reaches the store through services BROKEN"),
+    # a cycle: responses already imports voicekit
+    ("realtime/voicekit.py", "\n\ndef _back():\n    from . import responses\n",
+     "no import cycles among the server's modules and packages BROKEN"),
+]
+
+
+@pytest.mark.parametrize("module,added,broken", BREAKS, ids=["upward-in-function", "route-to-table", "cycle"])
+def test_each_rule_fails_when_broken(tmp_path, module, added, broken):
     root = _copy(tmp_path)
-    with open(root / "src/openbeta/server/runs/leases.py", "a") as f:
-        f.write("\n\ndef _upward():\n    from ..api import deps  # the engine reaching up into the routes\n")
+    with open(root / "src/openbeta/server" / module, "a") as f:
+        f.write(added)
     result = lint(root)
-    assert result.returncode != 0
-    assert "openbeta.server.runs is not allowed to import openbeta.server.api" in result.stdout
-
-
-def test_a_route_importing_a_table_module_breaks_its_contract(tmp_path):
-    root = _copy(tmp_path)
-    with open(root / "src/openbeta/server/api/threads.py", "a") as f:
-        f.write("\nfrom ..store.tables import ThreadRow  # noqa: E402,F401\n")
-    result = lint(root)
-    assert "routes touch no table: api/ reaches the store through services BROKEN" in result.stdout
-
-
-def test_a_cycle_between_sibling_modules_breaks_the_acyclic_contract(tmp_path):
-    root = _copy(tmp_path)
-    with open(root / "src/openbeta/server/realtime/voicekit.py", "a") as f:
-        f.write("\n\ndef _back():\n    from . import responses  # responses already imports voicekit\n")
-    result = lint(root)
-    assert "no import cycles among the server's modules and packages BROKEN" in result.stdout
+    assert result.returncode != 0 and broken in result.stdout, result.stdout
 
 
 def cycles(modules: dict[str, set[str]]) -> list[list[str]]:
