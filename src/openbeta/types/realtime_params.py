@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import RequestModel
 
 BetaFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 Modality = Literal["text", "audio"]
+
+
+def no_prompt_templates(value: Any) -> Any:
+    """``prompt`` (a stored prompt template's reference) is refused: there is no prompt store here."""
+    if value is not None:
+        raise ValueError("stored prompt templates are not supported here: send 'instructions' instead")
+    return value
 
 
 class TurnDetectionParams(RequestModel):
@@ -60,6 +67,8 @@ class ClientSecretParams(RequestModel):
 
 
 Tools = Optional[list[FunctionToolParams]]
+#: What ``include`` may ask for: the transcription's token log probabilities.
+Include = Optional[list[Literal["item.input_audio_transcription.logprobs"]]]
 MaxTokens = Optional[Union[int, Literal["inf"]]]
 
 
@@ -81,7 +90,7 @@ class BetaSessionParams(RequestModel):
     max_response_output_tokens: MaxTokens = None
     speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
     tracing: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
     # Echoed back by clients that send the whole session object; ignored.
     id: Optional[str] = None
@@ -97,7 +106,7 @@ class BetaTranscriptionSessionParams(RequestModel):
     input_audio_transcription: Optional[TranscriptionParams] = None
     input_audio_noise_reduction: Optional[NoiseReductionParams] = None
     turn_detection: Optional[TurnDetectionParams] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
 
 
@@ -138,10 +147,20 @@ class GASessionParams(RequestModel):
     tracing: Optional[Any] = None
     truncation: Optional[Any] = None
     prompt: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     id: Optional[str] = None
     object: Optional[str] = None
     expires_at: Optional[int] = None
+
+    @field_validator("truncation")
+    @classmethod
+    def _truncation_we_do(cls, value: Any) -> Any:
+        if value not in (None, "auto", "disabled"):
+            raise ValueError("only 'auto' (drop the oldest items to fit the model's context) and 'disabled' "
+                             "truncation are supported, not a retention ratio")
+        return value
+
+    _no_prompt_templates = field_validator("prompt")(no_prompt_templates)
 
 
 class GAClientSecretParams(RequestModel):
@@ -252,6 +271,8 @@ class GAResponseParams(RequestModel):
     input: Optional[list[dict[str, Any]]] = None
     prompt: Optional[Any] = None
     parallel_tool_calls: Optional[bool] = None
+
+    _no_prompt_templates = field_validator("prompt")(no_prompt_templates)
 
 
 __all__ = [

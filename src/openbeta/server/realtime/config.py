@@ -14,6 +14,7 @@ from typing import Any, Optional
 from ...types.realtime_params import BetaSessionParams, BetaTranscriptionSessionParams, GASessionParams
 from ..errors import InvalidRequest
 from ..validation import validate
+from . import denoise
 
 #: Hosted defaults: the default turn detection and the session lifetime.
 SESSION_SECONDS = 30 * 60
@@ -48,7 +49,7 @@ def default_config(kind: str = "realtime", *, model: str = "gpt-realtime", audio
         "instructions": "", "voice": DEFAULT_VOICE, "input_audio_format": "pcm16", "output_audio_format": "pcm16",
         "input_audio_transcription": None, "input_audio_noise_reduction": None,
         "turn_detection": default_turn_detection(), "tools": [], "tool_choice": "auto", "temperature": 0.8,
-        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None,
+        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None, "truncation": "auto",
     }
 
 
@@ -81,7 +82,15 @@ def with_prefix(exc: InvalidRequest, prefix: str) -> InvalidRequest:
 def parse_beta(data: dict[str, Any], *, transcription: bool = False) -> dict[str, Any]:
     """The given fields of a beta session object, validated (internal form is the beta form)."""
     model = BetaTranscriptionSessionParams if transcription else BetaSessionParams
-    return validate(model, data).given()  # type: ignore[arg-type]
+    return _can_run(validate(model, data).given(), "input_audio_noise_reduction")  # type: ignore[arg-type]
+
+
+def _can_run(config: dict[str, Any], param: str) -> dict[str, Any]:
+    """``config`` (internal form), refused when it asks for noise reduction this server cannot do."""
+    reason = denoise.unavailable() if (config.get("input_audio_noise_reduction") or {}).get("type") else None
+    if reason:
+        raise InvalidRequest(reason, param=param, code="invalid_value")
+    return config
 
 
 def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
@@ -92,7 +101,7 @@ def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     """A GA session object, validated, as internal (beta-named) fields; ``kind`` from its ``type``."""
     given = validate(GASessionParams, data).given()
     out: dict[str, Any] = {"kind": given["type"]}
-    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include"):
+    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include", "truncation"):
         if key in given:
             out[key] = given[key]
     if "output_modalities" in given:
@@ -113,7 +122,7 @@ def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("voice", "speed"):
         if audio_out.get(key) is not None:
             out[key] = audio_out[key]
-    return out
+    return _can_run(out, "audio.input.noise_reduction")
 
 
 # ------------------------------------------------------------ rendering
@@ -176,7 +185,8 @@ def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: 
         "output_modalities": ["audio"] if "audio" in config["modalities"] else ["text"],
         "instructions": config.get("instructions"), "tools": config.get("tools") or [],
         "tool_choice": config.get("tool_choice"), "max_output_tokens": config.get("max_response_output_tokens"),
-        "tracing": config.get("tracing"), "truncation": "auto", "prompt": None, "expires_at": expires_at,
+        "tracing": config.get("tracing"), "truncation": config.get("truncation") or "auto", "prompt": None,
+        "expires_at": expires_at,
         "audio": {"input": audio_input,
                   "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
                              "speed": config.get("speed")}},
