@@ -37,9 +37,10 @@ from ..ids import new_id
 from .base import ChatRequest, Delta, FinishReason, ToolCallDelta, Usage
 from .chat_template import TOOL_CALL_OPEN, content_text
 from .llama_model import Generation, LlamaModel, Sampling
+from .prompt_cache import PromptCache
 from .tool_grammar import arguments_schema, forced_names, functions, name_schema, response_schema, tools_offered
 
-__all__ = ["LlamaModel", "answer", "prompt_for"]
+__all__ = ["LlamaModel", "PromptCache", "answer", "prompt_for"]
 
 DEFAULT_SAMPLING = Sampling()
 #: How a reply that is a tool call without the tag begins (whitespace removed). Qwen2.5's template shows
