@@ -24,7 +24,13 @@ def passage_tokens(settings: Settings) -> Optional[int]:
     """The most tokens of passages a file_search call shows the model (``None``: all)."""
     if settings.file_search_max_tokens is not None:
         return settings.file_search_max_tokens or None
-    return LOCAL_PASSAGE_TOKENS if provider_kind(settings) == "local" else None
+    return LOCAL_PASSAGE_TOKENS if embedded(settings) else None
+
+
+def embedded(settings: Settings) -> bool:
+    """Whether runs are answered by the embedded model (a small one: file_search shows it less, and the
+    server cites for it)."""
+    return provider_kind(settings) == "local"
 
 
 def build_provider(settings: Settings) -> Provider:

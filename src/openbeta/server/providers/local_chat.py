@@ -129,7 +129,10 @@ def grounded(request: ChatRequest, arguments: str) -> bool:
 
 
 RESULTS_NOTE = "Answer the question above from these tool results."
-QUESTION_NOTE = "Using these tool results, answer briefly, in your own words: {question}"
+#: After the results, the question again: small models answer what they read last, and without "with their
+#: numbers" they answer a yes/no question with a bare "Yes." (bench/README.md).
+QUESTION_NOTE = ("Question: {question}\nAnswer it in one or two sentences of your own, with the facts these results "
+                 "give (numbers, names).")
 
 
 def after_tools(request: ChatRequest) -> ChatRequest:

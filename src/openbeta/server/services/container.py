@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from ..blobs import BlobStore, build_blob_store
 from ..chatkit import ChatKitServices
-from ..providers.factory import build_provider, passage_tokens
+from ..providers.factory import build_provider, embedded, passage_tokens
 from ..retrieval.embed import build_embedder, build_tokenizer
 from ..retrieval.store_index import StoreIndexes
 from ..retrieval.ingest import IngestionWorker, Ingestor
@@ -86,7 +86,7 @@ def build_services(settings: Settings) -> Services:
                                 settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
     vector_stores.notify = ingestion.notify
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify,
-                                         passage_tokens=passage_tokens(settings)))
+                                         passage_tokens=passage_tokens(settings), cite_hint=not embedded(settings)))
     interpreter = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     services = Services(

@@ -12,10 +12,12 @@ What the model reads of them (:func:`render_output`): each result under its cita
 first, without what it repeats of a result shown before it (chunks of a file overlap: the part an
 earlier chunk showed is cut, and a passage mostly made of sentences already shown is left out), and,
 with a token budget (``OPENBETA_FILE_SEARCH_MAX_TOKENS``; the embedded model's default is small, so
-that it reads quickly), only as much as fits: a passage longer than its room (half the budget while
+that it reads quickly), only the best result and those sharing a word with the queries and the question
+(a small model is misled by the rest), and only as much as fits: a passage longer than its room (half the budget while
 more results follow, so no one passage takes it all; else what is left) is cut to the sentences around
 the one sharing the most words with the queries and the question, and the passages that find no room
-are left out. The call's recorded results are all of them.
+are left out. The call's recorded results are all of them. The embedded model is not told to copy the
+markers (``cite_hint``): the server cites for it.
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ ELLIPSIS = "\u2026"
 WORDS = re.compile(r"[^\W_]+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*#]|\d+[.)]))")
 #: Words too common to tell passages apart.
-STOP_WORDS = frozenset("""a an and are as at be by did do does for from how in is it many much of on or that the
-their there this to was were what when where which who whom why with""".split())
+STOP_WORDS = frozenset("""a about an and any are as at be by can could did do does for from get go has have how i
+in is it me my of on or our please should tell that the their them there they this to us was we were what when
+where which who whom why will with would you your""".split())
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -158,6 +161,8 @@ def select_passages(results: list[dict[str, Any]], budget: Optional[int],
         grams = _shingles(text)
         if not text.strip(ELLIPSIS + " \n") or (grams and len(grams & seen) >= NEAR_DUPLICATE * len(grams)):
             continue
+        if budget and kept and words and words.isdisjoint(w.lower() for w in WORDS.findall(text)):
+            continue  # beyond the best result, only passages that share a word with what was searched
         if budget:
             cost = count_text(TOKENS_OF, text)
             room = budget - used if n == len(results) - 1 else min(budget - used, budget // 2)
@@ -176,14 +181,16 @@ def select_passages(results: list[dict[str, Any]], budget: Optional[int],
 
 
 def render_output(group: int, results: list[dict[str, Any]], budget: Optional[int] = None,
-                  searched: tuple[str, ...] = ()) -> str:
+                  searched: tuple[str, ...] = (), cite_hint: bool = True) -> str:
     """What the model reads: the passages (:func:`select_passages`) each under its citation marker,
-    then how to cite them."""
+    then (with ``cite_hint``) how to cite them."""
     words = {w.lower() for q in searched for w in WORDS.findall(q)} - STOP_WORDS
     passages = select_passages(results, budget, words)
     if not passages:
         return "No results found."
     shown = "\n\n".join(f"{marker(group, n, results[n]['file_name'])}\n{text}" for n, text in passages)
+    if not cite_hint:
+        return shown
     first = passages[0][0]
     return shown + "\n\n" + CITE_HINT.format(example=marker(group, first, results[first]["file_name"]))
 
@@ -195,10 +202,14 @@ class FileSearchTool:
 
     def __init__(self, db: Database, vector_stores: VectorStoreService, *, wake_ingestion: Callable[[], None],
                  ingestion_timeout: float = 600.0, poll_seconds: float = 0.2,
-                 passage_tokens: Optional[int] = None) -> None:
+                 passage_tokens: Optional[int] = None, cite_hint: bool = True) -> None:
         self.db = db
         #: The most tokens of passages a call shows the model (``None``: every result, whole).
         self.passage_tokens = passage_tokens
+        #: Whether the model is told to copy the markers (small models then answer with the markers alone,
+        #: or start with one and recite the passage; without the hint they answer in words and the
+        #: server cites the passage the answer draws on: :func:`..runs.citations.missing_marker`).
+        self.cite_hint = cite_hint
         self.vector_stores = vector_stores
         self.wake_ingestion = wake_ingestion
         self.ingestion_timeout = ingestion_timeout
@@ -249,7 +260,7 @@ class FileSearchTool:
         arguments = json.dumps({"queries": record.get(QUERIES_KEY) or []})
         searched = (*(record.get(QUERIES_KEY) or []), record.get(QUESTION_KEY) or "")
         return arguments, record.get(NOTE_KEY) or render_output(record.get(GROUP_KEY, 0), results,
-                                                                self.passage_tokens, searched)
+                                                                self.passage_tokens, searched, self.cite_hint)
 
     # ------------------------------------------------------------ helpers (blocking)
 
