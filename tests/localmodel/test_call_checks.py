@@ -28,14 +28,13 @@ SYSTEM = {"role": "system", "content": "Answer briefly. Use the tools when neede
 
 class Replay:
     """A model double that writes ``reply`` when it sees tools, the arguments when a grammar constrains it,
-    and ``plain`` when the tools are hidden or a call is barred, a few characters per token."""
+    and ``plain`` when the tools are hidden, a few characters per token."""
 
     context_size = 4096
 
     def __init__(self, reply: str, arguments: str, plain: str) -> None:
         self.reply, self.arguments, self.plain = reply, arguments, plain
         self.prompts: list[str] = []
-        self.barred: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # (never, not_first) of each generation
 
     def render(self, messages: list[dict], functions: list[dict]) -> str:
         return json.dumps({"messages": messages, "tools": [f["name"] for f in functions]})
@@ -45,13 +44,12 @@ class Replay:
 
     def generate(self, prompt: str, *, max_tokens: int, sampling, emit: Callable[[str], None],
                  cancelled: Callable[[], bool], schema: Optional[dict] = None, stop: tuple[str, ...] = (),
-                 loop_guard: bool = True, never: tuple[str, ...] = (), not_first: tuple[str, ...] = ()) -> Generation:
+                 loop_guard: bool = True) -> Generation:
         self.prompts.append(prompt)
-        self.barred.append((never, not_first))
         if schema is not None:
             text = self.arguments
         else:
-            text = self.reply if json.loads(prompt)["tools"] and not never else self.plain
+            text = self.reply if json.loads(prompt)["tools"] else self.plain
         count = 0
         for start in range(0, len(text), 3):
             emit(text[start:start + 3])
@@ -78,25 +76,22 @@ def test_a_call_in_doubled_braces_is_a_call():
     assert calls[0][0] == "get_weather" and json.loads("".join(a for _, a in calls)) == {"city": "Paris"}
 
 
-def test_a_call_with_a_made_up_city_is_dropped_for_an_answer_from_the_same_prompt_with_calls_barred():
+def test_a_call_with_a_made_up_city_is_dropped_for_an_answer_without_tools():
     model = Replay('{"name": "get_weather", "arguments": {"city": "London"}}', '{"city": "London"}',
                    "12 times 12 is 144.")
     assert run(model, "What is 12 times 12?") == ("12 times 12 is 144.", [], "stop")
-    # the answer continues the prompt the model has read already (its state is live): no second prompt
-    assert model.prompts[-1] == model.prompts[0] and json.loads(model.prompts[-1])["tools"] == ["get_weather"]
-    never, not_first = model.barred[-1]
-    assert "<tool_call>" in never and "{" in not_first
-    assert model.barred[0] == ((), ())  # the first reply was free to call
+    assert json.loads(model.prompts[-1])["tools"] == []
 
 
-def test_usage_of_an_answer_that_replaced_a_dropped_call_counts_its_one_prompt():
+def test_usage_of_an_answer_that_replaced_a_dropped_call_counts_both_prompts():
     model = Replay('{"name": "get_weather", "arguments": {"city": "London"}}', '{"city": "London"}',
                    "12 times 12 is 144.")
     deltas = []
     request = ChatRequest(model="m", messages=[SYSTEM, {"role": "user", "content": "What is 12 times 12?"}],
                           tools=[WEATHER], tool_choice="auto", temperature=0)
     answer(model, request, deltas.append, lambda: False, default_budget=200)
-    assert deltas[-1].usage.prompt_tokens == len(model.tokenize(model.prompts[0]))
+    first, plain = model.prompts[0], model.prompts[-1]
+    assert deltas[-1].usage.prompt_tokens == len(model.tokenize(first)) + len(model.tokenize(plain))
 
 
 def test_a_call_to_a_function_nobody_offered_is_dropped_for_an_answer():

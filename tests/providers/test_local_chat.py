@@ -36,8 +36,7 @@ class ScriptedModel:
     def tokenize(self, prompt: str) -> list[int]:
         return list(range(len(prompt.split())))
 
-    def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=(), loop_guard=True,
-                 never=(), not_first=()):
+    def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=(), loop_guard=True):
         """An output is a text, or ``(text, reason)`` to end with that reason (``length``, ``context``)."""
         self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens})
         text, reason, stopped_by = self.outputs.pop(0), "eog", ""

@@ -60,7 +60,6 @@ class LlamaModel:
         self.cache = cache
         #: Prompt tokens the last :meth:`generate` did not have to read (shared with the state it began from).
         self.reused = 0
-        self._openers: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Any, Any]] = {}
         try:
             self.llama = llama_cpp.Llama(model_path=path, n_ctx=context_size, vocab_only=vocab_only,
                                          n_threads=threads, n_threads_batch=batch_threads or threads,
@@ -141,13 +140,11 @@ class LlamaModel:
     def generate(self, prompt: str, *, max_tokens: int, sampling: Sampling,
                  emit: Callable[[str], None], cancelled: Callable[[], bool],
                  schema: Optional[dict[str, Any]] = None, stop: tuple[str, ...] = (),
-                 loop_guard: bool = True, never: tuple[str, ...] = (), not_first: tuple[str, ...] = ()) -> Generation:
+                 loop_guard: bool = True) -> Generation:
         """Continue ``prompt`` token by token, calling ``emit`` with text as it becomes final.
 
         ``schema`` constrains the output to JSON matching it; text up to the first
         ``stop`` string (or chat-template marker) is emitted, the stop string itself is not.
-        No token holding one of ``never`` is written, nor, while the reply is still blank, a token
-        whose text begins (after whitespace) with one of ``not_first``.
         Reasons: ``length`` (``max_tokens``), ``context`` (the context window is full),
         ``loop`` (the text repeats itself; the guard stops it after three copies).
         """
@@ -167,17 +164,6 @@ class LlamaModel:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         vocab = self.llama._model.vocab
         pending, emitted, count, stopped_by = "", [], 0, ""
-        processors = None
-        if never or not_first:
-            always, at_first = self._banned(never, not_first)
-
-            def ban(_input_ids: Any, logits: Any) -> Any:
-                logits[always] = -float("inf")
-                if not "".join(emitted).strip() and not pending.strip():
-                    logits[at_first] = -float("inf")
-                return logits
-
-            processors = self._llama_cpp.LogitsProcessorList([ban])
         reason: StopReason = full if limit <= 0 else "eog"
 
         def send(text: str) -> None:
@@ -187,7 +173,7 @@ class LlamaModel:
 
         if limit > 0:
             for token in self.llama.generate(tokens, temp=sampling.temperature, top_p=sampling.top_p,
-                                             grammar=grammar, logits_processor=processors):
+                                             grammar=grammar):
                 if self._llama_cpp.llama_vocab_is_eog(vocab, token):
                     break
                 count += 1
@@ -212,29 +198,6 @@ class LlamaModel:
                     break
         send(pending + decoder.decode(b"", final=True))
         return Generation("".join(emitted), count, reason, stopped_by)
-
-    def _banned(self, never: tuple[str, ...], not_first: tuple[str, ...]) -> tuple[Any, Any]:
-        """Token ids (numpy arrays) holding one of ``never``, and those beginning with one of ``not_first``
-        after whitespace; found once per pair by reading the vocabulary (raw token texts first, to decode
-        only the tokens that may match)."""
-        key = (never, not_first)
-        if key not in self._openers:
-            import numpy as np
-
-            model, llama = self.llama._model, self.llama
-            chars = {text[0] for text in not_first if text} | {text[0] for text in never if text}
-            always, at_first = [], []
-            for token in range(llama.n_vocab()):
-                raw = model.token_get_text(token)
-                if not any(c in raw for c in chars):
-                    continue
-                text = llama.detokenize([token], special=True).decode("utf-8", errors="replace")
-                if any(word in text for word in never):
-                    always.append(token)
-                elif text.lstrip().startswith(not_first):
-                    at_first.append(token)
-            self._openers[key] = (np.array(always, dtype=np.intc), np.array(at_first, dtype=np.intc))
-        return self._openers[key]
 
 
 def looping(text: str) -> bool:

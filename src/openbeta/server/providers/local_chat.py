@@ -15,8 +15,7 @@
   it names is offered, and its argument values share at least one word with what
   the model was given (the messages, the tool definitions); a call to a made-up
   function or with made-up arguments ("London" for "What is 12 times 12?") is
-  dropped and the model answers in text, continuing the same prompt (already read) with
-  the tokens that would open a call barred.
+  dropped and the model answers in text with the tools hidden.
 
 One call per reply: ``parallel_tool_calls`` allows several, a local model makes one.
 One round of calls per answer: once tool results are the newest messages, the model
@@ -48,8 +47,6 @@ DEFAULT_SAMPLING = Sampling()
 #: the call as ``{{"name": ...}}``, and models copy it.
 CALL_OPENERS = tuple(lead + brace + '"name":' for lead in ("", "```json", "```") for brace in ("{", "{{")) \
     + (TOOL_CALL_OPEN,)
-#: What a reply that is meant as text may not begin with (a call without the tag).
-CALL_STARTS = ("{", "```")
 #: The function name a call begins with, once written out.
 CALL_NAME = re.compile(r'\s*(?:```(?:json)?\s*)?\{\{?\s*"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
 #: A call whose name is not out after this many characters is given one by the grammar.
@@ -280,10 +277,13 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
                 argument(piece)
     if made_up and not cancelled() and not cut:
         # a call to a function not offered, or with values found nowhere in the conversation: answer instead,
-        # from the same prompt (its state is the live context's: nothing is read again), with no call possible
+        # with the tools hidden (shown the tools, with the call barred, both Qwen models wrote about calling
+        # them instead of answering: bench/README.md); the prompt shares the instructions with the first
         finish = "stop"
         if not "".join(said).strip():
-            generate(prompt, text, never=(TOOL_CALL_OPEN,), not_first=CALL_STARTS)
+            plain = prompt_for(model, replace(request, tools=[], tool_choice="none"))
+            prompt_tokens += len(model.tokenize(plain))  # a second prompt
+            generate(plain, text)
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
     if cut:
