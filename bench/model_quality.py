@@ -202,7 +202,7 @@ class Bench:
     def record(self, model: str, task: str, ok: bool, seconds: float, detail: str) -> None:
         self.results.setdefault((model, task), []).append(ok)
         self.times.setdefault((model, task), []).append(seconds)
-        line = f"  {model:20s} {task:12s} {'pass' if ok else 'FAIL'} {seconds:6.1f}s  {detail[:150]!r}"
+        line = f"  {model:20s} {task:12s} {'pass' if ok else 'FAIL'} {seconds:6.1f}s  {detail[:150 if ok else 300]!r}"
         print(line, flush=True)
         if not ok:
             self.failures.append(line.strip())
@@ -325,7 +325,8 @@ class Bench:
         else:
             ok = run.status == "completed" and ran and re.search(pattern, value.lower()) is not None
         tries = " then ".join(repr(call.input[:60]) for call in calls)
-        self.record(model, "code", ok, seconds, f"{run.status} ({len(calls)} call(s): {tries}): {value}")
+        error = "" if ran or not logs else f" [last call's logs end: {logs[-1].strip()[-100:]!r}]"
+        self.record(model, "code", ok, seconds, f"{run.status} ({len(calls)} call(s): {tries}){error}: {value}")
 
     def table(self, models: list[str]) -> str:
         lines = ["| model | " + " | ".join(TASKS) + " | all |", "| --- | " + " | ".join("---:" for _ in TASKS) + " | ---: |"]

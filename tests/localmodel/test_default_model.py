@@ -97,3 +97,22 @@ def test_a_file_question_is_answered_with_the_fact_and_a_citation(client):
     assert cited and cited[0].file_citation.file_id == ids["vessel-log.txt"], text
     assert text.value[cited[0].start_index:cited[0].end_index] == cited[0].text
     assert_no_template_text(client, thread.id)
+
+
+def test_code_that_raises_is_written_again_once(client):
+    assistant = client.beta.assistants.create(
+        model="gpt-4o", tools=[{"type": "code_interpreter"}],
+        instructions="You are a data analyst. Write and run Python code to answer.")
+    # the file does not exist: whatever code opens it first raises, and the error goes back to the model
+    thread = client.beta.threads.create(messages=[
+        {"role": "user", "content": "Print the first line of the file /mnt/data/sales-2023.csv."}])
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, temperature=0,
+                                                   tool_choice={"type": "code_interpreter"}, poll_interval_ms=200)
+    assert run.status == "completed", (run.status, run.last_error)
+    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    calls = [call.code_interpreter for step in steps if step.type == "tool_calls"
+             for call in step.step_details.tool_calls]
+    logs = [" ".join(o.logs for o in call.outputs if o.type == "logs") for call in calls]
+    assert len(calls) == 2, [(c.input, log) for c, log in zip(calls, logs)]  # the failed call, then one retry
+    assert "Error" in logs[0] and "sales-2023.csv" in calls[0].input, logs[0]
+    assert_no_template_text(client, thread.id)

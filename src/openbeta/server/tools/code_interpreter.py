@@ -70,7 +70,8 @@ def description() -> str:
         text += f" {named} {'are' if len(packages) > 1 else 'is'} installed"
         text += " (figures are shown to the user)." if "matplotlib" in packages else "."
     if "sympy" in packages:
-        text += " For equations, define the unknowns with sympy.symbols."
+        text += (" Plain arithmetic needs no import (Python integers are exact); for an equation with unknowns, "
+                 "use sympy.symbols and sympy.solve.")
     return text + " There is no internet access."
 
 
