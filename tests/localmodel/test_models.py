@@ -115,14 +115,14 @@ def test_nothing_installed_says_what_to_install(monkeypatch, tmp_path):
     assert LocalProvider().describe().startswith("local, no model: ")
 
 
-def test_threads_read_with_every_core_and_write_with_half_while_waiting_threads_sleep(monkeypatch):
+def test_threads_read_and_write_with_every_core_while_waiting_threads_sleep(monkeypatch):
     from openbeta.server.providers import local
 
     cores = len(os.sched_getaffinity(0))
     monkeypatch.setattr(local, "_PASSIVE", None)
     monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
     provider = LocalProvider()
-    assert (provider.threads, provider.batch_threads) == (max(1, cores // 2), cores)
+    assert (provider.threads, provider.batch_threads) == (cores, cores)
     assert (LocalProvider(threads=3).threads, LocalProvider(threads=3).batch_threads) == (3, 3)
 
 

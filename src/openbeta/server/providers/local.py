@@ -11,15 +11,13 @@ Deltas cross to the event loop as tokens arrive; a consumer that stops reading
 llama-cpp-python is imported only when a model is first needed, so a server
 without the ``local`` extra starts and serves everything else.
 
-Threads (``OPENBETA_LOCAL_THREADS``; see bench/README.md for the measurements): by default
-prompts are read with every core and tokens written with half of them (at least one), and before
-llama.cpp loads, its OpenMP runtime is told to sleep rather than spin while it waits
-(``OMP_WAIT_POLICY=PASSIVE``, unless the environment says otherwise). Spinning threads on a machine
-doing anything else (the embedder, voice, the event loop, another process) make writing collapse (a
-tenth of its speed on a shared 2-core machine); writing one token is many small steps that two
-threads share badly anyway, while reading a prompt is large matrix work they share well. If the
-OpenMP runtime was loaded before the policy could be set (another library in the process), writing
-keeps to one thread, which never waits for another.
+Threads (``OPENBETA_LOCAL_THREADS``; see bench/README.md for the measurements): by default every core
+reads prompts and writes tokens, and before llama.cpp loads, its OpenMP runtime is told to sleep rather
+than spin while it waits (``OMP_WAIT_POLICY=PASSIVE``, unless the environment says otherwise). Spinning
+threads on a machine doing anything else (the embedder, voice, the event loop, another process) make
+writing collapse (a tenth of its speed on a shared 2-core machine); sleeping ones lose only the share of
+the CPU the other work takes. If the OpenMP runtime was loaded before the policy could be set (another
+library in the process), writing keeps to one thread, which never waits for another.
 """
 
 from __future__ import annotations
@@ -90,12 +88,12 @@ def wait_passively() -> bool:
 
 
 def thread_counts(configured: int) -> tuple[int, int]:
-    """``(writing, reading)`` threads: ``configured`` for both, or by default every core to read a prompt
-    and half of them (at least one; one while threads may spin) to write."""
+    """``(writing, reading)`` threads: ``configured`` for both, or by default every core for both (one to
+    write while threads may spin)."""
     if configured:
         return configured, configured
     cores = cpu_threads()
-    return (max(1, cores // 2) if wait_passively() else 1), cores
+    return (cores if wait_passively() else 1), cores
 
 
 class LocalProvider:
