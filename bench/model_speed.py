@@ -17,7 +17,9 @@ the load average (1 minute) read when it finished. ``--python`` adds the same ce
 ``--overhead N`` then measures, in one process with openbeta's default thread policy, N alternating pairs:
 the raw model (``Llama.generate`` on the prompt's tokens, 64 tokens) against ``LocalProvider.stream`` on the
 request that renders to those same tokens (``max_tokens`` 64), with the provider's prompt cache cleared before
-each call; it reports the medians and their ratio.
+each call; it reports the medians and their ratio, and the share of the provider's wall time spent outside
+llama.cpp's decode (openbeta's own work and llama-cpp-python's sampling, which the raw call also does): on a
+shared machine the ratio of two wall times swings with the neighbours' load, that share does not.
 """
 
 from __future__ import annotations
@@ -119,21 +121,34 @@ def overhead_worker(args: argparse.Namespace) -> None:
         model = provider._model
         assert model is not None
         tokens = model.tokenize(prompt_for(model, request))
-        raw, ours, produced = [], [], []
+        context = model.llama._ctx
+        decode, in_decode = context.decode, [0.0]
+
+        def timed_decode(*a: Any, **k: Any) -> Any:  # llama.cpp's own work: reading and writing tokens
+            started = time.perf_counter()
+            try:
+                return decode(*a, **k)
+            finally:
+                in_decode[0] += time.perf_counter() - started
+
+        context.decode = timed_decode
+        raw, ours, produced, outside = [], [], [], []
         for _ in range(args.overhead):
             started = time.perf_counter()
             await asyncio.get_running_loop().run_in_executor(provider._worker, raw_once, model.llama, tokens)
             raw.append(time.perf_counter() - started)
             provider.forget_prompts()
+            in_decode[0] = 0.0
             started = time.perf_counter()
             async for delta in provider.stream(request):
                 if delta.usage:
                     produced.append(delta.usage.completion_tokens)
             ours.append(time.perf_counter() - started)
+            outside.append((ours[-1] - in_decode[0]) / ours[-1])
         await provider.aclose()
         return {"prompt_tokens": len(tokens), "raw_s": statistics.median(raw), "openbeta_s": statistics.median(ours),
                 "completion_tokens": statistics.median(produced), "threads": provider.threads,
-                "load": os.getloadavg()[0]}
+                "outside_decode": statistics.median(outside), "load": os.getloadavg()[0]}
 
     print(json.dumps(asyncio.run(main())), flush=True)
 
@@ -223,8 +238,8 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"\nopenbeta over the raw model ({r['prompt_tokens']} prompt tokens, {r['completion_tokens']:.0f} "
               f"written, {r['threads']} thread(s), medians of {args.overhead}): raw {r['raw_s']:.2f} s, "
-              f"LocalProvider {r['openbeta_s']:.2f} s, ratio {r['openbeta_s'] / r['raw_s']:.3f} "
-              f"(load average {r['load']:.2f})")
+              f"LocalProvider {r['openbeta_s']:.2f} s, ratio {r['openbeta_s'] / r['raw_s']:.3f}; share of the "
+              f"provider's time spent outside llama.cpp's decode {r['outside_decode']:.2%} (load average {r['load']:.2f})")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ class ScriptedModel:
 
     def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=(), loop_guard=True):
         """An output is a text, or ``(text, reason)`` to end with that reason (``length``, ``context``)."""
-        self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens})
+        self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens,
+                           "temperature": sampling.temperature})
         text, reason, stopped_by = self.outputs.pop(0), "eog", ""
         if isinstance(text, tuple):
             text, reason = text
@@ -228,3 +229,15 @@ def test_after_a_code_result_unforced_the_model_answers_with_the_tools_hidden():
 
 def calls_of_any(deltas: list[Delta]) -> list:
     return [c for d in deltas for c in d.tool_calls]
+
+
+def test_a_reply_from_tool_results_samples_cooler_unless_the_request_sets_a_temperature():
+    ran = {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}
+    after = [{"role": "user", "content": "Weather in Oslo?"}, {"role": "assistant", "content": None, "tool_calls": [ran]},
+             {"role": "tool", "tool_call_id": "call_1", "content": "-3 degrees"}]
+    for messages, temperature, expected in [(after, None, 0.2), (after, 0.7, 0.7),
+                                             ([{"role": "user", "content": "Hi"}], None, 0.8)]:
+        model = ScriptedModel("It is -3 degrees.")
+        answer(model, ChatRequest(model="m", messages=messages, tools=TOOLS, temperature=temperature),
+               lambda _delta: None, lambda: False)
+        assert model.calls[0]["temperature"] == expected
