@@ -63,6 +63,20 @@ def english_pdf(rng: random.Random, pages: int) -> bytes:
     return bytes(pdf.output())
 
 
+def _text(db, file_id: str) -> str:
+    """A file's stored text (pieces, or the one text of trees before texts were stored in pieces)."""
+    from openbeta.server.store.tables import FileTextRow
+
+    try:
+        from openbeta.server.store.texts import read_pieces, stored_text
+    except ImportError:
+        with db.session() as s:
+            return s.get(FileTextRow, file_id).text
+    with db.session() as s:
+        text = stored_text(s, file_id)
+    return "".join(read_pieces(db, text))
+
+
 def worker(options: argparse.Namespace) -> None:
     sys.path.insert(0, str(HERE))
     from files_bench import make_pdf
@@ -106,9 +120,7 @@ def worker(options: argparse.Namespace) -> None:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             assert all(r.status == "completed" for r in results), results
             pages, chunks = sum(r.pages for r in results), sum(r.chunks for r in results)
-            with services.db.session() as s:
-                from openbeta.server.store.tables import FileTextRow
-                tokens = sum(len(ingestor.tokenizer.spans(s.get(FileTextRow, fid).text)) for fid in ids)
+            tokens = sum(len(ingestor.tokenizer.spans(_text(services.db, fid))) for fid in ids)
             out[kind] = {"pages": pages, "chunks": chunks, "tokens": tokens, "wall": wall, "cpu": cpu}
             if profiler:
                 stats = pstats.Stats(profiler)

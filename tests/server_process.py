@@ -180,3 +180,11 @@ def launch(data_dir: Path, env_overrides: dict[str, str], *, port: Optional[int]
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"openbeta serve did not become healthy in {timeout}s:\n{server.log()}")
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (``VmRSS``) or its peak (``VmHWM``), MiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"{field} not in /proc/{pid}/status")

@@ -56,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
+        from .server import http_edge
         from .server.app import create_app
         from .server.logs import configure_logging
         from .server.startup import summary
@@ -70,7 +71,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise SystemExit("--ssl-keyfile needs --ssl-certfile (OPENBETA_SSL_CERTFILE).")
     common = dict(host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
                   log_config=None, timeout_graceful_shutdown=settings.shutdown_timeout,
-                  ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile)
+                  ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
+                  # the edge's bounds (header timeout, connections per client: see server/http_edge.py)
+                  http=http_edge.EdgeHttpProtocol, ws="websockets-sansio",
+                  ws_max_size=settings.realtime_max_event_bytes)
+    http_edge.configure(settings)
     if workers <= 1:
         # Streams still open after the grace period are cut; the runs they carried are handed back
         # (their leases released) for another replica, or the next start, to take over.

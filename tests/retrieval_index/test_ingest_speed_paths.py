@@ -5,77 +5,23 @@ model is a different embedder from the float one, close to it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from openbeta.server.blobs import LocalBlobStore
+from ingest_support import Embedder as _Embedder
+from ingest_support import chunks as _chunks
+from ingest_support import ingestor as _ingestor
+from ingest_support import queue_file as _queue
+from ingest_support import status as _status
 from openbeta.server.retrieval.chunk import split
 from openbeta.server.retrieval.embed import RemoteEmbedder, embedder_id
-from openbeta.server.retrieval.ingest import Ingestor
 from openbeta.server.retrieval.store_index import StoreIndexes
 from openbeta.server.retrieval.tokens import WordTokenizer
-from openbeta.server.store import Database
-from openbeta.server.store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
-
-DIM = 16
-
-
-class _Embedder:
-    """Deterministic vectors from a salted hash of each chunk's text; counts its calls."""
-
-    def __init__(self, salt: str) -> None:
-        self.name = self.id = f"test:{salt}"
-        self.salt = salt
-        self.calls = 0
-
-    def vector(self, text: str) -> np.ndarray:
-        seed = int.from_bytes(hashlib.sha256((self.salt + text).encode()).digest()[:4], "little")
-        v = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
-        return v / np.linalg.norm(v)
-
-    def embed(self, texts):
-        return np.stack([self.vector(t) for t in texts])
-
-    def embed_chunks(self, chunks):
-        self.calls += 1
-        return self.embed(chunks.texts)
-
-    def embed_many(self, docs):
-        self.calls += 1
-        return [self.embed(doc.texts) for doc in docs]
-
-
-def _queue(db: Database, file_id: str, text: str | None, filename: str = "f.txt",
-           chunking: dict | None = None) -> None:
-    with db.session() as s:
-        s.add(FileRow(id=file_id, purpose="assistants", created_at=0, body={"filename": filename}))
-        s.flush()
-        if text is not None:
-            s.add(FileTextRow(file_id=file_id, text=text))
-        s.add(VectorStoreFileRow(id=file_id, vector_store_id="vs_1", status="in_progress", usage_bytes=0,
-                                 created_at=0, body={"id": file_id, "status": "in_progress",
-                                                     "chunking_strategy": chunking}))
-
-
-def _ingestor(db: Database, tmp_path, embedder) -> Ingestor:
-    return Ingestor(db, LocalBlobStore(tmp_path / "blobs"), WordTokenizer(), embedder, StoreIndexes())
-
-
-def _chunks(db: Database, file_id: str) -> list[tuple[str, bytes | None, str | None]]:
-    with db.session() as s:
-        return [tuple(r) for r in s.execute(select(ChunkRow.text, ChunkRow.embedding, ChunkRow.embedder)
-                                            .where(ChunkRow.file_id == file_id).order_by(ChunkRow.position))]
-
-
-def _status(db: Database, file_id: str) -> tuple[str, dict]:
-    with db.session() as s:
-        row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.id == file_id))
-        return row.status, row.body.get("last_error")
+from openbeta.server.store.tables import ChunkRow
 
 
 SMALL = {"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 50}}

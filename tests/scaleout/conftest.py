@@ -58,7 +58,8 @@ def s3(shared) -> Iterator[dict[str, str]]:
 def cluster_env(s3, shared, postgres_url) -> dict[str, str]:
     """The settings every replica of one test module shares: one fresh database, the S3 store, short leases."""
     return {"OPENBETA_DATABASE_URL": shared.fresh_postgres_database(postgres_url), "OPENBETA_PROVIDER": "scripted",
-            "OPENBETA_LEASE_SECONDS": LEASE_SECONDS, "OPENBETA_EMBEDDINGS": "none", **s3}
+            "OPENBETA_LEASE_SECONDS": LEASE_SECONDS, "OPENBETA_EMBEDDINGS": "none", "OPENBETA_PUBLIC_METRICS": "true",
+            **s3}
 
 
 @pytest.fixture(scope="module")

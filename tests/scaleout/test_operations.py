@@ -16,7 +16,8 @@ from openbeta.server.settings import Settings
 
 @pytest.fixture()
 def app(tmp_path, database_url):
-    settings = Settings(data_dir=tmp_path, provider="scripted", database_url=database_url, files_url="database")
+    settings = Settings(data_dir=tmp_path, provider="scripted", database_url=database_url, files_url="database",
+                        public_metrics=True)
     with TestClient(create_app(settings)) as http:
         yield http
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Callable, Optional
@@ -21,12 +22,13 @@ from .._version import __version__
 from .api import (assistants, chatkit, console, docs, files, messages, models, organization, realtime, runs,
                   threads, vector_stores)
 from .api import openapi as openapi_docs
-from .api.deps import current_project, no_nul_in_url
+from .api.deps import bearer, bearer_hash, current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
-from .errors import APIError, InvalidRequest, RequestTimeout
+from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
 from .realtime.hooks import load_voice_kit
 from .services.container import Services, build_services
+from .services.projects import key_hash
 from .settings import Settings
 from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
 
@@ -107,6 +109,29 @@ class BodyTimeout:
         await self.app(scope, receiving, send)
 
 
+async def check_metrics_access(request: Request) -> None:
+    """``/metrics`` shows every project's counts: it takes the admin key or ``OPENBETA_METRICS_TOKEN``
+    (unless ``OPENBETA_PUBLIC_METRICS`` opens it)."""
+    settings: Settings = request.app.state.settings
+    if settings.public_metrics:
+        return
+    ring = request.app.state.services.keys
+    token = bearer(request)
+    allowed = [h for h in (ring.admin_hash, key_hash(settings.metrics_token) if settings.metrics_token else None)
+               if h is not None]
+    if not allowed:
+        raise APIError("/metrics is disabled: set OPENBETA_ADMIN_KEY or OPENBETA_METRICS_TOKEN (and send it as a "
+                       "bearer token), or OPENBETA_PUBLIC_METRICS=true.", status_code=403,
+                       type="invalid_request_error", code="metrics_disabled")
+    if token is None:
+        raise Unauthorized("You didn't provide an API key. /metrics needs the admin key or the metrics token in an "
+                           "Authorization header using Bearer auth.", code="missing_api_key")
+    digest = bearer_hash(token)
+    if not any(secrets.compare_digest(digest, h) for h in allowed):
+        raise Unauthorized("Incorrect key provided: /metrics needs the admin key or the metrics token.",
+                           code="invalid_api_key")
+
+
 async def check_api_key(request: Request) -> None:
     """The key check of every ``/v1`` object route (and of the docs and unmatched ``/v1`` paths):
     the caller's project, see :func:`~openbeta.server.api.deps.current_project`."""
@@ -116,8 +141,29 @@ async def check_api_key(request: Request) -> None:
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
+def _route_table(routes: list) -> list[tuple[str, set[str]]]:
+    """(path format, methods) of every HTTP route, however routers nest them."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI keeps included routers nested
+    except ImportError:  # older FastAPI: included routes are flattened into the app's own list
+        leaves: list = list(routes)
+    else:
+        leaves = list(iter_route_contexts(routes))
+    return [(leaf.path_format, set(leaf.methods or ())) for leaf in leaves
+            if getattr(leaf, "path_format", None) and getattr(leaf, "methods", None)]
+
+
 def allowed_methods(request: Request) -> str:
-    """The ``Allow`` header of a 405: every method a route fully matches at this path."""
+    """The ``Allow`` header of a 405: every method a route fully matches at this path.
+
+    A path that a route spells out word for word (``/v1/threads/runs``) is that path's routes' alone: a
+    route whose parameter would take the same segment (``/v1/threads/{thread_id}``, ``runs`` as an id)
+    does not count there.
+    """
+    literal = {method for path, methods in _route_table(request.app.router.routes) if path == request.url.path
+               for method in methods}
+    if literal:
+        return ", ".join(method for method in _METHODS if method in literal)
     allowed = []
     for method in _METHODS:
         scope = {**request.scope, "method": method}
@@ -222,7 +268,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         return error_response(APIError("The server had an error while processing your request. Sorry about that!",
                                        headers={"Connection": "close"}))
 
-    metrics = Metrics(services)
+    metrics = Metrics(services, voice=app.state.voice)
     app.state.metrics = metrics
     reserve = sqlite_reserve(services.db, settings.disk_reserve_bytes)
     if reserve is not None:
@@ -254,7 +300,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
             return JSONResponse({"status": "database_unreachable", "error": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ready", "version": __version__, "replica": services.runs.engine.replica})
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(check_metrics_access)])
     async def metrics_text() -> Response:
         return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE)
 
@@ -269,8 +315,10 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
 def app_from_environment() -> FastAPI:
     """The app of one ``openbeta serve --workers N`` worker process: settings from ``OPENBETA_*``."""
+    from . import http_edge
     from .logs import configure_logging
 
     settings = Settings()
     configure_logging(settings)
+    http_edge.configure(settings)
     return create_app(settings)

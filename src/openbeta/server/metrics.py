@@ -1,7 +1,8 @@
 """``GET /metrics``: Prometheus text from ``prometheus_client``, one registry per app.
 
 Counters and histograms count what this process did (requests, provider
-latency, lease takeovers, open run streams and realtime sessions); the run and queue gauges are read from
+latency, lease takeovers, open run streams, realtime sessions and responses, the voice threads' jobs
+and audio); the run and queue gauges are read from
 the database at scrape time, so every replica reports the same totals for them.
 With ``--workers N`` a scrape reaches one worker: scrape each replica process
 (or sum the per-process series) for the counters.
@@ -57,8 +58,28 @@ class StoreCollector(Collector):
         yield takeovers
 
 
+class VoiceCollector(Collector):
+    """What the voice pipeline's threads are doing (speech and transcription jobs running) and the
+    audio they made or heard, read when scraped."""
+
+    def __init__(self, workload: Any) -> None:
+        self.workload = workload
+
+    def collect(self) -> Iterator[Any]:
+        running = GaugeMetricFamily("openbeta_voice_jobs", "Speech and transcription jobs running on the voice "
+                                    "threads.", labels=["kind"])
+        audio = CounterMetricFamily("openbeta_voice_audio_seconds", "Seconds of audio spoken (speech) or "
+                                    "transcribed (transcription).", labels=["kind"])
+        for kind in self.workload.KINDS:
+            running.add_metric([kind], self.workload.running[kind])
+            audio.add_metric([kind], self.workload.audio_seconds[kind])
+        yield running
+        yield audio
+
+
 class Metrics:
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Any, voice: Any = None) -> None:
+        """``voice``: the app's voice kit (its pipeline's workload is reported when it has one)."""
         self.registry = CollectorRegistry()
         self.requests = Counter("openbeta_http_requests", "HTTP requests answered.", ["method", "route", "status"],
                                 registry=self.registry)
@@ -68,11 +89,16 @@ class Metrics:
                                   registry=self.registry)
         self.realtime_sessions = Gauge("openbeta_realtime_sessions", "Realtime WebSocket sessions open on this "
                                        "process.", registry=self.registry)
+        self.realtime_responses = Gauge("openbeta_realtime_responses", "Realtime responses in progress on this "
+                                        "process.", registry=self.registry)
         self.provider_seconds = Histogram("openbeta_provider_seconds", "Model calls: time to the first delta "
                                           "(phase=first_delta) and to the end (phase=total).", ["phase"],
                                           buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
                                           registry=self.registry)
         self.registry.register(StoreCollector(services))
+        workload = getattr(getattr(voice, "voice", None), "workload", None)
+        if workload is not None:
+            self.registry.register(VoiceCollector(workload))
         engine = services.runs.engine
         engine.observe_provider = self.observe_provider
         engine.bus.streams = self.open_streams

@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     #: Longest a realtime WebSocket session lasts (then an ``error`` event ``session_expired`` and the close).
     realtime_session_seconds: float = Field(default=1800.0, gt=0)
+    #: Largest WebSocket message a realtime client may send, bytes (larger: the socket closes with 1009).
+    #: Room for an ``input_audio_buffer.append`` of a full input buffer (15 MiB of audio, base64).
+    realtime_max_event_bytes: int = Field(default=24 * 1024 * 1024, ge=1024 * 1024)
+    #: Server events queued for a realtime client that reads slower than they come: bytes, and events.
+    #: Responses wait while it is half full; an event past it ends the session (``error`` ``outbox_full``).
+    realtime_outbox_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+    realtime_outbox_events: int = Field(default=4096, ge=16)
+    #: Responses one realtime session runs at once (the conversation's and out-of-band ones).
+    realtime_max_responses: int = Field(default=16, ge=1)
+    #: Seconds a send to a realtime client that does not read may wait before the session ends.
+    realtime_send_timeout_seconds: float = Field(default=30.0, gt=0)
     #: TLS: serve HTTPS and WSS on the same port (the official Node SDK's realtime clients only speak wss:).
     ssl_certfile: Optional[str] = None
     ssl_keyfile: Optional[str] = None
@@ -83,11 +94,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     #: Seconds the server waits for the next part of a request body; a client that stalls longer gets 408.
     body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Seconds a request's headers may take to arrive (from the connection's opening, or the request's
+    #: first byte on a kept-alive connection); slower: ``408`` and the connection closes.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Open HTTP connections one client address may hold (0: no bound); one more gets ``503``.
+    max_connections_per_client: int = Field(default=128, ge=0)
     #: Bytes held in reserve beside a SQLite database and given up when the disk fills, so deletes still run.
     disk_reserve_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
     #: ``/docs``, ``/redoc`` and ``/openapi.json`` without a key; off: no docs pages, and
     #: ``/openapi.json`` behind the ``/v1`` key check.
     public_docs: bool = True
+    #: ``/metrics`` without a key. Off (the default): it takes the admin key or ``metrics_token``.
+    public_metrics: bool = False
+    #: A bearer token that may read ``/metrics`` (a Prometheus scraper's), besides the admin key.
+    metrics_token: Optional[str] = None
     #: Where uploaded file contents live; default: ``<data_dir>/files``.
     files_dir: Optional[Path] = None
     #: Shared file storage for several replicas: ``s3://bucket/prefix`` (an S3-compatible object store),

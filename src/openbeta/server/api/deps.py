@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import re
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar, Union
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -151,19 +151,42 @@ def too_large(limit: int) -> PayloadTooLarge:
                            code="request_too_large")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 once it passes ``limit`` bytes (declared or counted)."""
+#: Room for a multipart envelope and the other form fields around an uploaded file.
+ENVELOPE_BYTES = 64 * 1024
+
+
+async def read_body(request: Request, limit: int, refusal: Optional[APIError] = None) -> bytes:
+    """The request body, refused with 413 (``refusal``, or ``request_too_large``) once it passes
+    ``limit`` bytes (declared or counted)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise too_large(limit)
+        raise refusal or too_large(limit)
     chunks: list[bytes] = []
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
-            raise too_large(limit)
+            raise refusal or too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def count_received(request: Request, limit: int, refusal: APIError) -> None:
+    """Make the request's body reader raise ``refusal`` (a 413) once more than ``limit`` bytes have
+    arrived, whatever reads it (a multipart parser that spools files included)."""
+    receive = request.receive
+    received = 0
+
+    async def counting() -> Any:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise refusal
+        return message
+
+    request._receive = counting
 
 
 def nesting_depth(value: Any) -> int:
@@ -242,22 +265,37 @@ async def read_json(request: Request) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     if not raw.strip():
         return {}
+    return parse_json_body(raw)
+
+
+INVALID_JSON = ("We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+                "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+                "valid JSON.)")
+
+
+def load_json(raw: Union[bytes, str], *, invalid_code: Optional[str] = None) -> Any:
+    """JSON text parsed as JSON means it: ``NaN``, ``Infinity`` and numbers past a 64-bit float are
+    refused (code ``invalid_value``), like text that is not JSON (code ``invalid_code``), with a 400."""
     try:
-        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
+        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
     except _NotANumber as exc:
         raise InvalidRequest(
             f"The JSON body of your request holds '{exc.text}', which is not a number JSON can carry "
             "(JSON has no NaN or Infinity, and numbers must fit a 64-bit float).", code="invalid_value") from None
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise InvalidRequest(
-            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-            "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-            "valid JSON.)") from None
+        raise InvalidRequest(INVALID_JSON, code=invalid_code) from None
+
+
+def parse_json_body(raw: bytes, *, ids: bool = True) -> dict[str, Any]:
+    """A JSON request body as every route takes it: a 400 naming what is wrong for text that is not
+    JSON, a number JSON cannot carry, nesting deeper than ``MAX_JSON_DEPTH``, a lone surrogate, a NUL in
+    an id (unless ``ids`` is false: the caller checks them itself), or anything but an object."""
+    data = load_json(raw)
     if nesting_depth(data) > MAX_JSON_DEPTH:
         raise InvalidRequest(f"The JSON body of your request nests objects and arrays more than "
                              f"{MAX_JSON_DEPTH} levels deep.", code="invalid_value")
     refuse_lone_surrogates(raw, data)
-    if b"\\u0000" in raw:
+    if ids and b"\\u0000" in raw:
         bad = nul_in_ids(data)
         if bad:
             refuse_nul("\x00", bad)
@@ -330,7 +368,8 @@ def service(name: str) -> Any:
     return Depends(dependency)
 
 
-__all__ = ["Project", "current_project", "project_for", "bearer", "body", "validate", "read_body", "read_json", "pages", "service"]
+__all__ = ["Project", "current_project", "project_for", "bearer", "body", "validate", "read_body", "read_json",
+           "parse_json_body", "pages", "service"]
 
 
 def hinted(response: Response, obj: dict[str, Any]) -> dict[str, Any]:

@@ -10,19 +10,16 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from ...types.file import FilePurpose, FileUploadParams
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..services.files import FileService
 from ..store.pages import PageQuery
-from .deps import Project, pages, service, validate
+from .deps import ENVELOPE_BYTES, Project, count_received, pages, service, validate
 
 router = APIRouter(prefix="/files", tags=["Files"])
 Files = service("files")
 PURPOSES: tuple[str, ...] = get_args(FilePurpose)
-#: Room for the multipart envelope and the other form fields around the file itself.
-ENVELOPE_BYTES = 64 * 1024
 
 
 def _nest(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -44,30 +41,13 @@ def _too_large(max_bytes: int) -> PayloadTooLarge:
                            param="file", code="file_too_large")
 
 
-def _count_received(request: Request, limit: int, max_bytes: int) -> None:
-    """Make the request's body reader refuse (413) once more than ``limit`` bytes have arrived."""
-    receive = request.receive
-    received = 0
-
-    async def counting() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _too_large(max_bytes)
-        return message
-
-    request._receive = counting
-
-
 @router.post("")
 async def upload_file(request: Request, project: str = Project, svc: FileService = Files) -> dict:
     limit = svc.max_bytes + ENVELOPE_BYTES
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise _too_large(svc.max_bytes)
-    _count_received(request, limit, svc.max_bytes)
+    count_received(request, limit, _too_large(svc.max_bytes))
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidRequest("Uploads must be sent as multipart/form-data with 'file' and 'purpose' fields.",
                              code="invalid_content_type")

@@ -18,7 +18,7 @@ from ..errors import APIError, InvalidRequest
 from ..realtime import config as cfg
 from ..realtime.codec_beta import BetaCodec
 from ..realtime.codec_ga import GACodec
-from ..realtime.session import RealtimeSession
+from ..realtime.session import Limits, RealtimeSession
 from ..services.realtime import Grant, RealtimeService
 from .deps import Project, project_for, read_json, service, validate
 
@@ -113,10 +113,16 @@ async def realtime_socket(websocket: WebSocket) -> None:
     else:  # ... or if its API key is revoked or its project archived
         async def authorize() -> None:
             await project_for(services.keys, token)
+    settings = app.state.settings
     session = RealtimeSession(codec=BetaCodec() if beta else GACodec(), config=config, project=grant.project,
                               authorize=authorize,
                               provider=services.realtime_provider, voice=voice, model=model,
-                              max_seconds=app.state.settings.realtime_session_seconds)
+                              max_seconds=settings.realtime_session_seconds,
+                              limits=Limits(outbox_bytes=settings.realtime_outbox_bytes,
+                                            outbox_events=settings.realtime_outbox_events,
+                                            max_responses=settings.realtime_max_responses,
+                                            send_timeout=settings.realtime_send_timeout_seconds),
+                              responses_gauge=app.state.metrics.realtime_responses)
     open_sessions = app.state.metrics.realtime_sessions
     open_sessions.inc()
     try:

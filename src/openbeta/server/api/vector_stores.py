@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 
 from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorStoreCreateParams,
                                    VectorStoreFileCreateParams, VectorStoreFileUpdateParams,
@@ -86,9 +87,9 @@ def delete_vector_store_file(vector_store_id: str, file_id: str, project: str = 
 
 
 @router.get("/{vector_store_id}/files/{file_id}/content")
-def retrieve_vector_store_file_content(vector_store_id: str, file_id: str,
-                                       project: str = Project, svc: VectorStoreService = Stores) -> dict:
-    return svc.file_content(project, vector_store_id, file_id)
+def retrieve_vector_store_file_content(vector_store_id: str, file_id: str, project: str = Project,
+                                       svc: VectorStoreService = Stores) -> StreamingResponse:
+    return StreamingResponse(svc.file_content(project, vector_store_id, file_id), media_type="application/json")
 
 
 # ---------------------------------------------------------------- file batches

@@ -10,7 +10,6 @@ kept, the backing run is cancelled).
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, AsyncIterator, Union, get_args
 
 import anyio
@@ -19,9 +18,10 @@ from chatkit.store import NotFoundError
 from chatkit.types import ChatKitReq
 from pydantic import TypeAdapter, ValidationError
 
-from ..api.deps import nul_in_ids, refuse_nul
+from ..api.deps import nul_in_ids, parse_json_body, refuse_nul
 from ..errors import APIError, InvalidRequest, NotFound
-from .protocol import Context, OpenBetaChatKitServer
+from ...types.message import MAX_MESSAGE_CHARS
+from .protocol import MAX_TITLE_CHARS, Context, OpenBetaChatKitServer
 
 REQUEST: TypeAdapter[Any] = TypeAdapter(ChatKitReq)
 #: Every request type the protocol library knows.
@@ -30,16 +30,15 @@ _END = object()
 
 
 def parse(raw: bytes) -> Any:
-    """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist)."""
+    """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist).
+
+    The body passes the checks every JSON route makes first (:func:`~..api.deps.parse_json_body`:
+    nesting depth, numbers, surrogates), so the protocol's own parser only sees bodies it can take.
+    """
+    data = parse_json_body(raw, ids=False)  # ids are checked below, named as the protocol's params
     try:
-        request = REQUEST.validate_json(raw)
+        request = REQUEST.validate_python(data)
     except ValidationError as exc:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidRequest("We could not parse the JSON body of your request.") from None
-        if not isinstance(data, dict):
-            raise InvalidRequest("The request body must be a JSON object.", code="invalid_type") from None
         kind = data.get("type")
         if kind not in REQUEST_TYPES:
             raise InvalidRequest(f"Unknown ChatKit request type {kind!r}; this server handles: "
@@ -51,7 +50,25 @@ def parse(raw: bytes) -> Any:
     bad = nul_in_ids(request.params.model_dump(mode="json")) if getattr(request, "params", None) else None
     if bad:
         refuse_nul("\x00", bad)
+    _within_limits(request)
     return request
+
+
+def _within_limits(request: Any) -> None:
+    """What the store would keep is bounded before anything is stored: a user message the backing thread
+    could not take (over ``MAX_MESSAGE_CHARS``) is refused whole, not kept as an item; a title is at most
+    ``MAX_TITLE_CHARS`` characters."""
+    params = getattr(request, "params", None)
+    given = getattr(params, "input", None)
+    if request.type in ("threads.create", "threads.add_user_message") and given is not None:
+        size = sum(len(getattr(part, "text", "") or "") for part in given.content) + len(given.quoted_text or "")
+        if size > MAX_MESSAGE_CHARS:
+            raise InvalidRequest(f"Invalid 'input.content': the message holds {size} characters, more than the "
+                                 f"{MAX_MESSAGE_CHARS} a message may.", param="input.content",
+                                 code="string_above_max_length")
+    if request.type == "threads.update" and len(params.title) > MAX_TITLE_CHARS:
+        raise InvalidRequest(f"Invalid 'title': {len(params.title)} characters, more than the {MAX_TITLE_CHARS} "
+                             f"a title may.", param="title", code="string_above_max_length")
 
 
 def _as_api_error(exc: BaseException) -> BaseException:

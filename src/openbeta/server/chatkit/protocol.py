@@ -48,7 +48,7 @@ from ..services.messages import message_body
 from ..services.runs import Launch
 from ..store.pages import PageQuery
 from .sessions import Caller
-from .threads import ChatKitThreads
+from .threads import ChatKitThreads, uploaded
 from .turns import TurnStream, user_text
 
 T = TypeVar("T")
@@ -57,6 +57,10 @@ ATTACHMENT: TypeAdapter[Any] = TypeAdapter(Attachment)
 STATUS: TypeAdapter[Any] = TypeAdapter(ThreadStatus)
 #: Longest automatic thread title, in characters.
 TITLE_CHARS = 60
+#: Longest title a client may give a thread (``threads.update``), in characters.
+MAX_TITLE_CHARS = 512
+#: Where an attachment's row keeps the size ``attachments.create`` declared (its upload's bound).
+DECLARED_SIZE = "declared_size"
 
 
 async def off(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -194,6 +198,9 @@ class OpenBetaAttachments(AttachmentStore[Context]):
         if not upload["enabled"]:
             raise InvalidRequest("File uploads are not enabled for this ChatKit session "
                                  "(chatkit_configuration.file_upload.enabled).", code="file_upload_disabled")
+        if input.size < 0:
+            raise InvalidRequest(f"Invalid 'size': {input.size}; a file's size is 0 bytes or more.", param="size",
+                                 code="invalid_value")
         if input.size > upload["max_file_size"] * 1024 * 1024:
             raise PayloadTooLarge(f"The file is larger than this session's limit of {upload['max_file_size']} MB.",
                                   param="size", code="file_too_large")
@@ -217,6 +224,8 @@ class OpenBetaAttachments(AttachmentStore[Context]):
         def keep(row: Any) -> None:
             row.upload_token_hash = token_hash(token)
             row.session_id = session_id
+            # the upload URL takes at most the size declared here (nor more than the session allows)
+            row.body = {**row.body, DECLARED_SIZE: input.size}
 
         await off(self.threads.save_attachment, context.project, attachment_id, context.user,
                   attachment.model_dump(mode="json"), keep)
@@ -272,10 +281,11 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         attachments = []
         for attachment in item.attachments:
             stored = self.threads.attachment(context.project, attachment.id, context.user)
-            if stored.file_id is None:
+            file_id = uploaded(stored)
+            if file_id is None:
                 raise InvalidRequest(f"Attachment {attachment.id} was never uploaded.", code="attachment_missing")
             if attachment.type == "file":  # images are kept and previewed, not searched
-                attachments.append({"file_id": stored.file_id, "tools": [{"type": "file_search"}]})
+                attachments.append({"file_id": file_id, "tools": [{"type": "file_search"}]})
         message = message_body(backing, MessageCreateParams.model_validate({
             "role": "user", "content": user_text(item) or " ", "attachments": attachments or None,
             "metadata": {"chatkit_item_id": item.id}}))

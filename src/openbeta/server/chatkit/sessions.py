@@ -195,6 +195,15 @@ class SessionService:
             return Caller(user=row.user, assistant_id=body["workflow"]["id"], project=row.project_id, session=body,
                           configuration=body["chatkit_configuration"])
 
+    def active(self, session_id: str) -> dict[str, Any]:
+        """A session that still accepts work (its uploads included): cancelled or expired ones are 401."""
+        with self.db.session() as s:
+            body = render_session(load(s, ChatKitSessionRow, session_id, "session"))
+        if body["status"] != "active":
+            raise Unauthorized(f"ChatKit session {session_id} is {body['status']}: it accepts no more uploads.",
+                               code=f"session_{body['status']}")
+        return body
+
     def server_caller(self, project: str, user: str, assistant_id: str) -> Caller:
         """A server-to-server caller (an API key of ``project``): the end user and workflow are given
         explicitly; the workflow must be an assistant of that project."""

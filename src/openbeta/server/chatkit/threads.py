@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -25,6 +25,15 @@ from ..store.pages import Page, PageQuery, fetch_page
 from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
 from ...types.thread import ThreadCreateParams
 from .shapes import REST_TYPES, render_thread, rest_item
+
+
+#: The ``file_id`` of an attachment whose bytes are being stored (by the upload that claimed it).
+PENDING = "pending:"
+
+
+def uploaded(row: ChatKitAttachmentRow) -> Optional[str]:
+    """The file holding an attachment's bytes, once its upload is done (``None`` before, or while it runs)."""
+    return None if row.file_id is None or row.file_id.startswith(PENDING) else row.file_id
 
 
 class ChatKitThreads:
@@ -185,6 +194,24 @@ class ChatKitThreads:
                 where.append(owned(ChatKitAttachmentRow, project))
             return load(s, ChatKitAttachmentRow, attachment_id, "attachment", *where)
 
+    def claim_upload(self, attachment_id: str, marker: str) -> bool:
+        """Take the attachment's one upload (its ``file_id`` becomes ``marker``, a :data:`PENDING` mark,
+        while the bytes are stored); False when it is uploaded, or being uploaded, already."""
+        with self.db.session() as s:
+            done = s.execute(update(ChatKitAttachmentRow)
+                             .where(ChatKitAttachmentRow.id == attachment_id, ChatKitAttachmentRow.file_id.is_(None))
+                             .values(file_id=marker).execution_options(synchronize_session=False))
+            return done.rowcount == 1
+
+    def finish_upload(self, attachment_id: str, marker: str, file_id: Optional[str]) -> bool:
+        """Record the stored file of a claimed upload (``None``: the upload failed; it may be tried
+        again). False when the attachment was deleted meanwhile."""
+        with self.db.session() as s:
+            done = s.execute(update(ChatKitAttachmentRow)
+                             .where(ChatKitAttachmentRow.id == attachment_id, ChatKitAttachmentRow.file_id == marker)
+                             .values(file_id=file_id).execution_options(synchronize_session=False))
+            return done.rowcount == 1
+
     def count_attachments(self, session_id: str) -> int:
         with self.db.session() as s:
             return s.scalar(select(func.count()).select_from(ChatKitAttachmentRow)
@@ -198,7 +225,7 @@ class ChatKitThreads:
                                                               owned(ChatKitAttachmentRow, project), *where))
             if row is None:
                 return
-            file_id = row.file_id
+            file_id = uploaded(row)
             s.delete(row)
         if file_id:
             try:

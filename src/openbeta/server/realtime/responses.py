@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..ids import new_id
-from ..providers.base import ChatRequest, ProviderError
+from ..providers.base import ChatRequest, Provider, ProviderError
 
 if TYPE_CHECKING:
     from .session import RealtimeSession
@@ -33,8 +33,23 @@ log = logging.getLogger("openbeta.realtime")
 
 #: Where text is cut into sentences for speech: after . ! ? (and closing quotes), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
+#: Longest text spoken as one piece: a longer run without a sentence end is cut at its last pause (a
+#: comma, semicolon, colon or dash) or else its last space, so the memory the voice model needs (about
+#: 1 MB a character) and the audio of one speech job (made ahead of a client that reads slowly) stay small.
+MAX_SENTENCE_CHARS = 200
+_PAUSE = re.compile(r"[,;:\u2013\u2014]\s")
 #: pcm16 at 24 kHz: bytes per millisecond.
 PCM_BYTES_PER_MS = 48
+
+
+def _cut(text: str) -> tuple[str, str]:
+    """The first piece of ``text`` to speak (at most ``MAX_SENTENCE_CHARS``, ending at its last pause or
+    space), and the rest."""
+    head = text[:MAX_SENTENCE_CHARS]
+    pauses = [m.end() for m in _PAUSE.finditer(head)]
+    cut = pauses[-1] if pauses and pauses[-1] > MAX_SENTENCE_CHARS // 2 else head.rfind(" ") + 1
+    cut = cut or MAX_SENTENCE_CHARS
+    return text[:cut], text[cut:]
 
 
 def item_text(item: dict[str, Any]) -> str:
@@ -67,6 +82,26 @@ def chat_messages(instructions: Optional[str], items: list[dict[str, Any]]) -> l
         elif kind == "function_call_output":
             messages.append({"role": "tool", "tool_call_id": item.get("call_id"), "content": item.get("output") or ""})
     return messages
+
+
+#: Tokens kept free for the reply when a response sets no ``max_output_tokens``.
+REPLY_RESERVE = 1024
+
+
+def truncate(request: ChatRequest, items: list[dict[str, Any]], instructions: Optional[str],
+             provider: Provider) -> None:
+    """``truncation: auto``: drop the oldest items (never the instructions; a call's output goes with its
+    call) until the prompt leaves room for the reply in the model's context, when the provider knows
+    its context size (the embedded model does; an upstream server answers for itself)."""
+    context = provider.context_size
+    if not context:
+        return
+    budget = context - min(request.max_tokens or REPLY_RESERVE, context // 2)
+    while len(items) > 1 and provider.count_tokens(request) > budget:
+        items = items[1:]
+        while len(items) > 1 and items[0].get("type") == "function_call_output":
+            items = items[1:]
+        request.messages = chat_messages(instructions, items)
 
 
 def chat_tools(tools: list[dict[str, Any]], choice: Any) -> tuple[list[dict[str, Any]], Any]:
@@ -153,6 +188,10 @@ class ResponseRun:
 
     def start(self) -> None:
         self.task = asyncio.create_task(self.run())
+        gauge = self.session.responses_gauge
+        if gauge is not None:
+            gauge.inc()
+            self.task.add_done_callback(lambda _task: gauge.dec())
 
     async def cancel(self, reason: str) -> None:
         """Stop generation and speech now; returns when ``response.done`` has been sent."""
@@ -162,12 +201,15 @@ class ResponseRun:
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)
 
-    def _request(self) -> ChatRequest:
+    def _request(self, provider: Provider) -> ChatRequest:
         items = self.session.context(self.input)
         tools, choice = chat_tools(self.tools, self.tool_choice)
-        return ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
-                           tool_choice=choice, temperature=self.temperature,
-                           max_tokens=None if self.max_tokens in (None, "inf") else int(self.max_tokens))
+        request = ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
+                              tool_choice=choice, temperature=self.temperature,
+                              max_tokens=None if self.max_tokens in (None, "inf") else int(self.max_tokens))
+        if self.session.config.get("truncation", "auto") == "auto":
+            truncate(request, items, self.instructions, provider)
+        return request
 
     async def run(self) -> None:
         request: Optional[ChatRequest] = None
@@ -175,8 +217,8 @@ class ResponseRun:
         try:
             await self.session.transcriptions_settled()
             self.emit("response.created", response=self.object())
-            request = self._request()
             provider = self.session.provider()
+            request = self._request(provider)
             finish = None
             provider_usage = None
             stream = provider.stream(request)
@@ -258,6 +300,7 @@ class ResponseRun:
                 "content_index": 0}
 
     async def _text(self, text: str) -> None:
+        await self.session.room()  # a client that reads slowly slows the response down
         if self._open is not None and self._open.item["type"] != "message":
             await self._close_open()
         if self._open is None:
@@ -274,6 +317,9 @@ class ResponseRun:
                 if end is None:
                     break
                 sentence, opened.unspoken = opened.unspoken[:end.end()], opened.unspoken[end.end():]
+                await self._speak(opened, sentence)
+            while len(opened.unspoken) > MAX_SENTENCE_CHARS:  # no sentence end in sight: cut at a pause
+                sentence, opened.unspoken = _cut(opened.unspoken)
                 await self._speak(opened, sentence)
         else:
             opened.part["text"] = opened.text  # type: ignore[index]
@@ -293,6 +339,7 @@ class ResponseRun:
             self.audio_ms += len(chunk) // PCM_BYTES_PER_MS
             self._audio_tokens += max(1, len(chunk) // (PCM_BYTES_PER_MS * 50))  # about one token per 50 ms
             data = kit.from_pcm16_24k(chunk, self.output_format)
+            await self.session.room()
             self.emit("response.audio.delta", **self._where(opened), delta=base64.b64encode(data).decode())
         self.session.spoken(opened.item["id"], sentence, start, opened.audio_ms)
 
@@ -323,6 +370,7 @@ class ResponseRun:
         opened = self._open
         if opened is None:
             return
+        await self.session.room()  # its done events carry the whole text: they wait like its deltas
         if opened.item["type"] == "message" and self.audio and opened.unspoken:
             rest, opened.unspoken = opened.unspoken, ""
             await self._speak(opened, rest)

@@ -14,15 +14,18 @@ import base64
 import binascii
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
-from ..api.deps import MAX_JSON_DEPTH, nesting_depth
+from ..api.deps import MAX_JSON_DEPTH, load_json, nesting_depth
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id, now
+from ..memory import release_memory
 from ..providers.base import Provider
 from ..store.tables import DEFAULT_PROJECT_ID
 from . import config as cfg
 from .codec_beta import BetaCodec
+from .denoise import Denoiser
 from .hooks import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 
@@ -34,6 +37,19 @@ MIN_COMMIT_MS = 100
 MAX_BUFFER_BYTES = 15 * 1024 * 1024
 #: What ``rate_limits.updated`` reports: openbeta enforces none, so the buckets are always full.
 UNLIMITED = 2_147_483_647
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one session may make the server hold (settings ``OPENBETA_REALTIME_*``)."""
+
+    #: Server events (and their bytes) queued for a client that reads slower than they come.
+    outbox_bytes: int = 8 * 1024 * 1024
+    outbox_events: int = 4096
+    #: Responses in progress at once (the conversation's and out-of-band ones).
+    max_responses: int = 16
+    #: Seconds one send may wait for a client that does not read before the session ends.
+    send_timeout: float = 30.0
 
 
 def _error(message: str, *, param: Optional[str] = None, code: Optional[str] = None) -> InvalidRequest:
@@ -48,7 +64,12 @@ class RealtimeSession:
     def __init__(self, *, codec: BetaCodec, config: dict[str, Any], provider: Callable[[], Provider],
                  voice: VoiceKit, model: str, max_seconds: float = cfg.SESSION_SECONDS,
                  project: str = DEFAULT_PROJECT_ID,
-                 authorize: Optional[Callable[[], Awaitable[None]]] = None) -> None:
+                 authorize: Optional[Callable[[], Awaitable[None]]] = None,
+                 limits: Optional[Limits] = None, responses_gauge: Any = None) -> None:
+        #: What the session may make the server hold (outbox, responses at once, a stalled send).
+        self.limits = limits or Limits()
+        #: Counts the responses in progress (``inc``/``dec``; ``/metrics``), if given.
+        self.responses_gauge = responses_gauge
         self.codec = codec
         #: The project the session acts for: its key's, or the project of the key that minted its secret.
         self.project = project
@@ -74,9 +95,17 @@ class RealtimeSession:
         self.audio_ms = 0  # session audio appended so far
         self.speech: Optional[tuple[str, int]] = None  # (item id, start ms) of speech VAD heard start
         self.vad: Any = None
+        self.denoiser: Any = None  # the input's noise suppressor, while noise reduction is on
         self.transcriptions: dict[str, asyncio.Task[None]] = {}
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
+        #: Server events waiting for the writer, and their size: bounded by ``limits`` (see :meth:`emit`).
         self.outbox: asyncio.Queue[Optional[str]] = asyncio.Queue()
+        self.outbox_bytes = 0
+        self._room = asyncio.Event()  # set while the outbox is below half its bounds
+        self._room.set()
+        #: Set when the session must end now (its outbox overflowed, a send stalled): the reason.
+        self.ending: Optional[tuple[int, str]] = None
+        self._end = asyncio.Event()
         self.closed = False
         self.received = 0  # client events handled
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
@@ -97,12 +126,51 @@ class RealtimeSession:
     # ------------------------------------------------------------ output
 
     def emit(self, kind: str, **fields: Any) -> None:
-        """Queue a server event (rendered now, so later changes to its objects do not leak into it)."""
-        if self.closed:
+        """Queue a server event (rendered now, so later changes to its objects do not leak into it).
+
+        The outbox is bounded (``limits.outbox_bytes``, ``limits.outbox_events``): responses wait for
+        room before each delta (:meth:`room`), so a client that reads slowly slows them down; an
+        event that would pass the bound all the same (a client that does not read at all while it
+        keeps sending events) ends the session: an ``error`` event, then the close (1008).
+        """
+        if self.closed or self.ending is not None:
             return
         event = self.codec.encode(kind, fields)
-        if event is not None:
-            self.outbox.put_nowait(json.dumps(event))
+        if event is None:
+            return
+        text = json.dumps(event)
+        if self.outbox_bytes + len(text) > self.limits.outbox_bytes \
+                or self.outbox.qsize() + 1 > self.limits.outbox_events:
+            self.end(1008, "outbox full", _error(
+                f"The client is not reading the server's events: {self.outbox.qsize()} events "
+                f"({self.outbox_bytes} bytes) wait to be sent, the most a session may hold. The session is closed.",
+                code="outbox_full"))
+            return
+        self._queue(text)
+
+    def _queue(self, text: str) -> None:
+        self.outbox_bytes += len(text)
+        self.outbox.put_nowait(text)
+        if self.outbox_bytes > self.limits.outbox_bytes // 2 or self.outbox.qsize() > self.limits.outbox_events // 2:
+            self._room.clear()
+
+    async def room(self) -> None:
+        """Wait until the outbox is below half its bounds (responses call this before each delta)."""
+        while not self._room.is_set():
+            await self._room.wait()
+
+    def end(self, code: int, reason: str, error: Optional[APIError] = None) -> None:
+        """End the session now: ``error`` (sent past the outbox's bound, as its last event), then the
+        close with ``code``; the serve loop stops every response, transcription and model call."""
+        if self.ending is not None or self.closed:
+            return
+        self.ending = (code, reason)
+        if error is not None:
+            self._queue(json.dumps(self.codec.encode("error", {"error": {
+                "type": error.type, "code": error.code, "message": error.message, "param": error.param,
+                "event_id": None}})))
+        log.warning("realtime session=%s ends: %s", self.id, reason)
+        self._end.set()
 
     def error(self, exc: APIError, event_id: Optional[str]) -> None:
         self.emit("error", error={"type": exc.type, "code": exc.code, "message": exc.message, "param": exc.param,
@@ -114,8 +182,11 @@ class RealtimeSession:
     # ------------------------------------------------------------ the connection
 
     async def serve(self, websocket: Any) -> None:
-        """Run the session on an accepted Starlette ``WebSocket`` until either side closes."""
+        """Run the session on an accepted Starlette ``WebSocket`` until either side closes, or the session
+        ends (its time is up, its key revoked, its outbox overflowed, a send stalled). However it ends,
+        every response, transcription, speech and model call of the session stops, and its queues go."""
         writer = asyncio.create_task(self._write(websocket))
+        ending = asyncio.create_task(self._end.wait())
         started = asyncio.get_running_loop().time()
         downgraded = cfg.wants_audio(self.config) and not self.voice.available
         if downgraded:  # e.g. a key minted for audio: the session starts text only, and says why
@@ -130,18 +201,23 @@ class RealtimeSession:
         ends = started + self.max_seconds
         try:
             while True:
-                try:
-                    message = await asyncio.wait_for(websocket.receive(),
-                                                     max(0.0, ends - asyncio.get_running_loop().time()))
-                except asyncio.TimeoutError:
-                    minutes = self.max_seconds / 60
-                    self.error(APIError(f"Your session hit the maximum duration of {minutes:g} minutes.",
-                                        type="invalid_request_error", code="session_expired"), None)
-                    await self.close()
-                    self.outbox.put_nowait(None)
-                    await asyncio.wait_for(writer, timeout=5)
-                    await websocket.close(code=1000, reason="session expired")
+                receive = asyncio.ensure_future(websocket.receive())
+                done, _ = await asyncio.wait({receive, ending, writer},
+                                             timeout=max(0.0, ends - asyncio.get_running_loop().time()),
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if receive not in done:
+                    receive.cancel()
+                    await asyncio.gather(receive, return_exceptions=True)
+                    if writer in done and self.ending is None:  # the client is gone
+                        break
+                    if self.ending is None:  # the session's time is up
+                        minutes = self.max_seconds / 60
+                        self.end(1000, "session expired", APIError(
+                            f"Your session hit the maximum duration of {minutes:g} minutes.",
+                            type="invalid_request_error", code="session_expired"))
+                    await self._finish(websocket, writer)
                     return
+                message = receive.result()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -153,38 +229,64 @@ class RealtimeSession:
                     try:
                         await self.authorize()
                     except APIError as exc:  # the key was revoked or its project archived: as at the handshake
-                        self.error(exc, None)
-                        await self.close()
-                        self.outbox.put_nowait(None)
-                        await asyncio.wait_for(writer, timeout=5)
-                        await websocket.close(code=1008, reason=exc.message[:120])
-                        return
+                        self.end(1008, exc.message[:120], exc)
+                        continue
                 await self.handle(text)
-                if writer.done():
-                    break
         finally:
+            ending.cancel()
             log.info("realtime session=%s project=%s protocol=%s model=%s kind=%s events=%d seconds=%.1f",
                      self.id, self.project, self.codec.name, self.model, self.config.get("kind"), self.received,
                      asyncio.get_running_loop().time() - started)
-            await self.close()
-            self.outbox.put_nowait(None)
-            try:
-                await asyncio.wait_for(writer, timeout=5)
-            except (asyncio.TimeoutError, Exception):
-                writer.cancel()
+            await self._stop(writer)
+
+    async def _stop(self, writer: "asyncio.Task[None]") -> None:
+        """Stop the session's work, let the writer send what is queued (a few seconds at most), free the rest."""
+        await self.close()
+        self.outbox.put_nowait(None)
+        try:
+            await asyncio.wait_for(writer, timeout=5)
+        except (asyncio.TimeoutError, Exception):
+            writer.cancel()
+        self._drop_outbox()
+        release_memory()  # the session's events and audio, freed, go back to the system
+
+    async def _finish(self, websocket: Any, writer: "asyncio.Task[None]") -> None:
+        """The session ends from this side: stop its work, send what is queued (its last event says
+        why) for a few seconds at most, and close the socket with the code :meth:`end` chose."""
+        code, reason = self.ending or (1000, "")
+        await self._stop(writer)
+        try:
+            await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=5)
+        except Exception:  # the client is gone, or does not read even the close
+            pass
+
+    def _drop_outbox(self) -> None:
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.outbox_bytes = 0
 
     async def _write(self, websocket: Any) -> None:
+        """Send queued events in order; a send that stalls past ``limits.send_timeout`` (a client
+        that stopped reading) ends the session."""
         while True:
             text = await self.outbox.get()
             if text is None:
                 return
+            self.outbox_bytes -= len(text)
+            if self.outbox_bytes <= self.limits.outbox_bytes // 2 \
+                    and self.outbox.qsize() <= self.limits.outbox_events // 2:
+                self._room.set()
             try:
-                await websocket.send_text(text)
+                await asyncio.wait_for(websocket.send_text(text), self.limits.send_timeout)
+            except asyncio.TimeoutError:
+                self.end(1008, "send timeout")
+                return
             except Exception:  # the client is gone: the reader sees the disconnect
                 return
 
     async def close(self) -> None:
         self.disarm_idle()
+        self._room.set()  # nothing waits for room any more
         for run in [self.active, *self.out_of_band]:
             if run is not None:
                 await run.cancel("client_cancelled")
@@ -196,12 +298,10 @@ class RealtimeSession:
     async def handle(self, text: str) -> None:
         """One client frame: parse, validate, dispatch; an ``error`` event for anything wrong."""
         self.received += 1
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            self.error(_error("We could not parse the JSON body of your request. (HINT: This likely means you "
-                              "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-                              "but what was sent was not valid JSON.)", code="invalid_json"), None)
+        try:  # NaN, Infinity and numbers past a 64-bit float are refused in every event, as on REST
+            data = load_json(text, invalid_code="invalid_json")
+        except APIError as exc:
+            self.error(exc, None)
             return
         if not isinstance(data, dict):
             self.error(_error("A client event must be a JSON object.", code="invalid_json"), None)
@@ -264,9 +364,19 @@ class RealtimeSession:
                          code="invalid_value") from None
         return pcm
 
+    def _denoise(self, pcm: bytes) -> bytes:
+        """The input audio through the session's noise suppressor, when noise reduction is on."""
+        kind = (self.config.get("input_audio_noise_reduction") or {}).get("type")
+        if kind is None:
+            self.denoiser = None
+            return pcm
+        if self.denoiser is None or self.denoiser.kind != kind:
+            self.denoiser = Denoiser(kind)
+        return self.denoiser.process(pcm)
+
     async def on_append(self, fields: dict[str, Any]) -> None:
         self._require_voice("audio")
-        pcm = self._decode_audio(fields["audio"], self.config["input_audio_format"], "audio")
+        pcm = self._denoise(self._decode_audio(fields["audio"], self.config["input_audio_format"], "audio"))
         if len(self.buffer) + len(pcm) > MAX_BUFFER_BYTES:
             raise _error(f"The input audio buffer is full ({MAX_BUFFER_BYTES} bytes of pcm16): commit or clear it.",
                          param="audio", code="input_audio_buffer_full")
@@ -562,6 +672,10 @@ class RealtimeSession:
             raise _error(f"Conversation already has an active response in progress: {self.active.id}. Wait until "
                          f"the response is finished before creating a new one.",
                          code="conversation_already_has_active_response")
+        running = len(self.out_of_band) + (self.active is not None)
+        if running >= self.limits.max_responses:
+            raise _error(f"This session has {running} responses in progress, the most it may run at once: wait "
+                         f"for one to finish (response.done) or cancel one.", code="too_many_responses")
         modalities = params.get("modalities") or self.config.get("modalities") or []
         if "audio" in modalities:
             self._require_voice("response.modalities" if "modalities" in params else "session.modalities")

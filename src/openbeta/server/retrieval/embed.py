@@ -112,7 +112,7 @@ class LocalEmbedder:
     def embed_many(self, docs: list[Chunks]) -> list[np.ndarray]:
         """Several texts' chunks through the model together: full batches however small each text is."""
         rows = self._pool(docs)
-        edges = np.cumsum([0] + [len(doc.ranges) if doc.spans else 1 for doc in docs])
+        edges = np.cumsum([0] + [len(doc.ranges) if len(doc.spans) else 1 for doc in docs])
         return [rows[a:b] for a, b in zip(edges, edges[1:])]
 
     def _pool(self, docs: list[Chunks]) -> np.ndarray:
@@ -124,7 +124,7 @@ class LocalEmbedder:
         links: list[tuple[int, int, float]] = []  # (chunk row, window, weight)
         row = 0
         for doc in docs:
-            if not doc.spans:  # nothing the tokenizer counts: the text as it is
+            if not len(doc.spans):  # nothing the tokenizer counts: the text as it is
                 links.append((row, len(pieces), 1.0))
                 pieces.append(doc.text)
                 row += 1

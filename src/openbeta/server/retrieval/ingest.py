@@ -2,23 +2,27 @@
 
 The database is the queue: every ``vector_store_files`` row in
 ``in_progress`` is work to do, so work left by a stopped server resumes when
-the next one starts. Parsing, chunking and embedding run in worker threads,
-off the event loop; the result is written in one transaction, and only if
-the file is still wanted (not cancelled or removed meanwhile).
+the next one starts. Parsing, chunking and embedding run on the ingestion
+worker's own threads, off the event loop and off the threads that serve requests,
+in bounded memory whatever the file's size: the text streams from the file in
+pieces (stored as they come, ``store/texts.py``), and its chunks are made, embedded
+and written ``BATCH_CHUNKS`` at a time, each batch only if the file is still
+wanted (not cancelled or removed meanwhile). The file turns ``completed`` once its
+last batch is written; search reads only the chunks of completed files, and a
+file that fails (or is cancelled) partway loses the chunks it had written.
 
 Several replicas share the queue: a replica claims a file with a lease
 (``owner``, ``lease_expires_at``; ``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL) and renews it while it works; a file whose lease lapsed (its replica
 died) is claimed again by another replica and ingested from the start, which is
-safe: the result replaces whatever chunks the file had, and the first result
-written wins (a replica too busy to renew its lease in time may finish second; its
-result is then dropped). SQLite serves one process, so there the queue needs no leases.
+safe: its first batch replaces whatever chunks the file had, and a replica that
+lost the file (too busy to renew its lease in time) stops writing at its next batch.
+SQLite serves one process, so there the queue needs no leases.
 
-A worker takes up to ``BATCH_FILES`` queued files at a time: the next file is parsed
-and chunked in a second thread while the model embeds the one before (the model's
-forward passes release the GIL), and small files share the model's batches. Each file
-is still written in its own transaction as soon as its vectors are ready, so
-``file_counts`` and per-file status move file by file.
+A worker takes up to ``BATCH_FILES`` queued files at a time: a second thread reads,
+parses and chunks them, a couple of batches ahead, while the model embeds the batch
+before (the model's forward passes release the GIL), and batches of small files share
+the model's batches. ``file_counts`` and per-file status move file by file.
 
 Every chunk records the id of the embedder that made its vector. When the server
 starts with another embedder (another model, or the int8 model instead of the float
@@ -31,21 +35,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 from sqlalchemy import delete, insert, or_, select, update
 
 from ..blobs import BlobStore
+from ..memory import release_memory
 from ..store import Database
-from ..store.tables import ChunkRow, FileRow, FileTextRow, VectorStoreFileRow
-from .chunk import Chunks, split
+from ..store.tables import ChunkRow, FileRow, VectorStoreFileRow
+from ..store.texts import TextWriter, read_pieces, stored_text
+from .chunk import Chunks, stream_chunks
 from .embed import Embedder, embed_many, embedder_id
+from .parse import ParseError, Reencode, TextStream
 from .store_index import StoreIndexes
-from .parse import ParseError, parse
 from .tokens import Tokenizer
 
 log = logging.getLogger("openbeta.retrieval")
@@ -54,6 +62,8 @@ log = logging.getLogger("openbeta.retrieval")
 BATCH_FILES = 8
 #: Small files are embedded together until their texts reach this many tokens.
 GROUP_TOKENS = 4096
+#: Chunks made, embedded and written at a time: what one file holds in memory while it is ingested.
+BATCH_CHUNKS = 256
 
 
 @dataclass
@@ -61,17 +71,33 @@ class IngestResult:
     status: str
     chunks: int = 0
     pages: int = 0
+    index: int = -1  # the job it answers, in a batch of jobs
+
+
+@dataclass
+class _Written:
+    """What has been written of one file so far."""
+
+    started: bool = False
+    chunks: int = 0
+    usage: int = 0
 
 
 @dataclass
 class _Prepared:
-    """A file parsed and chunked, waiting for its vectors."""
+    """A batch of one file's chunks, waiting for its vectors; ``last``: the file's final batch (with
+    the file's ``pages``)."""
 
+    index: int
     store_id: str
     file_id: str
-    text: str
-    pages: int
     chunks: Chunks
+    written: _Written
+    last: bool
+    pages: int = 0
+
+
+_END = object()
 
 
 class Ingestor:
@@ -144,103 +170,187 @@ class Ingestor:
         return self.ingest_many([(store_id, file_id)])[0]
 
     def ingest_many(self, jobs: list[tuple[str, str]]) -> list[IngestResult]:
-        """Ingest files in order: each is parsed while the ones before it are embedded, small ones
-        share the model's batches, and each is written as soon as its vectors are ready."""
+        """Ingest files in order, each in bounded memory whatever its size: a second thread reads,
+        parses and chunks them (``BATCH_CHUNKS`` chunks at a time, a couple of batches ahead) while
+        this one embeds and writes. Batches of small files share the model's batches; each file's
+        chunks are written as they are ready, and its status moves (with ``file_counts``) once
+        its last batch is written."""
         results: dict[int, IngestResult] = {}
-        group: list[tuple[int, _Prepared]] = []
+        group: list[_Prepared] = []
+        ahead: queue.Queue[Any] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        failed: set[int] = set()  # files that failed (or are no longer wanted): their later batches are dropped
+
+        def put(item: Any) -> bool:
+            """Hand ``item`` to the consumer; False once it is gone (nobody would take it off a full queue)."""
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for index, job in enumerate(jobs):
+                    for item in self._prepare(index, *job):
+                        if not put(item):
+                            return
+                        if isinstance(item, IngestResult) or index in failed:
+                            break
+            finally:
+                put(_END)
 
         def flush() -> None:
-            embedded = [(i, p) for i, p in group if p.chunks.texts]
+            live = [p for p in group if p.index not in failed]
+            group.clear()
+            embedded = [p for p in live if p.chunks.texts]
             try:
-                vectors = (embed_many(self.embedder, [p.chunks for _, p in embedded])
+                vectors = (embed_many(self.embedder, [p.chunks for p in embedded])
                            if self.embedder is not None and embedded else [None] * len(embedded))
             except Exception as exc:
-                log.exception("embedding of %s failed", [p.file_id for _, p in embedded])
-                for i, p in group:
-                    self._finish(p.store_id, p.file_id, "failed",
-                                 {"code": "server_error", "message": str(exc) or type(exc).__name__})
-                    results[i] = IngestResult("failed")
-                group.clear()
+                log.exception("embedding of %s failed", sorted({p.file_id for p in embedded}))
+                for p in live:
+                    if p.index not in failed:
+                        failed.add(p.index)
+                        self._finish(p.store_id, p.file_id, "failed",
+                                     {"code": "server_error", "message": str(exc) or type(exc).__name__})
+                        results[p.index] = IngestResult("failed")
                 return
-            by_index = {i: v for (i, _), v in zip(embedded, vectors)}
-            for i, p in group:
-                done = self._finish(p.store_id, p.file_id, "completed", None, text=p.text, chunks=p.chunks.texts,
-                                    vectors=by_index.get(i))
-                results[i] = IngestResult("completed" if done else "skipped", len(p.chunks.texts), p.pages)
-            group.clear()
+            by_batch = {id(p): v for p, v in zip(embedded, vectors)}
+            for p in live:
+                if not self._write(p, by_batch.get(id(p))):
+                    failed.add(p.index)
+                    results[p.index] = IngestResult("skipped")
+                elif p.last:
+                    done = self._finish(p.store_id, p.file_id, "completed", None, written=p.written)
+                    results[p.index] = IngestResult("completed" if done else "skipped", p.written.chunks, p.pages)
 
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as pool:
-            ahead = [pool.submit(self._prepare, *job) for job in jobs]
+        producer = threading.Thread(target=produce, name="ingest-parse", daemon=True)
+        producer.start()
+        try:
             tokens = 0
-            for i, future in enumerate(ahead):
-                prepared = future.result()
-                if isinstance(prepared, IngestResult):
-                    results[i] = prepared
+            while True:
+                item = ahead.get()
+                if item is _END:
+                    break
+                if isinstance(item, IngestResult):
+                    results[item.index] = item
+                    failed.add(item.index)
                     continue
-                group.append((i, prepared))
-                tokens += len(prepared.chunks.spans)
-                if tokens >= GROUP_TOKENS:
+                group.append(item)
+                tokens += len(item.chunks.spans) or 1
+                if tokens >= GROUP_TOKENS or item.last is False:
                     flush()
                     tokens = 0
             if group:
                 flush()
-        return [results[i] for i in range(len(jobs))]
+        finally:
+            stop.set()
+            producer.join()
+            group.clear()
+            release_memory()  # what the parse, chunk and embed buffers held goes back to the system
+        return [results.get(i, IngestResult("skipped")) for i in range(len(jobs))]
 
-    def _prepare(self, store_id: str, file_id: str) -> Union[_Prepared, IngestResult]:
-        """Read, parse and chunk one queued file (a failure is written and returned as its result)."""
+    def _prepare(self, index: int, store_id: str, file_id: str) -> Iterator[Union[_Prepared, IngestResult]]:
+        """Read, parse and chunk one queued file: its chunks in batches, the last one marked (a failure
+        is written and yielded as the file's result). The parsed text is stored piece by piece as it
+        streams (``store/texts.py``); a file whose text is stored already is read from there instead."""
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id))
             file_row = s.scalar(select(FileRow).where(FileRow.id == file_id))
             if row is None or row.status != "in_progress" or file_row is None:
-                return IngestResult("skipped")
+                yield IngestResult("skipped", index=index)
+                return
             strategy = row.body.get("chunking_strategy") or {}
             filename = file_row.body["filename"]
-            cached = s.get(FileTextRow, file_id)
-            text: Optional[str] = cached.text if cached is not None else None
-        pages = 0
-        try:
-            if text is None:
-                parsed = parse(filename, self.blobs.read(file_id))
-                text, pages = parsed.text, parsed.pages
-            static = strategy.get("static") or {}
-            pieces = split(text, self.tokenizer, static.get("max_chunk_size_tokens", 800),
-                           static.get("chunk_overlap_tokens", 400))
-        except ParseError as exc:
-            self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
-            return IngestResult("failed")
-        except Exception as exc:
-            log.exception("ingestion of %s into %s failed", file_id, store_id)
-            self._finish(store_id, file_id, "failed", {"code": "server_error", "message": str(exc) or type(exc).__name__})
-            return IngestResult("failed")
-        return _Prepared(store_id, file_id, text, pages, pieces)
+            stored = stored_text(s, file_id)
+        static = strategy.get("static") or {}
+        encoding: Optional[str] = None
+        while True:
+            written = _Written()  # a new attempt's first batch replaces whatever chunks the file has
+            writer: Optional[TextWriter] = None
+            stream: Optional[TextStream] = None
+            if stored is not None:
+                pieces: Iterator[str] = read_pieces(self.db, stored)
+            else:
+                writer = TextWriter(self.db, file_id)
+                stream = TextStream(filename, lambda: self.blobs.stream(file_id), encoding)
+                pieces = writer.through(stream)
+            try:
+                previous: Optional[Chunks] = None
+                for chunks in stream_chunks(pieces, self.tokenizer, static.get("max_chunk_size_tokens", 800),
+                                            static.get("chunk_overlap_tokens", 400), BATCH_CHUNKS):
+                    if previous is not None:
+                        yield _Prepared(index, store_id, file_id, previous, written, last=False)
+                    previous = chunks
+                pages = stream.pages if stream is not None else (stored.pages if stored is not None else None)
+                if writer is not None:
+                    writer.commit(pages)
+                yield _Prepared(index, store_id, file_id, previous or Chunks("", [], [], []), written, last=True,
+                                pages=pages or 0)
+                return
+            except Reencode as again:  # not UTF-8 after all: from the start, in the encoding found
+                encoding = again.encoding
+                continue
+            except ParseError as exc:
+                self._finish(store_id, file_id, "failed", {"code": exc.code, "message": exc.message})
+                yield IngestResult("failed", index=index)
+                return
+            except Exception as exc:
+                log.exception("ingestion of %s into %s failed", file_id, store_id)
+                self._finish(store_id, file_id, "failed",
+                             {"code": "server_error", "message": str(exc) or type(exc).__name__})
+                yield IngestResult("failed", index=index)
+                return
+            finally:  # failed, parsed again, or no longer wanted: the pieces written go
+                if writer is not None and not writer.done:
+                    writer.discard()
+
+    def _write(self, batch: _Prepared, vectors: Optional[np.ndarray]) -> bool:
+        """Write one batch of a file's chunks (the file's first batch replaces any chunks it had); False
+        when the file is no longer wanted (cancelled, removed, or taken over by another replica)."""
+        made_by = embedder_id(self.embedder) if self.embedder is not None and vectors is not None else None
+        written = batch.written
+        with self.db.session() as s:
+            row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == batch.store_id,
+                                                            VectorStoreFileRow.id == batch.file_id).with_for_update())
+            if row is None or row.status != "in_progress" or (row.owner not in (None, self.replica)):
+                return False
+            if not written.started:
+                s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == batch.store_id,
+                                                 ChunkRow.file_id == batch.file_id))
+                written.started = True
+            rows = []
+            for i, chunk in enumerate(batch.chunks.texts):
+                blob = vectors[i].astype(np.float32).tobytes() if vectors is not None else None
+                written.usage += len(chunk.encode("utf-8")) + (len(blob) if blob else 0)
+                rows.append({"vector_store_id": batch.store_id, "file_id": batch.file_id,
+                             "position": written.chunks + i, "text": chunk, "embedding": blob,
+                             "embedder": made_by if blob else None})
+            if rows:  # one multi-row statement, not a round trip per chunk
+                s.execute(insert(ChunkRow), rows)
+            written.chunks += len(rows)
+        if rows:
+            self.dense.invalidate(batch.store_id)
+        return True
 
     def _finish(self, store_id: str, file_id: str, status: str, error: Optional[dict[str, Any]], *,
-                text: Optional[str] = None, chunks: Optional[list[str]] = None,
-                vectors: Optional[np.ndarray] = None) -> bool:
-        made_by = embedder_id(self.embedder) if self.embedder is not None and vectors is not None else None
+                written: Optional["_Written"] = None) -> bool:
+        """The file's status (its chunks are written already); a failed file's chunks go."""
         with self.db.session() as s:
             row = s.scalar(select(VectorStoreFileRow).where(VectorStoreFileRow.vector_store_id == store_id,
                                                             VectorStoreFileRow.id == file_id).with_for_update())
             if row is None or row.status != "in_progress":
                 return False
-            usage = 0
-            if status == "completed":
-                if s.get(FileTextRow, file_id) is None:
-                    s.add(FileTextRow(file_id=file_id, text=text or ""))
+            if status != "completed":
                 s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id, ChunkRow.file_id == file_id))
-                rows = []
-                for i, chunk in enumerate(chunks or []):
-                    blob = vectors[i].astype(np.float32).tobytes() if vectors is not None else None
-                    usage += len(chunk.encode("utf-8")) + (len(blob) if blob else 0)
-                    rows.append({"vector_store_id": store_id, "file_id": file_id, "position": i, "text": chunk,
-                                 "embedding": blob, "embedder": made_by if blob else None})
-                if rows:  # one multi-row statement, not a round trip per chunk
-                    s.execute(insert(ChunkRow), rows)
             row.status = status
             row.owner = None
             row.lease_expires_at = None
-            row.usage_bytes = usage
+            row.usage_bytes = written.usage if written is not None and status == "completed" else 0
             row.body = {**row.body, "last_error": error}
         self.dense.invalidate(store_id)
         return True
@@ -293,12 +403,14 @@ class IngestionWorker:
         self._active: set[tuple[str, str]] = set()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._wake: Optional[asyncio.Event] = None
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     async def start(self) -> None:
         if self.workers <= 0:
             return
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ingest")
         self._tasks = [asyncio.create_task(self._run(), name=f"ingestion-{i}") for i in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._renew(), name="ingestion-leases"))
         self._tasks.append(asyncio.create_task(self._requeue_foreign(), name="ingestion-embedder-check"))
@@ -321,6 +433,9 @@ class IngestionWorker:
             except Exception:
                 log.exception("could not hand back ingestion leases")
         self._tasks = []
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     async def _renew(self) -> None:
         tick = max(0.05, min(1.0, self.ingestor.lease_seconds / 4))
@@ -354,7 +469,8 @@ class IngestionWorker:
                     pass
                 continue
             try:
-                await asyncio.to_thread(self.ingestor.ingest_many, jobs)
+                # on the worker's own threads: a long ingestion never takes a thread requests need
+                await asyncio.get_running_loop().run_in_executor(self._pool, self.ingestor.ingest_many, jobs)
             except Exception:
                 log.exception("ingestion worker error on %s", jobs)
                 await asyncio.sleep(self.poll_seconds)

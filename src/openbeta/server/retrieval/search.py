@@ -79,32 +79,35 @@ class HybridSearcher:
 
     def search(self, session: Session, store_ids: list[str], queries: list[str], limit: int,
                allowed: Optional[set[tuple[str, str]]] = None,
-               vectors: "Optional[Future[Optional[np.ndarray]]]" = None) -> list[tuple[int, float]]:
+               vectors: "Optional[Future[Optional[np.ndarray]]]" = None,
+               blocked: Optional[set[tuple[str, str]]] = None) -> list[tuple[int, float]]:
         """``(chunk seq, score in [0, 1])``, best first, at most ``limit``.
 
-        ``allowed``: when given, only chunks of these ``(vector store id, file id)`` pairs.
-        ``vectors``: the queries' vectors from :meth:`embed_soon`, if the caller started them.
+        ``allowed``: when given, only chunks of these ``(vector store id, file id)`` pairs; never chunks
+        of the ``blocked`` ones. ``vectors``: the queries' vectors from :meth:`embed_soon`, if the caller
+        started them.
         """
         candidates = max(CANDIDATES, limit * 5)
         rankings: list[list[int]] = []
         pending = vectors if vectors is not None else self.embed_soon(queries)
-        stores = [(store_id, self.indexes.get(session, store_id),
-                   None if allowed is None else {f for s, f in allowed if s == store_id}) for store_id in store_ids]
+        stores = [(self.indexes.get(session, store_id),
+                   None if allowed is None else {f for s, f in allowed if s == store_id},
+                   {f for s, f in blocked or () if s == store_id}) for store_id in store_ids]
         lexical: list[list[int]] = []
         for query in queries:
             if len(stores) == 1:
-                _, index, files = stores[0]
-                lexical.append(index.lexical(query, candidates, files))
+                index, files, left_out = stores[0]
+                lexical.append(index.lexical(query, candidates, files, left_out))
             else:  # BM25 scores of separate indexes are not comparable: interleave their rankings
-                lists = [index.lexical(query, candidates, files) for _, index, files in stores]
+                lists = [index.lexical(query, candidates, files, left_out) for index, files, left_out in stores]
                 lexical.append([seq for group in _interleave(lists) for seq in group][:candidates])
         vectors = pending.result()
         for i in range(len(queries)):
             rankings.append(lexical[i])
             if vectors is not None:
                 dense: list[tuple[int, float]] = []
-                for _, index, files in stores:
-                    dense.extend(index.dense(vectors[i], candidates, files))
+                for index, files, left_out in stores:
+                    dense.extend(index.dense(vectors[i], candidates, files, blocked_files=left_out))
                 dense.sort(key=lambda item: -item[1])
                 rankings.append([seq for seq, _ in dense][:candidates])
         n_lists = len(queries) * (2 if vectors is not None else 1)

@@ -78,6 +78,7 @@ class StoreIndex:
         self.seqs = np.zeros(0, dtype=np.int64)  # embedded chunks, in the rows of ``vectors``
         self.vectors: Optional[np.ndarray] = None
         self.files: dict[int, str] = {}  # every indexed chunk (embedded or not) -> file id
+        self.file_ids: set[str] = set()  # the files of those chunks
         self._ann: Any = None
         self.lock = threading.Lock()
 
@@ -122,6 +123,7 @@ class StoreIndex:
         self._lexical.reload()
         self._update_dense(set(gone), added_seqs, added_vectors)
         self.files = files
+        self.file_ids = set(files.values())
 
     # -- saving and loading ----------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class StoreIndex:
         arrays = {name: np.load(source / f"{name}.npy", allow_pickle=False)
                   for name in ("all_seqs", "all_files", "dense_seqs", "vectors") if (source / f"{name}.npy").exists()}
         index.files = dict(zip(arrays["all_seqs"].tolist(), arrays["all_files"].tolist()))
+        index.file_ids = set(index.files.values())
         index.seqs = arrays["dense_seqs"]
         index.vectors = arrays.get("vectors")
         if (source / "dense.usearch").exists():
@@ -200,41 +203,55 @@ class StoreIndex:
 
     # -- searching -------------------------------------------------------------------------------
 
-    def lexical(self, query: str, limit: int, allowed_files: Optional[set[str]] = None) -> list[int]:
-        """Chunk seqs of the best BM25 matches, best first."""
+    def lexical(self, query: str, limit: int, allowed_files: Optional[set[str]] = None,
+                blocked_files: Optional[set[str]] = None) -> list[int]:
+        """Chunk seqs of the best BM25 matches, best first: only of ``allowed_files`` when given, never of
+        ``blocked_files``."""
         text = lexical_query(query)
         if not text or limit <= 0:
             return []
         with self.lock:
-            return self._lexical_locked(text, limit, allowed_files)
+            blocked = blocked_files & self.file_ids if blocked_files else None  # only files with chunks here
+            return self._lexical_locked(text, limit, allowed_files, blocked)
 
-    def _lexical_locked(self, text: str, limit: int, allowed_files: Optional[set[str]]) -> list[int]:
+    def _wanted(self, seq: int, allowed_files: Optional[set[str]], blocked_files: Optional[set[str]]) -> bool:
+        file_id = self.files.get(seq)
+        return (allowed_files is None or file_id in allowed_files) and not (blocked_files and file_id in blocked_files)
+
+    def _lexical_locked(self, text: str, limit: int, allowed_files: Optional[set[str]],
+                        blocked_files: Optional[set[str]]) -> list[int]:
         parsed = self._lexical.parse_query(text, ["text"])
         searcher = self._lexical.searcher()
-        fetch = limit if allowed_files is None else limit * 4
-        out = []
-        for _, address in searcher.search(parsed, fetch).hits:
-            seq = int(searcher.doc(address)["seq"][0])
-            if allowed_files is None or self.files.get(seq) in allowed_files:
-                out.append(seq)
-        return out[:limit]
+        if allowed_files is None and not blocked_files:
+            return [int(searcher.doc(address)["seq"][0]) for _, address in searcher.search(parsed, limit).hits]
+        fetch = limit * 4
+        while True:  # fetch more while the files left out took the places
+            hits = searcher.search(parsed, fetch).hits
+            out = [seq for seq in (int(searcher.doc(address)["seq"][0]) for _, address in hits)
+                   if self._wanted(seq, allowed_files, blocked_files)]
+            if len(out) >= limit or len(hits) < fetch or fetch >= len(self.files):
+                return out[:limit]
+            fetch *= 4
 
     def dense(self, vector: np.ndarray, limit: int, allowed_files: Optional[set[str]] = None,
-              exact: bool = False) -> list[tuple[int, float]]:
-        """``(chunk seq, cosine)`` of the nearest embedded chunks, best first."""
+              exact: bool = False, blocked_files: Optional[set[str]] = None) -> list[tuple[int, float]]:
+        """``(chunk seq, cosine)`` of the nearest embedded chunks, best first (only of ``allowed_files``
+        when given, never of ``blocked_files``)."""
         with self.lock:
-            return self._dense_locked(vector, limit, allowed_files, exact)
+            blocked = blocked_files & self.file_ids if blocked_files else None
+            return self._dense_locked(vector, limit, allowed_files, exact, blocked)
 
     def _dense_locked(self, vector: np.ndarray, limit: int, allowed_files: Optional[set[str]],
-                      exact: bool) -> list[tuple[int, float]]:
+                      exact: bool, blocked_files: Optional[set[str]] = None) -> list[tuple[int, float]]:
         if self.vectors is None or not len(self.seqs) or self.vectors.shape[1] != vector.shape[0] or limit <= 0:
             return []
-        if self._ann is not None and allowed_files is None and not exact:
+        filtered = allowed_files is not None or bool(blocked_files)
+        if self._ann is not None and not filtered and not exact:
             found = self._ann.search(vector, min(limit, len(self.seqs)))
             return [(int(key), float(1.0 - dist)) for key, dist in zip(found.keys, found.distances)]
         scores = self.vectors @ vector
-        if allowed_files is not None:
-            mask = np.fromiter((self.files.get(int(s)) in allowed_files for s in self.seqs), dtype=bool,
+        if filtered:
+            mask = np.fromiter((self._wanted(int(s), allowed_files, blocked_files) for s in self.seqs), dtype=bool,
                                count=len(self.seqs))
             scores = np.where(mask, scores, -np.inf)
         k = min(limit, len(scores))

@@ -27,10 +27,10 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 from ..ids import new_id, now
-from ..providers.base import Provider, ProviderError, Usage
+from ..providers.base import Delta, Provider, ProviderError, Usage
 from ..store import Database
 from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
@@ -315,6 +315,9 @@ class RunEngine:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancels: set[str] = set()
+        #: Runs whose task waits for the model's next delta now, and those whose wait was interrupted.
+        self._waiting: dict[str, asyncio.Task[None]] = {}
+        self._interrupted: set[str] = set()
         self._sweeper: Optional[asyncio.Task[None]] = None
         self._again: set[str] = set()
         self._lost: set[str] = set()
@@ -390,6 +393,7 @@ class RunEngine:
                     log.warning("run %s: replica %s holds its lease now; this one stops driving it",
                                 run_id, found["owner"])
                     self._lost.add(run_id)
+                    self._interrupt(run_id)
                 elif found["status"] == "cancelling" and run_id not in self._cancels:
                     self._cancel(run_id, found["body"])
         for run_id, previous in await db(self.leases.take_lapsed, first):
@@ -450,10 +454,12 @@ class RunEngine:
     def _stop(self, run_id: str) -> None:
         if run_id in self._tasks:
             self._cancels.add(run_id)
+            self._interrupt(run_id)
 
     def _cancel(self, run_id: str, run: dict[str, Any]) -> None:
         self._cancels.add(run_id)
         self.emit(run_id, "thread.run.cancelling", run)
+        self._interrupt(run_id)
         self._spawn(run_id)
 
     # ------------------------------------------------------------ driving a run
@@ -478,18 +484,19 @@ class RunEngine:
         except RunNotStored:
             log.info("run %s: its creation was not stored; the model call stops", run_id)
         except (RunLost, TransitionRefused) as exc:
-            log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
-            self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its state.",
-                                        "type": "server_error", "param": None, "code": "run_moved"})
+            if isinstance(exc, TransitionRefused) and await db(self.records.find, run_id) is None:
+                self.emit(run_id, "error", self._deleted(run_id))  # its row went while it was being moved
+            else:
+                log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
+                self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its "
+                                            "state.", "type": "server_error", "param": None, "code": "run_moved"})
         except Exception:
             if await db(self.records.find, run_id) is not None:
                 log.exception("run %s could not be marked failed", run_id)
                 error = {"message": "The server had an error while processing the run.", "type": "server_error",
                          "param": None, "code": "server_error"}
             else:
-                log.info("run %s was deleted with its thread; it stops here", run_id)
-                error = {"message": f"Run '{run_id}' was deleted with its thread.", "type": "invalid_request_error",
-                         "param": None, "code": "run_deleted"}
+                error = self._deleted(run_id)
             self.emit(run_id, "error", error)
         finally:
             self._cancels.discard(run_id)
@@ -541,6 +548,51 @@ class RunEngine:
             error = {"code": "server_error", "message": "The server had an error while processing the run."}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
+
+    async def _model_call(self, run_id: str, stream: AsyncIterator[Delta]) -> AsyncIterator[Delta]:
+        """The provider's deltas; a cancel (or a deletion, or a lost lease) while the model is being
+        waited for interrupts that wait at once (``_interrupt``), so a stalled upstream or a long local
+        generation does not hold the run in ``cancelling``: the provider's stream is closed (its HTTP
+        request, or the local generation at its next token) and the run ends."""
+        deltas = stream.__aiter__()
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            while True:
+                self._check_cancel(run_id)
+                self._waiting[run_id] = task
+                try:
+                    delta = await deltas.__anext__()
+                except StopAsyncIteration:
+                    return
+                except asyncio.CancelledError:
+                    if run_id in self._interrupted:
+                        self._interrupted.discard(run_id)
+                        if task.uncancel() == 0:  # ours alone: the run stops (a shutdown's goes on up)
+                            self._check_cancel(run_id)
+                    raise
+                finally:
+                    self._waiting.pop(run_id, None)
+                yield delta
+        finally:
+            self._interrupted.discard(run_id)
+            close = getattr(deltas, "aclose", None)
+            if close is not None:
+                await close()
+
+    def _interrupt(self, run_id: str) -> None:
+        """Stop waiting for the model on ``run_id``'s behalf, if its task is waiting now."""
+        task = self._waiting.get(run_id)
+        if task is not None and run_id not in self._interrupted and not task.done():
+            self._interrupted.add(run_id)
+            task.cancel()
+
+    @staticmethod
+    def _deleted(run_id: str) -> dict[str, Any]:
+        """The stream's ``error`` for a run deleted with its thread while it ran."""
+        log.info("run %s was deleted with its thread; it stops here", run_id)
+        return {"message": f"Run '{run_id}' was deleted with its thread.", "type": "invalid_request_error",
+                "param": None, "code": "run_deleted"}
 
     def _check_cancel(self, run_id: str) -> None:
         if run_id in self._lost:
@@ -615,7 +667,7 @@ class RunEngine:
         turn.write_ahead()
         finish, usage, cause = "stop", Usage(), None
         asked, first = time.perf_counter(), None
-        async for delta in self.provider.stream(request):
+        async for delta in self._model_call(run_id, self.provider.stream(request)):
             if first is None:
                 first = time.perf_counter() - asked
                 await turn.until_stored()

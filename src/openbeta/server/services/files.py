@@ -16,7 +16,8 @@ from ..errors import NotFound
 from ..ids import new_id, now
 from ..store import Database
 from ..store.pages import PageQuery
-from ..store.tables import FileRow, FileTextRow
+from ..store.tables import FileRow
+from ..store.texts import delete_text
 from .base import list_page, load, owned
 
 log = logging.getLogger("openbeta")
@@ -81,9 +82,7 @@ class FileService:
             row = load(s, FileRow, file_id, "file", owned(FileRow, project))
             for hook in self.on_delete:
                 hook(s, file_id)
-            text = s.get(FileTextRow, file_id)
-            if text is not None:
-                s.delete(text)
+            delete_text(s, file_id)
             s.delete(row)
         self.blobs.delete(file_id)
         return {"id": file_id, "object": "file", "deleted": True}

@@ -10,8 +10,9 @@ Ingestion (parse, chunk, embed) happens in the background
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel
 from sqlalchemy import and_, delete, func, select
@@ -28,8 +29,8 @@ from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
 from ..store import Database
 from ..store.pages import PageQuery
-from ..store.tables import (ChunkRow, FileRow, FileTextRow, VectorStoreFileBatchRow, VectorStoreFileRow,
-                            VectorStoreRow)
+from ..store.tables import ChunkRow, FileRow, VectorStoreFileBatchRow, VectorStoreFileRow, VectorStoreRow
+from ..store.texts import StoredText, read_pieces, stored_text
 from .base import apply_update, list_page, load, owned, set_body
 
 DAY = 86_400
@@ -90,6 +91,18 @@ def count_files(session: Session, *where: Any) -> dict[str, int]:
         counts[status] = counts.get(status, 0) + n
     counts["total"] = sum(counts[s] for s in STATUSES)
     return counts
+
+
+def _content_page(db: Database, text: Optional[StoredText]) -> Iterator[bytes]:
+    head = '{"object":"vector_store.file_content.page","data":['
+    tail = '],"has_more":false,"next_page":null}'
+    if text is None:
+        yield (head + tail).encode()
+        return
+    yield (head + '{"type":"text","text":"').encode()
+    for piece in read_pieces(db, text):
+        yield json.dumps(piece, ensure_ascii=False)[1:-1].encode("utf-8")
+    yield ('"}' + tail).encode()
 
 
 def add_file(session: Session, project: str, store_id: str, file_id: str, *, chunking_strategy: Any = None,
@@ -273,13 +286,15 @@ class VectorStoreService:
                 where.append(VectorStoreFileRow.status == status)
             return list_page(s, VectorStoreFileRow, page, *where, render=render_file)
 
-    def file_content(self, project: str, store_id: str, file_id: str) -> dict[str, Any]:
+    def file_content(self, project: str, store_id: str, file_id: str) -> Iterator[bytes]:
+        """The ``vector_store.file_content.page`` of a file: its parsed text as one ``text`` part (none
+        before the file is ingested), as JSON bytes read from the stored pieces one at a time, so a text
+        of any size is sent without being held whole. The store and file are checked before it starts."""
         with self.db.session() as s:
             self._store(s, project, store_id)
             row = self._file(s, store_id, file_id)
-            text = s.get(FileTextRow, file_id) if row.status == "completed" else None
-            data = [{"type": "text", "text": text.text}] if text is not None else []
-        return {"object": "vector_store.file_content.page", "data": data, "has_more": False, "next_page": None}
+            text = stored_text(s, file_id) if row.status == "completed" else None
+        return _content_page(self.db, text)
 
     def on_file_deleted(self, session: Session, file_id: str) -> None:
         """A file is being deleted: drop it from every vector store and from search."""
@@ -337,7 +352,10 @@ class VectorStoreService:
                                      code="invalid_state")
             for file_row in s.scalars(select(VectorStoreFileRow).where(
                     VectorStoreFileRow.batch_id == batch_id, VectorStoreFileRow.status == "in_progress")):
-                file_row.status = "cancelled"
+                file_row.status = "cancelled"  # the ingestion stops at its next batch ...
+                # ... and the chunks it had written go
+                s.execute(delete(ChunkRow).where(ChunkRow.vector_store_id == store_id,
+                                                 ChunkRow.file_id == file_row.id))
             set_body(row, {**row.body, "status": "cancelled"})
             s.flush()
             return self._render_batch(s, row)
@@ -385,8 +403,12 @@ class VectorStoreService:
                 allowed = {key for key, attrs in attributes.items() if matches(filters, attrs)}
                 if not allowed:
                     return []
+            # a file's chunks are written batch by batch while it is ingested: only completed files answer
+            unfinished = {(store, file) for store, file in s.execute(
+                select(VectorStoreFileRow.vector_store_id, VectorStoreFileRow.id).where(
+                    VectorStoreFileRow.vector_store_id.in_(stores), VectorStoreFileRow.status != "completed"))}
             ranked = [(seq, score) for seq, score in
-                      self.searcher.search(s, stores, queries, max_num_results, allowed, vectors)
+                      self.searcher.search(s, stores, queries, max_num_results, allowed, vectors, unfinished)
                       if score >= threshold]
             if not ranked:
                 return []

@@ -132,11 +132,31 @@ class FileRow(Base):
 
 
 class FileTextRow(Base):
-    """A file's parsed text, kept once however many vector stores hold the file."""
+    """A file's parsed text, kept once however many vector stores hold the file: its ``pieces`` are the
+    ``file_text_pieces`` rows of ``source`` (the ingestion that wrote them), in ``position`` order.
+
+    The row is written once every piece is (``store/texts.py``); pieces of a file without it, or of
+    another source, are an ingestion's unfinished work.
+    """
 
     __tablename__ = "file_texts"
     file_id: Mapped[str] = mapped_column(String(64), ForeignKey("files.id", ondelete="CASCADE"),
                                          primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), nullable=False)
+    pieces: Mapped[int] = mapped_column(Integer, nullable=False)
+    chars: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The file's pages (a PDF's; 1 for other files); ``NULL``: not recorded (texts stored before).
+    pages: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+
+
+class FileTextPieceRow(Base):
+    """One piece of a file's parsed text (at most ``store.texts.PIECE_CHARS`` characters)."""
+
+    __tablename__ = "file_text_pieces"
+    file_id: Mapped[str] = mapped_column(String(64), ForeignKey("files.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
 
 

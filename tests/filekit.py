@@ -1,4 +1,4 @@
-"""Helpers for the files tests: an SDK wrapper that uploads and waits, and document makers."""
+"""Helpers for the files and ingestion tests: an SDK wrapper that uploads and waits, and document makers."""
 
 from __future__ import annotations
 
