@@ -194,16 +194,24 @@ def test_code_is_written_in_a_fenced_block_and_becomes_json_arguments():
     assert model.calls[0]["stop"] == ("```",) and model.calls[0]["schema"] is None
 
 
-def test_a_failed_call_forced_again_shows_the_code_its_error_and_the_task():
-    failed = {"id": "call_1", "type": "function", "function": {"name": "python", "arguments": json.dumps(
-        {"code": "print(2 ** 64"})}}
-    messages = [{"role": "user", "content": "What is 2 to the power of 64?"},
-                {"role": "assistant", "content": None, "tool_calls": [failed]},
-                {"role": "tool", "tool_call_id": "call_1", "content": "SyntaxError: '(' was never closed"}]
-    model = ScriptedModel("print(2 ** 64)\n```")
+def after_code(code: str, output: str) -> list[dict]:
+    """A question, the python call made for it and the call's output."""
+    call = {"id": "call_1", "type": "function", "function": {"name": "python", "arguments": json.dumps({"code": code})}}
+    return [{"role": "user", "content": "What is 2 to the power of 64?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": output}]
+
+
+def answer_to(model: ScriptedModel, messages: list[dict], tool_choice) -> list[Delta]:
     deltas: list[Delta] = []
-    answer(model, ChatRequest(model="m", messages=messages, tools=PYTHON, tool_choice=FORCE_PYTHON),
-           deltas.append, lambda: False)
+    answer(model, ChatRequest(model="m", messages=messages, tools=PYTHON, tool_choice=tool_choice), deltas.append,
+           lambda: False)
+    return deltas
+
+
+def test_a_failed_call_forced_again_shows_the_code_its_error_and_the_task():
+    model = ScriptedModel("print(2 ** 64)\n```")
+    deltas = answer_to(model, after_code("print(2 ** 64", "SyntaxError: '(' was never closed"), FORCE_PYTHON)
     assert json.loads(calls_of(deltas)[1]) == {"code": "print(2 ** 64)\n"}
     prompt = json.loads(model.calls[0]["prompt"].removesuffix("```python\n"))
     shown = prompt[-1]["content"]
@@ -212,23 +220,13 @@ def test_a_failed_call_forced_again_shows_the_code_its_error_and_the_task():
 
 
 def test_after_a_code_result_unforced_the_model_answers_with_the_tools_hidden():
-    ran = {"id": "call_1", "type": "function", "function": {"name": "python", "arguments": json.dumps(
-        {"code": "print(2 ** 64)"})}}
-    messages = [{"role": "user", "content": "What is 2 to the power of 64?"},
-                {"role": "assistant", "content": None, "tool_calls": [ran]},
-                {"role": "tool", "tool_call_id": "call_1", "content": "18446744073709551616"}]
     model = ScriptedModel("It is 18446744073709551616.")
-    deltas: list[Delta] = []
-    answer(model, ChatRequest(model="m", messages=messages, tools=PYTHON, tool_choice="auto"), deltas.append,
-           lambda: False)
-    assert "".join(d.text for d in deltas) == "It is 18446744073709551616." and not calls_of_any(deltas)
+    deltas = answer_to(model, after_code("print(2 ** 64)", "18446744073709551616"), "auto")
+    assert "".join(d.text for d in deltas) == "It is 18446744073709551616."
+    assert not [c for d in deltas for c in d.tool_calls]
     shown = json.loads(model.calls[0]["prompt"])[-1]["content"]
     assert "Output:\n18446744073709551616" in shown and "Question: What is 2 to the power of 64?" in shown
-    assert "python" not in json.loads(model.calls[0]["prompt"])[0]["content"]  # no tools listed
-
-
-def calls_of_any(deltas: list[Delta]) -> list:
-    return [c for d in deltas for c in d.tool_calls]
+    assert '\\"name\\": \\"python\\"' not in model.calls[0]["prompt"]  # no tools listed
 
 
 def test_a_reply_from_tool_results_samples_cooler_unless_the_request_sets_a_temperature():
