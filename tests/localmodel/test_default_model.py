@@ -1,6 +1,8 @@
 """The default local model end to end through the official SDK (marked ``model``): a weather
-question under ``tool_choice: auto`` calls the function tool, and a question about an uploaded
-file is answered with the file's fact and a ``file_citation``, with no chat-template text.
+question in everyday words under ``tool_choice: auto`` calls the function tool, a question that
+needs no tool is answered without one, a question about an uploaded file is answered with the
+file's fact and a ``file_citation``, with no chat-template text, and code that raises an error is
+written again once with the error in view.
 
 The assistant names no installed model (``gpt-4o``), so the default answers."""
 
@@ -50,18 +52,30 @@ def assert_no_template_text(local_client, thread_id: str) -> None:
 
 def test_a_weather_question_calls_the_function_and_the_answer_uses_its_output(local_client):
     assistant = local_client.beta.assistants.create(model="gpt-4o", instructions="Answer briefly.", tools=[WEATHER])
-    thread = local_client.beta.threads.create(messages=[{"role": "user", "content": "What is the weather like in Paris?"}])
+    # lower case, "right now", a city the small model once answered with refusals or made-up weather
+    thread = local_client.beta.threads.create(messages=[{"role": "user", "content": "whats the weather in lisbon right now?"}])
     run = local_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    tool_choice="auto", temperature=0, poll_interval_ms=200)
     assert run.status == "requires_action", (run.status, run.last_error)
     (call,) = run.required_action.submit_tool_outputs.tool_calls
-    assert call.function.name == "get_weather" and "paris" in json.loads(call.function.arguments)["city"].lower()
+    assert call.function.name == "get_weather" and "lisbon" in json.loads(call.function.arguments)["city"].lower()
     run = local_client.beta.threads.runs.submit_tool_outputs_and_poll(
         run_id=run.id, thread_id=thread.id, poll_interval_ms=200,
         tool_outputs=[{"tool_call_id": call.id, "output": "Sunny, 21 degrees Celsius."}])
     assert run.status == "completed", (run.status, run.last_error)
     text = reply(local_client, thread.id, run.id).value
     assert "21" in text, text
+    assert_no_template_text(local_client, thread.id)
+
+
+def test_a_question_that_needs_no_tool_is_answered_without_one(local_client):
+    assistant = local_client.beta.assistants.create(model="gpt-4o", instructions="Answer briefly. Use the tools when needed.",
+                                              tools=[WEATHER])
+    thread = local_client.beta.threads.create(messages=[{"role": "user", "content": "What is 12 times 12?"}])
+    run = local_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                   tool_choice="auto", temperature=0, poll_interval_ms=200)
+    assert run.status == "completed", (run.status, run.required_action, run.last_error)
+    assert "144" in reply(local_client, thread.id, run.id).value
     assert_no_template_text(local_client, thread.id)
 
 
@@ -82,4 +96,23 @@ def test_a_file_question_is_answered_with_the_fact_and_a_citation(local_client):
     cited = [a for a in text.annotations if a.type == "file_citation"]
     assert cited and cited[0].file_citation.file_id == ids["vessel-log.txt"], text
     assert text.value[cited[0].start_index:cited[0].end_index] == cited[0].text
+    assert_no_template_text(local_client, thread.id)
+
+
+def test_code_that_raises_is_written_again_once(local_client):
+    assistant = local_client.beta.assistants.create(
+        model="gpt-4o", tools=[{"type": "code_interpreter"}],
+        instructions="You are a data analyst. Write and run Python code to answer.")
+    # the file does not exist: whatever code opens it first raises, and the error goes back to the model
+    thread = local_client.beta.threads.create(messages=[
+        {"role": "user", "content": "Print the first line of the file /mnt/data/sales-2023.csv."}])
+    run = local_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, temperature=0,
+                                                   tool_choice={"type": "code_interpreter"}, poll_interval_ms=200)
+    assert run.status == "completed", (run.status, run.last_error)
+    steps = local_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    calls = [call.code_interpreter for step in steps if step.type == "tool_calls"
+             for call in step.step_details.tool_calls]
+    logs = [" ".join(o.logs for o in call.outputs if o.type == "logs") for call in calls]
+    assert len(calls) == 2, [(c.input, log) for c, log in zip(calls, logs)]  # the failed call, then one retry
+    assert "Error" in logs[0] and "sales-2023.csv" in calls[0].input, logs[0]
     assert_no_template_text(local_client, thread.id)

@@ -115,6 +115,31 @@ def test_nothing_installed_says_what_to_install(monkeypatch, tmp_path):
     assert LocalProvider().describe().startswith("local, no model: ")
 
 
-def test_threads_default_to_every_core():
-    assert LocalProvider().threads == len(os.sched_getaffinity(0))
-    assert LocalProvider(threads=3).threads == 3
+def test_threads_read_and_write_with_every_core_while_waiting_threads_sleep(monkeypatch):
+    from openbeta.server.providers import local
+
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(local, "_PASSIVE", None)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    provider = LocalProvider()
+    assert (provider.threads, provider.batch_threads) == (cores, cores)
+    assert (LocalProvider(threads=3).threads, LocalProvider(threads=3).batch_threads) == (3, 3)
+
+
+def test_the_wait_policy_is_set_before_llama_cpp_loads_unless_it_is_too_late(monkeypatch):
+    from openbeta.server.providers import local
+
+    monkeypatch.setattr(local, "_PASSIVE", None)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setattr(local, "openmp_loaded", lambda: False)
+    assert local.wait_passively() and os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    # the runtime already loaded with its defaults (threads spin): writing keeps to one thread
+    monkeypatch.setattr(local, "_PASSIVE", None)
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    monkeypatch.setattr(local, "openmp_loaded", lambda: True)
+    assert not local.wait_passively() and "OMP_WAIT_POLICY" not in os.environ
+    assert local.thread_counts(0) == (1, len(os.sched_getaffinity(0)))
+    # a policy the environment gives is kept
+    monkeypatch.setattr(local, "_PASSIVE", None)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "active")
+    assert not local.wait_passively() and os.environ["OMP_WAIT_POLICY"] == "active"

@@ -38,7 +38,8 @@ class ScriptedModel:
 
     def generate(self, prompt, *, max_tokens, sampling, emit, cancelled, schema=None, stop=(), loop_guard=True):
         """An output is a text, or ``(text, reason)`` to end with that reason (``length``, ``context``)."""
-        self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens})
+        self.calls.append({"prompt": prompt, "schema": schema, "stop": stop, "max_tokens": max_tokens,
+                           "temperature": sampling.temperature})
         text, reason, stopped_by = self.outputs.pop(0), "eog", ""
         if isinstance(text, tuple):
             text, reason = text
@@ -172,3 +173,69 @@ def test_templates_without_tool_or_system_roles_still_see_everything():
     assert '[assistant] <tool_call>\n{"name": "weather", "arguments": {"city": "Oslo"}}\n</tool_call>' in prompt
     assert "[user] <tool_response>\ncold\n</tool_response>" in prompt
     assert prompt.endswith("[assistant] ")
+
+
+PYTHON = [{"type": "function", "function": {
+    "name": "python", "description": "Run Python code. numpy is installed.",
+    "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}}}]
+FORCE_PYTHON = {"type": "function", "function": {"name": "python"}}
+
+
+def test_code_is_written_in_a_fenced_block_and_becomes_json_arguments():
+    code = 'x = 2 ** 64\nprint("x =", x)\n'
+    model = ScriptedModel(code + "```\nignored")
+    deltas = run(model, tools=PYTHON, tool_choice=FORCE_PYTHON)
+    name, arguments = calls_of(deltas)
+    assert name == "python" and json.loads(arguments) == {"code": code}
+    assert deltas[-1].finish_reason == "tool_calls" and len(model.calls) == 1
+    prompt = model.calls[0]["prompt"]
+    # written as the assistant's fenced block, after the function's description (not a JSON string)
+    assert prompt.endswith("```python\n") and "Code you write in a ```python block is run: Run Python code." in prompt
+    assert model.calls[0]["stop"] == ("```",) and model.calls[0]["schema"] is None
+
+
+def after_code(code: str, output: str) -> list[dict]:
+    """A question, the python call made for it and the call's output."""
+    call = {"id": "call_1", "type": "function", "function": {"name": "python", "arguments": json.dumps({"code": code})}}
+    return [{"role": "user", "content": "What is 2 to the power of 64?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": output}]
+
+
+def answer_to(model: ScriptedModel, messages: list[dict], tool_choice) -> list[Delta]:
+    deltas: list[Delta] = []
+    answer(model, ChatRequest(model="m", messages=messages, tools=PYTHON, tool_choice=tool_choice), deltas.append,
+           lambda: False)
+    return deltas
+
+
+def test_a_failed_call_forced_again_shows_the_code_its_error_and_the_task():
+    model = ScriptedModel("print(2 ** 64)\n```")
+    deltas = answer_to(model, after_code("print(2 ** 64", "SyntaxError: '(' was never closed"), FORCE_PYTHON)
+    assert json.loads(calls_of(deltas)[1]) == {"code": "print(2 ** 64)\n"}
+    prompt = json.loads(model.calls[0]["prompt"].removesuffix("```python\n"))
+    shown = prompt[-1]["content"]
+    assert "Ran:\n```python\nprint(2 ** 64\n```\nOutput:\nSyntaxError: '(' was never closed" in shown
+    assert "fix the error above" in shown and shown.endswith("The task: What is 2 to the power of 64?")
+
+
+def test_after_a_code_result_unforced_the_model_answers_with_the_tools_hidden():
+    model = ScriptedModel("It is 18446744073709551616.")
+    deltas = answer_to(model, after_code("print(2 ** 64)", "18446744073709551616"), "auto")
+    assert "".join(d.text for d in deltas) == "It is 18446744073709551616."
+    assert not [c for d in deltas for c in d.tool_calls]
+    shown = json.loads(model.calls[0]["prompt"])[-1]["content"]
+    assert "Output:\n18446744073709551616" in shown and "Question: What is 2 to the power of 64?" in shown
+    assert '\\"name\\": \\"python\\"' not in model.calls[0]["prompt"]  # no tools listed
+
+
+def test_a_reply_from_tool_results_samples_cooler_unless_the_request_sets_a_temperature():
+    ran = {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}
+    after = [{"role": "user", "content": "Weather in Oslo?"}, {"role": "assistant", "content": None, "tool_calls": [ran]},
+             {"role": "tool", "tool_call_id": "call_1", "content": "-3 degrees"}]
+    for messages, temperature, expected in [(after, None, 0.2), (after, 0.7, 0.7),
+                                             ([{"role": "user", "content": "Hi"}], None, 0.8)]:
+        model = ScriptedModel("It is -3 degrees.")
+        answer(model, ChatRequest(model="m", messages=messages, tools=TOOLS, temperature=temperature),
+               lambda _delta: None, lambda: False)
+        assert model.calls[0]["temperature"] == expected

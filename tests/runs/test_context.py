@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from openbeta.server.providers.scripted import ScriptedProvider
-from openbeta.server.runs.context import Context, PromptTooLong
+from openbeta.server.runs.context import Context, PromptTooLong, retry
 from openbeta.server.api.sse import sse
-from openbeta.server.tools.registry import ServerTools
+from openbeta.server.tools.registry import RETRY_KEY, ServerTools
 
 
 def message(i: int, role: str = "user", run_id=None, text=None):
@@ -73,3 +73,20 @@ def test_a_forced_tool_choice_holds_until_a_tool_was_called(choice):
 def test_sse_lines():
     assert sse("done", "[DONE]") == "event: done\ndata: [DONE]\n\n"
     assert sse("thread.run.queued", {"a": 1}) == 'event: thread.run.queued\ndata: {"a":1}\n\n'
+
+
+def code_step(*failed: bool):
+    return {"step_details": {"type": "tool_calls", "tool_calls": [
+        {"id": f"call_{i}", "type": "code_interpreter", "code_interpreter": {"input": "x", "outputs": []},
+         RETRY_KEY: bad} for i, bad in enumerate(failed)]}}
+
+
+def test_code_that_raised_is_called_again_once_a_run():
+    tools, run_tools = ServerTools(), [{"type": "code_interpreter"}]
+    again = {"type": "function", "function": {"name": tools.function_name(run_tools, "code_interpreter")}}
+    assert retry([code_step(True)], tools, run_tools) == again
+    assert retry([code_step(False)], tools, run_tools) is None  # it ran: the model answers
+    assert retry([code_step(True), code_step(True)], tools, run_tools) is None  # the retry failed too: no third
+    message = {"step_details": {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}}
+    assert retry([code_step(True), message], tools, run_tools) is None  # only right after the failed call
+    assert retry([], tools, run_tools) is None

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Optional
 from .blobs import BlobStore, build_blob_store
 from .chatkit import ChatKitServices
 from .hooks import Hooks
-from .providers.factory import build_provider
+from .providers.factory import build_provider, embedded, passage_tokens
 from .providers.handle import ProviderHandle
 from .realtime.connect import RealtimeFace
 from .realtime.secrets import RealtimeService
@@ -101,7 +101,8 @@ def build_services(settings: Settings) -> Services:
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense, hooks.files_queued)
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense, replica, settings.lease_seconds),
                                 settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
-    server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify))
+    server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify,
+                                         passage_tokens=passage_tokens(settings), cite_hint=not embedded(settings)))
     interpreter = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     threads = ThreadService(db, hooks.thread_deleted)

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     local_threads: int = Field(default=0, ge=0)
     #: Completion tokens a turn of a run without ``max_completion_tokens`` may produce on the embedded model.
     local_max_output_tokens: int = Field(default=2048, gt=0)
+    #: Memory (MiB) for the embedded model's saved prompt states (prefixes read once); 0: none saved.
+    local_prompt_cache_mb: int = Field(default=256, ge=0)
+    #: Tokens of retrieved passages one file_search call shows the model; 0: all of them;
+    #: unset: 600 on the embedded model, all of them on an upstream one.
+    file_search_max_tokens: Optional[int] = Field(default=None, ge=0)
     #: ``auto`` (upstream if set, else local), ``local``, ``upstream`` or ``scripted`` (tests).
     provider: Literal["auto", "local", "upstream", "scripted"] = "auto"
     #: Seconds a run may wait in ``requires_action`` for tool outputs before it is ``expired``.

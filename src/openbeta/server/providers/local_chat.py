@@ -37,11 +37,16 @@ from ..ids import new_id
 from .base import ChatRequest, Delta, FinishReason, ToolCallDelta, Usage
 from .chat_template import TOOL_CALL_OPEN, content_text
 from .llama_model import Generation, LlamaModel, Sampling
+from .prompt_cache import PromptCache
 from .tool_grammar import arguments_schema, forced_names, functions, name_schema, response_schema, tools_offered
 
-__all__ = ["LlamaModel", "answer", "prompt_for"]
+__all__ = ["LlamaModel", "PromptCache", "answer", "prompt_for"]
 
 DEFAULT_SAMPLING = Sampling()
+#: A reply written from tool results, when the request sets no temperature: it must carry the results'
+#: values exactly, and at the default temperature the 0.5B model restated 2**64 wrongly in 2 of 10 answers
+#: to the README's code example (bench/README.md).
+RESULTS_SAMPLING = Sampling(temperature=0.2)
 #: How a reply that is a tool call without the tag begins (whitespace removed). Qwen2.5's template shows
 #: the call as ``{{"name": ...}}``, and models copy it.
 CALL_OPENERS = tuple(lead + brace + '"name":' for lead in ("", "```json", "```") for brace in ("{", "{{")) \
@@ -128,12 +133,35 @@ def grounded(request: ChatRequest, arguments: str) -> bool:
 
 
 RESULTS_NOTE = "Answer the question above from these tool results."
-QUESTION_NOTE = "Using these tool results, answer briefly, in your own words: {question}"
+RETRY_NOTE = "That did not work: fix the error above and try again.\nThe task: {question}"
+#: After the results, the question again: small models answer what they read last, and without "with their
+#: numbers" they answer a yes/no question with a bare "Yes." (bench/README.md).
+QUESTION_NOTE = ("Question: {question}\nAnswer it in one or two sentences of your own, with the facts these results "
+                 "give (numbers, names).")
+
+
+def code_of_call(arguments: str) -> Optional[str]:
+    """The code of a call to a code function (arguments ``{"code": "..."}``), else ``None``."""
+    try:
+        data = json.loads(arguments or "{}")
+    except ValueError:
+        return None
+    return data["code"] if isinstance(data, dict) and list(data) == ["code"] and isinstance(data["code"], str) \
+        else None
+
+
+def result_text(call: dict[str, Any], output: str) -> str:
+    """A call and its result as the model reads them back: code as code, other calls as ``name(arguments)``."""
+    code = code_of_call(call.get("arguments") or "")
+    if code is not None:
+        return f"Ran:\n```{fence_language(call.get('name', ''))}\n{code.rstrip()}\n```\nOutput:\n{output}"
+    return f"{call.get('name', 'tool')}({call.get('arguments') or '{}'}) returned:\n{output}"
 
 
 def after_tools(request: ChatRequest) -> ChatRequest:
-    """The request as the model sees it: once tool results are the newest messages, the
-    tools are hidden and each call with its result becomes plain text in a user message."""
+    """The request as the model sees it: once tool results are the newest messages, each call with
+    its result becomes plain text in a user message, and the tools are hidden; unless a call is
+    forced (a retry after a failed one: see runs/context.py), which keeps them and asks for it again."""
     messages = request.messages
     if not messages or messages[-1].get("role") != "tool":
         return request
@@ -141,23 +169,27 @@ def after_tools(request: ChatRequest) -> ChatRequest:
     out: list[dict] = []
     results: list[str] = []
     asked = [content_text(m.get("content")).strip() for m in messages if m.get("role") == "user"]
-    note = QUESTION_NOTE.format(question=asked[-1]) if asked and asked[-1] else RESULTS_NOTE
+    question = asked[-1] if asked else ""
+    retry = forced_names(request) is not None
+    if retry:
+        note = RETRY_NOTE.format(question=question) if question else RETRY_NOTE.split("\n")[0]
+    else:
+        note = QUESTION_NOTE.format(question=question) if question else RESULTS_NOTE
     for message in messages:
         if message.get("role") == "assistant" and message.get("tool_calls"):
             if message.get("content"):
                 out.append({"role": "assistant", "content": message["content"]})
             continue
         if message.get("role") == "tool":
-            call = calls.get(message.get("tool_call_id"), {})
-            results.append(f"{call.get('name', 'tool')}({call.get('arguments') or '{}'}) returned:\n"
-                           f"{content_text(message.get('content'))}")
+            results.append(result_text(calls.get(message.get("tool_call_id"), {}),
+                                       content_text(message.get("content"))))
             continue
         if results:
             out.append({"role": "user", "content": "\n\n".join(results + [RESULTS_NOTE])})
             results = []
         out.append(message)
     out.append({"role": "user", "content": "\n\n".join(results + [note])})
-    return replace(request, messages=out, tool_choice="none")
+    return replace(request, messages=out) if retry else replace(request, messages=out, tool_choice="none")
 
 
 def prompt_for(model: LlamaModel, request: ChatRequest) -> str:
@@ -172,12 +204,14 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
 
     A cancelled reply ends without that last delta.
     """
+    default = RESULTS_SAMPLING if request.messages and request.messages[-1].get("role") == "tool" \
+        else DEFAULT_SAMPLING
     request = after_tools(request)
     prompt = prompt_for(model, request)
     prompt_tokens = len(model.tokenize(prompt))
     sampling = Sampling(
-        temperature=DEFAULT_SAMPLING.temperature if request.temperature is None else request.temperature,
-        top_p=DEFAULT_SAMPLING.top_p if request.top_p is None else request.top_p,
+        temperature=default.temperature if request.temperature is None else request.temperature,
+        top_p=default.top_p if request.top_p is None else request.top_p,
     )
     if request.max_tokens is not None:
         budget = request.max_tokens
@@ -229,18 +263,32 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
             names = [sniffer.name] if sniffer.name in offered else offered if not sniffer.name else []
     made_up = chosen_freely and not names
     if names and not cancelled() and not cut:
-        finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names)
+        call_id = new_id("call_")
+
+        def announce(name: str) -> None:
+            emit(Delta(tool_calls=[ToolCallDelta(index=0, id=call_id, name=name)]))
+
+        def argument(piece: str) -> None:
+            emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
+
+        # a forced call streams as it is written; one the model chose is checked first, then sent whole
+        streamed = not chosen_freely
+        finish, name, pieces = _call(generate, request, call_prefix + TOOL_CALL_OPEN + "\n", names,
+                                     lambda messages: model.render(messages, []),
+                                     announce if streamed else None, argument if streamed else None)
         made_up = chosen_freely and name is not None and not grounded(request, "".join(pieces))
-        if name is not None and not made_up:
-            emit(Delta(tool_calls=[ToolCallDelta(index=0, id=new_id("call_"), name=name)]))
+        if name is not None and not made_up and not streamed:
+            announce(name)
             for piece in pieces:
-                emit(Delta(tool_calls=[ToolCallDelta(index=0, arguments=piece)]))
+                argument(piece)
     if made_up and not cancelled() and not cut:
-        # a call to a function not offered, or with values found nowhere in the conversation: answer instead
+        # a call to a function not offered, or with values found nowhere in the conversation: answer instead,
+        # with the tools hidden (shown the tools, with the call barred, both Qwen models wrote about calling
+        # them instead of answering: bench/README.md); the prompt shares the instructions with the first
         finish = "stop"
         if not "".join(said).strip():
             plain = prompt_for(model, replace(request, tools=[], tool_choice="none"))
-            prompt_tokens += len(model.tokenize(plain))  # a second prompt, read in full
+            prompt_tokens += len(model.tokenize(plain))  # a second prompt
             generate(plain, text)
     if cancelled():
         return  # nobody is listening, or the provider is closing: no final delta
@@ -250,9 +298,39 @@ def answer(model: LlamaModel, request: ChatRequest, emit: Callable[[Delta], None
                length_cause=("context" if cut[-1].reason == "context" else "max_tokens") if cut else None))
 
 
-def _call(generate, request: ChatRequest, prefix: str,
-          names: list[str]) -> tuple[FinishReason, Optional[str], list[str]]:
-    """Generate one function call after ``prefix``: (finish reason, name, argument pieces)."""
+def takes_code(function: dict[str, Any]) -> bool:
+    """Whether a function's only argument is a string named ``code`` (the code_interpreter's ``python``)."""
+    properties = arguments_schema(function).get("properties") or {}
+    return list(properties) == ["code"] and (properties["code"] or {}).get("type") == "string"
+
+
+def fence_language(name: str) -> str:
+    return "python" if "python" in name.lower() else ""
+
+
+def code_messages(request: ChatRequest, function: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages a code call is written after: the conversation, with the function's description
+    (what the code may use) in the system message instead of the tool list."""
+    about = f"Code you write in a ```{fence_language(function.get('name', ''))} block is run: " \
+            f"{function.get('description') or ''}".strip()
+    messages = [dict(m) for m in request.messages]
+    if messages and messages[0].get("role") in ("system", "developer"):
+        messages[0]["content"] = f"{content_text(messages[0].get('content'))}\n\n{about}"
+    else:
+        messages.insert(0, {"role": "system", "content": about})
+    return messages
+
+
+def _call(generate, request: ChatRequest, prefix: str, names: list[str],
+          render: Callable[[list[dict[str, Any]]], str],
+          announce: Optional[Callable[[str], None]] = None,
+          argument: Optional[Callable[[str], None]] = None) -> tuple[FinishReason, Optional[str], list[str]]:
+    """Generate one function call after ``prefix``: (finish reason, name, argument pieces). With
+    ``announce`` and ``argument``, the name and each piece are passed on as they are known.
+
+    A function whose only argument is ``code`` gets its code written the way models write code best, in a
+    fenced block of the assistant's reply (JSON-escaped code is often a syntax error from a small model);
+    its arguments are that code, as JSON."""
     prefix += '{"name": '
     if len(names) == 1:
         name = names[0]
@@ -261,7 +339,23 @@ def _call(generate, request: ChatRequest, prefix: str,
         if chosen.reason in ("length", "context", "cancelled"):
             return "length", None, []
         name = json.loads(chosen.text)
-    prefix += json.dumps(name) + ', "arguments": '
+    if announce is not None:
+        announce(name)
     pieces: list[str] = []
-    arguments = generate(prefix, pieces.append, schema=arguments_schema(functions(request)[name]), loop_guard=False)
+
+    def keep(piece: str) -> None:
+        pieces.append(piece)
+        if argument is not None:
+            argument(piece)
+
+    function = functions(request)[name]
+    if takes_code(function):
+        fence = "```" + fence_language(name)
+        keep('{"code": "')
+        written = generate(render(code_messages(request, function)) + fence + "\n",
+                           lambda piece: keep(json.dumps(piece)[1:-1]), stop=("```",))
+        keep('"}')
+        return ("length" if written.reason in ("length", "context") else "tool_calls"), name, pieces
+    prefix += json.dumps(name) + ', "arguments": '
+    arguments = generate(prefix, keep, schema=arguments_schema(function), loop_guard=False)
     return ("length" if arguments.reason in ("length", "context") else "tool_calls"), name, pieces

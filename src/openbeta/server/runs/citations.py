@@ -21,8 +21,8 @@ MAX_MARKER = 256
 
 Sources = dict[tuple[int, int], str]  # (m, n) -> file id
 Passages = dict[tuple[int, int], tuple[str, str]]  # (m, n) -> (file name, text)
-#: Words of at least this many letters count when an answer is matched to passages ...
-WORD = re.compile(r"[^\W_]{4,}")
+#: Words of at least four letters, and numbers, count when an answer is matched to passages ...
+WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]{4,}")
 #: ... and an answer must share this many distinct ones with a passage to cite it.
 MIN_SHARED_WORDS = 2
 

@@ -7,7 +7,9 @@ run has called a tool. A server tool whose call has given the model what it
 needs (file_search with results) is no longer offered: the next turn answers
 from the results instead of searching again. On the embedded model, a run whose only
 tool is file_search searches before it first answers (under ``auto``): small local
-models decide badly when to search. ``truncation_strategy`` drops the oldest
+models decide badly when to search; and a call that failed in a way the model may fix (code that
+raised an error) is made once more, with the error in view, before the model answers.
+``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
 ``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..providers.base import ChatRequest, Provider
-from ..tools.registry import ServerTools
+from ..tools.registry import RETRY_KEY, ServerTools
 
 
 class PromptTooLong(Exception):
@@ -84,6 +86,18 @@ def search_first(value: Any, steps: list[dict[str, Any]], run_tools: list[dict[s
     return value
 
 
+def retry(steps: list[dict[str, Any]], tools: ServerTools, run_tools: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The forced choice that asks again for a server tool whose call just failed in a way the model may
+    fix (:data:`RETRY_KEY`: code that raised an error), once a run; ``None`` otherwise."""
+    calls = [c for s in steps if s["step_details"]["type"] == "tool_calls" for c in s["step_details"]["tool_calls"]]
+    last = steps[-1]["step_details"] if steps else {}
+    if last.get("type") != "tool_calls" or not any(c.get(RETRY_KEY) for c in last["tool_calls"]) or \
+            sum(1 for c in calls if c.get(RETRY_KEY)) > 1:
+        return None
+    kind = next(c["type"] for c in last["tool_calls"] if c.get(RETRY_KEY))
+    return {"type": "function", "function": {"name": tools.function_name(run_tools, kind)}}
+
+
 def tool_choice(value: Any, steps: list[dict[str, Any]], tools: ServerTools, run_tools: list[dict[str, Any]]) -> Any:
     """The chat ``tool_choice``; a forced one (``required`` or named) holds only until a tool was called.
 
@@ -120,11 +134,14 @@ class Context:
         hidden = tools.satisfied(self.steps)
         offered = tools.definitions(run["tools"], hidden=hidden)
         choice = run.get("tool_choice")
+        again = None
         if provider.name == "local":
             choice = search_first(choice, self.steps, run["tools"])
+            again = retry(self.steps, tools, run["tools"])
         request = ChatRequest(
             model=run["model"], messages=system + history + tail, tools=offered,
-            tool_choice=None if hidden and not offered else tool_choice(choice, self.steps, tools, run["tools"]),
+            tool_choice=again or (None if hidden and not offered else
+                                  tool_choice(choice, self.steps, tools, run["tools"])),
             parallel_tool_calls=run.get("parallel_tool_calls", True),
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib.util
 import json
 import logging
 import shutil
@@ -45,17 +46,36 @@ from ..ids import new_id
 from ..store import Database
 from ..store.rows import run_tool_resources
 from ..store.tables import DEFAULT_PROJECT_ID, FileRow, MessageRow, RunStepRow, ThreadRow
-from .registry import ServerToolResult
+from .registry import RETRY_KEY, ServerToolResult
 from .sandbox import MOUNT, Execution, FileRefused, Launcher, Limits, Sandbox, SandboxError, safe_name, valid_path
 
 log = logging.getLogger("openbeta.code_interpreter")
 
 NAME = "python"
-DESCRIPTION = ("Run Python code in a stateful sandbox (like a Jupyter notebook: variables persist between "
-               "calls; the value of the last expression is shown). Files the user uploaded are in /mnt/data "
-               "(list them with os.listdir('/mnt/data')); save files for the user to /mnt/data and link them "
-               "as sandbox:/mnt/data/<name>. numpy, pandas and matplotlib are installed (figures are shown "
-               "to the user). There is no internet access.")
+#: Packages the description names when the server's Python (which the sandbox runs) has them.
+NAMED_PACKAGES = ("numpy", "pandas", "matplotlib", "sympy", "scipy")
+
+
+def description() -> str:
+    """What the model is told about the tool: how it runs, where files are, which packages it has (and,
+    where sympy is installed, to use it for equations: small models otherwise solve them with names
+    they never defined)."""
+    packages = [p for p in NAMED_PACKAGES if importlib.util.find_spec(p) is not None]
+    text = ("Run Python code in a stateful sandbox (like a Jupyter notebook: variables persist between calls; "
+            "the value of the last expression is shown). Files the user uploaded are in /mnt/data (list them "
+            "with os.listdir('/mnt/data')); save files for the user to /mnt/data and link them as "
+            "sandbox:/mnt/data/<name>.")
+    if packages:
+        named = ", ".join(packages[:-1]) + " and " + packages[-1] if len(packages) > 1 else packages[0]
+        text += f" {named} {'are' if len(packages) > 1 else 'is'} installed"
+        text += " (figures are shown to the user)." if "matplotlib" in packages else "."
+    if "sympy" in packages:
+        text += (" Plain arithmetic needs no import (Python integers are exact); for an equation with unknowns, "
+                 "use sympy.symbols and sympy.solve.")
+    return text + " There is no internet access."
+
+
+DESCRIPTION = description()
 PARAMETERS = {"type": "object", "properties": {"code": {"type": "string", "description": "The Python code to run."}},
               "required": ["code"]}
 #: Paths (``/mnt/data/...``) of the files a call wrote -> their file ids; never shown to callers.
@@ -424,17 +444,21 @@ class CodeInterpreterTool:
                          f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}]")
         if notes:
             execution.logs = "\n".join([execution.logs.rstrip("\n"), *notes] if execution.logs else notes)
-        return self._record(code, execution, images, written)
+        return self._record(code, execution, images, written, fixable=bool(execution.error) and not execution.restarted)
 
     @staticmethod
-    def _record(code: str, execution: Execution, images: list[str], written: dict[str, str]) -> dict[str, Any]:
+    def _record(code: str, execution: Execution, images: list[str], written: dict[str, str], *,
+                fixable: bool = False) -> dict[str, Any]:
+        """The step's call; ``fixable``: the code itself failed (an exception it raised), so the
+        model may try again (:data:`RETRY_KEY`)."""
         outputs: list[dict[str, Any]] = []
         logs = "\n".join(p.rstrip("\n") for p in (execution.logs, execution.error) if p)
         if logs:
             outputs.append({"type": "logs", "logs": logs})
         outputs.extend({"type": "image", "image": {"file_id": file_id}} for file_id in images)
         return {"type": "code_interpreter", "code_interpreter": {"input": code, "outputs": outputs},
-                FILES_KEY: written, "_output": render_output(execution, images, list(written))}
+                FILES_KEY: written, "_output": render_output(execution, images, list(written)),
+                RETRY_KEY: fixable}
 
     # ------------------------------------------------------------ files (blocking)
 

@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 
+#: On a recorded call: the call failed in a way the model may fix (code that raised an error). On the
+#: embedded model, the run's next model call then makes the call again, once (runs/context.py).
+RETRY_KEY = "_retry"
+
+
 @dataclass
 class ServerToolResult:
     record: dict[str, Any]  # the step's tool call, e.g. {"id", "type": "file_search", "file_search": {...}}
