@@ -15,6 +15,11 @@ Turn detection follows the realtime API's ``server_vad`` parameters:
 - ``silence_duration_ms`` (default 500): ``speech_stopped.audio_ms`` is the end of the
   last speech window plus this silence, as the API's ``audio_end_ms`` is.
 
+While speech goes on, two more events tell the transcriber (:mod:`.transcriber`) about pauses:
+``pause`` once the silence has lasted ``PAUSE_MS`` (or half ``silence_duration_ms``, if
+shorter), its ``audio_ms`` the end of the speech before it; ``speech_resumed`` when speech
+comes back before the turn has ended. They never reach the client.
+
 ``semantic_vad`` needs a model of whether a sentence is finished; here its
 ``eagerness`` maps to a silence duration instead (:data:`EAGERNESS_SILENCE_MS`):
 ``low`` waits longest, ``high`` answers soonest, ``auto`` is ``medium``.
@@ -34,6 +39,8 @@ WINDOW = 512  # samples: Silero's window at 16 kHz
 WINDOW_MS = WINDOW * 1000 // SAMPLE_RATE  # 32
 START_WINDOWS = 2
 HYSTERESIS = 0.15
+#: Silence (ms) inside speech after which a ``pause`` event starts the speculative transcription.
+PAUSE_MS = 200
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_PREFIX_PADDING_MS = 300
@@ -44,7 +51,7 @@ EAGERNESS_SILENCE_MS = {"low": 1200, "medium": 600, "auto": 600, "high": 300}
 
 @dataclass(frozen=True)
 class VadEvent:
-    type: Literal["speech_started", "speech_stopped"]
+    type: Literal["speech_started", "speech_stopped", "pause", "speech_resumed"]
     #: Milliseconds since the start of all audio fed to this detector.
     audio_ms: int
 
@@ -121,6 +128,7 @@ class SileroVad:
         self._speaking = False
         self._run = 0  # consecutive speech windows while silent
         self._last_speech_end_ms = 0  # end of the last speech window while speaking
+        self._paused = False  # a ``pause`` event was sent and speech has not resumed since
         #: The latest window's speech probability (for tests and diagnostics).
         self.probability = 0.0
 
@@ -157,10 +165,18 @@ class SileroVad:
             return None
         if prob >= p.threshold - HYSTERESIS:
             self._last_speech_end_ms = end_ms
+            if self._paused:
+                self._paused = False
+                return VadEvent("speech_resumed", start_ms)
             return None
-        if end_ms - self._last_speech_end_ms >= p.silence_duration_ms:
+        silence = end_ms - self._last_speech_end_ms
+        if silence >= p.silence_duration_ms:
             self._speaking = False
+            self._paused = False
             return VadEvent("speech_stopped", self._last_speech_end_ms + p.silence_duration_ms)
+        if not self._paused and silence >= min(PAUSE_MS, p.silence_duration_ms // 2):
+            self._paused = True
+            return VadEvent("pause", self._last_speech_end_ms)
         return None
 
     @property
