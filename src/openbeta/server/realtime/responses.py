@@ -24,7 +24,9 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..ids import new_id
+from ..errors import APIError
 from ..providers.base import ChatRequest, ProviderError
+from .hooks import AudioServerError
 
 if TYPE_CHECKING:
     from .session import RealtimeSession
@@ -240,6 +242,12 @@ class ResponseRun:
             self._close_quietly()
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
+        except AudioServerError as exc:  # speech on the audio server failed: the response fails, and says why
+            self._close_quietly()
+            self.status = "failed"
+            self.status_details = {"type": "failed", "error": {"type": "server_error", "code": "audio_server_error",
+                                                               "message": str(exc)}}
+            self.session.error(APIError(str(exc), type="server_error", code="audio_server_error"), None)
         except ProviderError as exc:
             self._close_quietly()
             self.status = "failed"

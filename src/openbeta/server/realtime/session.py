@@ -25,7 +25,7 @@ from ..providers.base import Provider
 from ..store.tables import DEFAULT_PROJECT_ID
 from . import config as cfg
 from .codec_beta import BetaCodec
-from .hooks import VoiceKit
+from .hooks import AudioServerError, VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 from .transcriber import TurnTranscriber
 
@@ -537,6 +537,8 @@ class RealtimeSession:
             raise
         except Exception as exc:
             log.warning("transcription of %s failed: %s", item["id"], exc)
+            if isinstance(exc, AudioServerError):  # the session hears of it even without transcription events
+                self.error(APIError(str(exc), type="server_error", code="audio_server_error"), None)
             if tell:
                 self.emit("conversation.item.input_audio_transcription.failed", item_id=item["id"], content_index=0,
                           error={"type": "server_error", "code": "transcription_failed", "message": str(exc),

@@ -62,7 +62,9 @@ class TurnTranscriber:
             prompt = " ".join(part for part in (self.prompt, context) if part) or None
             return (await self._transcribe(pcm, prompt)).strip()
 
-        return asyncio.ensure_future(run())
+        task = asyncio.ensure_future(run())
+        task.add_done_callback(_seen)  # a pass thrown away after it failed is not an unhandled error
+        return task
 
     def pause(self, pcm: bytes, end_ms: int) -> None:
         """A pause began: ``pcm`` is the audio from :attr:`committed_ms` to ``end_ms`` (now)."""
@@ -112,6 +114,11 @@ class TurnTranscriber:
         self._drop_speculative()
         for task in self.pieces:
             task.cancel()
+
+
+def _seen(task: "asyncio.Task[str]") -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 __all__ = ["TurnTranscriber", "MIN_PIECE_MS"]

@@ -95,7 +95,8 @@ class Voice:
     """The app's voice pipeline."""
 
     def __init__(self, *, enabled: bool = True, stt_model: Optional[str] = None,
-                 tts_voice: Optional[str] = None, threads: int = 0, turn_model: Optional[str] = None) -> None:
+                 tts_voice: Optional[str] = None, threads: int = 0, turn_model: Optional[str] = None,
+                 stt_server: Any = None, tts_server: Any = None) -> None:
         from .stt import WhisperStt
         from .tts import HibariTts, PiperTts
         from .turn import SmartTurn
@@ -106,22 +107,29 @@ class Voice:
             self.missing_reason = "Voice is turned off on this server (OPENBETA_VOICE=none)."
         else:
             modules = dict(REQUIRED_MODULES)
-            if not stt_model:
+            if stt_server is not None:  # speech to text on an audio server: no local Whisper
+                modules.pop("faster_whisper")
+            elif not stt_model:
                 modules.update(DEFAULT_STT_MODULES)
-            if not tts_voice:
+            if tts_server is not None:  # speech on an audio server: no local voice
+                modules.pop("piper")
+            elif not tts_voice:
                 modules.update(DEFAULT_TTS_MODULES)
             missing = _missing_modules(modules)
             if missing:
                 self.missing_reason = (f"Audio needs the voice extra, which is not installed (missing: "
                                        f"{', '.join(missing)}): {INSTALL_HINT}")
-            elif stt_model and not os.path.isdir(stt_model):
+            elif stt_server is None and stt_model and not os.path.isdir(stt_model):
                 self.missing_reason = (f"The speech-to-text model directory {stt_model!r} does not exist "
                                        "(OPENBETA_VOICE_STT_MODEL).")
-            elif tts_voice and not os.path.isfile(tts_voice):
+            elif tts_server is None and tts_voice and not os.path.isfile(tts_voice):
                 self.missing_reason = f"The voice file {tts_voice!r} does not exist (OPENBETA_VOICE_TTS_VOICE)."
             else:
                 self.available = True
-        self.stt = WhisperStt(stt_model, threads=threads)
+        #: The audio servers that take speech to text and speech, when configured (:mod:`.remote`).
+        self.stt_server = stt_server
+        self.tts_server = tts_server
+        self.stt = WhisperStt(None if stt_server is not None else stt_model, threads=threads)
         self.tts = PiperTts(tts_voice)
         #: The packaged voices by key (see :data:`.tts.VOICE_NAMES`): Piper's joe (or the configured Piper
         #: voice) and, when ``hibari-tts`` is installed, hibari's heart.
@@ -158,9 +166,11 @@ class Voice:
                                                            turn_model=semantic and self.turn_model.available))
         if not self._warming:  # the first audio session: load the models while the user speaks
             self._warming = True
-            self._stt_worker.submit(_quietly(self.stt.load))
-            for speaker in self.voices.values():
-                self._tts_worker.submit(_quietly(speaker.load))
+            if self.stt_server is None:
+                self._stt_worker.submit(_quietly(self.stt.load))
+            if self.tts_server is None:
+                for speaker in self.voices.values():
+                    self._tts_worker.submit(_quietly(speaker.load))
             if self.turn_model.available:
                 self._turn_worker.submit(_quietly(self.turn_model.load))
         return detector
@@ -182,6 +192,11 @@ class Voice:
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
         """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript)."""
         self._check()
+        if self.stt_server is not None:
+            async for text in self.stt_server.transcribe(pcm16_24k, language=language, prompt=prompt):
+                self.workload.audio("transcription", len(pcm16_24k))
+                yield text
+            return
 
         def segments(stopped: Callable[[], bool]) -> Iterator[str]:
             yield from self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)
@@ -194,9 +209,15 @@ class Voice:
     async def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]:
         """Speak ``text``; yield pcm16 24 kHz mono chunks, the first as soon as the first sentence is ready.
 
-        ``voice`` is an API voice name such as ``alloy``: see :data:`.tts.VOICE_NAMES`.
+        ``voice`` is an API voice name such as ``alloy``: see :data:`.tts.VOICE_NAMES` (on an audio server,
+        the name is the server's).
         """
         self._check()
+        if self.tts_server is not None:
+            async for chunk in self.tts_server.synthesize(text, voice=voice, speed=speed):
+                self.workload.audio("speech", len(chunk))
+                yield chunk
+            return
 
         def chunks(stopped: Callable[[], bool]) -> Iterator[bytes]:
             self._speech_jobs += 1
@@ -238,8 +259,9 @@ class Voice:
         """Load the models now rather than on first use."""
         self._check()
         loop = asyncio.get_running_loop()
-        await asyncio.gather(loop.run_in_executor(self._stt_worker, self.stt.load),
-                             *(loop.run_in_executor(self._tts_worker, speaker.load) for speaker in self.voices.values()))
+        await asyncio.gather(*([loop.run_in_executor(self._stt_worker, self.stt.load)] if self.stt_server is None else []),
+                             *(loop.run_in_executor(self._tts_worker, speaker.load) for speaker in self.voices.values()
+                               if self.tts_server is None))
 
     def close(self) -> None:
         self._stt_worker.shutdown(wait=False, cancel_futures=True)
@@ -276,8 +298,16 @@ async def _iterate_in_thread(worker: ThreadPoolExecutor, produce: Callable[[Call
 
 def get_voice(settings: Any) -> Voice:
     """The voice pipeline for these settings (``OPENBETA_VOICE``, ``OPENBETA_VOICE_*``)."""
+    from .remote import RemoteStt, RemoteTts
+
     mode = getattr(settings, "voice", "auto") or "auto"
-    return Voice(enabled=mode != "none",
+    key, timeout = getattr(settings, "voice_api_key", None), getattr(settings, "voice_server_timeout", 30.0)
+    stt_url, tts_url = getattr(settings, "voice_stt_base_url", None), getattr(settings, "voice_tts_base_url", None)
+    stt_server = RemoteStt(stt_url, getattr(settings, "voice_stt_model", None) or "whisper-1", key, timeout,
+                           "speech-to-text") if stt_url else None
+    tts_server = RemoteTts(tts_url, getattr(settings, "voice_tts_model", None) or "tts-1", key, timeout,
+                           "speech") if tts_url else None
+    return Voice(enabled=mode != "none", stt_server=stt_server, tts_server=tts_server,
                  stt_model=getattr(settings, "voice_stt_model", None),
                  tts_voice=getattr(settings, "voice_tts_voice", None),
                  threads=getattr(settings, "voice_threads", 0) or 0,
