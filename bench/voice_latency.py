@@ -1,7 +1,8 @@
 """Voice latency: end of speech -> first ``response.audio.delta``, its parts, and the transcripts' word error.
 
     python bench/voice_latency.py [--turns 10] [--provider local|scripted] [--vad semantic|server]
-                                  [--max-tokens 24] [--baseline OTHER/src]
+                                  [--voice alloy] [--max-tokens 24] [--baseline OTHER/src]
+                                  [--audio-server [--server-stt-ms 150] [--server-tts-ms 100]]
 
 One ``openbeta serve`` (the real voice models; the embedded model by default, or the scripted
 model) and the official Python SDK's beta realtime client. Each turn sends one of the spoken
@@ -10,6 +11,11 @@ silence) in 100 ms appends paced like a microphone (each chunk sent when it has 
 "recorded"), with ``semantic_vad`` (eagerness auto) or ``server_vad`` (silence 500 ms). End of
 speech is where the question's audio last rises above -40 dBFS (measured on the clip, so it does
 not depend on the server's turn detection), as a wall-clock time on the paced stream.
+
+``--audio-server`` puts speech to text and speech on a local fake OpenAI-compatible audio server
+(in this process, on uvicorn): it answers a transcription with the clip's text after
+``--server-stt-ms`` and streams 200 ms of speech per chunk, the first after ``--server-tts-ms``,
+so the server's own times are known and what the table adds to them is openbeta's.
 
 ``--baseline OTHER/src`` starts a second server from another source tree and alternates the
 turns between the two, so before and after share one run (and one machine load).
@@ -63,15 +69,61 @@ _SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
 _CLAUSE = re.compile(r"^(.+?[.!?,;:\u2013\u2014])(\s|$)", re.S)
 
 
-def start_server(data_dir: Path, provider: str, src: Path) -> tuple[str, subprocess.Popen]:
+def start_server(data_dir: Path, provider: str, src: Path,
+                 extra_env: Optional[dict[str, str]] = None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBETA_")}
     env.update(PYTHONPATH=str(src), OPENBETA_PORT=str(port), OPENBETA_DATA_DIR=str(data_dir),
-               OPENBETA_PROVIDER=provider, OPENBETA_LOG_LEVEL="warning")
+               OPENBETA_PROVIDER=provider, OPENBETA_LOG_LEVEL="warning", **(extra_env or {}))
     process = subprocess.Popen([sys.executable, "-m", "openbeta.cli", "serve"], env=env)
     root = f"http://127.0.0.1:{port}"
     wait_until_up(root + "/health", process, "openbeta serve")
     return root + "/v1", process
+
+
+def start_audio_server(clips: list[tuple[str, bytes, int]], stt_ms: float, tts_ms: float) -> tuple[str, Any]:
+    """The fake audio server, in a thread of this process: a transcription answers the text of the clip
+    closest in length to the audio (its speech, with the silence openbeta commits around it), after ``stt_ms``;
+    speech streams 200 ms chunks of a tone, the first after ``tts_ms``."""
+    import io
+    import threading
+    import wave
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, StreamingResponse
+    from starlette.routing import Route
+
+    lengths = [(len(audio) // 48, text) for text, audio, _end in clips]
+
+    async def transcriptions(request: Request) -> JSONResponse:
+        form = await request.form()
+        data = await form["file"].read()  # type: ignore[union-attr]
+        with wave.open(io.BytesIO(data)) as reader:
+            ms = reader.getnframes() * 1000 // reader.getframerate()
+        await asyncio.sleep(stt_ms / 1000)
+        return JSONResponse({"text": min(lengths, key=lambda item: abs(item[0] - 3000 - ms))[1]})
+
+    async def speech(request: Request) -> StreamingResponse:
+        body = await request.json()
+
+        async def stream() -> Any:
+            await asyncio.sleep(tts_ms / 1000)
+            for _ in range(max(1, len(body["input"]) // 15)):  # about 1 s of speech per 15 characters
+                yield b"\x00\x10" * 4800
+                await asyncio.sleep(0.05)
+
+        return StreamingResponse(stream(), media_type="audio/pcm")
+
+    app = Starlette(routes=[Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
+                            Route("/v1/audio/speech", speech, methods=["POST"])])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}/v1", server
 
 
 def instructions_for(provider: str) -> str:
@@ -99,7 +151,7 @@ def normalize(text: str) -> str:
 
 
 async def turn(base_url: str, audio: bytes, speech_end: int, provider: str, max_tokens: int,
-               vad: str) -> dict[str, Any]:
+               vad: str, voice: str) -> dict[str, Any]:
     """One spoken turn over the SDK; wall-clock times of its events after the end of speech."""
     from openai import AsyncOpenAI
 
@@ -109,7 +161,7 @@ async def turn(base_url: str, audio: bytes, speech_end: int, provider: str, max_
     async with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
         await conn.session.update(session={
             "modalities": ["text", "audio"], "instructions": instructions_for(provider), "temperature": 0.6,
-            "max_response_output_tokens": max_tokens,
+            "max_response_output_tokens": max_tokens, "voice": voice,
             "input_audio_transcription": {"model": "whisper-1", "language": "en"},
             "turn_detection": turn_detection(vad)})  # type: ignore[typeddict-item]
         async for event in conn:
@@ -150,7 +202,7 @@ async def turn(base_url: str, audio: bytes, speech_end: int, provider: str, max_
 
 
 async def parts(voice: Any, provider: Any, audio: bytes, result: dict[str, Any], max_tokens: int,
-                provider_name: str) -> dict[str, float]:
+                provider_name: str, voice_name: str) -> dict[str, float]:
     from openbeta.server.providers.base import ChatRequest
 
     committed = audio[result["audio_start_ms"] * 48:result["audio_end_ms"] * 48]
@@ -180,7 +232,7 @@ async def parts(voice: Any, provider: Any, audio: bytes, result: dict[str, Any],
     piece = match.group(1) if match else spoken
     start = time.perf_counter()
     tts = 0.0
-    async for _chunk in voice.synthesize(piece):
+    async for _chunk in voice.synthesize(piece, voice=voice_name):
         tts = time.perf_counter() - start
         break
     return {"vad": result["times"]["input_audio_buffer.speech_stopped"], "stt": stt,
@@ -202,6 +254,10 @@ async def main() -> None:
     parser.add_argument("--provider", choices=["local", "scripted"], default="local")
     parser.add_argument("--vad", choices=["semantic", "server"], default="semantic")
     parser.add_argument("--max-tokens", type=int, default=24)
+    parser.add_argument("--voice", default="alloy", help="the session's voice (alloy: Piper; shimmer: hibari)")
+    parser.add_argument("--audio-server", action="store_true", help="speech parts on a local fake audio server")
+    parser.add_argument("--server-stt-ms", type=float, default=150)
+    parser.add_argument("--server-tts-ms", type=float, default=100)
     parser.add_argument("--baseline", type=Path, help="another openbeta source tree (its src/) measured alongside")
     args = parser.parse_args()
 
@@ -223,13 +279,18 @@ async def main() -> None:
         clips.append((text, b"\0" * 48000 + question + b"\0" * 96000, 1000 + speech_end_ms(question)))
 
     sources = {"this tree": SRC, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
-    servers = {name: start_server(Path(tempfile.mkdtemp(prefix="voice-bench-")), args.provider, src)
+    extra_env: dict[str, str] = {}
+    audio_server = None
+    if args.audio_server:
+        url, audio_server = start_audio_server(clips, args.server_stt_ms, args.server_tts_ms)
+        extra_env = {"OPENBETA_VOICE_STT_BASE_URL": url, "OPENBETA_VOICE_TTS_BASE_URL": url}
+    servers = {name: start_server(Path(tempfile.mkdtemp(prefix="voice-bench-")), args.provider, src, extra_env)
                for name, src in sources.items()}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     try:
         # Warm-up, untimed: each server loads its models on its first turn, this process on its own.
         for base_url, _process in servers.values():
-            await turn(base_url, clips[0][1], clips[0][2], args.provider, args.max_tokens, args.vad)
+            await turn(base_url, clips[0][1], clips[0][2], args.provider, args.max_tokens, args.vad, args.voice)
         await voice.warm_up()
         async for _ in provider.stream(ChatRequest(model="bench", messages=[{"role": "user", "content": "Hi"}],
                                                    max_tokens=2)):
@@ -237,11 +298,12 @@ async def main() -> None:
         for index in range(args.turns):
             text, audio, speech_end = clips[index % len(clips)]
             for name, (base_url, _process) in servers.items():
-                result = await turn(base_url, audio, speech_end, args.provider, args.max_tokens, args.vad)
-                measured = await parts(voice, provider, audio, result, args.max_tokens, args.provider)
+                result = await turn(base_url, audio, speech_end, args.provider, args.max_tokens, args.vad, args.voice)
+                measured = await parts(voice, provider, audio, result, args.max_tokens, args.provider, args.voice)
                 times = result["times"]
                 heard = result.get("transcript") or ""
                 row = {**measured, "e2e": times["response.audio.delta"],
+                       "after_stopped": times["response.audio.delta"] - times["input_audio_buffer.speech_stopped"],
                        "srv_transcribed": times["conversation.item.input_audio_transcription.completed"],
                        "srv_created": times["response.created"],
                        "srv_first_text": times.get("response.audio_transcript.delta", times["response.audio.delta"]),
@@ -254,6 +316,8 @@ async def main() -> None:
     finally:
         for _base_url, process in servers.values():
             stop(process)
+        if audio_server is not None:
+            audio_server.should_exit = True
         await provider.aclose()
         voice.close()
     print(f"load average at end: {load()}")
@@ -262,13 +326,17 @@ async def main() -> None:
         return statistics.median(row[key] for row in rows[name])
 
     names = list(rows)
-    print(f"\nmedians over {args.turns} turns per server (provider {args.provider}, {args.vad} vad):")
+    where = (f"audio server (fake: stt {args.server_stt_ms:g} ms, tts first chunk {args.server_tts_ms:g} ms)"
+             if args.audio_server else "offline")
+    print(f"\nmedians over {args.turns} turns per server (provider {args.provider}, {args.vad} vad, voice "
+          f"{args.voice}, {where}):")
     print("| measure | " + " | ".join(names) + " |\n| --- |" + " ---: |" * len(names))
     for key, label in [("e2e", "end of speech -> first `response.audio.delta`"),
                        ("vad", "end of speech -> `speech_stopped`"),
                        ("srv_transcribed", "end of speech -> `transcription.completed`"),
                        ("srv_created", "end of speech -> `response.created`"),
                        ("srv_first_text", "end of speech -> first transcript delta"),
+                       ("after_stopped", "`speech_stopped` -> first `response.audio.delta`"),
                        ("stt", "in process: Whisper, one pass on the committed audio"),
                        ("first_token", "in process: model first token"),
                        ("first_clause", "in process: model first clause"),
