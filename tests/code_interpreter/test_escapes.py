@@ -247,6 +247,33 @@ def test_filling_the_disk_fails_inside_and_the_server_stays_well(client, assista
     client.beta.threads.delete(filling)
 
 
+def test_shared_memory_works_within_its_own_budget(client, assistant):
+    """multiprocessing (which needs /dev/shm for its locks) works; /dev/shm is a small tmpfs of the
+    sandbox's own, so filling it fails inside, and /dev stays read-only."""
+    code = r"""
+import errno, multiprocessing, os
+with multiprocessing.Pool(2) as pool:
+    print(sum(pool.map(abs, range(-10, 0))))
+total, error = 0, None
+try:
+    with open('/dev/shm/fill', 'wb') as f:
+        while total < 256 * 2 ** 20:
+            f.write(b'x' * 2 ** 20)
+            f.flush()
+            total += 2 ** 20
+except OSError as e:
+    error = e.errno
+os.remove('/dev/shm/fill')
+print(error == errno.ENOSPC, total <= 64 * 2 ** 20)
+try:
+    open('/dev/planted', 'w')
+    print('WROTE /dev')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+"""
+    assert run_code(client, assistant, new_thread(client), code).splitlines() == ["55", "True True", "EROFS"]
+
+
 def test_no_nested_namespaces_mounts_or_kernel_doors(client, assistant):
     code = r"""
 import ctypes, errno, os, subprocess

@@ -66,6 +66,47 @@ MAX_FILES_PER_CALL = 20
 MAX_BYTES_PER_CALL = 256 * 1024 * 1024
 #: The most files a sandbox lists (those past it are not seen as written).
 MAX_LISTED = 1000
+#: Bytes of files on their way into or out of all sandboxes together (held in the server's memory
+#: meanwhile); a transfer waits for room up to the sandbox's ``io_timeout``. One file larger than
+#: this (an upload may be up to the upload limit) moves alone.
+MAX_BYTES_IN_FLIGHT = 512 * 1024 * 1024
+#: How much a file may have grown between the sandbox's listing and its read.
+READ_SLACK = 1024 * 1024
+
+
+class ByteBudget:
+    """Bytes held at once by transfers on many threads, bounded: :meth:`hold` waits for room."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.held = 0
+        self._room = threading.Condition()
+
+    def hold(self, size: int, timeout: float) -> "_Held":
+        """Hold ``size`` bytes (all of the capacity when it is larger) until the returned
+        context manager exits; :class:`TimeoutError` when there is no room within ``timeout``."""
+        size = max(0, min(size, self.capacity))
+        with self._room:
+            if not self._room.wait_for(lambda: self.held + size <= self.capacity, timeout):
+                raise TimeoutError("the server is moving too many sandbox files at once; try again")
+            self.held += size
+        return _Held(self, size)
+
+    def _release(self, size: int) -> None:
+        with self._room:
+            self.held -= size
+            self._room.notify_all()
+
+
+class _Held:
+    def __init__(self, budget: ByteBudget, size: int) -> None:
+        self.budget, self.size = budget, size
+
+    def __enter__(self) -> "_Held":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.budget._release(self.size)
 
 
 def code_of(arguments: str) -> str:
@@ -134,6 +175,8 @@ class SandboxPool:
         self.max_sandboxes = max_sandboxes
         #: Every sandbox step runs here: one thread per sandbox, and two for sweeps and stops.
         self.executor = ThreadPoolExecutor(max_workers=max_sandboxes + 2, thread_name_prefix="sandbox")
+        #: Bytes of files moving into or out of every sandbox at once.
+        self.transfers = ByteBudget(MAX_BYTES_IN_FLIGHT)
         self._boxes: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._task: Optional[asyncio.Task[None]] = None
@@ -362,16 +405,19 @@ class CodeInterpreterTool:
                 data = None
                 if len(written) < MAX_FILES_PER_CALL and attempts > 0 and seen[0] <= min(MAX_FILE_BYTES, budget):
                     attempts -= 1
+                    # as listed, with room to have grown a little since (a file growing past it is left out)
+                    limit = min(MAX_FILE_BYTES, budget, seen[0] + READ_SLACK)
                     try:
-                        data = box.read_file(relative, min(MAX_FILE_BYTES, budget))
-                    except SandboxError:
+                        with self.pool.transfers.hold(limit, box.limits.io_timeout):
+                            data = box.read_file(relative, limit)
+                            if data is not None:
+                                budget -= len(data)
+                                written[path] = self.store_output(project, data, Path(relative).name)["id"]
+                                box.staged[path] = written[path]
+                    except (SandboxError, TimeoutError):
                         data = None
                 if data is None:
                     skipped.append(path)
-                    continue
-                budget -= len(data)
-                written[path] = self.store_output(project, data, Path(relative).name)["id"]
-                box.staged[path] = written[path]
         if skipped:
             notes.append(f"[not saved as files (over {MAX_FILES_PER_CALL} files, {MAX_FILE_BYTES // 2 ** 20} MiB "
                          f"each or {MAX_BYTES_PER_CALL // 2 ** 20} MiB in all, or not regular files): "
@@ -392,8 +438,8 @@ class CodeInterpreterTool:
 
     # ------------------------------------------------------------ files (blocking)
 
-    def inputs(self, run: dict[str, Any]) -> list[tuple[str, str]]:
-        """(file id, filename) of the files the run's sandbox should hold, oldest first: the run's
+    def inputs(self, run: dict[str, Any]) -> list[tuple[str, str, int]]:
+        """(file id, filename, size) of the files the run's sandbox should hold, oldest first: the run's
         (else the assistant's) and the thread's ``code_interpreter`` resources, then message attachments."""
         with self.db.session() as s:
             ids: list[str] = []
@@ -407,30 +453,39 @@ class CodeInterpreterTool:
             ids = list(dict.fromkeys(ids))
             names: dict[str, dict[str, Any]] = {
                 row.id: row.body for row in s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(ids)))}
-        return [(i, names[i].get("filename") or i) for i in ids if i in names]
+        return [(i, names[i].get("filename") or i, int(names[i].get("bytes") or 0)) for i in ids if i in names]
 
     def _stage(self, box: Sandbox, run: dict[str, Any]) -> list[str]:
         """Copy the run's input files not yet in the sandbox to ``/mnt/data/<filename>``
         (a name already taken gets the file id in front); return notes on those that could not be."""
         staged = box.staged
         notes = []
-        for file_id, filename in self.inputs(run):
+        for file_id, filename, size in self.inputs(run):
             if file_id in box.placed:
                 continue
             name = safe_name(filename)
             if f"{MOUNT}/{name}" in staged:
                 name = f"{file_id}-{name}"
-            try:
-                data = self.read_blob(file_id)
-            except OSError:
-                continue
-            try:
-                staged[box.put_file(name, data)] = file_id
-            except FileRefused as exc:
-                notes.append(f"[{MOUNT}/{name} could not be put in the sandbox: {exc}]")
-                continue
-            box.placed.add(file_id)
+            error = self._put(box, name, file_id, size)
+            if error == "":
+                box.placed.add(file_id)
+            elif error is not None:
+                notes.append(f"[{MOUNT}/{name} could not be put in the sandbox: {error}]")
         return notes
+
+    def _put(self, box: Sandbox, relative: str, file_id: str, size: int) -> Optional[str]:
+        """Put a stored file into the sandbox at ``/mnt/data/<relative>``, within the pool's bytes in
+        flight: ``""`` when it is there, ``None`` when its bytes are gone, else why it could not be."""
+        try:
+            with self.pool.transfers.hold(size, box.limits.io_timeout):
+                try:
+                    data = self.read_blob(file_id)
+                except OSError:
+                    return None
+                box.staged[box.put_file(relative, data)] = file_id
+        except (FileRefused, TimeoutError) as exc:
+            return str(exc)
+        return ""
 
     def _restore(self, box: Sandbox, thread_id: str) -> list[str]:
         """Put back the files earlier calls in the thread wrote (newest version of each path);
@@ -444,20 +499,16 @@ class CodeInterpreterTool:
                 for call in body["step_details"].get("tool_calls") or []:
                     if call.get("type") == "code_interpreter":
                         written.update(call.get(FILES_KEY) or {})
-            existing = set(s.scalars(select(FileRow.id).where(FileRow.id.in_(list(written.values())))))
+            sizes = {row.id: int(row.body.get("bytes") or 0)
+                     for row in s.execute(select(FileRow.id, FileRow.body).where(FileRow.id.in_(list(written.values()))))}
         notes = []
         for path, file_id in written.items():
             relative = path[len(MOUNT) + 1:]
-            if file_id not in existing or not valid_path(relative):
+            if file_id not in sizes or not valid_path(relative):
                 continue
-            try:
-                data = self.read_blob(file_id)
-            except OSError:
-                continue
-            try:
-                box.staged[box.put_file(relative, data)] = file_id
-            except FileRefused as exc:
-                notes.append(f"[{path} could not be put back in the sandbox: {exc}]")
+            error = self._put(box, relative, file_id, sizes[file_id])
+            if error:
+                notes.append(f"[{path} could not be put back in the sandbox: {error}]")
         return notes
 
     def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:

@@ -102,6 +102,8 @@ class Limits:
     file_size_bytes: int = 256 * 1024 ** 2
     max_output_bytes: int = 64 * 1024
     tmp_bytes: int = 256 * 1024 ** 2
+    #: Size of the ``/dev/shm`` tmpfs (multiprocessing's locks and queues; bubblewrap only).
+    shm_bytes: int = 64 * 1024 ** 2
     #: Size of the ``/mnt/data`` tmpfs (bubblewrap only).
     disk_bytes: int = 512 * 1024 ** 2
     #: Seconds past a call's timeout before the whole sandbox is killed.
@@ -320,7 +322,10 @@ class BubblewrapLauncher:
                 "--inh-caps=-all", "--bounding-set=-all"] if root else []
         inner = [
             self.bwrap, "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--remount-ro", "/dev", "--seccomp", str(seccomp_fd),
+            "--ro-bind", "/", "/", "--dev", "/dev",
+            # shared memory for multiprocessing's locks and queues, in a small budget of its own
+            "--perms", "1777", "--size", str(self.limits.shm_bytes), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev", "--seccomp", str(seccomp_fd),
             "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
             "--perms", "0700", "--size", str(self.limits.disk_bytes), "--tmpfs", MOUNT, "--chdir", MOUNT,
         ]
