@@ -347,6 +347,8 @@ async def main() -> None:
         p90 = sorted(row["e2e"] for row in rows[name])[int(0.9 * (len(rows[name]) - 1))]
         print(f"{name}: e2e min {ms(min(r['e2e'] for r in rows[name]))}, p90 {ms(p90)}, "
               f"max {ms(max(r['e2e'] for r in rows[name]))}")
+    if args.audio_server:  # the fake server's transcripts are the clips' texts by length: no word error to speak of
+        return
     print("| word error rate of the transcripts | " + " | ".join(
         f"{jiwer.wer([r['reference'] for r in rows[name]], [r['heard'] for r in rows[name]]):.3f}"
         for name in names) + " |")

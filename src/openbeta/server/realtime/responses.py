@@ -199,6 +199,10 @@ class ResponseRun:
         await asyncio.gather(self.task, return_exceptions=True)
 
     def _request(self) -> ChatRequest:
+        """The provider's request. Its messages are the session's instructions and items in conversation order,
+        so each turn's prompt begins with the whole of the last one: a provider that keeps the model's state
+        for a prompt it has read (the embedded model's saved prompt states) reads only the new turn. Nothing
+        here should reorder or rewrite earlier messages between turns."""
         items = self.session.context(self.input)
         tools, choice = chat_tools(self.tools, self.tool_choice)
         return ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
