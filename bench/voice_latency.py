@@ -341,7 +341,7 @@ async def main() -> None:
                        ("first_token", "in process: model first token"),
                        ("first_clause", "in process: model first clause"),
                        ("first_sentence", "in process: model first sentence"),
-                       ("tts", "in process: Piper, first chunk of the answer's first piece")]:
+                       ("tts", "in process: the session voice, first chunk of the answer's first piece")]:
         print(f"| {label} | " + " | ".join(ms(median(name, key)) for name in names) + " |")
     for name in names:
         p90 = sorted(row["e2e"] for row in rows[name])[int(0.9 * (len(rows[name]) - 1))]
