@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ...types._base import RequestModel
 from ..api.deps import validate
 from ..errors import InvalidRequest
+from . import denoise
 
 BetaFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 Modality = Literal["text", "audio"]
@@ -53,6 +54,13 @@ class TranscriptionParams(RequestModel):
 class NoiseReductionParams(RequestModel):
     type: Optional[Literal["near_field", "far_field"]] = None
 
+    @model_validator(mode="after")
+    def _can_run_here(self) -> "NoiseReductionParams":
+        reason = denoise.unavailable() if self.type is not None else None
+        if reason:
+            raise ValueError(reason)
+        return self
+
 
 class FunctionToolParams(RequestModel):
     type: Literal["function"] = "function"
@@ -71,6 +79,8 @@ class ClientSecretParams(RequestModel):
 
 
 Tools = Optional[list[FunctionToolParams]]
+#: What ``include`` may ask for: the transcription's token log probabilities.
+Include = Optional[list[Literal["item.input_audio_transcription.logprobs"]]]
 MaxTokens = Optional[Union[int, Literal["inf"]]]
 
 
@@ -92,7 +102,7 @@ class BetaSessionParams(RequestModel):
     max_response_output_tokens: MaxTokens = None
     speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
     tracing: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
     # Echoed back by clients that send the whole session object; ignored.
     id: Optional[str] = None
@@ -108,7 +118,7 @@ class BetaTranscriptionSessionParams(RequestModel):
     input_audio_transcription: Optional[TranscriptionParams] = None
     input_audio_noise_reduction: Optional[NoiseReductionParams] = None
     turn_detection: Optional[TurnDetectionParams] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
 
 
@@ -149,10 +159,26 @@ class GASessionParams(RequestModel):
     tracing: Optional[Any] = None
     truncation: Optional[Any] = None
     prompt: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     id: Optional[str] = None
     object: Optional[str] = None
     expires_at: Optional[int] = None
+
+
+    @field_validator("truncation")
+    @classmethod
+    def _truncation_we_do(cls, value: Any) -> Any:
+        if value not in (None, "auto", "disabled"):
+            raise ValueError("only 'auto' (drop the oldest items to fit the model's context) and 'disabled' "
+                             "truncation are supported, not a retention ratio")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _no_prompt_templates(cls, value: Any) -> Any:
+        if value is not None:
+            raise ValueError("stored prompt templates are not supported here: send 'instructions' instead")
+        return value
 
 
 class GAClientSecretParams(RequestModel):
@@ -187,7 +213,7 @@ def default_config(kind: str = "realtime", *, model: str = "gpt-realtime", audio
         "instructions": "", "voice": DEFAULT_VOICE, "input_audio_format": "pcm16", "output_audio_format": "pcm16",
         "input_audio_transcription": None, "input_audio_noise_reduction": None,
         "turn_detection": default_turn_detection(), "tools": [], "tool_choice": "auto", "temperature": 0.8,
-        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None,
+        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None, "truncation": "auto",
     }
 
 
@@ -231,7 +257,7 @@ def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     """A GA session object, validated, as internal (beta-named) fields; ``kind`` from its ``type``."""
     given = validate(GASessionParams, data).given()
     out: dict[str, Any] = {"kind": given["type"]}
-    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include"):
+    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include", "truncation"):
         if key in given:
             out[key] = given[key]
     if "output_modalities" in given:
@@ -315,7 +341,8 @@ def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: 
         "output_modalities": ["audio"] if "audio" in config["modalities"] else ["text"],
         "instructions": config.get("instructions"), "tools": config.get("tools") or [],
         "tool_choice": config.get("tool_choice"), "max_output_tokens": config.get("max_response_output_tokens"),
-        "tracing": config.get("tracing"), "truncation": "auto", "prompt": None, "expires_at": expires_at,
+        "tracing": config.get("tracing"), "truncation": config.get("truncation") or "auto", "prompt": None,
+        "expires_at": expires_at,
         "audio": {"input": audio_input,
                   "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
                              "speed": config.get("speed")}},
