@@ -4,37 +4,18 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from openbeta.server.app import create_app
-from openbeta.server.settings import Settings
-from realtime_support import script
 from realtime_voice_double import FakeVoice
-from test_realtime_voice_hooks import open_session, opened, send, until
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[Any]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("first-clause"), provider="scripted"))
-    with TestClient(app) as client:
-        app.state.test_client = client
-        yield app
+from test_realtime_voice_hooks import answered, open_session
 
 
 def spoken(app: Any, answer: str) -> tuple[list[str], list[dict[str, Any]]]:
     voice = FakeVoice()
     with open_session(app, voice) as ws:
-        opened(ws)
-        send(ws, type="session.update", session={"turn_detection": None})
-        ws.receive_json()
-        send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
-            {"type": "input_text", "text": script(text=answer)}]})
-        ws.receive_json()
-        send(ws, type="response.create")
-        events = until(ws, "response.done")
+        events = answered(ws, answer)
     return [text for text, _voice, _speed in voice.said], events
 
 

@@ -4,26 +4,14 @@ the committed prefix when it covered enough speech. Driven in process with the v
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 
-from openbeta.server.app import create_app
 from openbeta.server.realtime.transcriber import MIN_PIECE_MS
-from openbeta.server.settings import Settings
 from realtime_voice_double import FakeVoice
 from test_realtime_voice_hooks import SILENCE, TONE, append, open_session, opened, send, until
 
 TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[Any]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("streaming-stt"), provider="scripted"))
-    with TestClient(app) as client:
-        app.state.test_client = client
-        yield app
 
 
 def start(ws: Any) -> None:
@@ -35,12 +23,23 @@ def start(ws: Any) -> None:
     assert ws.receive_json()["type"] == "session.updated"
 
 
+def speak(ws: Any, chunks: list[bytes]) -> None:
+    """Start the session and speak ``chunks`` (100 ms each)."""
+    start(ws)
+    for chunk in chunks:
+        append(ws, chunk)
+
+
+def spoken(ws: Any, chunks: list[bytes]) -> list[dict[str, Any]]:
+    """:func:`speak`, then the events until the transcript."""
+    speak(ws, chunks)
+    return until(ws, TRANSCRIBED)
+
+
 def test_the_pass_started_at_the_pause_is_the_final_when_the_turn_ends_there(app) -> None:
     voice = FakeVoice(transcript="one pass", pauses=True)
     with open_session(app, voice) as ws:
-        start(ws)
-        for chunk in [SILENCE] * 2 + [TONE] * 8:
-            append(ws, chunk)
+        speak(ws, [SILENCE] * 2 + [TONE] * 8)
         append(ws, SILENCE)  # 100 ms of silence: the pause starts the pass, before the turn has ended
         send(ws, type="conversation.item.retrieve", item_id="none")
         assert until(ws, "error")[0]["type"] == "input_audio_buffer.speech_started"
@@ -58,10 +57,7 @@ def test_the_pass_started_at_the_pause_is_the_final_when_the_turn_ends_there(app
 def test_a_speculative_pass_is_thrown_away_when_speech_resumes_soon_after(app) -> None:
     voice = FakeVoice(transcripts=["thrown away", "the whole turn"], pauses=True)
     with open_session(app, voice) as ws:
-        start(ws)
-        for chunk in [SILENCE] + [TONE] * 5 + [SILENCE] * 2 + [TONE] * 5 + [SILENCE] * 6:
-            append(ws, chunk)
-        events = until(ws, TRANSCRIBED)
+        events = spoken(ws, [SILENCE] + [TONE] * 5 + [SILENCE] * 2 + [TONE] * 5 + [SILENCE] * 6)
         kinds = [e["type"] for e in events]
         assert kinds.count("input_audio_buffer.speech_started") == 1 and kinds.count(TRANSCRIBED) == 1
         assert events[-1]["transcript"] == "the whole turn"
@@ -78,10 +74,7 @@ def test_a_speculative_pass_is_thrown_away_when_speech_resumes_soon_after(app) -
 def test_a_long_stretch_before_a_pause_is_committed_and_the_final_covers_only_the_rest(app) -> None:
     voice = FakeVoice(transcripts=["first part", "second part"], pauses=True)
     with open_session(app, voice) as ws:
-        start(ws)
-        for chunk in [SILENCE] + [TONE] * 20 + [SILENCE] * 2 + [TONE] * 4 + [SILENCE] * 6:
-            append(ws, chunk)
-        events = until(ws, TRANSCRIBED)
+        events = spoken(ws, [SILENCE] + [TONE] * 20 + [SILENCE] * 2 + [TONE] * 4 + [SILENCE] * 6)
         assert events[-1]["transcript"] == "first part second part"
         assert len(voice.heard) == 2
         first, second = (len(pcm) // 48 for pcm in voice.heard)
@@ -97,9 +90,7 @@ def test_a_long_stretch_before_a_pause_is_committed_and_the_final_covers_only_th
 def test_clearing_the_buffer_mid_turn_drops_the_turn_s_passes(app) -> None:
     voice = FakeVoice(transcript="after the clear", pauses=True)
     with open_session(app, voice) as ws:
-        start(ws)
-        for chunk in [TONE] * 20 + [SILENCE] * 2:
-            append(ws, chunk)
+        speak(ws, [TONE] * 20 + [SILENCE] * 2)
         send(ws, type="input_audio_buffer.clear")
         until(ws, "input_audio_buffer.cleared")
         for chunk in [TONE] * 3 + [SILENCE] * 6:

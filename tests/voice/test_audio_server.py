@@ -8,8 +8,6 @@ import asyncio
 import base64
 import io
 import json
-import socket
-import threading
 import time
 import wave
 from typing import Any, Iterator
@@ -18,11 +16,13 @@ import pytest
 
 openai = pytest.importorskip("openai")
 pytest.importorskip("websockets")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 pytest.importorskip("fastapi")
 
 from fastapi import FastAPI, Request  # noqa: E402  (after the skips)
 from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
+
+from server_process import serve_in_thread  # noqa: E402
 
 HEARD = "what is the weather like"
 SPOKEN = b"\x00\x10" * 4800 * 3  # 300 ms of pcm16 24 kHz, streamed in three pieces
@@ -65,18 +65,9 @@ def audio_server() -> Iterator[dict[str, Any]]:
 
         return StreamingResponse(stream(), media_type="audio/pcm")
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    state["url"] = f"http://127.0.0.1:{port}/v1"
-    yield state
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app) as root:
+        state["url"] = f"{root}/v1"
+        yield state
 
 
 @pytest.fixture(scope="module")
