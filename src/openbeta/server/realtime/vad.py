@@ -93,8 +93,8 @@ class VadParams:
             if eagerness not in EAGERNESS_SILENCE_MS:
                 raise ValueError(f"Invalid eagerness {eagerness!r}: expected low, medium, high or auto.")
             if turn_model:
-                ask_ms, threshold, longest_ms = EAGERNESS_SEMANTIC[eagerness]
-                return cls(silence_duration_ms=longest_ms, pause_ms=ask_ms, turn_threshold=threshold)
+                ask_ms, probability, longest_ms = EAGERNESS_SEMANTIC[eagerness]
+                return cls(silence_duration_ms=longest_ms, pause_ms=ask_ms, turn_threshold=probability)
             return cls(silence_duration_ms=EAGERNESS_SILENCE_MS[eagerness])
         if kind != "server_vad":
             raise ValueError(f"Invalid turn_detection type {kind!r}: expected server_vad or semantic_vad.")
