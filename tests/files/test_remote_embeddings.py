@@ -7,17 +7,14 @@ the misspelt "quokkka" close to "quokka", which no lexical index here matches.
 from __future__ import annotations
 
 import hashlib
-import socket
-import threading
-import time
 
 import numpy as np
 import openai
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 
 from filekit import Kit
+from server_process import serve_in_thread
 
 DIM = 256
 
@@ -44,17 +41,8 @@ def embeddings_server():
                 "data": [{"object": "embedding", "index": i, "embedding": trigram_vector(t)}
                          for i, t in enumerate(body["input"])]}
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1", seen
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app) as root:
+        yield f"{root}/v1", seen
 
 
 def test_remote_embeddings_feed_dense_search(start_server, embeddings_server):

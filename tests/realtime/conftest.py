@@ -14,6 +14,21 @@ from realtime_support import KEY
 from server_process import launch
 
 
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[Any]:
+    """The app in process (the scripted model) for tests that drive the audio hooks with the voice pipeline's
+    double (``open_session`` in test_realtime_voice_hooks.py puts the double in place per session)."""
+    from fastapi.testclient import TestClient
+
+    from openbeta.server.app import create_app
+    from openbeta.server.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("voice"), provider="scripted"))
+    with TestClient(app) as client:
+        app.state.test_client = client
+        yield app
+
+
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,11 @@
 
 - VAD: a 10 ms frame with any non-zero sample is speech; speech stops after the turn detection's
   ``silence_duration_ms`` of zero frames. Like the real one (and OpenAI's ``audio_start_ms``), the
-  start includes ``prefix_padding_ms``.
-- STT: yields the words of ``FakeVoice.transcript`` (and records what it was given).
+  start includes ``prefix_padding_ms``. With ``FakeVoice(pauses=True)`` it also tells the session of
+  pauses inside speech as the real one does (``pause`` after ``PAUSE_MS`` of zero frames, ``speech_resumed``
+  when sound comes back before the turn has ended).
+- STT: yields the words of ``FakeVoice.transcript``, or of the next of ``FakeVoice.transcripts`` per call
+  (and records the audio and the prompt it was given).
 - TTS: 100 ms of a constant sample per word, ``tts_delay`` seconds before each chunk.
 - Formats: ``pcm16`` passes through; ``g711_*`` "decode" one byte to one sample (recorded).
 """
@@ -17,6 +20,7 @@ from typing import Any, AsyncIterator, Optional
 from openbeta.server.realtime.voicekit import VoiceKit
 
 FRAME = 480  # 10 ms of pcm16 at 24 kHz
+PAUSE_MS = 100
 
 
 @dataclass
@@ -26,7 +30,9 @@ class VadEvent:
 
 
 class FakeVad:
-    def __init__(self, turn_detection: dict[str, Any]) -> None:
+    def __init__(self, turn_detection: dict[str, Any], pauses: bool = False) -> None:
+        self.pauses = pauses
+        self.paused = False
         self.silence_ms = int(turn_detection.get("silence_duration_ms") or 200)
         self.prefix_ms = int(turn_detection.get("prefix_padding_ms") or 0)
         self.ms = 0
@@ -47,10 +53,16 @@ class FakeVad:
             elif self.speaking and not loud:
                 self.quiet += 10
                 if self.quiet >= self.silence_ms:
-                    self.speaking = False
+                    self.speaking = self.paused = False
                     events.append(VadEvent("speech_stopped", self.ms + 10))
+                elif self.pauses and not self.paused and self.quiet >= PAUSE_MS:
+                    self.paused = True
+                    events.append(VadEvent("pause", self.ms + 10 - self.quiet))
             elif loud:
                 self.quiet = 0
+                if self.paused:
+                    self.paused = False
+                    events.append(VadEvent("speech_resumed", self.ms))
             self.ms += 10
         return events
 
@@ -59,19 +71,24 @@ class FakeVoice:
     available = True
     missing_reason: Optional[str] = None
 
-    def __init__(self, transcript: str = "hello there", tts_delay: float = 0.0) -> None:
+    def __init__(self, transcript: str = "hello there", tts_delay: float = 0.0, *, pauses: bool = False,
+                 transcripts: Optional[list[str]] = None) -> None:
         self.transcript = transcript
+        self.transcripts = list(transcripts or [])
         self.tts_delay = tts_delay
+        self.pauses = pauses
         self.heard: list[bytes] = []
+        self.prompts: list[Optional[str]] = []
         self.said: list[tuple[str, Optional[str], float]] = []
 
     def vad(self, turn_detection: dict[str, Any]) -> FakeVad:
-        return FakeVad(turn_detection)
+        return FakeVad(turn_detection, self.pauses)
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
                          prompt: Optional[str] = None) -> AsyncIterator[str]:
         self.heard.append(pcm16_24k)
-        words = self.transcript.split(" ")
+        self.prompts.append(prompt)
+        words = (self.transcripts.pop(0) if self.transcripts else self.transcript).split(" ")
         for index, word in enumerate(words):
             yield word if index == len(words) - 1 else word + " "
 

