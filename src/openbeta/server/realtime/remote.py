@@ -8,7 +8,7 @@ streams in). Each is independent of the other, of the local models and of the ch
 provider; ``OPENBETA_VOICE_API_KEY`` is sent as a bearer token to both.
 
 Every call has a timeout (``OPENBETA_VOICE_SERVER_TIMEOUT`` seconds to connect and between two
-pieces of the answer); a failure raises :class:`.voicekit.AudioServerError`, whose message names the
+pieces of the answer); a failure raises :class:`AudioServerError`, whose message names the
 server, and the session turns it into an ``error`` event.
 """
 
@@ -20,9 +20,13 @@ from typing import AsyncIterator, Optional
 
 import httpx
 
-from .voicekit import AudioServerError
-
 RATE = 24000
+
+
+class AudioServerError(RuntimeError):
+    """The audio server (``OPENBETA_VOICE_STT_BASE_URL`` / ``_TTS_BASE_URL``) failed; the message names it."""
+
+
 #: Longest piece of audio yielded at once (one second of pcm16 24 kHz), as the local voices do.
 MAX_CHUNK_BYTES = RATE * 2
 

@@ -26,7 +26,8 @@ from typing import Any, Callable, Optional, Protocol
 from ..errors import APIError
 from ..ids import new_id
 from ..providers.base import ChatRequest, Provider, ProviderError
-from .voicekit import AudioServerError, VoiceKit
+from .remote import AudioServerError
+from .voicekit import VoiceKit
 
 log = logging.getLogger("openbeta.realtime")
 

@@ -25,7 +25,8 @@ from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from .codec_beta import BetaCodec
 from .denoise import Denoiser
-from .voicekit import AudioServerError, VoiceKit
+from .remote import AudioServerError
+from .voicekit import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 from .transcriber import TurnTranscriber
 

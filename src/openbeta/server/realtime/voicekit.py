@@ -17,10 +17,6 @@ log = logging.getLogger("openbeta.realtime")
 INSTALL_HINT = "Install the voice pipeline with: pip install 'openbeta[voice]'."
 
 
-class AudioServerError(RuntimeError):
-    """The audio server (``OPENBETA_VOICE_STT_BASE_URL`` / ``_TTS_BASE_URL``) failed; the message names it."""
-
-
 class VadEventLike(Protocol):
     type: str  # "speech_started" | "speech_stopped"
     audio_ms: int  # ms since the session's first appended audio
