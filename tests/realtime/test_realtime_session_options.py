@@ -66,3 +66,23 @@ def test_truncation_auto_fits_the_context_and_disabled_sends_everything(rt_serve
         assert 2 * WORDS < used <= 8192 - 64
     else:
         assert used > 4 * WORDS
+
+
+@pytest.mark.parametrize("parse,body,param", [
+    ("parse_beta", {"input_audio_noise_reduction": {"type": "near_field"}}, "input_audio_noise_reduction"),
+    ("parse_ga", {"type": "realtime", "audio": {"input": {"noise_reduction": {"type": "far_field"}}}},
+     "audio.input.noise_reduction"),
+    ("check_client_secret",
+     {"session": {"type": "realtime", "audio": {"input": {"noise_reduction": {"type": "near_field"}}}}},
+     "session.audio.input.noise_reduction"),
+])
+def test_noise_reduction_is_refused_by_name_where_it_cannot_run(monkeypatch, parse, body, param):
+    from openbeta.server.errors import InvalidRequest
+    from openbeta.server.realtime import config, denoise
+
+    monkeypatch.setattr(denoise, "unavailable", lambda: "noise reduction needs its packages")
+    with pytest.raises(InvalidRequest) as refused:
+        getattr(config, parse)(body)
+    assert refused.value.param == param and "noise reduction needs its packages" in refused.value.message
+    monkeypatch.setattr(denoise, "unavailable", lambda: None)
+    getattr(config, parse)(body)  # where it can run, the same session is taken

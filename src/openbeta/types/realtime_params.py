@@ -47,6 +47,9 @@ class TranscriptionParams(RequestModel):
 
 
 class NoiseReductionParams(RequestModel):
+    """Noise reduction of the input audio. (Whether it can run is the server's to say: ``server/realtime/config.py``
+    refuses it by name where its packages are not installed.)"""
+
     type: Optional[Literal["near_field", "far_field"]] = None
 
 
@@ -295,6 +298,7 @@ __all__ = [
     "GAResponseAudioOutput",
     "GAResponseParams",
     "GASessionParams",
+    "Include",
     "ItemCreate",
     "ItemParams",
     "ItemRef",

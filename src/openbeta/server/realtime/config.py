@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from ...types.realtime_params import BetaSessionParams, BetaTranscriptionSessionParams, GASessionParams
+from ...types.realtime_params import (BetaSessionParams, BetaTranscriptionSessionParams, GAClientSecretParams,
+                                      GASessionParams)
 from ..errors import InvalidRequest
 from ..validation import validate
 from . import denoise
@@ -79,18 +80,34 @@ def with_prefix(exc: InvalidRequest, prefix: str) -> InvalidRequest:
     return exc
 
 
+def _noise_reduction_runs_here(reduction: Any, param: str) -> None:
+    """Noise reduction asked for where its packages are not installed is refused, naming it as a validation
+    error would (the request shapes in ``types/`` cannot know what this server has installed)."""
+    if reduction is not None and reduction.type is not None:
+        reason = denoise.unavailable()
+        if reason:
+            raise InvalidRequest(f"Invalid '{param}': {reason}.", param=param, code="invalid_value")
+
+
+def _ga_noise_reduction_runs_here(session: GASessionParams, prefix: str = "") -> None:
+    audio_input = session.audio.input if session.audio is not None else None
+    _noise_reduction_runs_here(audio_input.noise_reduction if audio_input is not None else None,
+                               f"{prefix}audio.input.noise_reduction")
+
+
 def parse_beta(data: dict[str, Any], *, transcription: bool = False) -> dict[str, Any]:
     """The given fields of a beta session object, validated (internal form is the beta form)."""
     model = BetaTranscriptionSessionParams if transcription else BetaSessionParams
-    return _can_run(validate(model, data).given(), "input_audio_noise_reduction")  # type: ignore[arg-type]
+    params = validate(model, data)  # type: ignore[arg-type]
+    _noise_reduction_runs_here(params.input_audio_noise_reduction, "input_audio_noise_reduction")
+    return params.given()
 
 
-def _can_run(config: dict[str, Any], param: str) -> dict[str, Any]:
-    """``config`` (internal form), refused when it asks for noise reduction this server cannot do."""
-    reason = denoise.unavailable() if (config.get("input_audio_noise_reduction") or {}).get("type") else None
-    if reason:
-        raise InvalidRequest(reason, param=param, code="invalid_value")
-    return config
+def check_client_secret(data: dict[str, Any]) -> None:
+    """A ``POST /realtime/client_secrets`` body, validated (its ``session`` is parsed by :func:`parse_ga`)."""
+    params = validate(GAClientSecretParams, data)
+    if params.session is not None:
+        _ga_noise_reduction_runs_here(params.session, "session.")
 
 
 def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
@@ -99,7 +116,9 @@ def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
 
 def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     """A GA session object, validated, as internal (beta-named) fields; ``kind`` from its ``type``."""
-    given = validate(GASessionParams, data).given()
+    params = validate(GASessionParams, data)
+    _ga_noise_reduction_runs_here(params)
+    given = params.given()
     out: dict[str, Any] = {"kind": given["type"]}
     for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include", "truncation"):
         if key in given:
@@ -122,7 +141,7 @@ def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("voice", "speed"):
         if audio_out.get(key) is not None:
             out[key] = audio_out[key]
-    return _can_run(out, "audio.input.noise_reduction")
+    return out
 
 
 # ------------------------------------------------------------ rendering
