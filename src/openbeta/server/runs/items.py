@@ -8,16 +8,27 @@ an earlier answer's annotations). Other items (``function_call``, ``function_cal
 keys starting with ``_`` are the server's own (``_record``: a server tool's call as its run step
 recorded it, which the model reads back) and are never sent.
 
+The calls a response made (``function_call``, ``file_search_call``) are not rows: they are read from
+its run steps, where the engine records them, and stand in a thread's item list right after the rows
+the response found when it was created (its run's ``_after_seq``, a row ``seq``; ``seq`` grows across
+the whole table, so it orders rows of different threads too). A response's output is its steps in
+order: its messages (rows) and its calls (:func:`run_output`, :func:`thread_items`).
+
 This module holds what the engine needs of items and what every face shares: message blocks as
 Responses parts (:func:`message_content`; citation markers are cut out of the text, their places
-become the annotations' ``index``), a run's tool call as an item (:func:`call_item`), and items as a
-chat request's messages (:func:`items_to_chat`).
+become the annotations' ``index``), a run's tool call as an item (:func:`call_item`), a thread's items,
+and items as a chat request's messages (:func:`items_to_chat`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.items import lineage
+from ..store.tables import MessageRow, RunRow, RunStepRow
 from .citations import MARKER
 
 #: Id prefix of each item type (a message's is ``msg_``, as in the Assistants API).
@@ -28,6 +39,9 @@ ITEM_PREFIXES = {
 #: A run's tool call type -> the item type it becomes.
 CALL_ITEMS = {"function": "function_call", "file_search": "file_search_call"}
 CALL_PREFIX = "call_"
+#: A call's item status from its step's status.
+STEP_ITEM_STATUS = {"completed": "completed", "in_progress": "in_progress", "failed": "incomplete",
+                    "cancelled": "incomplete", "expired": "incomplete"}
 
 
 def call_item_id(kind: str, call_id: str) -> str:
@@ -118,6 +132,55 @@ def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str
                 "queries": list(queries if queries is not None else record.get("_queries") or []),
                 "results": file_search_results(record), "_record": record}
     raise ValueError(f"no item for a {kind} call")
+
+
+# ---------------------------------------------------------------- a thread's items
+
+def run_output(session: Session, run: dict[str, Any], rows: Optional[dict[str, dict[str, Any]]] = None) -> list[dict[str, Any]]:
+    """A response's output, as stored items, from its steps in order (``rows``: its message bodies by id,
+    when already read)."""
+    if rows is None:
+        rows = {r.id: r.body for r in session.scalars(select(MessageRow).where(MessageRow.run_id == run["id"]))}
+    out: list[dict[str, Any]] = []
+    for step in session.scalars(select(RunStepRow.body).where(RunStepRow.run_id == run["id"]).order_by(RunStepRow.seq)):
+        details = step["step_details"]
+        if details["type"] == "message_creation":
+            message = rows.get(details["message_creation"]["message_id"])
+            # a step written ahead of the model's text, not announced yet, is no item
+            if message is not None and (message.get("content") or message.get("status") != "in_progress"):
+                out.append(message)
+            continue
+        status = STEP_ITEM_STATUS.get(step["status"], "completed")
+        out.extend(call_item(record, status) for record in details.get("tool_calls") or []
+                   if record.get("type") in CALL_ITEMS)
+    return out
+
+
+def thread_items(session: Session, thread_id: str, *, leave_out: Optional[str] = None) -> list[dict[str, Any]]:
+    """Every item the thread shows, oldest first (``leave_out``: a response whose output is not wanted,
+    the one being answered)."""
+    keyed: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+    for tid, bound in lineage(session, thread_id):
+        runs = {r.id: r.body for r in session.scalars(select(RunRow).where(RunRow.thread_id == tid,
+                                                                            RunRow.kind == "response"))}
+        shown = {rid: run for rid, run in runs.items()
+                 if bound is None or run.get("_after_seq", 0) <= bound}
+        stmt = select(MessageRow).where(MessageRow.thread_id == tid).order_by(MessageRow.seq)
+        if bound is not None:
+            stmt = stmt.where(MessageRow.seq <= bound)
+        answers: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in session.scalars(stmt):
+            if row.run_id in runs and row.input_of is None:  # a response's answer: placed with its output
+                answers.setdefault(row.run_id, {})[row.id] = row.body
+            else:
+                keyed.append(((row.seq, 0, 0), row.body))
+        for rid, run in shown.items():
+            if rid == leave_out:
+                continue
+            for position, item in enumerate(run_output(session, run, answers.get(rid, {}))):
+                keyed.append(((run.get("_after_seq", 0), 1, position), item))
+    keyed.sort(key=lambda pair: pair[0])
+    return [item for _, item in keyed]
 
 
 # ---------------------------------------------------------------- the model's view
