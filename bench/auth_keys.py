@@ -30,7 +30,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from openbeta.server.app import create_app  # noqa: E402
-from openbeta.server.services.projects import key_hash  # noqa: E402
+from openbeta.server.auth import key_hash  # noqa: E402
 from openbeta.server.settings import Settings  # noqa: E402
 
 

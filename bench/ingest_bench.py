@@ -80,8 +80,8 @@ def _text(db, file_id: str) -> str:
 def worker(options: argparse.Namespace) -> None:
     sys.path.insert(0, str(HERE))
     from files_bench import make_pdf
-    from openbeta.server.retrieval.embed import build_embedder
-    from openbeta.server.services.container import build_services
+    from openbeta.server.retrieval.embedders import build_embedder
+    from openbeta.server.compose import build_services
     from openbeta.server.services.vector_stores import add_file
     from openbeta.server.settings import Settings
     from openbeta.server.store.tables import DEFAULT_PROJECT_ID as P

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from openbeta.server.retrieval.embed import build_embedder
+from openbeta.server.retrieval.embedders import build_embedder
 from openbeta.server.retrieval.search import HybridSearcher
 from openbeta.server.retrieval.store_index import StoreIndexes
 from openbeta.server.settings import Settings
@@ -68,7 +68,7 @@ def metrics(ranked: list[list[int]], relevant: list[int]) -> tuple[float, float]
 
 def evaluate(runtime: str, passages: list[str], questions: list[tuple[str, int]], tmp: Path) -> list[tuple]:
     settings = Settings(data_dir=tmp, embeddings_runtime=runtime)
-    from openbeta.server.retrieval.embed import build_tokenizer
+    from openbeta.server.retrieval.embedders import build_tokenizer
 
     embedder = build_embedder(settings, build_tokenizer(settings))
     db = Database(f"sqlite:///{tmp / f'{runtime}.db'}")

@@ -129,10 +129,19 @@ def sdk_fixture(names: list[str], scope: str = "session") -> Callable[..., Any]:
     return sdk
 
 
-@pytest.fixture(scope="session")
-def client(sdk: SDK, live_server: Any) -> Any:
-    """A client of the parametrized SDK on the shared live server."""
-    return sdk.client(live_server)
+def client_fixture(scope: str = "session") -> Callable[..., Any]:
+    """A ``client`` fixture: a client of the parametrized SDK (``sdk``, of the same scope) on the shared live
+    server. The one definition of ``client``; other clients have names of their own (``openbeta_client``,
+    ``sandbox_client``, ``realtime_client`` ...)."""
+
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload]
+    def client(sdk: SDK, live_server: Any) -> Any:
+        return sdk.client(live_server)
+
+    return client
+
+
+client = client_fixture()
 
 
 @pytest.fixture(scope="session")

@@ -170,7 +170,7 @@ def _projects_create(svc: "ProjectService", args: argparse.Namespace) -> None:
 
 
 def _projects_list(svc: "ProjectService", args: argparse.Namespace) -> None:
-    from .server.store.pages import PageQuery
+    from .server.paging import PageQuery
 
     rows: list[dict] = []
     page = PageQuery(limit=100, order="asc")

@@ -24,10 +24,10 @@ def server(start_server, sandbox_ready):
 
 
 @pytest.fixture(scope="module")
-def client(server) -> openai.OpenAI:
+def sandbox_client(server) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
 
 
 @pytest.fixture(scope="module")
-def assistant(client):
-    return client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])
+def assistant(sandbox_client):
+    return sandbox_client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])

@@ -18,16 +18,16 @@ def calls(*codes: str, after: str | None = None) -> str:
     return "SCRIPT: " + json.dumps(directive)
 
 
-def run_code(client, assistant, *codes: str, thread_id: str | None = None, after: str | None = None, **extra):
+def run_code(sandbox_client, assistant, *codes: str, thread_id: str | None = None, after: str | None = None, **extra):
     """Run ``codes`` in a thread (a new one unless given); return (run, its code_interpreter tool calls)."""
     if thread_id is None:
-        thread_id = client.beta.threads.create().id
-    client.beta.threads.messages.create(thread_id, role="user", content=calls(*codes, after=after),
+        thread_id = sandbox_client.beta.threads.create().id
+    sandbox_client.beta.threads.messages.create(thread_id, role="user", content=calls(*codes, after=after),
                                         **extra.pop("message", {}))
-    run = client.beta.threads.runs.create_and_poll(thread_id=thread_id, assistant_id=assistant.id,
+    run = sandbox_client.beta.threads.runs.create_and_poll(thread_id=thread_id, assistant_id=assistant.id,
                                                    poll_interval_ms=50, **extra)
     assert run.status == "completed", run.last_error
-    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread_id, order="asc").data
+    steps = sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread_id, order="asc").data
     tool_calls = [c for s in steps if s.type == "tool_calls" for c in s.step_details.tool_calls]
     return run, tool_calls
 

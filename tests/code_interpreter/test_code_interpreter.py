@@ -10,64 +10,64 @@ import openbeta
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_logs_tracebacks_and_state_across_runs(client, assistant):
-    run, [first] = run_code(client, assistant, "x = 6 * 7\nprint('hello')\nx")
+def test_logs_tracebacks_and_state_across_runs(sandbox_client, assistant):
+    run, [first] = run_code(sandbox_client, assistant, "x = 6 * 7\nprint('hello')\nx")
     assert first.type == "code_interpreter" and first.code_interpreter.input.startswith("x = 6 * 7")
     assert logs(first) == "hello\n42"
     assert "_files" not in first.model_dump_json() and "_output" not in first.model_dump_json()
-    _, [second] = run_code(client, assistant, "print(x + 1)\nundefined_name", thread_id=run.thread_id)
+    _, [second] = run_code(sandbox_client, assistant, "print(x + 1)\nundefined_name", thread_id=run.thread_id)
     text = logs(second)
     assert text.startswith("43\nTraceback (most recent call last):") and "NameError" in text
     assert "repl.py" not in text  # the interpreter's own frames are not shown
-    reply = client.beta.threads.messages.list(run.thread_id, run_id=_.id).data[0]
+    reply = sandbox_client.beta.threads.messages.list(run.thread_id, run_id=_.id).data[0]
     assert "NameError" in reply.content[0].text.value  # the model read the output back
 
 
-def test_a_matplotlib_figure_becomes_an_image_output_and_message_content(client, assistant):
+def test_a_matplotlib_figure_becomes_an_image_output_and_message_content(sandbox_client, assistant):
     code = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title('t')\nplt.show()"
-    run, [call] = run_code(client, assistant, code, after="Here is the plot.")
+    run, [call] = run_code(sandbox_client, assistant, code, after="Here is the plot.")
     images = [o for o in call.code_interpreter.outputs if o.type == "image"]
     assert len(images) == 1
     file_id = images[0].image.file_id
-    meta = client.files.retrieve(file_id)
+    meta = sandbox_client.files.retrieve(file_id)
     assert meta.purpose == "assistants_output" and meta.filename.endswith(".png")
-    assert client.files.content(file_id).content.startswith(PNG)
-    message = client.beta.threads.messages.list(run.thread_id, run_id=run.id).data[0]
+    assert sandbox_client.files.content(file_id).content.startswith(PNG)
+    message = sandbox_client.beta.threads.messages.list(run.thread_id, run_id=run.id).data[0]
     assert [b.type for b in message.content] == ["image_file", "text"]
     assert message.content[0].image_file.file_id == file_id
     assert message.content[1].text.value == "Here is the plot."
 
 
-def test_files_from_tool_resources_and_attachments_are_in_mnt_data(client):
-    csv = client.files.create(file=("prices.csv", b"item,price\na,2\nb,5\n"), purpose="assistants")
-    note = client.files.create(file=("note.txt", b"thread file"), purpose="assistants")
-    attached = client.files.create(file=("extra.txt", b"attached"), purpose="assistants")
-    assistant = client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}],
+def test_files_from_tool_resources_and_attachments_are_in_mnt_data(sandbox_client):
+    csv = sandbox_client.files.create(file=("prices.csv", b"item,price\na,2\nb,5\n"), purpose="assistants")
+    note = sandbox_client.files.create(file=("note.txt", b"thread file"), purpose="assistants")
+    attached = sandbox_client.files.create(file=("extra.txt", b"attached"), purpose="assistants")
+    assistant = sandbox_client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}],
                                               tool_resources={"code_interpreter": {"file_ids": [csv.id]}})
-    thread = client.beta.threads.create(tool_resources={"code_interpreter": {"file_ids": [note.id]}})
+    thread = sandbox_client.beta.threads.create(tool_resources={"code_interpreter": {"file_ids": [note.id]}})
     code = ("import pandas as pd, os\nprint(pd.read_csv('/mnt/data/prices.csv').price.sum())\n"
             "print(open('/mnt/data/note.txt').read())\nprint(open('/mnt/data/extra.txt').read())\n"
             "print(sorted(os.listdir('/mnt/data')))")
-    _, [call] = run_code(client, assistant, code, thread_id=thread.id, message={
+    _, [call] = run_code(sandbox_client, assistant, code, thread_id=thread.id, message={
         "attachments": [{"file_id": attached.id, "tools": [{"type": "code_interpreter"}]}]})
     assert logs(call) == "7\nthread file\nattached\n['extra.txt', 'note.txt', 'prices.csv']"
 
 
-def test_written_files_are_downloadable_and_cited_with_file_path_annotations(client, assistant):
+def test_written_files_are_downloadable_and_cited_with_file_path_annotations(sandbox_client, assistant):
     code = "import pandas as pd\npd.DataFrame({'a': [1, 2]}).to_csv('/mnt/data/out.csv', index=False)"
     answer = "Download [the table](sandbox:/mnt/data/out.csv)."
-    run, [call] = run_code(client, assistant, code, after=answer)
-    message = client.beta.threads.messages.list(run.thread_id, run_id=run.id).data[0]
+    run, [call] = run_code(sandbox_client, assistant, code, after=answer)
+    message = sandbox_client.beta.threads.messages.list(run.thread_id, run_id=run.id).data[0]
     text = message.content[0].text
     assert text.value == answer
     [note] = text.annotations
     assert note.type == "file_path" and note.text == "sandbox:/mnt/data/out.csv"
     assert answer[note.start_index:note.end_index] == note.text
-    meta = client.files.retrieve(note.file_path.file_id)
+    meta = sandbox_client.files.retrieve(note.file_path.file_id)
     assert meta.purpose == "assistants_output" and meta.filename == "out.csv"
-    assert client.files.content(meta.id).content == b"a\n1\n2\n"
+    assert sandbox_client.files.content(meta.id).content == b"a\n1\n2\n"
     # a later call sees the file, and its changes become a new file
-    _, [again] = run_code(client, assistant, "print(open('/mnt/data/out.csv').read().split())",
+    _, [again] = run_code(sandbox_client, assistant, "print(open('/mnt/data/out.csv').read().split())",
                           thread_id=run.thread_id)
     assert logs(again) == "['a', '1', '2']"
 
@@ -77,10 +77,10 @@ def test_streaming_deltas_and_event_handler(server, sdk):
     import openai
 
     module = openai if sdk == "openai" else openbeta
-    client = (openai.OpenAI if sdk == "openai" else openbeta.OpenBeta)(base_url=server.base_url, api_key="k",
-                                                                       max_retries=0)
-    assistant = client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": calls(
+    sdk_class = openai.OpenAI if sdk == "openai" else openbeta.OpenBeta
+    sandbox_client = sdk_class(base_url=server.base_url, api_key="k", max_retries=0)
+    assistant = sandbox_client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])
+    thread = sandbox_client.beta.threads.create(messages=[{"role": "user", "content": calls(
         "import matplotlib.pyplot as plt\nprint('drawing')\nlines = plt.plot([1, 2])", after="Done.")}])
     seen: list[tuple] = []
 
@@ -102,7 +102,7 @@ def test_streaming_deltas_and_event_handler(server, sdk):
             seen.append(("image", image_file.file_id))
 
     events = []
-    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
+    with sandbox_client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
                                          event_handler=Handler()) as stream:
         for event in stream:
             events.append(event.event)
@@ -124,43 +124,43 @@ def test_streaming_deltas_and_event_handler(server, sdk):
     assert "_files" not in step.model_dump_json() and "_output" not in step.model_dump_json()  # server-only keys
 
 
-def test_math_tutor_quickstart_runs_unchanged(client):
-    assistant = client.beta.assistants.create(
+def test_math_tutor_quickstart_runs_unchanged(sandbox_client):
+    assistant = sandbox_client.beta.assistants.create(
         name="Math Tutor",
         instructions="You are a personal math tutor. Write and run code to answer math questions.",
         tools=[{"type": "code_interpreter"}],
         model="gpt-4o",
     )
-    thread = client.beta.threads.create()
-    client.beta.threads.messages.create(thread_id=thread.id, role="user",
+    thread = sandbox_client.beta.threads.create()
+    sandbox_client.beta.threads.messages.create(thread_id=thread.id, role="user",
                                         content="I need to solve the equation `3x + 11 = 14`. Can you help me?")
-    run = client.beta.threads.runs.create_and_poll(
+    run = sandbox_client.beta.threads.runs.create_and_poll(
         thread_id=thread.id, assistant_id=assistant.id,
         instructions="Please address the user as Jane Doe. The user has a premium account.")
     assert run.status == "completed"
-    messages = client.beta.threads.messages.list(thread_id=thread.id)
+    messages = sandbox_client.beta.threads.messages.list(thread_id=thread.id)
     assert [m.role for m in messages.data] == ["assistant", "user"]
 
 
-def test_a_forced_call_without_arguments_and_non_json_code(client, assistant):
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": "hi"}])
-    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+def test_a_forced_call_without_arguments_and_non_json_code(sandbox_client, assistant):
+    thread = sandbox_client.beta.threads.create(messages=[{"role": "user", "content": "hi"}])
+    run = sandbox_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    tool_choice={"type": "code_interpreter"}, poll_interval_ms=50)
     assert run.status == "completed"
-    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    steps = sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
     call = steps[0].step_details.tool_calls[0]
     assert call.type == "code_interpreter" and call.code_interpreter.input == ""
     raw = "SCRIPT: " + '{"tool_calls": [{"name": "python", "arguments": "print(2 ** 10)"}]}'
-    client.beta.threads.messages.create(thread.id, role="user", content=raw)
-    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=50)
-    steps = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
+    sandbox_client.beta.threads.messages.create(thread.id, role="user", content=raw)
+    run = sandbox_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=50)
+    steps = sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").data
     assert logs(steps[0].step_details.tool_calls[0]) == "1024"
 
 
-def test_file_path_annotations_stream_in_message_deltas(client, assistant):
+def test_file_path_annotations_stream_in_message_deltas(sandbox_client, assistant):
     import openai
 
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": calls(
+    thread = sandbox_client.beta.threads.create(messages=[{"role": "user", "content": calls(
         "open('/mnt/data/report.txt', 'w').write('ok')", after="Get it: sandbox:/mnt/data/report.txt (text).")}])
     streamed: list = []
 
@@ -168,7 +168,7 @@ def test_file_path_annotations_stream_in_message_deltas(client, assistant):
         def on_text_delta(self, delta, snapshot):
             streamed.extend(delta.annotations or [])
 
-    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
+    with sandbox_client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id,
                                          event_handler=Handler()) as stream:
         stream.until_done()
     [note] = streamed
@@ -176,7 +176,7 @@ def test_file_path_annotations_stream_in_message_deltas(client, assistant):
     assert (note.start_index, note.end_index) == (8, 36)
     final = stream.get_final_messages()[0].content[0].text
     assert [(a.file_path.file_id, a.start_index) for a in final.annotations] == [(note.file_path.file_id, 8)]
-    assert client.files.content(note.file_path.file_id).content == b"ok"
+    assert sandbox_client.files.content(note.file_path.file_id).content == b"ok"
 
 
 @pytest.mark.parametrize("arguments", [
@@ -197,26 +197,26 @@ def test_the_streamed_input_adds_up_to_the_recorded_input(arguments):
     assert final.startswith(streamed) and final
 
 
-def test_cancelling_a_run_stops_its_running_code_and_keeps_the_variables(client, assistant):
+def test_cancelling_a_run_stops_its_running_code_and_keeps_the_variables(sandbox_client, assistant):
     import time
 
-    thread = client.beta.threads.create()
-    run_code(client, assistant, "kept = 'yes'", thread_id=thread.id)
-    client.beta.threads.messages.create(thread.id, role="user", content=calls("import time\ntime.sleep(60)"))
-    run = client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
+    thread = sandbox_client.beta.threads.create()
+    run_code(sandbox_client, assistant, "kept = 'yes'", thread_id=thread.id)
+    sandbox_client.beta.threads.messages.create(thread.id, role="user", content=calls("import time\ntime.sleep(60)"))
+    run = sandbox_client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id)
     deadline = time.monotonic() + 20
-    while not client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
+    while not sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.5)  # the code is sleeping now
     began = time.monotonic()
-    client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
-    while (run := client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)).status == "cancelling":
+    sandbox_client.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+    while (run := sandbox_client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)).status == "cancelling":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert run.status == "cancelled" and time.monotonic() - began < 5
-    [step] = client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data
+    [step] = sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data
     assert step.status == "cancelled"
     assert "ExecutionCancelled" in logs(step.step_details.tool_calls[0])
-    _, [after] = run_code(client, assistant, "print(kept)", thread_id=thread.id)
+    _, [after] = run_code(sandbox_client, assistant, "print(kept)", thread_id=thread.id)
     assert logs(after) == "yes"

@@ -60,7 +60,7 @@ def canary(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _nothing_leaked(client, canary, secret):
+def _nothing_leaked(sandbox_client, canary, secret):
     """After each test: the canary is untouched, and no stored output holds a host secret."""
     before = canary.stat()
     text = canary.read_text()
@@ -68,40 +68,40 @@ def _nothing_leaked(client, canary, secret):
     after = canary.stat()
     assert canary.read_text() == text, "the canary's content changed"
     assert (after.st_mode, after.st_uid, after.st_gid) == (before.st_mode, before.st_uid, before.st_gid)
-    for meta in client.files.list(purpose="assistants_output"):
-        data = client.files.content(meta.id).content
+    for meta in sandbox_client.files.list(purpose="assistants_output"):
+        data = sandbox_client.files.content(meta.id).content
         assert secret.encode() not in data and text.encode() not in data, f"{meta.filename} holds host data"
         assert b"OPENBETA_" not in data, f"{meta.filename} holds the server's environment"
 
 
-def start(client, assistant, thread_id: str, *codes: str, **message):
-    client.beta.threads.messages.create(thread_id, role="user", content=calls(*codes), **message)
-    return client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id)
+def start(sandbox_client, assistant, thread_id: str, *codes: str, **message):
+    sandbox_client.beta.threads.messages.create(thread_id, role="user", content=calls(*codes), **message)
+    return sandbox_client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id)
 
 
-def finish(client, run, timeout: float = 60):
+def finish(sandbox_client, run, timeout: float = 60):
     """The run once it has ended; fails when it does not end within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while run.status not in TERMINAL:
         assert time.monotonic() < deadline, f"run {run.id} still {run.status} after {timeout}s"
         time.sleep(0.1)
-        run = client.beta.threads.runs.retrieve(run.id, thread_id=run.thread_id)
+        run = sandbox_client.beta.threads.runs.retrieve(run.id, thread_id=run.thread_id)
     return run
 
 
-def outputs(client, run) -> str:
-    steps = client.beta.threads.runs.steps.list(run.id, thread_id=run.thread_id, order="asc").data
+def outputs(sandbox_client, run) -> str:
+    steps = sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=run.thread_id, order="asc").data
     return "\n".join(logs(c) for s in steps if s.type == "tool_calls" for c in s.step_details.tool_calls)
 
 
-def run_code(client, assistant, thread_id: str, code: str, timeout: float = 60, **message) -> str:
-    run = finish(client, start(client, assistant, thread_id, code, **message), timeout)
+def run_code(sandbox_client, assistant, thread_id: str, code: str, timeout: float = 60, **message) -> str:
+    run = finish(sandbox_client, start(sandbox_client, assistant, thread_id, code, **message), timeout)
     assert run.status == "completed", run.last_error
-    return outputs(client, run)
+    return outputs(sandbox_client, run)
 
 
-def new_thread(client) -> str:
-    return client.beta.threads.create().id
+def new_thread(sandbox_client) -> str:
+    return sandbox_client.beta.threads.create().id
 
 
 #: A thread of the interpreter that keeps swapping pairs of names with renameat2(RENAME_EXCHANGE)
@@ -127,8 +127,8 @@ def real(a, b, kind):
 """
 
 
-def test_directory_link_swaps_during_the_output_scan_read_no_host_file(client, assistant, canary):
-    thread_id = new_thread(client)
+def test_directory_link_swaps_during_the_output_scan_read_no_host_file(sandbox_client, assistant, canary):
+    thread_id = new_thread(sandbox_client)
     setup = RACER + f"""
 pairs = []
 for i in range(5):
@@ -150,16 +150,16 @@ for a, b in pairs:
 pause.clear()
 time.sleep(0.3)
 """ % canary.name
-    run_code(client, assistant, thread_id, setup + refresh)
+    run_code(sandbox_client, assistant, thread_id, setup + refresh)
     for _ in range(4):
-        run_code(client, assistant, thread_id, refresh)
-    client.beta.threads.delete(thread_id)
+        run_code(sandbox_client, assistant, thread_id, refresh)
+    sandbox_client.beta.threads.delete(thread_id)
 
 
-def test_link_swaps_over_a_staged_attachment_write_no_host_file(client, assistant, canary):
+def test_link_swaps_over_a_staged_attachment_write_no_host_file(sandbox_client, assistant, canary):
     """Names the server is about to write attachments to keep turning into links to the canary
     (planted again as soon as the server removes them)."""
-    thread_id = new_thread(client)
+    thread_id = new_thread(sandbox_client)
     batches = [[f"attack{b}-{i}.txt" for i in range(10)] for b in range(4)]
     setup = f"""
 import os, threading
@@ -173,15 +173,15 @@ def plant():
                 pass
 threading.Thread(target=plant, daemon=True).start()
 """
-    run_code(client, assistant, thread_id, setup)
+    run_code(sandbox_client, assistant, thread_id, setup)
     for batch in batches:
-        run_code(client, assistant, thread_id, f"targets[:] = {['/mnt/data/' + n for n in batch]!r}")
-        ids = [client.files.create(file=(name, f"attached {name}".encode()), purpose="assistants").id
+        run_code(sandbox_client, assistant, thread_id, f"targets[:] = {['/mnt/data/' + n for n in batch]!r}")
+        ids = [sandbox_client.files.create(file=(name, f"attached {name}".encode()), purpose="assistants").id
                for name in batch]
         attachments = [{"file_id": i, "tools": [{"type": "code_interpreter"}]} for i in ids]
-        run = finish(client, start(client, assistant, thread_id, "print('staged')", attachments=attachments))
+        run = finish(sandbox_client, start(sandbox_client, assistant, thread_id, "print('staged')", attachments=attachments))
         assert run.status == "completed", run.last_error
-    client.beta.threads.delete(thread_id)
+    sandbox_client.beta.threads.delete(thread_id)
 
 
 FIFO_RACE = RACER + """
@@ -198,56 +198,56 @@ threading.Thread(target=race, args=(pairs, 3), daemon=True).start()
 """
 
 
-def test_a_fifo_swapped_in_during_the_output_scan_hangs_nothing(client, assistant, server):
-    thread_id = new_thread(client)
-    run = finish(client, start(client, assistant, thread_id, FIFO_RACE + "time.sleep(0.3)"), timeout=30)
+def test_a_fifo_swapped_in_during_the_output_scan_hangs_nothing(sandbox_client, assistant, server):
+    thread_id = new_thread(sandbox_client)
+    run = finish(sandbox_client, start(sandbox_client, assistant, thread_id, FIFO_RACE + "time.sleep(0.3)"), timeout=30)
     assert run.status == "completed"
     assert httpx.get(server.root_url + "/health", timeout=5).status_code == 200
-    client.beta.threads.delete(thread_id)
+    sandbox_client.beta.threads.delete(thread_id)
 
 
-def test_stuck_calls_in_parallel_starve_nothing(client, assistant, server):
+def test_stuck_calls_in_parallel_starve_nothing(sandbox_client, assistant, server):
     """Six threads' calls at once, each planting FIFOs for the scan and then sleeping: meanwhile
     /ready answers, and a run without tools and a run with code in another thread both finish."""
-    threads = [new_thread(client) for _ in range(6)]
-    runs = [start(client, assistant, t, "import time\ntime.sleep(6)\n" + FIFO_RACE) for t in threads]
+    threads = [new_thread(sandbox_client) for _ in range(6)]
+    runs = [start(sandbox_client, assistant, t, "import time\ntime.sleep(6)\n" + FIFO_RACE) for t in threads]
     deadline = time.monotonic() + 20
-    while not all(client.beta.threads.runs.steps.list(r.id, thread_id=r.thread_id).data for r in runs):
+    while not all(sandbox_client.beta.threads.runs.steps.list(r.id, thread_id=r.thread_id).data for r in runs):
         assert time.monotonic() < deadline, "the calls did not start"
         time.sleep(0.1)
     ready = httpx.get(server.root_url + "/ready", timeout=10)
     assert ready.status_code == 200, ready.text
-    plain = client.beta.assistants.create(model="scripted")
-    other = client.beta.threads.create(messages=[{"role": "user", "content": 'SCRIPT: {"text": "still here"}'}])
-    quick = finish(client, client.beta.threads.runs.create(thread_id=other.id, assistant_id=plain.id), timeout=15)
+    plain = sandbox_client.beta.assistants.create(model="scripted")
+    other = sandbox_client.beta.threads.create(messages=[{"role": "user", "content": 'SCRIPT: {"text": "still here"}'}])
+    quick = finish(sandbox_client, sandbox_client.beta.threads.runs.create(thread_id=other.id, assistant_id=plain.id), timeout=15)
     assert quick.status == "completed"
-    extra = new_thread(client)
-    assert run_code(client, assistant, extra, "print(6 * 7)", timeout=15) == "42"
+    extra = new_thread(sandbox_client)
+    assert run_code(sandbox_client, assistant, extra, "print(6 * 7)", timeout=15) == "42"
     for run in runs:
-        assert finish(client, run, timeout=30).status == "completed"
+        assert finish(sandbox_client, run, timeout=30).status == "completed"
     for thread_id in [*threads, extra]:
-        client.beta.threads.delete(thread_id)
+        sandbox_client.beta.threads.delete(thread_id)
 
 
-def test_filling_the_disk_fails_inside_and_the_server_stays_well(client, assistant, server):
+def test_filling_the_disk_fails_inside_and_the_server_stays_well(sandbox_client, assistant, server):
     fill = (f"import errno\ntotal, error = 0, None\ntry:\n    with open('/mnt/data/fill.bin', 'wb') as f:\n"
             f"        while total < {4 * DISK_MB} * 2 ** 20:\n            f.write(b'x' * 2 ** 20)\n"
             f"            f.flush()\n            total += 2 ** 20\nexcept OSError as e:\n    error = e.errno\n"
             f"print(error == errno.ENOSPC, total <= {DISK_MB} * 2 ** 20)")
-    filling = new_thread(client)
-    run = start(client, assistant, filling, fill)
+    filling = new_thread(sandbox_client)
+    run = start(sandbox_client, assistant, filling, fill)
     assert httpx.get(server.root_url + "/health", timeout=5).status_code == 200
-    assert run_code(client, assistant, new_thread(client), "print('parallel')", timeout=20) == "parallel"
-    run = finish(client, run)
-    assert run.status == "completed" and outputs(client, run) == "True True"
+    assert run_code(sandbox_client, assistant, new_thread(sandbox_client), "print('parallel')", timeout=20) == "parallel"
+    run = finish(sandbox_client, run)
+    assert run.status == "completed" and outputs(sandbox_client, run) == "True True"
     # the thread's interpreter goes on: space comes back when the code deletes its file
-    after = run_code(client, assistant, filling, "import os\nos.remove('/mnt/data/fill.bin')\n"
+    after = run_code(sandbox_client, assistant, filling, "import os\nos.remove('/mnt/data/fill.bin')\n"
                                                  "open('/mnt/data/small.txt', 'w').write('ok')\nprint('ok')")
     assert after == "ok"
-    client.beta.threads.delete(filling)
+    sandbox_client.beta.threads.delete(filling)
 
 
-def test_shared_memory_works_within_its_own_budget(client, assistant):
+def test_shared_memory_works_within_its_own_budget(sandbox_client, assistant):
     """multiprocessing (which needs /dev/shm for its locks) works; /dev/shm is a small tmpfs of the
     sandbox's own, so filling it fails inside, and /dev stays read-only."""
     code = r"""
@@ -271,10 +271,10 @@ try:
 except OSError as e:
     print(errno.errorcode[e.errno])
 """
-    assert run_code(client, assistant, new_thread(client), code).splitlines() == ["55", "True True", "EROFS"]
+    assert run_code(sandbox_client, assistant, new_thread(sandbox_client), code).splitlines() == ["55", "True True", "EROFS"]
 
 
-def test_no_nested_namespaces_mounts_or_kernel_doors(client, assistant):
+def test_no_nested_namespaces_mounts_or_kernel_doors(sandbox_client, assistant):
     code = r"""
 import ctypes, errno, os, subprocess
 for cmd in (['unshare', '-r', 'id', '-u'], ['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs none /tmp && echo MOUNTED'],
@@ -315,7 +315,7 @@ if pid == 0:
     os._exit(7)
 print('fork', os.waitpid(pid, 0)[1] >> 8)
 """
-    text = run_code(client, assistant, new_thread(client), code)
+    text = run_code(sandbox_client, assistant, new_thread(sandbox_client), code)
     lines = text.splitlines()
     assert len(lines) == 24, text
     assert all(" ok" in line or line.endswith("ok") or line.startswith("fork") for line in lines), text
@@ -324,7 +324,7 @@ print('fork', os.waitpid(pid, 0)[1] >> 8)
     assert lines[-1] == "fork 7"
 
 
-def test_links_hard_links_devices_and_proc_paths_show_nothing_of_the_host(client, assistant, canary, server):
+def test_links_hard_links_devices_and_proc_paths_show_nothing_of_the_host(sandbox_client, assistant, canary, server):
     code = f"""
 import os, stat
 for name, target in [('env', '/proc/self/environ'), ('server_env', '/proc/{server.process.pid}/environ'),
@@ -350,16 +350,16 @@ for path in ('/proc/1/root{canary}', '/proc/1/environ', '/proc/{server.process.p
         print('no read', type(e).__name__)
 """
     answer = " ".join(f"[{n}](sandbox:/mnt/data/{n})" for n in ("env", "server_env", "canary", "host", "fd0"))
-    thread_id = new_thread(client)
-    client.beta.threads.messages.create(thread_id, role="user", content=calls(code, after=answer))
-    run = finish(client, client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id))
+    thread_id = new_thread(sandbox_client)
+    sandbox_client.beta.threads.messages.create(thread_id, role="user", content=calls(code, after=answer))
+    run = finish(sandbox_client, sandbox_client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id))
     assert run.status == "completed"
-    text = outputs(client, run)
+    text = outputs(sandbox_client, run)
     assert "LINKED" not in text and "MADE" not in text, text
     assert text.count("no link") == 4 and text.count("no node") == 3
-    message = client.beta.threads.messages.list(thread_id, run_id=run.id).data[0]
+    message = sandbox_client.beta.threads.messages.list(thread_id, run_id=run.id).data[0]
     assert message.content[-1].text.annotations == []  # links are not files
-    client.beta.threads.delete(thread_id)
+    sandbox_client.beta.threads.delete(thread_id)
 
 
 def _sandbox_processes(server_pid: int) -> list[dict[str, str]]:
@@ -388,10 +388,10 @@ def _sandbox_processes(server_pid: int) -> list[dict[str, str]]:
     return found
 
 
-def test_each_sandbox_is_an_unprivileged_user_without_capabilities_under_seccomp(client, assistant, server):
-    threads = [new_thread(client) for _ in range(2)]
+def test_each_sandbox_is_an_unprivileged_user_without_capabilities_under_seccomp(sandbox_client, assistant, server):
+    threads = [new_thread(sandbox_client) for _ in range(2)]
     for thread_id in threads:
-        run_code(client, assistant, thread_id, "x = 1")
+        run_code(sandbox_client, assistant, thread_id, "x = 1")
     found = _sandbox_processes(server.process.pid)
     assert len(found) >= 2, found
     uids = set()
@@ -407,15 +407,15 @@ def test_each_sandbox_is_an_unprivileged_user_without_capabilities_under_seccomp
     else:  # a server that is not root can only give its own
         assert uids == {os.geteuid()}
     for thread_id in threads:
-        client.beta.threads.delete(thread_id)
+        sandbox_client.beta.threads.delete(thread_id)
 
 
-def test_forged_replies_restart_only_that_sandbox(client, assistant):
+def test_forged_replies_restart_only_that_sandbox(sandbox_client, assistant):
     """The code writes what looks like the interpreter's replies to every pipe it holds: a reply
     that claims a huge payload, then garbage. The call ends with an error, the sandbox is
     restarted, and the thread's next call works."""
-    thread_id = new_thread(client)
-    run_code(client, assistant, thread_id, "kept = 1")
+    thread_id = new_thread(sandbox_client)
+    run_code(sandbox_client, assistant, thread_id, "kept = 1")
     forge = r"""
 import os, json
 lie = (json.dumps({"seq": 2, "logs": "forged", "error": None, "images": [2 ** 40], "size": 2 ** 40}) + "\n").encode()
@@ -426,26 +426,26 @@ for fd in map(int, os.listdir('/proc/self/fd')):
     except OSError:
         pass
 """
-    text = run_code(client, assistant, thread_id, forge)
+    text = run_code(sandbox_client, assistant, thread_id, forge)
     assert "forged" not in text and "restarted" in text, text
-    assert run_code(client, assistant, thread_id, "print('kept' in globals())") == "False"
+    assert run_code(sandbox_client, assistant, thread_id, "print('kept' in globals())") == "False"
 
 
-def test_cancel_ends_a_stuck_call_promptly(client, assistant):
+def test_cancel_ends_a_stuck_call_promptly(sandbox_client, assistant):
     """Code that ignores the interrupt: cancelling its run kills the sandbox after a short grace,
     long before the call's own timeout."""
-    thread_id = new_thread(client)
+    thread_id = new_thread(sandbox_client)
     code = "import signal, time\nsignal.signal(signal.SIGUSR1, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)"
-    run = start(client, assistant, thread_id, code)
+    run = start(sandbox_client, assistant, thread_id, code)
     deadline = time.monotonic() + 20
-    while not client.beta.threads.runs.steps.list(run.id, thread_id=thread_id).data:
+    while not sandbox_client.beta.threads.runs.steps.list(run.id, thread_id=thread_id).data:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(1)  # the code is running now
     began = time.monotonic()
-    client.beta.threads.runs.cancel(run.id, thread_id=thread_id)
-    run = finish(client, run, timeout=CALL_TIMEOUT)
+    sandbox_client.beta.threads.runs.cancel(run.id, thread_id=thread_id)
+    run = finish(sandbox_client, run, timeout=CALL_TIMEOUT)
     assert run.status == "cancelled"
     assert time.monotonic() - began < CALL_TIMEOUT / 2, "cancel waited for the call's timeout"
-    assert run_code(client, assistant, thread_id, "print('again')") == "again"
-    client.beta.threads.delete(thread_id)
+    assert run_code(sandbox_client, assistant, thread_id, "print('again')") == "again"
+    sandbox_client.beta.threads.delete(thread_id)

@@ -8,17 +8,8 @@ Each library's module must export the client class and the error classes
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
-from sdk_clients import SDKS, sdk_fixture
+from sdk_clients import SDKS, client_fixture, sdk_fixture
 
 
 sdk = sdk_fixture(list(SDKS), scope="function")
-
-
-@pytest.fixture
-def client(sdk, live_server) -> Any:
-    """A client of the parametrized SDK on the shared live server."""
-    return sdk.client(live_server)
+client = client_fixture(scope="function")

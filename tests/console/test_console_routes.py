@@ -19,7 +19,7 @@ def server(tmp_path_factory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(server) -> Iterator[httpx.Client]:
+def http(server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as c:
         yield c
 
@@ -46,24 +46,24 @@ def test_console_leaves_api_routes_alone(server) -> None:
     assert httpx.get(server.root_url + "/openapi.json").status_code == 200
 
 
-def test_thread_list_pages_like_the_other_lists(client) -> None:
-    made = [client.post("/threads", json={"metadata": {"n": str(i)}}).json()["id"] for i in range(5)]
-    first = client.get("/threads", params={"limit": 2}).json()
+def test_thread_list_pages_like_the_other_lists(http) -> None:
+    made = [http.post("/threads", json={"metadata": {"n": str(i)}}).json()["id"] for i in range(5)]
+    first = http.get("/threads", params={"limit": 2}).json()
     assert first["object"] == "list" and first["has_more"] is True
     assert [t["id"] for t in first["data"]] == made[::-1][:2]
     assert first["first_id"] == made[4] and first["last_id"] == made[3]
-    second = client.get("/threads", params={"limit": 2, "after": first["last_id"]}).json()
+    second = http.get("/threads", params={"limit": 2, "after": first["last_id"]}).json()
     assert [t["id"] for t in second["data"]] == [made[2], made[1]]
-    asc = client.get("/threads", params={"order": "asc", "limit": 100}).json()
+    asc = http.get("/threads", params={"order": "asc", "limit": 100}).json()
     ids = [t["id"] for t in asc["data"]]
     assert ids[-5:] == made and asc["has_more"] is False
-    client.delete(f"/threads/{made[0]}")
-    assert made[0] not in [t["id"] for t in client.get("/threads", params={"limit": 100}).json()["data"]]
+    http.delete(f"/threads/{made[0]}")
+    assert made[0] not in [t["id"] for t in http.get("/threads", params={"limit": 100}).json()["data"]]
 
 
-def test_thread_list_bad_input_is_an_openai_error(client) -> None:
-    bad = client.get("/threads", params={"limit": 0})
+def test_thread_list_bad_input_is_an_openai_error(http) -> None:
+    bad = http.get("/threads", params={"limit": 0})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
-    unknown = client.get("/threads", params={"after": "thread_nope"})
+    unknown = http.get("/threads", params={"after": "thread_nope"})
     assert unknown.status_code in (400, 404) and unknown.json()["error"]["message"]
-    assert httpx.get(client.base_url.join("/v1/threads")).status_code == 401
+    assert httpx.get(http.base_url.join("/v1/threads")).status_code == 401

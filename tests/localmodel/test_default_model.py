@@ -27,7 +27,7 @@ FILES = {"vessel-log.txt": "Ship log of the research vessel Calypso Nine. The ca
 
 
 @pytest.fixture(scope="module")
-def client(start_server, db_kind) -> openai.OpenAI:
+def local_client(start_server, db_kind) -> openai.OpenAI:
     if db_kind != "sqlite":
         pytest.skip("the model is what these tests measure: they run once, on SQLite")
     pytest.importorskip("llama_cpp")
@@ -37,49 +37,49 @@ def client(start_server, db_kind) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0, timeout=600)
 
 
-def reply(client, thread_id: str, run_id: str):
-    return client.beta.threads.messages.list(thread_id, run_id=run_id).data[0].content[0].text
+def reply(local_client, thread_id: str, run_id: str):
+    return local_client.beta.threads.messages.list(thread_id, run_id=run_id).data[0].content[0].text
 
 
-def assert_no_template_text(client, thread_id: str) -> None:
+def assert_no_template_text(local_client, thread_id: str) -> None:
     """No message of the thread holds chat-template text (<tool_call>, <|im_start|>, <tool_response> ...)."""
-    for message in client.beta.threads.messages.list(thread_id).data:
+    for message in local_client.beta.threads.messages.list(thread_id).data:
         for part in message.content:
             assert part.type == "text" and not TEMPLATE_TEXT.search(part.text.value), part
 
 
-def test_a_weather_question_calls_the_function_and_the_answer_uses_its_output(client):
-    assistant = client.beta.assistants.create(model="gpt-4o", instructions="Answer briefly.", tools=[WEATHER])
-    thread = client.beta.threads.create(messages=[{"role": "user", "content": "What is the weather like in Paris?"}])
-    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+def test_a_weather_question_calls_the_function_and_the_answer_uses_its_output(local_client):
+    assistant = local_client.beta.assistants.create(model="gpt-4o", instructions="Answer briefly.", tools=[WEATHER])
+    thread = local_client.beta.threads.create(messages=[{"role": "user", "content": "What is the weather like in Paris?"}])
+    run = local_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    tool_choice="auto", temperature=0, poll_interval_ms=200)
     assert run.status == "requires_action", (run.status, run.last_error)
     (call,) = run.required_action.submit_tool_outputs.tool_calls
     assert call.function.name == "get_weather" and "paris" in json.loads(call.function.arguments)["city"].lower()
-    run = client.beta.threads.runs.submit_tool_outputs_and_poll(
+    run = local_client.beta.threads.runs.submit_tool_outputs_and_poll(
         run_id=run.id, thread_id=thread.id, poll_interval_ms=200,
         tool_outputs=[{"tool_call_id": call.id, "output": "Sunny, 21 degrees Celsius."}])
     assert run.status == "completed", (run.status, run.last_error)
-    text = reply(client, thread.id, run.id).value
+    text = reply(local_client, thread.id, run.id).value
     assert "21" in text, text
-    assert_no_template_text(client, thread.id)
+    assert_no_template_text(local_client, thread.id)
 
 
-def test_a_file_question_is_answered_with_the_fact_and_a_citation(client):
-    ids = {name: client.files.create(file=(name, text.encode()), purpose="assistants").id
+def test_a_file_question_is_answered_with_the_fact_and_a_citation(local_client):
+    ids = {name: local_client.files.create(file=(name, text.encode()), purpose="assistants").id
            for name, text in FILES.items()}
-    store = client.vector_stores.create(name="logs", file_ids=list(ids.values()))
-    assistant = client.beta.assistants.create(
+    store = local_client.vector_stores.create(name="logs", file_ids=list(ids.values()))
+    assistant = local_client.beta.assistants.create(
         model="gpt-4o", instructions="Answer questions about the user's files briefly, citing them.",
         tools=[{"type": "file_search"}], tool_resources={"file_search": {"vector_store_ids": [store.id]}})
-    thread = client.beta.threads.create(messages=[
+    thread = local_client.beta.threads.create(messages=[
         {"role": "user", "content": "Who is the captain of the Calypso Nine?"}])
-    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+    run = local_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
                                                    temperature=0, poll_interval_ms=200)
     assert run.status == "completed", (run.status, run.last_error)
-    text = reply(client, thread.id, run.id)
+    text = reply(local_client, thread.id, run.id)
     assert "lindqvist" in text.value.lower(), text.value
     cited = [a for a in text.annotations if a.type == "file_citation"]
     assert cited and cited[0].file_citation.file_id == ids["vessel-log.txt"], text
     assert text.value[cited[0].start_index:cited[0].end_index] == cited[0].text
-    assert_no_template_text(client, thread.id)
+    assert_no_template_text(local_client, thread.id)

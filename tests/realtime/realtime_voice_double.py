@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Optional
 
-from openbeta.server.realtime.hooks import VoiceKit
+from openbeta.server.realtime.voicekit import VoiceKit
 
 FRAME = 480  # 10 ms of pcm16 at 24 kHz
 

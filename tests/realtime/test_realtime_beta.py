@@ -18,13 +18,13 @@ WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in
 
 
 @pytest.fixture
-def client(rt_server) -> OpenAI:
+def realtime_client(rt_server) -> OpenAI:
     return OpenAI(base_url=rt_server.base_url, api_key=KEY, websocket_base_url=ws_base(rt_server))
 
 
 @pytest.fixture
-def conn(client) -> Iterator[Any]:
-    with client.beta.realtime.connect(model="gpt-realtime") as connection:
+def conn(realtime_client) -> Iterator[Any]:
+    with realtime_client.beta.realtime.connect(model="gpt-realtime") as connection:
         opening(connection)
         yield connection
 
@@ -36,8 +36,8 @@ def add_user(conn: Any, text: str) -> Any:
     return created.item
 
 
-def test_session_created_then_update_answers_the_full_session(client) -> None:
-    with client.beta.realtime.connect(model="my-model") as conn:
+def test_session_created_then_update_answers_the_full_session(realtime_client) -> None:
+    with realtime_client.beta.realtime.connect(model="my-model") as conn:
         created = opening(conn)
         assert created.event_id.startswith("event_")
         session = created.session
@@ -237,10 +237,10 @@ def test_errors_echo_the_event_and_the_session_goes_on(conn) -> None:
     assert events[-2].response.status == "completed"
 
 
-def test_conversation_created_follows_session_created_and_names_the_conversation(client) -> None:
+def test_conversation_created_follows_session_created_and_names_the_conversation(realtime_client) -> None:
     from openai.types.beta.realtime import ConversationCreatedEvent
 
-    with client.beta.realtime.connect(model="gpt-realtime") as conn:
+    with realtime_client.beta.realtime.connect(model="gpt-realtime") as conn:
         kinds = [conn.recv(), conn.recv()]
         assert [e.type for e in kinds] == ["session.created", "conversation.created"]
         conversation = kinds[1]
@@ -254,8 +254,8 @@ def test_conversation_created_follows_session_created_and_names_the_conversation
         assert created.response.conversation_id == conversation.conversation.id
 
 
-def test_a_transcription_session_has_no_conversation(client) -> None:
-    with client.beta.realtime.connect(model="gpt-realtime", extra_query={"intent": "transcription"}) as conn:
+def test_a_transcription_session_has_no_conversation(realtime_client) -> None:
+    with realtime_client.beta.realtime.connect(model="gpt-realtime", extra_query={"intent": "transcription"}) as conn:
         created = conn.recv_bytes()
         assert json.loads(created)["type"] == "transcription_session.created"
         conn.send({"type": "input_audio_buffer.clear"})

@@ -65,17 +65,23 @@ def test_two_calls_of_a_session_get_distinct_call_ids(reusing_server, loopback) 
     assert calls == results == seen
 
 
-def test_agents_sdk_realtime_runner_completes_two_tool_calls(reusing_server) -> None:
+def _lookup_tool(asked: list[str]) -> Any:
+    """An Agents SDK function tool ``lookup`` that records what it was asked."""
     agents = pytest.importorskip("agents")
-    from agents.realtime import RealtimeAgent, RealtimeRunner
-
-    asked: list[str] = []
 
     @agents.function_tool
     def lookup(q: str) -> str:
         """Look a word up."""
         asked.append(q)
         return f"{q} means {len(q)}"
+
+    return lookup
+
+
+def test_agents_sdk_realtime_runner_completes_two_tool_calls(reusing_server) -> None:
+    asked: list[str] = []
+    lookup = _lookup_tool(asked)  # skips without the Agents SDK
+    from agents.realtime import RealtimeAgent, RealtimeRunner
 
     agent = RealtimeAgent(name="Helper", instructions="Use lookup.", tools=[lookup])
     runner = RealtimeRunner(agent, config={"model_settings": {"model_name": "gpt-realtime",
@@ -109,3 +115,49 @@ def test_agents_sdk_realtime_runner_completes_two_tool_calls(reusing_server) -> 
     assert asked == ["alpha", "beta"]
     assert tool_ends == ["alpha means 5", "beta means 4"]
     assert any(t.startswith("done: beta means 4") for t in texts)
+
+
+def test_agents_sdk_realtime_handoff_then_a_tool_call_of_the_new_agent(reusing_server) -> None:
+    """A handoff is a function call too: the triage agent hands off (its upstream call is ``call_0``), the
+    runner moves the session to the specialist (session.update with its instructions and tools), and the
+    specialist's own tool call (``call_0`` upstream again) still gets an id of its own."""
+    asked: list[str] = []
+    lookup = _lookup_tool(asked)  # skips without the Agents SDK
+    from agents.realtime import RealtimeAgent, RealtimeRunner
+
+    specialist = RealtimeAgent(name="Specialist", instructions="Use lookup.", tools=[lookup])
+    triage = RealtimeAgent(name="Triage", instructions="Hand off.", handoffs=[specialist])
+    runner = RealtimeRunner(triage, config={"model_settings": {"model_name": "gpt-realtime",
+                                                               "output_modalities": ["text"]}})
+    url = ws_base(reusing_server) + "/realtime?model=gpt-realtime"
+
+    async def run() -> tuple[list[tuple[str, str]], list[str], list[str]]:
+        handoffs: list[tuple[str, str]] = []
+        errors: list[str] = []
+        tool_ends: list[str] = []
+        session = await runner.run(model_config={"url": url, "api_key": KEY})
+        async with session:
+            await session.send_message("help me")
+            async for event in session:
+                if event.type == "error":
+                    errors.append(str(event.error))
+                    break
+                if event.type == "handoff":
+                    handoffs.append((event.from_agent.name, event.to_agent.name))
+                if event.type == "agent_end" and handoffs:
+                    break
+            await session.send_message("gamma")
+            async for event in session:
+                if event.type == "error":
+                    errors.append(str(event.error))
+                    break
+                if event.type == "tool_end":
+                    tool_ends.append(str(event.output))
+                if event.type == "agent_end" and tool_ends:
+                    break
+        return handoffs, errors, tool_ends
+
+    handoffs, errors, tool_ends = asyncio.run(asyncio.wait_for(run(), 60))
+    assert errors == []
+    assert handoffs == [("Triage", "Specialist")]
+    assert asked == ["gamma"] and tool_ends == ["gamma means 5"]

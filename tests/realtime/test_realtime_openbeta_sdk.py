@@ -61,7 +61,7 @@ def test_async_sdk_streams_a_text_response(rt_server) -> None:
             async for event in conn:
                 kinds.append(event.type)
                 if isinstance(event, ev.ResponseDoneEvent):
-                    assert event.response["status"] == "completed"
+                    assert event.response.status == "completed"
                     return kinds
         return kinds
 

@@ -127,7 +127,8 @@ def test_remote_embedder_batches_across_files():
 def test_int8_model_is_its_own_embedder_close_to_float(tmp_path):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("sentence_transformers")
-    from openbeta.server.retrieval.embed import build_embedder, local_model_dir
+    from openbeta.server.retrieval.embed import local_model_dir
+    from openbeta.server.retrieval.embedders import build_embedder
     from openbeta.server.retrieval.tokens import load_tokenizer
     from openbeta.server.settings import Settings
 

@@ -9,7 +9,8 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 pytest.importorskip("sentence_transformers")
 
-from openbeta.server.retrieval.embed import LocalEmbedder, build_embedder, local_model_dir  # noqa: E402
+from openbeta.server.retrieval.embed import LocalEmbedder, local_model_dir  # noqa: E402
+from openbeta.server.retrieval.embedders import build_embedder  # noqa: E402
 from openbeta.server.retrieval.onnx_embed import OnnxEmbedder  # noqa: E402
 from openbeta.server.retrieval.tokens import load_tokenizer  # noqa: E402
 from openbeta.server.settings import Settings  # noqa: E402

@@ -6,8 +6,8 @@ import pytest
 
 from openbeta.server.providers.scripted import ScriptedProvider
 from openbeta.server.runs.context import Context, PromptTooLong
-from openbeta.server.runs.events import sse
-from openbeta.server.runs.tools import ServerTools
+from openbeta.server.api.sse import sse
+from openbeta.server.tools.registry import ServerTools
 
 
 def message(i: int, role: str = "user", run_id=None, text=None):

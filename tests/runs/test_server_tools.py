@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from runs_helpers import script
 
 from openbeta.server.app import create_app
-from openbeta.server.runs.tools import ServerToolResult
+from openbeta.server.tools.registry import ServerToolResult
 from openbeta.server.settings import Settings
 
 
@@ -83,7 +83,7 @@ def test_unregistered_server_tools_are_refused(tmp_path):
 def test_create_and_run_tool_resources_are_the_run_s(tmp_path):
     """Create-thread-and-run's top-level ``tool_resources`` are the run's: tool by tool over the assistant's,
     never written on the new thread (whose own are ``thread.tool_resources``), checked like any others."""
-    from openbeta.server.runs.records import run_tool_resources
+    from openbeta.server.store.rows import run_tool_resources
     from openbeta.server.store import Database
 
     settings = Settings(data_dir=tmp_path, provider="scripted")

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from runs_helpers import WEATHER, script
 
+from openbeta.server.api.sse import sse_text
 from openbeta.server.runs.events import EventBus
 
 
@@ -24,7 +25,8 @@ def _drain(states: list[Optional[dict[str, Any]]], events: tuple = ()) -> list[s
         queue = bus.subscribe("run_1")
         for event in events:
             bus.publish("run_1", *event)
-        return [chunk async for chunk in bus.stream("run_1", queue, [("thread.run.created", {"id": "run_1"})])]
+        stream = bus.events("run_1", queue, [("thread.run.created", {"id": "run_1"})])
+        return [chunk async for chunk in sse_text(stream)]
 
     return asyncio.run(asyncio.wait_for(main(), 10))
 

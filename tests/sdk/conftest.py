@@ -11,7 +11,7 @@ from openbeta import AsyncOpenBeta, OpenBeta
 
 
 @pytest.fixture
-def client(live_server) -> Iterator[OpenBeta]:
+def openbeta_client(live_server) -> Iterator[OpenBeta]:
     with OpenBeta(base_url=live_server.base_url, api_key="test-key") as c:
         yield c
 

@@ -57,9 +57,9 @@ def ws_server() -> Iterator[FakeRealtimeServer]:
 
 
 def test_sync_connection_sends_and_receives_typed_events(ws_server) -> None:
-    client = OpenBeta(base_url=f"http://127.0.0.1:{ws_server.port}/v1", api_key="rt-key")
+    openbeta_client = OpenBeta(base_url=f"http://127.0.0.1:{ws_server.port}/v1", api_key="rt-key")
     audio = base64.b64encode(b"\x00\x01" * 8).decode()
-    with client.beta.realtime.connect(model="local-voice") as conn:
+    with openbeta_client.beta.realtime.connect(model="local-voice") as conn:
         hello = conn.recv()
         assert isinstance(hello, RealtimeServerEvent) and hello.type == "session.created"
         assert isinstance(hello, SessionCreatedEvent) and hello.session.id == "sess_1"
@@ -97,9 +97,9 @@ def test_sync_connection_sends_and_receives_typed_events(ws_server) -> None:
 
 
 async def test_async_connection(ws_server) -> None:
-    client = AsyncOpenBeta(base_url="http://unused.invalid/v1", api_key="k",
+    openbeta_client = AsyncOpenBeta(base_url="http://unused.invalid/v1", api_key="k",
                            websocket_base_url=f"ws://127.0.0.1:{ws_server.port}/v1")
-    async with client.beta.realtime.connect(model="m2", extra_query={"voice": "x"}) as conn:
+    async with openbeta_client.beta.realtime.connect(model="m2", extra_query={"voice": "x"}) as conn:
         assert (await conn.recv()).type == "session.created"
         await conn.send({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
                                                                        "content": [{"type": "input_text",
@@ -113,7 +113,7 @@ async def test_async_connection(ws_server) -> None:
     assert types == ["ack", "ack", "response.text.delta", "response.text.delta", "response.done"]
     assert ws_server.requests[0]["path"] == "/v1/realtime?voice=x&model=m2"
     assert ws_server.received[1] == {"type": "response.create", "response": {"modalities": ["text"]}}
-    await client.close()
+    await openbeta_client.close()
 
 
 def test_realtime_session_endpoints(mock_client) -> None:
@@ -127,21 +127,21 @@ def test_realtime_session_endpoints(mock_client) -> None:
         return httpx.Response(200, json={"id": "sess_1", "object": "realtime.session", "model": "m",
                                          "client_secret": secret, "modalities": ["text", "audio"]})
 
-    client = mock_client(handler)
-    session = client.beta.realtime.sessions.create(model="m", voice="alloy", instructions=None)
+    openbeta_client = mock_client(handler)
+    session = openbeta_client.beta.realtime.sessions.create(model="m", voice="alloy", instructions=None)
     assert session.client_secret.value == "ek_1" and session.modalities == ["text", "audio"]
     assert json.loads(seen[0].content) == {"model": "m", "voice": "alloy", "instructions": None}
     assert seen[0].headers["OpenAI-Beta"] == "realtime=v1"
-    transcription = client.beta.realtime.transcription_sessions.create(input_audio_format="pcm16")
+    transcription = openbeta_client.beta.realtime.transcription_sessions.create(input_audio_format="pcm16")
     assert transcription.client_secret.expires_at == 99
     assert seen[1].url.path == "/v1/realtime/transcription_sessions"
 
 
-def test_refused_upgrade_is_an_openai_shaped_error(client: OpenBeta) -> None:
+def test_refused_upgrade_is_an_openai_shaped_error(openbeta_client: OpenBeta) -> None:
     """An unknown ephemeral key is refused before the upgrade: the SDK's AuthenticationError, OpenAI's body."""
     import openbeta
 
-    bad = client.with_options(api_key="ek_not-a-real-key")
+    bad = openbeta_client.with_options(api_key="ek_not-a-real-key")
     with pytest.raises(openbeta.AuthenticationError) as info:
         with bad.beta.realtime.connect(model="m"):
             pass
@@ -151,8 +151,8 @@ def test_refused_upgrade_is_an_openai_shaped_error(client: OpenBeta) -> None:
 async def test_connection_refused_is_an_api_connection_error() -> None:
     import openbeta
 
-    client = AsyncOpenBeta(base_url="http://127.0.0.1:9/v1", api_key="k")
+    openbeta_client = AsyncOpenBeta(base_url="http://127.0.0.1:9/v1", api_key="k")
     with pytest.raises(openbeta.APIConnectionError):
-        async with client.beta.realtime.connect(model="m"):
+        async with openbeta_client.beta.realtime.connect(model="m"):
             pass
-    await client.close()
+    await openbeta_client.close()

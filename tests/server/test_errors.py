@@ -296,7 +296,7 @@ def test_edge_rejects(api, method, path, payload, status, param, code):
 
 
 def test_nesting_within_the_limit_is_kept(api):
-    from openbeta.server.api.deps import MAX_JSON_DEPTH
+    from openbeta.server.validation import MAX_JSON_DEPTH
 
     schema: dict = {"type": "string"}
     for _ in range(MAX_JSON_DEPTH // 2 - 8):  # two levels each: the schema and its properties

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from openbeta.server.runs.records import LeaseLost, assistant_message_body, step_body
-from openbeta.server.services.container import build_services
+from openbeta.server.compose import build_services
 from openbeta.server.settings import Settings
 from openbeta.server.store.tables import DEFAULT_PROJECT_ID, MessageRow, RunRow, RunStepRow
 from openbeta.types.assistant import AssistantCreateParams

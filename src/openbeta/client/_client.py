@@ -9,11 +9,13 @@ from ._base_client import AsyncAPIClient, SyncAPIClient
 from .resources.beta import AsyncBeta, Beta
 from .resources.files import AsyncFiles, Files
 from .resources.models import AsyncModels, Models
+from .resources.realtime import AsyncRealtime, Realtime
 from .resources.vector_stores import AsyncVectorStores, VectorStores
 
 
 class ResourceTree:
-    """The top of the resource tree (``beta``, ``files``, ``vector_stores``, ``models``) in one response mode."""
+    """The top of the resource tree (``beta``, ``files``, ``vector_stores``, ``models``, ``realtime``) in one
+    response mode."""
 
     def __init__(self, client: Any, mode: str = "parse") -> None:
         async_ = client.is_async
@@ -21,6 +23,7 @@ class ResourceTree:
         self.files: Files = (AsyncFiles if async_ else Files)(client, mode)
         self.vector_stores: VectorStores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
         self.models: Models = (AsyncModels if async_ else Models)(client, mode)
+        self.realtime: Realtime = (AsyncRealtime if async_ else Realtime)(client, mode)
 
 
 class _ClientResources:
@@ -45,6 +48,11 @@ class _ClientResources:
     @property
     def models(self) -> Models:
         return self._tree.models
+
+    @property
+    def realtime(self) -> Realtime:
+        """The GA realtime surface (``client.beta.realtime`` is the beta one)."""
+        return self._tree.realtime
 
     @cached_property
     def with_raw_response(self) -> ResourceTree:
@@ -81,3 +89,7 @@ class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
     @property
     def models(self) -> AsyncModels:  # type: ignore[override]
         return self._tree.models  # type: ignore[return-value]
+
+    @property
+    def realtime(self) -> AsyncRealtime:  # type: ignore[override]
+        return self._tree.realtime  # type: ignore[return-value]

@@ -22,13 +22,13 @@ from .._version import __version__
 from .api import (assistants, chatkit, console, docs, files, messages, models, organization, realtime, runs,
                   threads, vector_stores)
 from .api import openapi as openapi_docs
-from .api.deps import bearer, bearer_hash, current_project, no_nul_in_url
+from .api.deps import current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
+from .auth import bearer, bearer_hash, key_hash
 from .errors import APIError, InvalidRequest, RequestTimeout, Unauthorized
 from .metrics import CONTENT_TYPE, Metrics
-from .realtime.hooks import load_voice_kit
-from .services.container import Services, build_services
-from .services.projects import key_hash
+from .realtime.voicekit import load_voice_kit
+from .compose import Services, build_services
 from .settings import Settings
 from .storage import DeletesOnFullDisk, insufficient_storage, is_disk_full, sqlite_reserve
 

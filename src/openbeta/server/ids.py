@@ -7,6 +7,8 @@ import string
 import time
 
 _ALPHABET = string.ascii_letters + string.digits
+#: The project rows made before projects existed were given (migration ``0008_projects``); open mode's project.
+DEFAULT_PROJECT_ID = "proj_default"
 
 
 def new_id(prefix: str, length: int = 24) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from .services.container import Services
+    from .compose import Services
     from .settings import Settings
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field
 
 from ._base import RequestModel, WireModel
-from .shared import MetadataMixin
+from .shared import ListParams, MetadataMixin
 
 MAX_MESSAGE_CHARS = 256_000
 MAX_ATTACHMENTS = 10
@@ -177,6 +177,11 @@ class MessageCreateParams(MetadataMixin):
 
 class MessageUpdateParams(MetadataMixin):
     pass
+
+
+class MessageListParams(ListParams):
+    #: Only the messages this run created.
+    run_id: Optional[str] = None
 
 
 def content_blocks(content: Union[str, list[ContentPartParam]]) -> list[dict]:

@@ -24,7 +24,8 @@ class ClientSecret(WireModel):
 
 
 class RealtimeSession(WireModel):
-    """``realtime.session``: what ``realtime.sessions.create`` returns (with an ephemeral key)."""
+    """``realtime.session``: what ``realtime.sessions.create`` returns (with an ephemeral key), and the
+    session ``session.created`` / ``session.updated`` carry (beta fields, then the GA ones)."""
 
     id: Optional[str] = None
     object: Optional[str] = None
@@ -42,16 +43,41 @@ class RealtimeSession(WireModel):
     max_response_output_tokens: Optional[Any] = None
     expires_at: Optional[int] = None
     client_secret: Optional[ClientSecret] = None
+    input_audio_noise_reduction: Optional[dict[str, Any]] = None
+    speed: Optional[float] = None
+    tracing: Optional[Any] = None
+    include: Optional[list[str]] = None
+    # GA
+    type: Optional[str] = None
+    output_modalities: Optional[list[str]] = None
+    max_output_tokens: Optional[Any] = None
+    audio: Optional[dict[str, Any]] = None
+    truncation: Optional[Any] = None
+    prompt: Optional[Any] = None
 
 
 class RealtimeTranscriptionSession(WireModel):
-    """What ``realtime.transcription_sessions.create`` returns."""
+    """What ``realtime.transcription_sessions.create`` returns (with its key), and the session the
+    ``transcription_session.*`` events carry."""
 
-    client_secret: ClientSecret
+    client_secret: Optional[ClientSecret] = None
+    id: Optional[str] = None
+    object: Optional[str] = None
+    expires_at: Optional[int] = None
+    input_audio_noise_reduction: Optional[dict[str, Any]] = None
+    include: Optional[list[str]] = None
     modalities: Optional[list[str]] = None
     input_audio_format: Optional[str] = None
     input_audio_transcription: Optional[dict[str, Any]] = None
     turn_detection: Optional[dict[str, Any]] = None
+
+
+class ClientSecretCreateResponse(WireModel):
+    """What the GA ``realtime.client_secrets.create`` returns: the key, and the session it opens."""
+
+    value: str
+    expires_at: int
+    session: Optional[RealtimeSession] = None
 
 
 class RealtimeClientEvent(WireModel):
@@ -71,6 +97,7 @@ class RealtimeServerEvent(WireModel):
 __all__ = [
     "CLIENT_EVENT_TYPES",
     "ClientSecret",
+    "ClientSecretCreateResponse",
     "RealtimeClientEvent",
     "RealtimeServerEvent",
     "RealtimeSession",

@@ -5,7 +5,7 @@ names (``response.output_text.delta``, ``conversation.item.added`` ...).
 ``ServerEvent`` and ``ClientEvent`` are unions discriminated on ``type``; an event
 whose type is not listed parses as the generic ``RealtimeServerEvent`` /
 ``RealtimeClientEvent``, so a newer server never breaks a client. Nested
-objects (items, responses, content parts) stay plain dicts.
+objects are typed too (:mod:`.realtime_objects`: ``event.item.id``, ``event.response.usage``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Optional, Union
 
 from ._base import ByType, WireModel
-from .realtime import RealtimeClientEvent, RealtimeServerEvent, RealtimeSession
+from .realtime import RealtimeClientEvent, RealtimeServerEvent, RealtimeSession, RealtimeTranscriptionSession
+from .realtime_objects import (
+    ConversationItem,
+    Logprob,
+    RateLimit,
+    RealtimeContentPart,
+    RealtimeConversation,
+    RealtimeResponse,
+    TranscriptionUsage,
+)
 
 
 class RealtimeError(WireModel):
@@ -47,7 +56,7 @@ class _OutputItemRef(RealtimeServerEvent):
 class ConversationItemCreatedEvent(RealtimeServerEvent):
     type: Literal["conversation.item.created"] = "conversation.item.created"
     previous_item_id: Optional[str] = None
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class ConversationItemDeletedEvent(RealtimeServerEvent):
@@ -61,8 +70,8 @@ class ConversationItemInputAudioTranscriptionCompletedEvent(RealtimeServerEvent)
     content_index: int
     transcript: str
     languages: Optional[list[str]] = None
-    logprobs: Optional[list[dict[str, Any]]] = None
-    usage: dict[str, Any]
+    logprobs: Optional[list[Logprob]] = None
+    usage: TranscriptionUsage
 
 
 class ConversationItemInputAudioTranscriptionDeltaEvent(RealtimeServerEvent):
@@ -70,7 +79,7 @@ class ConversationItemInputAudioTranscriptionDeltaEvent(RealtimeServerEvent):
     item_id: str
     content_index: Optional[int] = None
     delta: Optional[str] = None
-    logprobs: Optional[list[dict[str, Any]]] = None
+    logprobs: Optional[list[Logprob]] = None
 
 
 class ConversationItemInputAudioTranscriptionFailedEvent(RealtimeServerEvent):
@@ -93,7 +102,7 @@ class ConversationItemInputAudioTranscriptionSegmentEvent(RealtimeServerEvent):
 
 class ConversationItemRetrievedEvent(RealtimeServerEvent):
     type: Literal["conversation.item.retrieved"] = "conversation.item.retrieved"
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class ConversationItemTruncatedEvent(RealtimeServerEvent):
@@ -156,7 +165,7 @@ class McpListToolsInProgressEvent(RealtimeServerEvent):
 
 class RateLimitsUpdatedEvent(RealtimeServerEvent):
     type: Literal["rate_limits.updated"] = "rate_limits.updated"
-    rate_limits: list[dict[str, Any]]
+    rate_limits: list[RateLimit]
 
 
 class ResponseAudioDeltaEvent(_ContentPartRef):
@@ -203,22 +212,22 @@ class ResponseOutputAudioTranscriptDoneEvent(_ContentPartRef):
 
 class ResponseContentPartAddedEvent(_ContentPartRef):
     type: Literal["response.content_part.added"] = "response.content_part.added"
-    part: dict[str, Any]
+    part: RealtimeContentPart
 
 
 class ResponseContentPartDoneEvent(_ContentPartRef):
     type: Literal["response.content_part.done"] = "response.content_part.done"
-    part: dict[str, Any]
+    part: RealtimeContentPart
 
 
 class ResponseCreatedEvent(RealtimeServerEvent):
     type: Literal["response.created"] = "response.created"
-    response: dict[str, Any]
+    response: RealtimeResponse
 
 
 class ResponseDoneEvent(RealtimeServerEvent):
     type: Literal["response.done"] = "response.done"
-    response: dict[str, Any]
+    response: RealtimeResponse
 
 
 class ResponseFunctionCallArgumentsDeltaEvent(_OutputItemRef):
@@ -265,14 +274,14 @@ class ResponseOutputItemAddedEvent(RealtimeServerEvent):
     type: Literal["response.output_item.added"] = "response.output_item.added"
     response_id: str
     output_index: int
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class ResponseOutputItemDoneEvent(RealtimeServerEvent):
     type: Literal["response.output_item.done"] = "response.output_item.done"
     response_id: str
     output_index: int
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class ResponseTextDeltaEvent(_ContentPartRef):
@@ -301,7 +310,7 @@ class ResponseOutputTextDoneEvent(_ContentPartRef):
 
 class ConversationCreatedEvent(RealtimeServerEvent):
     type: Literal["conversation.created"] = "conversation.created"
-    conversation: dict[str, Any]
+    conversation: RealtimeConversation
 
 
 class ConversationItemAddedEvent(RealtimeServerEvent):
@@ -309,13 +318,13 @@ class ConversationItemAddedEvent(RealtimeServerEvent):
 
     type: Literal["conversation.item.added"] = "conversation.item.added"
     previous_item_id: Optional[str] = None
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class ConversationItemDoneEvent(RealtimeServerEvent):
     type: Literal["conversation.item.done"] = "conversation.item.done"
     previous_item_id: Optional[str] = None
-    item: dict[str, Any]
+    item: ConversationItem
 
 
 class OutputAudioBufferStartedEvent(RealtimeServerEvent):
@@ -345,12 +354,12 @@ class SessionUpdatedEvent(RealtimeServerEvent):
 
 class TranscriptionSessionCreatedEvent(RealtimeServerEvent):
     type: Literal["transcription_session.created"] = "transcription_session.created"
-    session: dict[str, Any]
+    session: RealtimeTranscriptionSession
 
 
 class TranscriptionSessionUpdatedEvent(RealtimeServerEvent):
     type: Literal["transcription_session.updated"] = "transcription_session.updated"
-    session: dict[str, Any]
+    session: RealtimeTranscriptionSession
 
 
 # ------------------------------------------------------------ client events

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field
 
-from ._base import WireModel
+from ._base import RequestModel, WireModel
 from .run import LastError, Usage
+from .shared import ListParams, StepInclude
 
 
 class MessageCreation(WireModel):
@@ -204,3 +205,13 @@ class RunStepDelta(WireModel):
     id: str
     object: Literal["thread.run.step.delta"] = "thread.run.step.delta"
     delta: RunStepDeltaBody
+
+
+# ---------------------------------------------------------------- requests
+
+class StepRetrieveParams(RequestModel):
+    include: Optional[list[StepInclude]] = None
+
+
+class StepListParams(ListParams):
+    include: Optional[list[StepInclude]] = None

@@ -65,6 +65,21 @@ class MetadataMixin(RequestModel):
     metadata: MetadataParam = None
 
 
+# ---------------------------------------------------------------- list queries
+
+class ListParams(RequestModel):
+    """The query of a cursor-paged list (``limit``, ``order``, ``after``, ``before``)."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    order: Literal["asc", "desc"] = "desc"
+    after: Optional[str] = None
+    before: Optional[str] = None
+
+
+#: What ``include[]`` may ask of run steps: the file_search results' content.
+StepInclude = Literal["step_details.tool_calls[*].file_search.results[*].content"]
+
+
 # ---------------------------------------------------------------- tools
 
 class FunctionDefinition(WireModel):

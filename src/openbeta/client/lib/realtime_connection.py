@@ -20,19 +20,22 @@ from .._exceptions import APIConnectionError, status_error
 from .._types import NOT_GIVEN, NotGiven, given
 
 
-def websocket_url(client: Any, model: str, extra_query: Optional[Mapping[str, Any]]) -> str:
+def websocket_url(client: Any, model: Optional[str], extra_query: Optional[Mapping[str, Any]]) -> str:
     """``ws(s)://<base>/realtime?model=...``, from ``websocket_base_url`` or the HTTP base URL."""
     base = httpx.URL(str(client.websocket_base_url or client.base_url))
     if base.scheme in ("http", "https"):
         base = base.copy_with(scheme="ws" if base.scheme == "http" else "wss")
     url = httpx.URL(str(base).rstrip("/") + "/realtime")
-    params = {**client.default_query, **(extra_query or {}), "model": model}
+    params = {**client.default_query, **(extra_query or {}), **({"model": model} if model is not None else {})}
     return str(url.copy_merge_params(params))
 
 
-def websocket_headers(client: Any, extra_headers: Optional[Mapping[str, str]]) -> dict[str, str]:
+def websocket_headers(client: Any, extra_headers: Optional[Mapping[str, str]], beta: bool = True) -> dict[str, str]:
+    """The handshake's headers: the client's, and the beta protocol's header unless ``beta`` is false
+    (the server then speaks the GA protocol)."""
     headers = {k: v for k, v in client.default_headers.items() if k not in ("Accept", "Content-Type")}
-    headers["OpenAI-Beta"] = "realtime=v1"
+    if beta:
+        headers["OpenAI-Beta"] = "realtime=v1"
     headers.update(extra_headers or {})
     return headers
 
@@ -216,13 +219,14 @@ class AsyncRealtimeConnection(_ConnectionBase):
 
 
 class RealtimeConnectionManager:
-    """``with client.beta.realtime.connect(model=...) as connection:``."""
+    """``with client.beta.realtime.connect(model=...) as connection:`` (``client.realtime.connect``:
+    ``beta=False``)."""
 
-    def __init__(self, client: Any, *, model: str, extra_query: Optional[Mapping[str, Any]] = None,
+    def __init__(self, client: Any, *, model: Optional[str], extra_query: Optional[Mapping[str, Any]] = None,
                  extra_headers: Optional[Mapping[str, str]] = None,
-                 websocket_connection_options: Optional[Mapping[str, Any]] = None) -> None:
+                 websocket_connection_options: Optional[Mapping[str, Any]] = None, beta: bool = True) -> None:
         self._url = websocket_url(client, model, extra_query)
-        self._headers = websocket_headers(client, extra_headers)
+        self._headers = websocket_headers(client, extra_headers, beta)
         self._options = dict(websocket_connection_options or {})
         self._connection: Any = None
 

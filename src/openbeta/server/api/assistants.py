@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from ...types.assistant import AssistantCreateParams, AssistantUpdateParams
 from ..services.assistants import AssistantService
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/assistants", tags=["Assistants"])

@@ -14,8 +14,10 @@ from starlette.formparsers import MultiPartException
 from ...types.file import FilePurpose, FileUploadParams
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..services.files import FileService
-from ..store.pages import PageQuery
-from .deps import ENVELOPE_BYTES, Project, count_received, pages, service, validate
+from ..paging import PageQuery
+from ..bodies import ENVELOPE_BYTES, count_received
+from ..validation import validate
+from .deps import Project, pages, service
 
 router = APIRouter(prefix="/files", tags=["Files"])
 Files = service("files")

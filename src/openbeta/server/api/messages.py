@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from ...types.message import MessageCreateParams, MessageUpdateParams
 from ..services.messages import MessageService
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/threads/{thread_id}/messages", tags=["Assistants"])

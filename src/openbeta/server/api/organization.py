@@ -15,8 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import APIError, InvalidRequest, Unauthorized
-from ..services.projects import Caller, ProjectService
-from .deps import bearer, bearer_hash, limited_page_query, no_nul_in_url, read_json, service
+from ..auth import Caller, bearer, bearer_hash
+from ..bodies import read_json
+from ..paging import page_query
+from ..services.projects import ProjectService
+from .deps import no_nul_in_url, service
 
 
 async def require_admin(request: Request) -> None:
@@ -59,7 +62,7 @@ async def create_project(request: Request, svc: ProjectService = Projects) -> di
 
 @router.get("")
 def list_projects(request: Request, svc: ProjectService = Projects) -> dict:
-    page = limited_page_query(request, 100)
+    page = page_query(request.query_params, 100)
     page.order = "asc"  # oldest first, as OpenAI lists projects
     include = request.query_params.get("include_archived", "false").lower()
     if include not in ("true", "false"):
@@ -86,7 +89,7 @@ def archive_project(project_id: str, svc: ProjectService = Projects) -> dict:
 
 @router.get("/{project_id}/api_keys")
 def list_api_keys(project_id: str, request: Request, svc: ProjectService = Projects) -> dict:
-    page = limited_page_query(request, 100)
+    page = page_query(request.query_params, 100)
     page.order = "asc"
     return svc.list_keys(project_id, page)
 

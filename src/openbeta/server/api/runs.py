@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
 
 from ...types.run import RunCreateParams, RunUpdateParams, SubmitToolOutputsParams, ThreadCreateAndRunParams
-from ..services.runs import Launch, RunService, check_include
-from ..store.pages import PageQuery
+from ..paging import PageQuery
+from ..runs.launch import Launch
+from ..services.runs import RunService, check_include
 from .deps import Project, body, hinted, pages, service
+from .sse import sse_response
 
 router = APIRouter(tags=["Assistants"])
 Runs = service("runs")
@@ -22,8 +23,7 @@ def started(svc: RunService, launch: Launch, stream: Optional[bool], response: R
     events = svc.launch(launch, bool(stream), include)
     if events is None:
         return hinted(response, launch.run)
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse_response(events)
 
 
 def includes(request: Request) -> list[str]:

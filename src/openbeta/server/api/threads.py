@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from ...types.thread import ThreadCreateParams, ThreadUpdateParams
 from ..services.threads import ThreadService
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .deps import Project, body, pages, service
 
 router = APIRouter(prefix="/threads", tags=["Assistants"])

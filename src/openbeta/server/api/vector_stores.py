@@ -11,7 +11,7 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreFileCreateParams, VectorStoreFileUpdateParams,
                                    VectorStoreUpdateParams)
 from ..services.vector_stores import VectorStoreService
-from ..store.pages import PageQuery
+from ..paging import PageQuery
 from .deps import Project, body, hinted, pages, service
 
 router = APIRouter(prefix="/vector_stores", tags=["Vector stores"])

@@ -18,8 +18,8 @@ from chatkit.store import NotFoundError
 from chatkit.types import ChatKitReq
 from pydantic import TypeAdapter, ValidationError
 
-from ..api.deps import nul_in_ids, parse_json_body, refuse_nul
 from ..errors import APIError, InvalidRequest, NotFound
+from ..validation import nul_in_ids, parse_json_body, refuse_nul
 from ...types.message import MAX_MESSAGE_CHARS
 from .protocol import MAX_TITLE_CHARS, Context, OpenBetaChatKitServer
 
@@ -32,7 +32,7 @@ _END = object()
 def parse(raw: bytes) -> Any:
     """The request, or a 400 naming what is wrong (an unknown ``type`` says which types exist).
 
-    The body passes the checks every JSON route makes first (:func:`~..api.deps.parse_json_body`:
+    The body passes the checks every JSON route makes first (:func:`~..validation.parse_json_body`:
     nesting depth, numbers, surrogates), so the protocol's own parser only sees bodies it can take.
     """
     data = parse_json_body(raw, ids=False)  # ids are checked below, named as the protocol's params

@@ -10,7 +10,6 @@ thread; :class:`~.turns.TurnStream` maps the run's events to ChatKit events.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -43,13 +42,15 @@ from ...types.message import MessageCreateParams
 from ...types.run import RunCreateParams, SubmitToolOutputsParams
 from ..errors import APIError, InvalidRequest, PayloadTooLarge
 from ..ids import new_id
-from ..services.container import Services
+from ..paging import PageQuery
+from ..runs.launch import Launch
+from ..services.files import FileService
 from ..services.messages import message_body
-from ..services.runs import Launch
-from ..store.pages import PageQuery
+from ..services.runs import RunService
 from .sessions import Caller
 from .threads import ChatKitThreads, uploaded
 from .turns import TurnStream, user_text
+from .uploads import DECLARED_SIZE, token_hash
 
 T = TypeVar("T")
 ITEM: TypeAdapter[Any] = TypeAdapter(ThreadItem)
@@ -59,8 +60,6 @@ STATUS: TypeAdapter[Any] = TypeAdapter(ThreadStatus)
 TITLE_CHARS = 60
 #: Longest title a client may give a thread (``threads.update``), in characters.
 MAX_TITLE_CHARS = 512
-#: Where an attachment's row keeps the size ``attachments.create`` declared (its upload's bound).
-DECLARED_SIZE = "declared_size"
 
 
 async def off(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -74,10 +73,6 @@ def _datetime(seconds: int) -> datetime:
 
 def _seconds(value: datetime) -> int:
     return int(value.timestamp())
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -237,9 +232,10 @@ class OpenBetaAttachments(AttachmentStore[Context]):
 
 
 class OpenBetaChatKitServer(ChatKitServer[Context]):
-    def __init__(self, services: Services, threads: ChatKitThreads) -> None:
+    def __init__(self, runs: RunService, files: FileService, threads: ChatKitThreads) -> None:
         super().__init__(OpenBetaStore(threads), OpenBetaAttachments(threads))
-        self.services = services
+        self.runs = runs
+        self.files = files
         self.threads = threads
 
     # ------------------------------------------------------------ responding
@@ -255,10 +251,10 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         except APIError as exc:
             raise CustomStreamError(exc.message, allow_retry=False) from None
         context.active_run = (backing, launch.run["id"])
-        turn = TurnStream(thread.id, launch.run["id"], self.store, context, self.services.files)
+        turn = TurnStream(thread.id, launch.run["id"], self.store, context, self.files)
         finished = False
         try:
-            async for event in self.services.runs.launch_events(launch):
+            async for event in self.runs.launch_events(launch):
                 if event is None:
                     continue
                 async for out in turn.map(*event):
@@ -300,7 +296,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
             params["model"] = options.model
         if options.tool_choice is not None:
             params["tool_choice"] = {"type": "function", "function": {"name": options.tool_choice.id}}
-        return self.services.runs.create(context.project, backing, RunCreateParams.model_validate(params),
+        return self.runs.create(context.project, backing, RunCreateParams.model_validate(params),
                                          prepare=lambda session: self.threads.write_message(
                                              session, context.project, item.id, message))
 
@@ -310,7 +306,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         call = next((row for row in rows if row.type == "client_tool_call" and row.run_id), None)
         if call is None or call.body.get("status") != "completed":
             raise InvalidRequest("No client tool call of this thread awaits its output.")
-        run = self.services.runs.get(context.project, backing, call.run_id)
+        run = self.runs.get(context.project, backing, call.run_id)
         if run["status"] != "requires_action":
             raise InvalidRequest(f"The run that called {call.body['name']} is {run['status']}; it no longer "
                                  "awaits the tool's output.")
@@ -320,7 +316,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
                     "output": text if pending["id"] == call.body["call_id"] else
                     json.dumps({"error": "This call was not run by the client."})}
                    for pending in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
-        return self.services.runs.submit_tool_outputs(
+        return self.runs.submit_tool_outputs(
             context.project, backing, call.run_id, SubmitToolOutputsParams.model_validate({"tool_outputs": outputs, "stream": True}))
 
     @staticmethod
@@ -341,7 +337,7 @@ class OpenBetaChatKitServer(ChatKitServer[Context]):
         backing, run_id = context.active_run
         context.active_run = None
         try:
-            self.services.runs.cancel(context.project, backing, run_id)
+            self.runs.cancel(context.project, backing, run_id)
         except APIError:
             pass
 

@@ -18,11 +18,13 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from ...types.chatkit import SessionCreateParams
+from ..auth import project_for
 from ..errors import InvalidRequest, RateLimited, Unauthorized
 from ..ids import new_id, now
 from ..store import Database
+from ..store.rows import load, owned, set_body
 from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, ChatKitSessionRow, ProjectRow
-from ..services.base import load, owned, set_body
+from ..validation import refuse_nul
 
 DEFAULT_EXPIRY_SECONDS = 600
 DEFAULT_REQUESTS_PER_MINUTE = 10
@@ -100,7 +102,6 @@ class SessionService:
         :class:`~openbeta.server.services.projects.KeyRing`. Every lookup of a secret goes through here."""
         from starlette.concurrency import run_in_threadpool
 
-        from ..api.deps import project_for
 
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
@@ -120,7 +121,6 @@ class SessionService:
         return await run_in_threadpool(self.server_caller, project, user, workflow)
 
     def create(self, project: str, params: SessionCreateParams) -> dict[str, Any]:
-        from ..api.deps import refuse_nul
 
         refuse_nul(params.user, "user")
         given = params.given()

@@ -14,16 +14,19 @@ from typing import Any, Callable, Optional
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from ...types.thread import ThreadCreateParams
 from ..errors import NotFound
+from ..hooks import ThreadDeleted
 from ..ids import now
-from ..services.base import list_page, load, owned, set_body
+from ..paging import PageQuery
+from ..services.base import list_page
 from ..services.files import FileService
-from ..services.messages import insert_message
+from ..services.messages import insert_message, remove_message
 from ..services.threads import ThreadService, create_thread
 from ..store import Database
-from ..store.pages import Page, PageQuery, fetch_page
-from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow, MessageRow
-from ...types.thread import ThreadCreateParams
+from ..store.pages import Page, fetch_page
+from ..store.rows import load, owned, set_body
+from ..store.tables import ChatKitAttachmentRow, ChatKitItemRow, ChatKitThreadRow
 from .shapes import REST_TYPES, render_thread, rest_item
 
 
@@ -41,7 +44,6 @@ class ChatKitThreads:
         self.db = db
         self.threads = threads
         self.files = files
-        threads.on_delete.append(self._on_backing_thread_deleted)
 
     # ------------------------------------------------------------ REST face
 
@@ -156,12 +158,13 @@ class ChatKitThreads:
             row = self._thread(s, project, thread_id, user)
             item = load(s, ChatKitItemRow, item_id, "item", ChatKitItemRow.chatkit_thread_id == thread_id)
             if item.message_id:
-                s.execute(delete(MessageRow).where(MessageRow.id == item.message_id,
-                                                   MessageRow.thread_id == row.thread_id))
+                remove_message(s, row.thread_id, item.message_id)
             s.delete(item)
 
-    def _on_backing_thread_deleted(self, session: Session, thread_id: str) -> None:
-        """``ThreadService.on_delete``: the ChatKit thread over an assistants thread goes with it."""
+    def backing_thread_deleted(self, event: ThreadDeleted) -> None:
+        """On :class:`~openbeta.server.hooks.ThreadDeleted`: the ChatKit thread over an assistants thread goes
+        with it."""
+        session, thread_id = event.session, event.thread_id
         for row in session.scalars(select(ChatKitThreadRow).where(ChatKitThreadRow.thread_id == thread_id)):
             session.execute(delete(ChatKitItemRow).where(ChatKitItemRow.chatkit_thread_id == row.id))
             session.delete(row)

@@ -11,101 +11,22 @@ mostly validates: ``decode`` checks a client event and returns its internal form
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional
 
-from pydantic import Field
-
-from ...types._base import RequestModel
-from ..api.deps import validate
+from ...types.realtime_params import (AudioAppend, BetaResponseParams, ClientEventParams, ItemCreate, ItemParams,
+                                      ItemRef, ItemTruncate, ResponseCancel, ResponseCreate, SessionUpdate)
 from ..errors import InvalidRequest
 from ..ids import new_id
+from ..validation import validate
 from . import config as cfg
 
-#: Largest ``input_audio_buffer.append`` audio (base64 characters), as the hosted API documents.
-MAX_APPEND_CHARS = 15 * 1024 * 1024
-
-
-class ContentParams(RequestModel):
-    type: Literal["input_text", "input_audio", "item_reference", "text", "audio", "output_text", "output_audio",
-                  "input_image"]
-    text: Optional[str] = None
-    audio: Optional[str] = None
-    transcript: Optional[str] = None
-    id: Optional[str] = None
-    image_url: Optional[str] = None
-    detail: Optional[str] = None
-
-
-class ItemParams(RequestModel):
-    id: Optional[str] = Field(default=None, min_length=1, max_length=64)
-    type: Literal["message", "function_call", "function_call_output", "item_reference"] = "message"
-    object: Optional[Literal["realtime.item"]] = None
-    status: Optional[Literal["completed", "incomplete", "in_progress"]] = None
-    role: Optional[Literal["user", "assistant", "system"]] = None
-    content: Optional[list[ContentParams]] = None
-    call_id: Optional[str] = None
-    name: Optional[str] = None
-    arguments: Optional[str] = None
-    output: Optional[str] = None
-
-
-class _Event(RequestModel):
-    type: str
-    event_id: Optional[str] = Field(default=None, max_length=512)
-
-
-class SessionUpdate(_Event):
-    session: dict[str, Any]
-
-
-class AudioAppend(_Event):
-    audio: str = Field(max_length=MAX_APPEND_CHARS)
-
-
-class ItemCreate(_Event):
-    previous_item_id: Optional[str] = None
-    item: dict[str, Any]
-
-
-class ItemRef(_Event):
-    item_id: str
-
-
-class ItemTruncate(_Event):
-    item_id: str
-    content_index: int = Field(ge=0)
-    audio_end_ms: int = Field(ge=0)
-
-
-class ResponseCreate(_Event):
-    response: Optional[dict[str, Any]] = None
-
-
-class ResponseCancel(_Event):
-    response_id: Optional[str] = None
-
-
-class BetaResponseParams(RequestModel):
-    modalities: Optional[list[cfg.Modality]] = Field(default=None, min_length=1, max_length=2)
-    instructions: Optional[str] = Field(default=None, max_length=256_000)
-    voice: Optional[str] = None
-    output_audio_format: Optional[cfg.BetaFormat] = None
-    tools: cfg.Tools = Field(default=None, max_length=128)
-    tool_choice: Optional[Union[str, dict[str, Any]]] = None
-    temperature: Optional[float] = Field(default=None, ge=0, le=2)
-    max_response_output_tokens: cfg.MaxTokens = None
-    conversation: Optional[str] = None
-    metadata: Optional[dict[str, str]] = Field(default=None, max_length=16)
-    input: Optional[list[dict[str, Any]]] = None
-
-
-_SHAPES: dict[str, type[_Event]] = {
+_SHAPES: dict[str, type[ClientEventParams]] = {
     "session.update": SessionUpdate,
     "transcription_session.update": SessionUpdate,
     "input_audio_buffer.append": AudioAppend,
-    "input_audio_buffer.commit": _Event,
-    "input_audio_buffer.clear": _Event,
-    "output_audio_buffer.clear": _Event,
+    "input_audio_buffer.commit": ClientEventParams,
+    "input_audio_buffer.clear": ClientEventParams,
+    "output_audio_buffer.clear": ClientEventParams,
     "conversation.item.create": ItemCreate,
     "conversation.item.retrieve": ItemRef,
     "conversation.item.delete": ItemRef,

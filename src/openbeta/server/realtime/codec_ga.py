@@ -13,13 +13,11 @@ Differences from the beta protocol, all translated here:
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional
 
-from pydantic import Field
-
-from ...types._base import RequestModel
-from ..api.deps import validate
+from ...types.realtime_params import GAResponseParams
 from ..errors import InvalidRequest
+from ..validation import validate
 from . import config as cfg
 from .codec_beta import BetaCodec, _under
 
@@ -34,29 +32,6 @@ _RENAMES = {
 }
 _CONTENT_OUT = {"text": "output_text", "audio": "output_audio"}
 _CONTENT_IN = {"output_text": "text", "output_audio": "audio"}
-
-
-class GAResponseAudioOutput(RequestModel):
-    format: Optional[cfg.GAFormatParams] = None
-    voice: Optional[str] = None
-
-
-class GAResponseAudio(RequestModel):
-    output: Optional[GAResponseAudioOutput] = None
-
-
-class GAResponseParams(RequestModel):
-    output_modalities: Optional[list[cfg.Modality]] = Field(default=None, min_length=1, max_length=1)
-    instructions: Optional[str] = Field(default=None, max_length=256_000)
-    audio: Optional[GAResponseAudio] = None
-    tools: cfg.Tools = Field(default=None, max_length=128)
-    tool_choice: Optional[Union[str, dict[str, Any]]] = None
-    max_output_tokens: cfg.MaxTokens = None
-    conversation: Optional[str] = None
-    metadata: Optional[dict[str, str]] = Field(default=None, max_length=16)
-    input: Optional[list[dict[str, Any]]] = None
-    prompt: Optional[Any] = None
-    parallel_tool_calls: Optional[bool] = None
 
 
 def _item_out(item: dict[str, Any]) -> dict[str, Any]:

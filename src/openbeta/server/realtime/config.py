@@ -9,157 +9,18 @@ plus ``kind`` (``realtime`` or ``transcription``). The GA protocol's nested shap
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional
 
-from pydantic import Field, model_validator
-
-from ...types._base import RequestModel
-from ..api.deps import validate
+from ...types.realtime_params import BetaSessionParams, BetaTranscriptionSessionParams, GASessionParams
 from ..errors import InvalidRequest
+from ..validation import validate
 
-BetaFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
-Modality = Literal["text", "audio"]
 #: Hosted defaults: the default turn detection and the session lifetime.
 SESSION_SECONDS = 30 * 60
 DEFAULT_VOICE = "alloy"
 _GA_FORMATS = {"pcm16": {"type": "audio/pcm", "rate": 24000}, "g711_ulaw": {"type": "audio/pcmu"},
                "g711_alaw": {"type": "audio/pcma"}}
 _BETA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
-
-
-class TurnDetectionParams(RequestModel):
-    type: Literal["server_vad", "semantic_vad"] = "server_vad"
-    threshold: Optional[float] = Field(default=None, ge=0, le=1)
-    prefix_padding_ms: Optional[int] = Field(default=None, ge=0)
-    silence_duration_ms: Optional[int] = Field(default=None, ge=0)
-    create_response: Optional[bool] = None
-    interrupt_response: Optional[bool] = None
-    eagerness: Optional[Literal["low", "medium", "high", "auto"]] = None
-    idle_timeout_ms: Optional[int] = Field(default=None, ge=5000, le=30000)
-
-    @model_validator(mode="after")
-    def _idle_timeout_needs_server_vad(self) -> "TurnDetectionParams":
-        if self.idle_timeout_ms is not None and self.type == "semantic_vad":
-            raise ValueError("idle timeout is only supported for 'server_vad' turn detection")
-        return self
-
-
-class TranscriptionParams(RequestModel):
-    model: Optional[str] = None
-    language: Optional[str] = None
-    prompt: Optional[str] = None
-
-
-class NoiseReductionParams(RequestModel):
-    type: Optional[Literal["near_field", "far_field"]] = None
-
-
-class FunctionToolParams(RequestModel):
-    type: Literal["function"] = "function"
-    name: str = Field(min_length=1, max_length=64)
-    description: Optional[str] = None
-    parameters: Optional[dict[str, Any]] = None
-
-
-class ExpiresAfterParams(RequestModel):
-    anchor: Literal["created_at"] = "created_at"
-    seconds: int = Field(default=600, ge=10, le=7200)
-
-
-class ClientSecretParams(RequestModel):
-    expires_after: Optional[ExpiresAfterParams] = None
-
-
-Tools = Optional[list[FunctionToolParams]]
-MaxTokens = Optional[Union[int, Literal["inf"]]]
-
-
-class BetaSessionParams(RequestModel):
-    """A beta session (``POST /realtime/sessions`` body, ``session.update``'s ``session``)."""
-
-    model: Optional[str] = None
-    modalities: Optional[list[Modality]] = Field(default=None, min_length=1, max_length=2)
-    instructions: Optional[str] = Field(default=None, max_length=256_000)
-    voice: Optional[str] = None
-    input_audio_format: Optional[BetaFormat] = None
-    output_audio_format: Optional[BetaFormat] = None
-    input_audio_transcription: Optional[TranscriptionParams] = None
-    input_audio_noise_reduction: Optional[NoiseReductionParams] = None
-    turn_detection: Optional[TurnDetectionParams] = None
-    tools: Tools = Field(default=None, max_length=128)
-    tool_choice: Optional[str] = None
-    temperature: Optional[float] = Field(default=None, ge=0, le=2)
-    max_response_output_tokens: MaxTokens = None
-    speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
-    tracing: Optional[Any] = None
-    include: Optional[list[str]] = None
-    client_secret: Optional[ClientSecretParams] = None
-    # Echoed back by clients that send the whole session object; ignored.
-    id: Optional[str] = None
-    object: Optional[str] = None
-    expires_at: Optional[int] = None
-
-
-class BetaTranscriptionSessionParams(RequestModel):
-    """A beta transcription session (``POST /realtime/transcription_sessions``, ``transcription_session.update``)."""
-
-    modalities: Optional[list[Modality]] = None
-    input_audio_format: Optional[BetaFormat] = None
-    input_audio_transcription: Optional[TranscriptionParams] = None
-    input_audio_noise_reduction: Optional[NoiseReductionParams] = None
-    turn_detection: Optional[TurnDetectionParams] = None
-    include: Optional[list[str]] = None
-    client_secret: Optional[ClientSecretParams] = None
-
-
-class GAFormatParams(RequestModel):
-    type: Literal["audio/pcm", "audio/pcmu", "audio/pcma"]
-    rate: Optional[Literal[24000]] = None
-
-
-class GAAudioInputParams(RequestModel):
-    format: Optional[GAFormatParams] = None
-    transcription: Optional[TranscriptionParams] = None
-    noise_reduction: Optional[NoiseReductionParams] = None
-    turn_detection: Optional[TurnDetectionParams] = None
-
-
-class GAAudioOutputParams(RequestModel):
-    format: Optional[GAFormatParams] = None
-    voice: Optional[str] = None
-    speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
-
-
-class GAAudioParams(RequestModel):
-    input: Optional[GAAudioInputParams] = None
-    output: Optional[GAAudioOutputParams] = None
-
-
-class GASessionParams(RequestModel):
-    """A GA session (``client_secrets`` ``session``, ``session.update``'s ``session``)."""
-
-    type: Literal["realtime", "transcription"]
-    model: Optional[str] = None
-    instructions: Optional[str] = Field(default=None, max_length=256_000)
-    output_modalities: Optional[list[Modality]] = Field(default=None, min_length=1, max_length=1)
-    audio: Optional[GAAudioParams] = None
-    tools: Tools = Field(default=None, max_length=128)
-    tool_choice: Optional[Union[str, dict[str, Any]]] = None
-    max_output_tokens: MaxTokens = None
-    tracing: Optional[Any] = None
-    truncation: Optional[Any] = None
-    prompt: Optional[Any] = None
-    include: Optional[list[str]] = None
-    id: Optional[str] = None
-    object: Optional[str] = None
-    expires_at: Optional[int] = None
-
-
-class GAClientSecretParams(RequestModel):
-    """``POST /realtime/client_secrets``."""
-
-    expires_after: Optional[ExpiresAfterParams] = None
-    session: Optional[GASessionParams] = None
 
 
 # ------------------------------------------------------------ defaults and updates

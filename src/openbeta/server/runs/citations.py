@@ -1,12 +1,13 @@
-"""File citations: the markers file_search results carry (``【m:n†name】``) and
-the ``file_citation`` annotations they become when the model's answer repeats them;
+"""File citations: the markers file_search results carry (``【m:n†name】``, see
+:mod:`openbeta.server.tools.markers`) and the ``file_citation`` annotations they become when the
+model's answer repeats them;
 and the ``file_path`` annotations of ``sandbox:/mnt/data/...`` links to files the
 code interpreter wrote. An answer that cites nothing although it draws on the results
 (small models often forget the markers) gets one marker appended: that of the passage
 it shares the most words with (:func:`missing_marker`).
 
 ``m`` numbers a run's file_search calls (kept on the recorded call under
-:data:`GROUP_KEY`, which never leaves the server), ``n`` a result within a call.
+:data:`~openbeta.server.tools.markers.GROUP_KEY`, which never leaves the server), ``n`` a result within a call.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional
 
-#: The stored tool call's marker number; keys starting with ``_`` are not shown to callers.
-GROUP_KEY = "_marker_group"
-MARKER = re.compile(r"【(\d+):(\d+)†([^】\n]*)】")
-OPEN, CLOSE = "【", "】"
+from ..tools.markers import CLOSE, GROUP_KEY, MARKER, OPEN, marker
 #: Longer than this without a closing bracket, an opening one is plain text.
 MAX_MARKER = 256
 
@@ -32,10 +30,6 @@ MIN_SHARED_WORDS = 2
 LINK_PREFIX = "sandbox:"
 LINK_END = " \t\r\n)]\"'>"
 SANDBOX_LINK = re.compile(r"sandbox:(/mnt/data/[^\s)\]\"'>]+)")
-
-
-def marker(group: int, n: int, filename: str) -> str:
-    return f"{OPEN}{group}:{n}†{filename}{CLOSE}"
 
 
 def _results(steps: list[dict[str, Any]]) -> Iterator[tuple[tuple[int, int], dict[str, Any]]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..providers.base import ChatRequest, Provider
-from .tools import ServerTools
+from ..tools.registry import ServerTools
 
 
 class PromptTooLong(Exception):

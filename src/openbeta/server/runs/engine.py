@@ -26,19 +26,21 @@ import concurrent.futures
 import functools
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
+from contextlib import contextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Optional, TypeVar
 
 from ..ids import new_id, now
 from ..providers.base import Delta, Provider, ProviderError, Usage
+from ..providers.handle import ProviderHandle
 from ..store import Database
+from ..tools.registry import ServerTools
 from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
+from .launch import RunNotStored, Started, Starts
 from .leases import RunLeases
 from .records import (RunCancelled, RunRecords, TransitionRefused, assistant_message_body, step_body,
                       usage_dict)
-from .tools import ServerTools
 
 log = logging.getLogger("openbeta.runs")
 T = TypeVar("T")
@@ -51,10 +53,6 @@ CONTEXT_ERROR = {"code": "server_error",
                             "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
-
-
-class RunNotStored(Exception):
-    """The unit of work creating a run started before its commit failed: the run never existed."""
 
 
 class RunLost(Exception):
@@ -281,24 +279,8 @@ class Turn:
                                                                        "tool_calls": [tool_call]}}})
 
 
-@dataclass
-class Started:
-    """A run moved to ``in_progress`` by the unit of work that created it, and its thread's
-    messages as that unit of work read them: the engine's first turn needs no database."""
-
-    run: dict[str, Any]
-    messages: list[dict[str, Any]]
-    #: The (step, message) its first turn will most likely open, written in that same unit of
-    #: work (not yet announced), so nothing is written between the model call and the first token.
-    ahead: Optional[tuple[dict[str, Any], dict[str, Any]]] = None
-    #: Set when the unit of work commits (an exception when it fails). The engine may start on a
-    #: run before that: its model request goes out at once, and nothing is announced or written
-    #: until the run is stored, so the model's first token and the commit overlap.
-    stored: Optional["concurrent.futures.Future[None]"] = None
-
-
 class RunEngine:
-    def __init__(self, db_: Database, tools: ServerTools, provider_factory: Callable[[], Provider],
+    def __init__(self, db_: Database, tools: ServerTools, provider: ProviderHandle,
                  expiry_seconds: float, keepalive_seconds: float = 15.0, flush_seconds: float = 0.25,
                  lease_seconds: float = 30.0, replica: Optional[str] = None, takeover: str = "resume") -> None:
         self.records = RunRecords(db_)
@@ -310,8 +292,8 @@ class RunEngine:
         self.bus = EventBus(keepalive_seconds, self._current)
         self.tools = tools
         self.expiry_seconds = expiry_seconds
-        self._provider_factory = provider_factory
-        self._provider: Optional[Provider] = None
+        #: The model runs ask (built on first use, closed by whoever built the handle).
+        self.models = provider
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancels: set[str] = set()
@@ -336,6 +318,21 @@ class RunEngine:
     def claim(self) -> tuple[str, float]:
         """This replica's claim on a run it starts driving now: (owner, lease_expires_at)."""
         return self.leases.claim()
+
+    @contextmanager
+    def starting(self) -> Iterator[Starts]:
+        """The one way runs start: a unit of work that records new runs (or requeues waiting ones),
+        claimed by this replica, each given as a :class:`~.launch.Launch` to set going (see :mod:`.launch`)."""
+        starts: Optional[Starts] = None
+        try:
+            with self.records.db.session() as session:
+                starts = Starts(self, session)
+                yield starts
+        except BaseException:
+            if starts is not None:
+                starts.committed(False)
+            raise
+        starts.committed(True)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -363,8 +360,6 @@ class RunEngine:
                 log.info("handed back %d run lease(s)", released)
         except Exception:
             log.exception("could not hand back run leases; they lapse in %ss", self.leases.seconds)
-        if self._provider is not None:
-            await self._provider.aclose()
 
     # ------------------------------------------------------------ leases
 
@@ -406,12 +401,8 @@ class RunEngine:
 
     @property
     def provider(self) -> Provider:
-        if self._provider is None:
-            try:
-                self._provider = self._provider_factory()
-            except Exception as exc:  # a model that cannot load fails runs, not the server
-                raise ProviderError(f"The model provider is not available: {exc}") from exc
-        return self._provider
+        """The model provider (:class:`ProviderError` when it cannot be built)."""
+        return self.models()
 
     # ------------------------------------------------------------ requests (any thread)
 

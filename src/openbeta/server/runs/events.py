@@ -1,13 +1,13 @@
-"""Run events fanned out to stream subscribers, in memory, and their SSE form.
+"""Run events fanned out to stream subscribers, in memory.
 
-The engine publishes on the event loop; a subscriber (an SSE response) drains its
-queue. Nothing here touches the database: token deltas never reach the disk.
+The engine publishes on the event loop; a subscriber (an SSE response, a ChatKit turn) drains its
+queue. Nothing here touches the database: token deltas never reach the disk. Their wire form
+belongs to the faces (SSE: ``api/sse.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections import defaultdict
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Optional
@@ -21,12 +21,6 @@ FINAL_EVENTS = frozenset({
 Event = tuple[str, Any]
 #: A stream's final event when the run is found in one of these states.
 RESTING_STATUSES = frozenset({"requires_action", "completed", "incomplete", "failed", "cancelled", "expired"})
-KEEPALIVE = ": keep-alive\n\n"
-
-
-def sse(event: str, data: Any) -> str:
-    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    return f"event: {event}\ndata: {payload}\n\n"
 
 
 class EventBus:
@@ -73,10 +67,11 @@ class EventBus:
         for queue in queues:
             queue.put_nowait((event, data))
 
-    async def events(self, run_id: str, queue: asyncio.Queue[Event],
-                     prelude: Iterable[Event]) -> AsyncIterator[Optional[Event]]:
+    async def events(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],
+                     render: Optional[Callable[[str, Any], Any]] = None) -> AsyncIterator[Optional[Event]]:
         """``prelude``, then the run's events up to a final one; ``None`` each time the
-        stream has been quiet for ``keepalive_seconds``.
+        stream has been quiet for ``keepalive_seconds``. With ``render``, each event's data is
+        ``render(event, data)``.
 
         A quiet stream reads the run: one at rest (or deleted) ends the stream with its
         state (or an ``error``), so no stream outlives its run. A consumer that goes away
@@ -86,7 +81,7 @@ class EventBus:
             self.streams.inc()
         try:
             for event in prelude:
-                yield event
+                yield event if render is None else (event[0], render(*event))
             while True:
                 try:
                     event, data = await asyncio.wait_for(queue.get(), self.keepalive_seconds)
@@ -95,25 +90,13 @@ class EventBus:
                     if queue.empty():
                         final = await self._resting(run_id)
                         if final is not None:
-                            yield final
+                            yield final if render is None else (final[0], render(*final))
                             break
                     continue
-                yield event, data
+                yield event, data if render is None else render(event, data)
                 if event in FINAL_EVENTS:
                     break
         finally:
             if self.streams is not None:
                 self.streams.dec()
             self.unsubscribe(run_id, queue)
-
-    async def stream(self, run_id: str, queue: asyncio.Queue[Event], prelude: Iterable[Event],
-                     render: Callable[[str, Any], Any] = lambda event, data: data) -> AsyncIterator[str]:
-        """SSE text of :meth:`events` (keep-alive comments while quiet), then ``done``;
-        ``render(event, data)`` is what each event's data is sent as."""
-        events = self.events(run_id, queue, prelude)
-        try:
-            async for item in events:
-                yield KEEPALIVE if item is None else sse(item[0], render(*item))
-            yield sse("done", "[DONE]")
-        finally:
-            await events.aclose()

@@ -27,10 +27,9 @@ from ...types.run import ACTIVE_STATUSES, TERMINAL_STATUSES
 from ..errors import NotFound
 from ..ids import new_id, now
 from ..providers.base import Usage
-from ..services.base import load, set_body
-from ..services.messages import insert_message
 from ..store import Database
-from ..store.tables import DEFAULT_PROJECT_ID, AssistantRow, MessageRow, RunRow, RunStepRow, ThreadRow
+from ..store.rows import add_message, load, message_body, set_body
+from ..store.tables import MessageRow, RunRow, RunStepRow, ThreadRow
 
 log = logging.getLogger("openbeta.runs")
 
@@ -99,13 +98,10 @@ def insert_started_run(session: Any, run: dict[str, Any], claim: Claim = (None, 
     return started, thread_messages(session, run["thread_id"])
 
 
-def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, Any]] = None,
-                project: Optional[str] = None) -> None:
-    """Insert a step (and the message it creates) in ``session``'s unit of work."""
+def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
+    """Insert a step (and the message it creates, still empty) in ``session``'s unit of work."""
     if message is not None:
-        if project is None:  # the message belongs to the run's thread, and so to the thread's project
-            project = session.scalar(select(ThreadRow.project_id).where(ThreadRow.id == message["thread_id"]))
-        insert_message(session, project or DEFAULT_PROJECT_ID, message)
+        add_message(session, message)
     session.execute(insert(RunStepRow).values(id=body["id"], run_id=body["run_id"], thread_id=body["thread_id"],
                                               created_at=body["created_at"], body=body))
 
@@ -114,22 +110,6 @@ def _insert_run(session: Any, body: dict[str, Any], claim: Claim, tool_resources
     session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
                                           created_at=body["created_at"], body=body, owner=claim[0],
                                           lease_expires_at=claim[1], tool_resources=tool_resources or None))
-
-
-def run_tool_resources(session: Any, run: dict[str, Any], project: Optional[str] = None) -> list[dict[str, Any]]:
-    """The ``tool_resources`` a run's tools use, in order: the assistant's, each tool's overridden by the
-    run's own where it has them (create-thread-and-run's top-level ``tool_resources``: "override the
-    assistant's" as ``tools`` does, tool by tool), then the thread's. With ``project``, an assistant or
-    thread of another project (or deleted) gives nothing."""
-    def body(model: Any, object_id: str) -> dict[str, Any]:
-        query = select(model.body).where(model.id == object_id)
-        if project is not None:
-            query = query.where(model.project_id == project)
-        found = session.scalar(query)
-        return (found or {}).get("tool_resources") or {}
-
-    own = session.scalar(select(RunRow.tool_resources).where(RunRow.id == run["id"])) or {}
-    return [{**body(AssistantRow, run["assistant_id"]), **own}, body(ThreadRow, run["thread_id"])]
 
 
 def transition(session: Any, run_id: str, to: str, changes: Optional[dict[str, Any]] = None, *,
@@ -222,7 +202,32 @@ def active_run_id(session: Any, thread_id: str) -> Optional[str]:
                                                   RunRow.status.in_(ACTIVE_STATUSES)).limit(1))
 
 
+def run_body(thread_id: str, expiry_seconds: float, *, assistant_id: Optional[str], model: Optional[str],
+             instructions: str, tools: list[dict[str, Any]], metadata: dict[str, Any], temperature: Optional[float],
+             top_p: Optional[float], max_completion_tokens: Optional[int], max_prompt_tokens: Optional[int],
+             truncation_strategy: dict[str, Any], response_format: Any, tool_choice: Any,
+             parallel_tool_calls: bool, reasoning_effort: Optional[str]) -> dict[str, Any]:
+    """A new ``queued`` run as it is stored (and answered), waiting at most ``expiry_seconds`` to start."""
+    created = now()
+    return {
+        "id": new_id("run_"), "object": "thread.run", "created_at": created,
+        "assistant_id": assistant_id, "thread_id": thread_id, "status": "queued",
+        "started_at": None, "expires_at": created + int(expiry_seconds),
+        "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
+        "last_error": None, "model": model, "instructions": instructions,
+        "tools": tools, "metadata": metadata, "temperature": temperature,
+        "top_p": top_p, "max_completion_tokens": max_completion_tokens,
+        "max_prompt_tokens": max_prompt_tokens,
+        "truncation_strategy": truncation_strategy,
+        "incomplete_details": None, "usage": None, "response_format": response_format,
+        "tool_choice": tool_choice,
+        "parallel_tool_calls": parallel_tool_calls,
+        "reasoning_effort": reasoning_effort,
+    }
+
+
 def step_body(run: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    """A new ``in_progress`` step of ``run`` as it is stored (and answered)."""
     return {
         "id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
         "run_id": run["id"], "assistant_id": run["assistant_id"], "thread_id": run["thread_id"],
@@ -233,12 +238,9 @@ def step_body(run: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
 
 
 def assistant_message_body(run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": new_id("msg_"), "object": "thread.message", "created_at": now(),
-        "thread_id": run["thread_id"], "status": "in_progress", "incomplete_details": None,
-        "completed_at": None, "incomplete_at": None, "role": "assistant", "content": [],
-        "assistant_id": run["assistant_id"], "run_id": run["id"], "attachments": [], "metadata": {},
-    }
+    """The (empty, ``in_progress``) message a run's turn writes its answer into."""
+    return message_body(run["thread_id"], "assistant", status="in_progress", run_id=run["id"],
+                        assistant_id=run["assistant_id"])
 
 
 #: Where a run or step status stamps its time.

@@ -6,10 +6,11 @@ from typing import Any
 
 from ...types.assistant import AssistantCreateParams, AssistantUpdateParams
 from ..ids import new_id, now
+from ..paging import PageQuery
 from ..store import Database
-from ..store.pages import PageQuery
+from ..store.rows import load, owned
 from ..store.tables import AssistantRow
-from .base import apply_update, list_page, load, owned
+from .base import apply_update, list_page
 from .resources import check_tool_resources, normalize_tools
 
 

@@ -5,31 +5,33 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
+from typing import Any, BinaryIO, Iterator, Optional, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ...types.file import FileUploadParams
 from ..blobs import BlobStore
 from ..errors import NotFound
+from ..hooks import FileDeleted, Hook
 from ..ids import new_id, now
+from ..paging import PageQuery
 from ..store import Database
-from ..store.pages import PageQuery
+from ..store.rows import load, owned
 from ..store.tables import FileRow
 from ..store.texts import delete_text
-from .base import list_page, load, owned
+from .base import list_page
 
 log = logging.getLogger("openbeta")
 
 
 class FileService:
-    def __init__(self, db: Database, blobs: BlobStore, max_bytes: int) -> None:
+    def __init__(self, db: Database, blobs: BlobStore, max_bytes: int,
+                 deleted: Optional[Hook[FileDeleted]] = None) -> None:
         self.db = db
         self.blobs = blobs
         self.max_bytes = max_bytes
-        #: Called with (session, file_id) before a file is deleted (vector stores drop it).
-        self.on_delete: list[Callable[[Session, str], None]] = []
+        #: Fired before a file is deleted, in its unit of work (vector stores drop it).
+        self.deleted: Hook[FileDeleted] = deleted or Hook()
 
     def create(self, project: str, source: BinaryIO, filename: str, params: FileUploadParams) -> dict[str, Any]:
         expires = params.expires_after
@@ -80,8 +82,7 @@ class FileService:
     def delete(self, project: str, file_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             row = load(s, FileRow, file_id, "file", owned(FileRow, project))
-            for hook in self.on_delete:
-                hook(s, file_id)
+            self.deleted.fire(FileDeleted(s, file_id))
             delete_text(s, file_id)
             s.delete(row)
         self.blobs.delete(file_id)

@@ -8,61 +8,52 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...types.message import MessageCreateParams, MessageUpdateParams, content_blocks
-from ..ids import new_id, now
+from ..hooks import Hook, MessageAdding
+from ..paging import PageQuery
 from ..store import Database
-from ..store.pages import PageQuery
+from ..store.rows import add_message, load, message_body as stored_message, owned
 from ..store.tables import MessageRow, ThreadRow
-from .base import apply_update, list_page, load, owned
+from .base import apply_update, list_page
 from .resources import check_message_files, index_attachments
 
 
 def message_body(thread_id: str, params: MessageCreateParams, *, created_at: Optional[int] = None,
                  run_id: Optional[str] = None, assistant_id: Optional[str] = None) -> dict[str, Any]:
-    """A stored message, built from what a caller sent."""
+    """A stored message, built from what a caller sent (by :func:`~..store.rows.message_body`)."""
     given = params.given()
-    return {
-        "id": new_id("msg_"),
-        "object": "thread.message",
-        "created_at": created_at or now(),
-        "thread_id": thread_id,
-        "status": "completed",
-        "incomplete_details": None,
-        "completed_at": None,
-        "incomplete_at": None,
-        "role": params.role,
-        "content": content_blocks(params.content),
-        "assistant_id": assistant_id,
-        "run_id": run_id,
-        "attachments": given.get("attachments") or [],
-        "metadata": given.get("metadata") or {},
-    }
+    return stored_message(thread_id, params.role, content=content_blocks(params.content), created_at=created_at,
+                          run_id=run_id, assistant_id=assistant_id, attachments=given.get("attachments"),
+                          metadata=given.get("metadata"))
 
 
 def insert_message(session: Session, project: str, body: dict[str, Any], param: str = "attachments") -> MessageRow:
-    """Add a message; files it attaches for ``file_search`` go to the thread's vector store."""
+    """Add a message whose files (``image_file`` parts, attachments) must be ``project``'s; files it
+    attaches for ``file_search`` go to the thread's vector store."""
     check_message_files(session, project, body, param[:-len("attachments")])
     if body.get("attachments"):
         thread = session.scalar(select(ThreadRow).where(ThreadRow.id == body["thread_id"], owned(ThreadRow, project)))
         if thread is not None:
             index_attachments(session, project, thread, body["attachments"], param)
-    row = MessageRow(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
-                     created_at=body["created_at"], body=body)
-    session.add(row)
-    return row
+    return add_message(session, body)
+
+
+def remove_message(session: Session, thread_id: str, message_id: str) -> None:
+    """Delete a thread's message in ``session`` (nothing when it is gone already)."""
+    row = session.scalar(select(MessageRow).where(MessageRow.id == message_id, MessageRow.thread_id == thread_id))
+    if row is not None:
+        session.delete(row)
 
 
 class MessageService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, adding: Optional[Hook[MessageAdding]] = None) -> None:
         self.db = db
-        #: Called with (session, thread_id) before a message is added; the run
-        #: engine uses it to refuse messages while a run is active.
-        self.guards: list = []
+        #: Fired before a message is added, in its unit of work; runs refuse messages while a run is active.
+        self.adding: Hook[MessageAdding] = adding or Hook()
 
     def create(self, project: str, thread_id: str, params: MessageCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            for guard in self.guards:
-                guard(s, thread_id)
+            self.adding.fire(MessageAdding(s, thread_id))
             body = message_body(thread_id, params)
             insert_message(s, project, body)
             return body
@@ -83,8 +74,8 @@ class MessageService:
     def delete(self, project: str, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
-            s.delete(row)
+            load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
+            remove_message(s, thread_id, message_id)
         return {"id": message_id, "object": "thread.message.deleted", "deleted": True}
 
     def list(self, project: str, thread_id: str, page: PageQuery, run_id: Optional[str] = None) -> dict[str, Any]:

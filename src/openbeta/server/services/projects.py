@@ -8,10 +8,11 @@ How isolation works, in one place:
   query with :func:`~openbeta.server.services.base.owned`, so another project's id is simply
   "not found", with the same 404 an unknown id gets.
 - A request's project comes from its bearer key: the ``/v1`` router's dependency
-  :func:`openbeta.server.api.deps.current_project` asks :class:`KeyRing` and keeps the answer on
-  ``request.state.project``; routes receive it with ``project: str = Project``. New faces (realtime
-  sessions, ChatKit) use the same dependency (or ``api.deps.project_for(keys, token)`` for a key that
-  arrives another way) and bind what they mint to that project id.
+  :func:`openbeta.server.api.deps.current_project` asks :class:`KeyRing` (through
+  :func:`openbeta.server.auth.project_for`) and keeps the answer on ``request.state.project``; routes
+  receive it with ``project: str = Project``. Other faces (realtime sessions, ChatKit) call
+  ``auth.project_for(keys, token)`` with the key as it arrives there and bind what they mint to that
+  project id.
 - Keys: each ``OPENBETA_API_KEYS`` entry is ``key`` (default project) or ``name:key`` (project
   ``name``, created at start-up if missing); they are held in memory as SHA-256 -> project, so they
   cost no database work per request. Keys made through the admin API or ``openbeta keys create``
@@ -26,24 +27,25 @@ How isolation works, in one place:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..auth import Caller, key_hash
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..ids import new_id, now
+from ..hooks import Hook, KeyRevoked, ProjectArchived
+from ..ids import DEFAULT_PROJECT_ID, new_id, now
+from ..paging import PageQuery
 from ..store import Database
-from ..store.pages import PageQuery
-from ..store.tables import DEFAULT_PROJECT_ID, APIKeyRow, ProjectRow
-from .base import list_page, load
+from ..store.rows import load
+from ..store.tables import APIKeyRow, ProjectRow
+from .base import list_page
 
 log = logging.getLogger("openbeta")
 
@@ -53,11 +55,6 @@ CACHE_SECONDS = 5.0
 TOUCH_SECONDS = 60
 KEY_PREFIX = "sk-proj-"
 MAX_NAME = 256
-
-
-def key_hash(key: str) -> str:
-    """The SHA-256 (hex) a key is stored and looked up by."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def parse_key_entry(entry: str) -> tuple[Optional[str], str]:
@@ -101,11 +98,12 @@ def _check_name(name: Any, param: str = "name") -> str:
 class ProjectService:
     """Projects and their stored keys, for the admin API and the ``openbeta`` CLI."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, key_revoked: Optional[Hook[KeyRevoked]] = None,
+                 project_archived: Optional[Hook[ProjectArchived]] = None) -> None:
         self.db = db
-        #: Called with (project_id, key hashes or None for "all of the project") when keys stop working,
-        #: so the process's key cache forgets them at once.
-        self.on_revoke: list[Callable[[str, Optional[list[str]]], None]] = []
+        #: Fired when keys stop working, so the process's key cache (and realtime) forget them at once.
+        self.key_revoked: Hook[KeyRevoked] = key_revoked or Hook()
+        self.project_archived: Hook[ProjectArchived] = project_archived or Hook()
 
     # ------------------------------------------------------------ projects
 
@@ -159,8 +157,7 @@ class ProjectService:
             if row.archived_at is None:
                 row.archived_at = now()
             body = render_project(row)
-        for hook in self.on_revoke:
-            hook(project_id, None)
+        self.project_archived.fire(ProjectArchived(project_id))
         return body
 
     # ------------------------------------------------------------ keys
@@ -202,8 +199,7 @@ class ProjectService:
             row = self._key(s, project_id, key_id)
             row.revoked_at = now()
             digest = row.key_hash
-        for hook in self.on_revoke:
-            hook(project_id, [digest])
+        self.key_revoked.fire(KeyRevoked(project_id, [digest]))
         return {"id": key_id, "object": "organization.project.api_key.deleted", "deleted": True}
 
     def revoke_key_by_id(self, key_id: str) -> dict[str, Any]:
@@ -249,14 +245,6 @@ class ProjectService:
         return out
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who a request is: its project, and the stored key it used (``None`` for env keys and open mode)."""
-
-    project_id: str
-    key_id: Optional[str] = None
-
-
 class KeyRing:
     """Bearer key -> :class:`Caller`. Env keys live in memory; stored keys are cached for
     :data:`CACHE_SECONDS`. Methods that may read the database are blocking (call them off the loop);
@@ -283,9 +271,7 @@ class KeyRing:
         parsed = [parse_key_entry(entry) for entry in entries]
         ids = projects.ensure_projects(name for name, _ in parsed if name)
         env = {key_hash(key): (ids.get(name) if name else DEFAULT_PROJECT_ID) for name, key in parsed if key}
-        ring = cls(db, {h: p for h, p in env.items() if p}, admin_key, configured=bool(parsed))
-        projects.on_revoke.append(ring.forget)
-        return ring
+        return cls(db, {h: p for h, p in env.items() if p}, admin_key, configured=bool(parsed))
 
     # ------------------------------------------------------------ open mode
 

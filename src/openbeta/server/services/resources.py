@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from ...types.vector_store import VectorStoreCreateParams
 from ..errors import InvalidRequest, NotFound, from_validation_error
+from ..store.rows import owned, set_body
 from ..store.tables import FileRow, VectorStoreRow
-from .base import owned, set_body
 from .vector_stores import add_file, create_store
 
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}

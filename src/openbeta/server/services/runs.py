@@ -1,19 +1,18 @@
 """Runs and run steps: create (and create a thread and run), read, modify, cancel,
-submit tool outputs. The engine does the work; this checks requests and records them.
+submit tool outputs. The engine does the work; this checks requests and records them,
+through the engine's one entry point for starting runs (``engine.starting()``, see
+``runs/launch.py``).
 
-Creating calls return a :class:`Launch`: the run and the prelude events a stream
-opens with; the route then starts the run with :meth:`RunService.launch`, which
-subscribes to its events first when the caller streams. A streamed create moves
-the run to ``in_progress`` in the unit of work that creates it, so the engine's
-first model call waits on no database work.
+Creating calls return a :class:`~openbeta.server.runs.launch.Launch`: the run and the prelude
+events a stream opens with; the route then starts the run with :meth:`RunService.launch`, which
+subscribes to its events first when the caller streams. A streamed create moves the run to
+``in_progress`` in the unit of work that creates it, so the engine's first model call waits on no
+database work.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterator, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -22,16 +21,17 @@ from ...types.run import (ACTIVE_STATUSES, RunCreateParams, RunUpdateParams, Sub
                           ThreadCreateAndRunParams)
 from ...types.thread import ThreadCreateParams
 from ..errors import APIError, InvalidRequest
-from ..ids import new_id, now
-from ..runs.engine import RunEngine, RunNotStored, Started
+from ..ids import now
+from ..paging import PageQuery
+from ..runs.engine import RunEngine
 from ..runs.events import Event
-from ..runs.records import (TransitionRefused, active_run_id, assistant_message_body, insert_run, insert_started_run,
-                            insert_step, step_body, transition)
-from ..runs.tools import ServerTools
+from ..runs.launch import Launch
+from ..runs.records import TransitionRefused, active_run_id, run_body, transition
 from ..store import Database
-from ..store.pages import PageQuery
+from ..store.rows import load, owned, set_body
 from ..store.tables import AssistantRow, RunRow, RunStepRow, ThreadRow
-from .base import list_page, load, owned, set_body, apply_update
+from ..tools.registry import ServerTools
+from .base import list_page, apply_update
 from .messages import insert_message, message_body
 from .resources import check_tool_resources, normalize_tools
 from .threads import create_thread
@@ -71,18 +71,6 @@ def render_step(step: dict[str, Any], include: Sequence[str]) -> dict[str, Any]:
     return dict(step, step_details=render_calls(step["step_details"], include))
 
 
-@dataclass
-class Launch:
-    """A run a request created or resumed: its body (the response), the events its stream
-    opens with, and, for a run the request already started, what the engine needs to go on."""
-
-    run: dict[str, Any]
-    prelude: list[Event]
-    started: Optional[Started] = None
-    #: The run's events, subscribed to when the engine was started before the run's commit.
-    queue: Optional[Any] = None
-
-
 class RunService:
     def __init__(self, db: Database, engine: RunEngine, tools: ServerTools) -> None:
         self.db = db
@@ -92,13 +80,13 @@ class RunService:
     # ------------------------------------------------------------ hooks for other services
 
     def refuse_while_active(self, session: Session, thread_id: str) -> None:
-        """``MessageService.guards``: no new messages while a run is active."""
+        """On :class:`~openbeta.server.hooks.MessageAdding`: no new messages while a run is active."""
         run_id = active_run_id(session, thread_id)
         if run_id:
             raise InvalidRequest(f"Can't add messages to {thread_id} while a run {run_id} is active.")
 
     def delete_for_thread(self, session: Session, thread_id: str) -> None:
-        """``ThreadService.on_delete``: a thread's runs and steps go with it; the engine stops
+        """On :class:`~openbeta.server.hooks.ThreadDeleted`: a thread's runs and steps go with it; the engine stops
         driving its active runs."""
         active = session.scalars(select(RunRow.id).where(RunRow.thread_id == thread_id,
                                                          RunRow.status.in_(ACTIVE_STATUSES)))
@@ -114,7 +102,8 @@ class RunService:
         """``prepare(session)``, when given, runs in the run's own unit of work before the run is
         recorded (ChatKit writes its user message there: one commit instead of two)."""
         given = params.given()
-        with self._creating() as (s, early):
+        with self.engine.starting() as start:
+            s = start.session
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             run_id = active_run_id(s, thread_id)
             if run_id:
@@ -127,11 +116,12 @@ class RunService:
                 prepare(s)
             for i, message in enumerate(params.additional_messages or []):
                 insert_message(s, project, message_body(thread_id, message), f"additional_messages[{i}].attachments")
-            return self._record(s, project, run, [], bool(params.stream), self.engine.claim(), early)
+            return start.new(run, [], stream=bool(params.stream))
 
     def create_thread_and_run(self, project: str, params: ThreadCreateAndRunParams) -> Launch:
         given = params.given()
-        with self._creating() as (s, early):
+        with self.engine.starting() as start:
+            s = start.session
             assistant = load(s, AssistantRow, params.assistant_id, "assistant", owned(AssistantRow, project),
                              param="assistant_id").body
             # The spec's two places: ``thread.tool_resources`` are the new thread's; the top-level ones are
@@ -140,47 +130,7 @@ class RunService:
             run = self._snapshot(assistant, "", given)
             thread = create_thread(s, project, params.thread or ThreadCreateParams(), "thread")
             run["thread_id"] = thread["id"]
-            return self._record(s, project, run, [("thread.created", thread)], bool(params.stream),
-                                self.engine.claim(), early, resources)
-
-    @contextmanager
-    def _creating(self) -> Iterator[tuple[Session, list[tuple[str, Any, "concurrent.futures.Future[None]"]]]]:
-        """A unit of work that creates runs; streamed ones are started before it commits (see
-        :meth:`_record`) and learn here whether the commit went through."""
-        early: list[tuple[str, Any, concurrent.futures.Future[None]]] = []
-        try:
-            with self.db.session() as s:
-                yield s, early
-        except BaseException:
-            for run_id, queue, stored in early:
-                self.engine.bus.unsubscribe(run_id, queue)
-                stored.set_exception(RunNotStored())
-            raise
-        for _, _, stored in early:
-            stored.set_result(None)
-
-    def _record(self, session: Session, project: str, run: dict[str, Any], prelude: list[Event], stream: bool,
-                claim: tuple[str, float], early: list[tuple[str, Any, "concurrent.futures.Future[None]"]],
-                tool_resources: Optional[dict[str, Any]] = None) -> Launch:
-        """Insert a new run (with its own ``tool_resources``, if any), claimed by this replica (which
-        drives it). A streamed one starts in this same unit of work, and the engine starts on it before
-        the commit: the model is asked while the commit is written, and nothing is announced or written
-        until it is."""
-        prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
-        if not stream:
-            insert_run(session, run, claim, tool_resources)
-            return Launch(run, prelude)
-        started, messages = insert_started_run(session, run, claim, tool_resources)
-        # The first turn's message step, written here rather than while the model is asked: the
-        # same commit makes it durable, and no database work competes with the model's first token.
-        message = assistant_message_body(started)
-        step = step_body(started, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
-        insert_step(session, step, message, project)
-        stored: concurrent.futures.Future[None] = concurrent.futures.Future()
-        queue = self.engine.bus.subscribe(run["id"])
-        early.append((run["id"], queue, stored))
-        self.engine.kick(run["id"], Started(started, messages, (step, message), stored))
-        return Launch(run, [*prelude, ("thread.run.in_progress", started)], queue=queue)
+            return start.new(run, [("thread.created", thread)], stream=bool(params.stream), tool_resources=resources)
 
     def _snapshot(self, assistant: dict[str, Any], thread_id: str, given: dict[str, Any]) -> dict[str, Any]:
         """A new queued run: the request's options over the assistant's."""
@@ -195,54 +145,39 @@ class RunService:
             raise InvalidRequest(" ".join(unavailable), param="tools", code="unsupported_tool")
         tool_choice = given.get("tool_choice") or "auto"
         _check_tool_choice(tool_choice, tools)
-        created = now()
 
         def pick(key: str, default: Any = None) -> Any:
             value = given.get(key)
             return value if value is not None else assistant.get(key, default)
 
-        return {
-            "id": new_id("run_"), "object": "thread.run", "created_at": created,
-            "assistant_id": assistant["id"], "thread_id": thread_id, "status": "queued",
-            "started_at": None, "expires_at": created + int(self.engine.expiry_seconds),
-            "cancelled_at": None, "failed_at": None, "completed_at": None, "required_action": None,
-            "last_error": None, "model": pick("model"), "instructions": pick("instructions") or "",
-            "tools": tools, "metadata": given.get("metadata") or {}, "temperature": pick("temperature", 1.0),
-            "top_p": pick("top_p", 1.0), "max_completion_tokens": given.get("max_completion_tokens"),
-            "max_prompt_tokens": given.get("max_prompt_tokens"),
-            "truncation_strategy": {**DEFAULT_TRUNCATION, **(given.get("truncation_strategy") or {})},
-            "incomplete_details": None, "usage": None, "response_format": pick("response_format", "auto"),
-            "tool_choice": tool_choice,
-            "parallel_tool_calls": given.get("parallel_tool_calls", True) is not False,
-            "reasoning_effort": pick("reasoning_effort"),
-        }
+        return run_body(
+            thread_id, self.engine.expiry_seconds, assistant_id=assistant["id"], model=pick("model"),
+            instructions=pick("instructions") or "", tools=tools, metadata=given.get("metadata") or {},
+            temperature=pick("temperature", 1.0), top_p=pick("top_p", 1.0),
+            max_completion_tokens=given.get("max_completion_tokens"),
+            max_prompt_tokens=given.get("max_prompt_tokens"),
+            truncation_strategy={**DEFAULT_TRUNCATION, **(given.get("truncation_strategy") or {})},
+            response_format=pick("response_format", "auto"), tool_choice=tool_choice,
+            parallel_tool_calls=given.get("parallel_tool_calls", True) is not False,
+            reasoning_effort=pick("reasoning_effort"))
 
-    def launch(self, launch: Launch, stream: bool, include: Sequence[str] = ()) -> Optional[AsyncIterator[str]]:
-        """Start (or resume) the run; with ``stream``, the SSE text of its events
-        (steps rendered as :func:`render_step` does for ``include``)."""
-        run_id = launch.run["id"]
+    def launch(self, launch: Launch, stream: bool,
+               include: Sequence[str] = ()) -> Optional[AsyncIterator[Optional[Event]]]:
+        """Start (or resume) the run; with ``stream``, its events (steps rendered as :func:`render_step`
+        does for ``include``; ``None`` while quiet)."""
         if not stream:
-            self.engine.kick(run_id, launch.started)
+            launch.start()
             return None
-        queue = launch.queue
-        if queue is None:  # else started already, before its commit
-            queue = self.engine.bus.subscribe(run_id)
-            self.engine.kick(run_id, launch.started)
 
         def render(event: str, data: Any) -> Any:
             return render_step(data, include) if event in STEP_EVENTS else data
 
-        return self.engine.bus.stream(run_id, queue, launch.prelude, render)
+        return launch.follow(render)
 
     def launch_events(self, launch: Launch) -> AsyncIterator[Optional[Event]]:
         """Start (or resume) the run and return its events as ``(event, data)`` (``None``
         while quiet), for faces that map them to their own stream (ChatKit)."""
-        run_id = launch.run["id"]
-        queue = launch.queue
-        if queue is None:  # else started already, before its commit
-            queue = self.engine.bus.subscribe(run_id)
-            self.engine.kick(run_id, launch.started)
-        return self.engine.bus.events(run_id, queue, launch.prelude)
+        return launch.follow()
 
     # ------------------------------------------------------------ reading and changing
 
@@ -276,7 +211,8 @@ class RunService:
 
     def submit_tool_outputs(self, project: str, thread_id: str, run_id: str,
                             params: SubmitToolOutputsParams) -> Launch:
-        with self.db.session() as s:
+        with self.engine.starting() as start:
+            s = start.session
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
             if row.status != "requires_action":
@@ -289,8 +225,7 @@ class RunService:
             step.update(status="completed", completed_at=now(),
                         step_details=dict(step["step_details"], tool_calls=calls))
             set_body(step_row, step)
-            run = transition(s, run_id, "queued", {"required_action": None}, claim=self.engine.claim())
-        return Launch(run, [("thread.run.step.completed", step), ("thread.run.queued", run)])
+            return start.requeue(run_id, {"required_action": None}, [("thread.run.step.completed", step)])
 
     @staticmethod
     def _pending_step(session: Session, run_id: str) -> RunStepRow:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ...types.thread import ThreadCreateParams, ThreadUpdateParams
+from ..hooks import Hook, ThreadDeleted
 from ..ids import new_id, now
+from ..paging import PageQuery
 from ..store import Database
+from ..store.rows import load, owned
 from ..store.tables import MessageRow, ThreadRow
-from ..store.pages import PageQuery
-from .base import apply_update, list_page, load, owned
+from .base import apply_update, list_page
 from .messages import insert_message, message_body
 from .resources import check_tool_resources
 
@@ -38,11 +40,11 @@ def create_thread(session: Session, project: str, params: ThreadCreateParams, pa
 
 
 class ThreadService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, deleted: Optional[Hook[ThreadDeleted]] = None) -> None:
         self.db = db
-        #: Called with (session, thread_id) before a thread is deleted, so that
-        #: other parts (runs, steps, vector stores) delete what hangs off it.
-        self.on_delete: list = []
+        #: Fired before a thread is deleted, in its unit of work, so that other parts (runs, steps,
+        #: sandboxes, ChatKit) delete what hangs off it.
+        self.deleted: Hook[ThreadDeleted] = deleted or Hook()
 
     def create(self, project: str, params: ThreadCreateParams) -> dict[str, Any]:
         with self.db.session() as s:
@@ -62,8 +64,7 @@ class ThreadService:
     def delete(self, project: str, thread_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             row = load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            for hook in self.on_delete:
-                hook(s, thread_id)
+            self.deleted.fire(ThreadDeleted(s, thread_id))
             s.execute(delete(MessageRow).where(MessageRow.thread_id == thread_id))
             s.delete(row)
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Iterator, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel
 from sqlalchemy import and_, delete, func, select
@@ -22,16 +22,18 @@ from ...types.vector_store import (FileBatchCreateParams, SearchParams, VectorSt
                                    VectorStoreFileCreateParams, VectorStoreFileUpdateParams,
                                    VectorStoreUpdateParams)
 from ..errors import InvalidRequest, NotFound
+from ..hooks import FilesQueued, Hook
 from ..ids import new_id, now
+from ..paging import PageQuery
 from ..retrieval.chunk import AUTO_MAX_TOKENS, AUTO_OVERLAP_TOKENS
 from ..retrieval.filters import matches
-from ..retrieval.store_index import StoreIndexes
 from ..retrieval.search import HybridSearcher
+from ..retrieval.store_index import StoreIndexes
 from ..store import Database
-from ..store.pages import PageQuery
+from ..store.rows import load, owned, set_body
 from ..store.tables import ChunkRow, FileRow, VectorStoreFileBatchRow, VectorStoreFileRow, VectorStoreRow
 from ..store.texts import StoredText, read_pieces, stored_text
-from .base import apply_update, list_page, load, owned, set_body
+from .base import apply_update, list_page
 
 DAY = 86_400
 TOUCH_SECONDS = 60
@@ -156,12 +158,13 @@ def create_store(session: Session, project: str, params: VectorStoreCreateParams
 
 
 class VectorStoreService:
-    def __init__(self, db: Database, searcher: HybridSearcher, dense: StoreIndexes) -> None:
+    def __init__(self, db: Database, searcher: HybridSearcher, dense: StoreIndexes,
+                 queued: Optional[Hook[FilesQueued]] = None) -> None:
         self.db = db
         self.searcher = searcher
         self.dense = dense
-        #: Called (from any thread) when files are queued, to wake the ingestion worker.
-        self.notify: Callable[[], None] = lambda: None
+        #: Fired (from any thread) when files are queued, to wake the ingestion workers.
+        self.queued: Hook[FilesQueued] = queued or Hook()
 
     # ------------------------------------------------------------ rendering
 
@@ -208,7 +211,7 @@ class VectorStoreService:
         with self.db.session() as s:
             row = create_store(s, project, params)
             body = self.render(s, row)
-        self.notify()
+        self.queued.fire(FilesQueued())
         return body
 
     def get(self, project: str, store_id: str) -> dict[str, Any]:
@@ -245,7 +248,7 @@ class VectorStoreService:
             row = add_file(s, project, store_id, params.file_id, chunking_strategy=params.chunking_strategy,
                            attributes=params.attributes)
             body = render_file(row)
-        self.notify()
+        self.queued.fire(FilesQueued())
         return body
 
     def get_file(self, project: str, store_id: str, file_id: str) -> dict[str, Any]:
@@ -331,7 +334,7 @@ class VectorStoreService:
                     add_file(s, project, store_id, file_id, chunking_strategy=params.chunking_strategy,
                              attributes=params.attributes, batch_id=row.id, param=f"file_ids[{i}]")
             out = self._render_batch(s, row)
-        self.notify()
+        self.queued.fire(FilesQueued())
         return out
 
     def get_batch(self, project: str, store_id: str, batch_id: str) -> dict[str, Any]:

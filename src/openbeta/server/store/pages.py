@@ -16,20 +16,13 @@ keep ``seq`` from bounding the search, so it gets a plain equality.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidRequest
-
-
-@dataclass
-class PageQuery:
-    limit: int = 20
-    order: Literal["asc", "desc"] = "desc"
-    after: Optional[str] = None
-    before: Optional[str] = None
+from ..paging import PageQuery
 
 
 @dataclass

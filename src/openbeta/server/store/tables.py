@@ -13,6 +13,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..ids import DEFAULT_PROJECT_ID
+
 #: An object's wire body. Plain JSON on every database: it is stored and read
 #: back whole, never queried inside, and PostgreSQL's JSONB would reject U+0000
 #: in strings and reorder keys.
@@ -24,8 +26,6 @@ class Base(DeclarativeBase):
     pass
 
 
-#: The project rows made before projects existed were given (migration ``0008_projects``).
-DEFAULT_PROJECT_ID = "proj_default"
 
 
 def project_column() -> Any:

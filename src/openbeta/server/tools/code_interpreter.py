@@ -42,10 +42,10 @@ from typing import Any, Callable, Optional
 from sqlalchemy import select
 
 from ..ids import new_id
-from ..runs.records import run_tool_resources
-from ..runs.tools import ServerToolResult
 from ..store import Database
+from ..store.rows import run_tool_resources
 from ..store.tables import DEFAULT_PROJECT_ID, FileRow, MessageRow, RunStepRow, ThreadRow
+from .registry import ServerToolResult
 from .sandbox import MOUNT, Execution, FileRefused, Launcher, Limits, Sandbox, SandboxError, safe_name, valid_path
 
 log = logging.getLogger("openbeta.code_interpreter")

@@ -10,6 +10,8 @@ from ....run_step import (
     MessageCreationStepDetails,
     RunStep,
     RunStepDelta,
+    StepListParams,
+    StepRetrieveParams,
     ToolCall,
     ToolCallDelta,
     ToolCallDeltaObject,
@@ -17,6 +19,7 @@ from ....run_step import (
 )
 
 __all__ = [
+    "StepListParams", "StepRetrieveParams",
     "CodeInterpreterToolCall", "CodeInterpreterToolCallDelta", "FileSearchToolCall", "FileSearchToolCallDelta",
     "FunctionToolCall", "FunctionToolCallDelta", "MessageCreationStepDetails", "RunStep", "RunStepDelta", "ToolCall",
     "ToolCallDelta", "ToolCallDeltaObject", "ToolCallsStepDetails",

@@ -18,11 +18,12 @@ from typing import Any, Optional
 from sqlalchemy import delete, select
 
 from ..errors import Unauthorized
+from ..hooks import ProjectArchived
 from ..ids import new_id, now
-from ..realtime import config as cfg
+from ..services.projects import CACHE_SECONDS
 from ..store import Database
-from .projects import CACHE_SECONDS
 from ..store.tables import DEFAULT_PROJECT_ID, ProjectRow, RealtimeSecretRow
+from . import config as cfg
 
 #: Lifetime of a beta session's key ("all tokens expire after one minute") and a GA key's default.
 BETA_SECRET_SECONDS = 60
@@ -78,16 +79,15 @@ def _shown(token: str) -> str:
 class RealtimeService:
     def __init__(self, db: Database) -> None:
         self.db = db
-        #: Projects seen archived (at once for an archive made in this process, via :meth:`forget`).
+        #: Projects seen archived (at once for an archive made in this process, via :meth:`project_archived`).
         self._archived: set[str] = set()
         #: project id -> until when it is known active (re-read from the database after that).
         self._active_until: dict[str, float] = {}
 
-    def forget(self, project_id: str, digests: Optional[list[str]]) -> None:
-        """A ``ProjectService.on_revoke`` hook: an archived project's open sessions end at their next event."""
-        if digests is None:
-            self._archived.add(project_id)
-            self._active_until.pop(project_id, None)
+    def project_archived(self, event: ProjectArchived) -> None:
+        """On :class:`~openbeta.server.hooks.ProjectArchived`: the project's open sessions end at their next event."""
+        self._archived.add(event.project_id)
+        self._active_until.pop(event.project_id, None)
 
     def _read_archived(self, project_id: str) -> bool:
         with self.db.session() as s:

@@ -16,18 +16,16 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol, Sequence
 
 from sqlalchemy import func, select
 
 from ..errors import APIError
-from ..runs.citations import GROUP_KEY, marker
-from ..runs.records import run_tool_resources
-from ..runs.tools import ServerToolResult
 from ..store import Database
+from ..store.rows import owned, run_tool_resources
 from ..store.tables import MessageRow, RunStepRow, ThreadRow, VectorStoreFileRow, VectorStoreRow
-from .base import owned
-from .vector_stores import VectorStoreService
+from .markers import GROUP_KEY, marker
+from .registry import ServerToolResult
 
 DEFAULT_MAX_RESULTS = 20
 QUESTION_CHARS = 1000
@@ -72,12 +70,28 @@ def render_output(group: int, results: list[dict[str, Any]]) -> str:
     return passages + "\n\n" + CITE_HINT.format(example=marker(group, 0, results[0]["file_name"]))
 
 
+class Hit(Protocol):
+    """A chunk found: its file and the passage."""
+
+    file_id: str
+    filename: str
+    score: float
+    content: str
+
+
+class Searcher(Protocol):
+    """What the tool searches with: ``VectorStoreService.search`` (``services/vector_stores.py``)."""
+
+    def search(self, project: str, vector_store_ids: Sequence[str], query: Sequence[str], max_num_results: int,
+               ranking_options: Any) -> Sequence[Hit]: ...
+
+
 class FileSearchTool:
-    """The ``file_search`` server tool, on :class:`VectorStoreService`."""
+    """The ``file_search`` server tool, on the vector stores' search (a :class:`Searcher`)."""
 
     type = "file_search"
 
-    def __init__(self, db: Database, vector_stores: VectorStoreService, *, wake_ingestion: Callable[[], None],
+    def __init__(self, db: Database, vector_stores: Searcher, *, wake_ingestion: Callable[[], None],
                  ingestion_timeout: float = 600.0, poll_seconds: float = 0.2) -> None:
         self.db = db
         self.vector_stores = vector_stores

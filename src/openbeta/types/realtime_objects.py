@@ -1,0 +1,164 @@
+"""The objects realtime events carry: conversation items and their content, responses with their
+status and usage, content parts, conversations and rate limits.
+
+One lenient model per object serves the beta protocol and the GA one (their fields are named the
+same where both have them; each model declares the union). Every field is optional: a client
+reads what the server sent, ``item.id``, ``response.usage.output_tokens``, and a newer server's
+extra fields pass through.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from ._base import WireModel
+
+
+class ConversationItemContent(WireModel):
+    """A part of a message item: ``input_text``, ``input_audio``, ``input_image``, ``item_reference``,
+    ``text``/``audio`` (beta) or ``output_text``/``output_audio`` (GA)."""
+
+    type: Optional[str] = None
+    text: Optional[str] = None
+    audio: Optional[str] = None
+    transcript: Optional[str] = None
+    id: Optional[str] = None
+    image_url: Optional[str] = None
+    detail: Optional[str] = None
+
+
+class ConversationItem(WireModel):
+    """An item of the conversation: a ``message``, a ``function_call`` or a ``function_call_output``."""
+
+    id: Optional[str] = None
+    object: Optional[str] = None
+    type: Optional[str] = None
+    status: Optional[str] = None
+    role: Optional[str] = None
+    content: Optional[list[ConversationItemContent]] = None
+    call_id: Optional[str] = None
+    name: Optional[str] = None
+    arguments: Optional[str] = None
+    output: Optional[str] = None
+
+
+class CachedTokensDetails(WireModel):
+    text_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+    image_tokens: Optional[int] = None
+
+
+class InputTokenDetails(WireModel):
+    cached_tokens: Optional[int] = None
+    text_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+    image_tokens: Optional[int] = None
+    cached_tokens_details: Optional[CachedTokensDetails] = None
+
+
+class OutputTokenDetails(WireModel):
+    text_tokens: Optional[int] = None
+    audio_tokens: Optional[int] = None
+
+
+class RealtimeResponseUsage(WireModel):
+    total_tokens: Optional[int] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    input_token_details: Optional[InputTokenDetails] = None
+    output_token_details: Optional[OutputTokenDetails] = None
+
+
+class RealtimeResponseStatusError(WireModel):
+    type: Optional[str] = None
+    code: Optional[str] = None
+
+
+class RealtimeResponseStatus(WireModel):
+    """Why a response ended as it did (``reason``: ``turn_detected``, ``client_cancelled``,
+    ``max_output_tokens`` ...)."""
+
+    type: Optional[str] = None
+    reason: Optional[str] = None
+    error: Optional[RealtimeResponseStatusError] = None
+
+
+class RealtimeResponseAudioOutput(WireModel):
+    format: Optional[Any] = None
+    voice: Optional[str] = None
+
+
+class RealtimeResponseAudio(WireModel):
+    """GA: the response's audio output settings."""
+
+    output: Optional[RealtimeResponseAudioOutput] = None
+
+
+class RealtimeResponse(WireModel):
+    """``realtime.response``: its status, output items and token usage."""
+
+    id: Optional[str] = None
+    object: Optional[str] = None
+    status: Optional[str] = None
+    status_details: Optional[RealtimeResponseStatus] = None
+    output: Optional[list[ConversationItem]] = None
+    metadata: Optional[dict[str, str]] = None
+    usage: Optional[RealtimeResponseUsage] = None
+    conversation_id: Optional[str] = None
+    # beta
+    voice: Optional[str] = None
+    modalities: Optional[list[str]] = None
+    output_audio_format: Optional[str] = None
+    temperature: Optional[float] = None
+    max_output_tokens: Optional[Union[int, str]] = None
+    # GA
+    output_modalities: Optional[list[str]] = None
+    audio: Optional[RealtimeResponseAudio] = None
+
+
+class RealtimeContentPart(WireModel):
+    """The part ``response.content_part.added`` / ``.done`` carry."""
+
+    type: Optional[str] = None
+    text: Optional[str] = None
+    audio: Optional[str] = None
+    transcript: Optional[str] = None
+
+
+class RealtimeConversation(WireModel):
+    id: Optional[str] = None
+    object: Optional[str] = None
+
+
+class TranscriptionUsage(WireModel):
+    """A transcription's usage: ``tokens`` (with token counts) or ``duration`` (with ``seconds``)."""
+
+    type: Optional[str] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    total_tokens: Optional[int] = None
+    input_token_details: Optional[InputTokenDetails] = None
+    seconds: Optional[float] = None
+
+
+class Logprob(WireModel):
+    """One transcribed token and its log probability."""
+
+    token: Optional[str] = None
+    logprob: Optional[float] = None
+    bytes: Optional[list[int]] = None
+
+
+class RateLimit(WireModel):
+    name: Optional[str] = None
+    limit: Optional[int] = None
+    remaining: Optional[int] = None
+    reset_seconds: Optional[float] = None
+
+
+__all__ = [
+    "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "InputTokenDetails", "Logprob",
+    "OutputTokenDetails", "RateLimit", "RealtimeContentPart", "RealtimeConversation", "RealtimeResponse",
+    "RealtimeResponseAudio", "RealtimeResponseAudioOutput", "RealtimeResponseStatus",
+    "RealtimeResponseStatusError", "RealtimeResponseUsage", "TranscriptionUsage",
+]
