@@ -329,3 +329,10 @@ def test_input_tokens_counts_without_storing(client, http):
     longer = client.responses.input_tokens.count(model=SCRIPTED, input="one two three four five six",
                                                  instructions="be brief")
     assert longer.input_tokens > counted.input_tokens
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/responses/compact"), ("GET", "/v1/containers"),
+                                              ("POST", "/v1/containers"), ("GET", "/v1/containers/cntr_1/files")])
+def test_operations_not_built_say_so(http, method, path):
+    answer = http.request(method, path, json={"model": SCRIPTED} if method == "POST" else None)
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_implemented"
