@@ -336,3 +336,41 @@ def test_input_tokens_counts_without_storing(client, http):
 def test_operations_not_built_say_so(http, method, path):
     answer = http.request(method, path, json={"model": SCRIPTED} if method == "POST" else None)
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_implemented"
+
+
+# ---------------------------------------------------------------- file_search
+
+@pytest.fixture(scope="module")
+def notes_store(client):
+    store = client.vector_stores.create(name="notes")
+    text = b"The quarterly review moved to Thursday, 14 March, at 3 pm in room Lindbergh.\n"
+    done = client.vector_stores.files.upload_and_poll(vector_store_id=store.id, file=("notes.txt", text))
+    assert done.status == "completed"
+    return store
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_file_search_finds_and_the_answer_cites(client, notes_store, include):
+    directive = script(tool_calls=[{"name": "file_search", "arguments": {"queries": ["quarterly review"]}}],
+                       after_tools="It moved to Thursday{marker}.")
+    extra = {"include": ["file_search_call.results"]} if include else {}
+    with client.responses.stream(model=SCRIPTED, input=directive, **extra,
+                                 tools=[{"type": "file_search", "vector_store_ids": [notes_store.id]}]) as stream:
+        kinds = [e.type for e in stream]
+        final = stream.get_final_response()
+    call, message = final.output
+    assert call.type == "file_search_call" and call.status == "completed" and call.queries == ["quarterly review"]
+    assert kinds[2:7] == ["response.output_item.added", "response.file_search_call.in_progress",
+                          "response.file_search_call.searching", "response.file_search_call.completed",
+                          "response.output_item.done"]
+    if include:
+        assert call.results[0].filename == "notes.txt" and "Lindbergh" in call.results[0].text
+    else:
+        assert call.results is None
+    assert message.content[0].text == "It moved to Thursday."
+    note = message.content[0].annotations[0]
+    assert (note.type, note.filename, note.index) == ("file_citation", "notes.txt", len("It moved to Thursday"))
+    stored = client.responses.retrieve(final.id, include=["file_search_call.results"])
+    assert stored.output[1].content[0].annotations[0].file_id == note.file_id
+    assert stored.output[0].results[0].file_id == note.file_id
+    assert stored.tools[0].vector_store_ids == [notes_store.id]

@@ -36,7 +36,7 @@ from ..runs.items import CALL_ITEMS, call_item, call_item_id, file_search_result
 from .render import render_response
 
 INTERNAL_PREFIX = "openbeta."
-#: Published by the engine when a server tool's call begins: ``{"step_id", "index", "call"}``.
+#: Published by the engine when a server tool's call begins (``RunEngine``'s ``CALL_STARTED``).
 CALL_STARTED = INTERNAL_PREFIX + "call.started"
 #: The translator's last word on a response that ended without a Responses event (cancelled).
 END = INTERNAL_PREFIX + "end"

@@ -60,6 +60,11 @@ CONTEXT_ERROR = {"code": "server_error",
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
 
 
+#: An event only translated runs get (a face's translator reads it; Assistants streams never see it): a
+#: server tool's call begins, ``{"step_id", "index", "call": {"id", "type", "arguments"}}``.
+CALL_STARTED = "openbeta.call.started"
+
+
 class Translator(Protocol):
     """A face's shape for one run's events (a response's: see ``RunEngine.translators``)."""
 
@@ -753,6 +758,9 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
+                if run["id"] in self.translators:  # a face shows when a server call begins (its input is whole)
+                    self.emit(run["id"], CALL_STARTED, {"step_id": turn.tool_step["id"], "index": index, "call": {
+                        "id": call["id"], "type": server.type, "arguments": call["arguments"]}})
                 record = (await self._server_call(run, server, tool, call)).record
                 body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
                     else record[server.type]
