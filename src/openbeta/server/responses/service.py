@@ -34,10 +34,10 @@ from ..runs.engine import RunEngine
 from ..runs.items import items_to_chat, run_output, thread_items
 from ..runs.launch import Launch
 from ..runs.records import TransitionRefused, active_run_id, run_body, transition
+from ..services.base import list_page
 from ..services.items import check_call_outputs, normalize_input, stored_from_input, wire_item
 from ..store import Database
 from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq
-from ..store.pages import fetch_page
 from ..store.rows import load, owned
 from ..store.tables import MessageRow, ResponseEventRow, RunRow, RunStepRow, ThreadRow, VectorStoreRow
 from ..tools.registry import ServerTools
@@ -418,10 +418,8 @@ class ResponseService:
     def input_items(self, project: str, response_id: str, page: PageQuery, include: Iterable[str] = ()) -> dict[str, Any]:
         with self.db.session() as s:
             self._response_row(s, project, response_id)
-            found = fetch_page(s, MessageRow, page, [MessageRow.input_of == response_id])
-            data = [wire_item(row.body, include) for row in found.rows]
-        return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                "last_id": data[-1]["id"] if data else None, "has_more": found.has_more}
+            return list_page(s, MessageRow, page, group=(MessageRow.input_of, response_id),
+                             render=lambda row: wire_item(row.body, include))
 
     def input_tokens(self, project: str, params: InputTokensParams) -> dict[str, Any]:
         """The tokens the model would read for this request (nothing is stored)."""

@@ -25,6 +25,7 @@ from ..store import Database
 from ..store.items import insert_item
 from ..store.rows import owned, set_body
 from ..store.tables import MessageRow, ThreadRow
+from .base import render_page
 from .items import normalize_input, stored_from_input, wire_item
 from .threads import ThreadService
 
@@ -100,9 +101,7 @@ class ConversationService:
             if busy:
                 raise InvalidRequest(f"Conversation {conversation_id} has an active response or run {busy}; add "
                                      "items once it ends.", code="conversation_in_use")
-            data = [wire_item(body, include) for body in self._add(s, row.id, items)]
-        return {"object": "list", "data": data, "first_id": data[0]["id"], "last_id": data[-1]["id"],
-                "has_more": False}
+            return render_page(self._add(s, row.id, items), False, lambda body: wire_item(body, include))
 
     def list_items(self, project: str, conversation_id: str, page: PageQuery,
                    include: Iterable[str] = ()) -> dict[str, Any]:
@@ -116,9 +115,7 @@ class ConversationService:
                 raise InvalidRequest(f"Invalid 'after': no item with id '{page.after}' in this list.", param="after",
                                      code="invalid_value")
             items = items[found + 1:]
-        data = [wire_item(item, include) for item in items[:page.limit]]
-        return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                "last_id": data[-1]["id"] if data else None, "has_more": len(items) > page.limit}
+        return render_page(items[:page.limit], len(items) > page.limit, lambda item: wire_item(item, include))
 
     def get_item(self, project: str, conversation_id: str, item_id: str, include: Iterable[str] = ()) -> dict[str, Any]:
         with self.db.session() as s:
