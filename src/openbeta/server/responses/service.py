@@ -25,7 +25,8 @@ from typing import Any, AsyncIterator, Iterable, Optional
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ...types.responses import (SUPPORTED_TOOLS, UNSUPPORTED_PARAMETERS, InputTokensParams, ResponseCreateParams)
+from ...types.response_events import FINAL_EVENTS
+from ...types.responses import SUPPORTED_TOOLS, UNSUPPORTED_PARAMETERS, InputTokensParams, ResponseCreateParams
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_id, now
 from ..paging import PageQuery
@@ -174,9 +175,14 @@ class ResponseService:
         return events
 
     async def finished(self, created: ResponseLaunch, project: str) -> dict[str, Any]:
-        """Wait until a new response ends (driving it), and return it."""
-        async for _ in self.stream(created):
-            pass
+        """Wait until a new response ends (driving it), and return it as its last event shows it (a
+        ``store: false`` one is gone from the store by then)."""
+        last: Optional[dict[str, Any]] = None
+        async for item in self.stream(created):
+            if item is not None and item[0] in FINAL_EVENTS and "response" in item[1]:
+                last = item[1]["response"]
+        if last is not None:
+            return last
         return await _off_loop(self.get, project, created.run["id"], created.run["_response"]["include"],
                                stored_only=False)
 
