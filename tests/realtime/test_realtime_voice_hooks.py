@@ -302,3 +302,74 @@ def test_idle_timeout_waits_for_the_reply_audio_and_speech_disarms_it(app) -> No
         transcribed = events[kinds.index("conversation.item.input_audio_transcription.completed")]
         assert transcribed["item_id"] == fired["item_id"] and len(voice.heard[-1]) > 0  # the silence it held
         assert "response.created" in kinds and events[-1]["response"]["status"] == "completed"
+
+
+def _noisy(ms: int, seed: int, speech: bool) -> bytes:
+    """``ms`` of white noise (and a 300 Hz tone, for ``speech``), pcm16 24 kHz."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = ms * 24
+    signal = rng.standard_normal(n) * 600
+    if speech:
+        signal += np.sin(2 * np.pi * 300 * np.arange(n) / 24000) * 6000
+    return signal.astype("<i2").tobytes()
+
+
+def _level_db(pcm: bytes) -> float:
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2").astype(float)
+    return float(20 * np.log10(np.sqrt(np.mean(samples ** 2)) + 1e-9))
+
+
+@pytest.mark.parametrize("beta", [True, False], ids=["beta", "ga"])
+def test_noise_reduction_cleans_what_transcription_hears(app, beta) -> None:
+    """With ``near_field`` noise reduction the audio the session keeps (and transcribes) is the cleaned
+    audio, as long as what was sent; without it, the audio as sent."""
+    pytest.importorskip("webrtc_noise_gain")
+    pytest.importorskip("soxr")
+    sent = _noisy(1000, 1, speech=False) + _noisy(1000, 2, speech=True)
+    heard = {}
+    for kind in (None, "near_field"):
+        voice = FakeVoice(transcript="noted")
+        with open_session(app, voice, beta=beta) as ws:
+            opened(ws)
+            reduction = {"type": kind} if kind else None
+            session = {"input_audio_noise_reduction": reduction, "turn_detection": None, "modalities": ["text"],
+                       "input_audio_transcription": {"model": "whisper-1"}} if beta else \
+                {"type": "realtime", "output_modalities": ["text"], "audio": {"input": {
+                    "noise_reduction": reduction, "turn_detection": None, "transcription": {"model": "whisper-1"}}}}
+            send(ws, type="session.update", session=session)
+            updated = ws.receive_json()
+            assert updated["type"] == "session.updated", updated
+            echoed = updated["session"]["input_audio_noise_reduction"] if beta else \
+                updated["session"]["audio"]["input"]["noise_reduction"]
+            assert echoed == reduction
+            for start in range(0, len(sent), 4800):
+                append(ws, sent[start:start + 4800])
+            send(ws, type="input_audio_buffer.commit")
+            until(ws, "conversation.item.input_audio_transcription.completed")
+        heard[kind] = voice.heard[0]
+    assert heard[None] == sent
+    cleaned = heard["near_field"]
+    assert len(cleaned) == len(sent)
+    noise_only = slice(200 * 48, 900 * 48)  # past the cleaner's start, before the tone
+    assert _level_db(cleaned[noise_only]) <= _level_db(sent[noise_only]) - 8
+    with_tone = slice(1100 * 48, 1900 * 48)
+    assert _level_db(cleaned[with_tone]) >= _level_db(sent[with_tone]) - 6
+
+
+def test_noise_reduction_without_its_package_is_a_clear_error(app, monkeypatch) -> None:
+    from openbeta.server.realtime import denoise
+
+    monkeypatch.setattr(denoise, "unavailable", lambda: "input_audio_noise_reduction needs webrtc-noise-gain.")
+    with open_session(app, FakeVoice()) as ws:
+        opened(ws)
+        send(ws, type="session.update", event_id="nr", session={"input_audio_noise_reduction": {"type": "far_field"}})
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["error"]["event_id"] == "nr"
+        assert error["error"]["param"] == "session.input_audio_noise_reduction"
+        assert "webrtc-noise-gain" in error["error"]["message"]
+        send(ws, type="session.update", session={"input_audio_noise_reduction": None})
+        assert ws.receive_json()["type"] == "session.updated"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import RequestModel
 
@@ -40,6 +40,9 @@ class TranscriptionParams(RequestModel):
 
 
 class NoiseReductionParams(RequestModel):
+    """Noise reduction of the input audio. (Whether it can run is the server's to say: ``server/realtime/config.py``
+    refuses it by name where its packages are not installed.)"""
+
     type: Optional[Literal["near_field", "far_field"]] = None
 
 
@@ -60,6 +63,8 @@ class ClientSecretParams(RequestModel):
 
 
 Tools = Optional[list[FunctionToolParams]]
+#: What ``include`` may ask for: the transcription's token log probabilities.
+Include = Optional[list[Literal["item.input_audio_transcription.logprobs"]]]
 MaxTokens = Optional[Union[int, Literal["inf"]]]
 
 
@@ -81,7 +86,7 @@ class BetaSessionParams(RequestModel):
     max_response_output_tokens: MaxTokens = None
     speed: Optional[float] = Field(default=None, ge=0.25, le=1.5)
     tracing: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
     # Echoed back by clients that send the whole session object; ignored.
     id: Optional[str] = None
@@ -97,7 +102,7 @@ class BetaTranscriptionSessionParams(RequestModel):
     input_audio_transcription: Optional[TranscriptionParams] = None
     input_audio_noise_reduction: Optional[NoiseReductionParams] = None
     turn_detection: Optional[TurnDetectionParams] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     client_secret: Optional[ClientSecretParams] = None
 
 
@@ -138,10 +143,25 @@ class GASessionParams(RequestModel):
     tracing: Optional[Any] = None
     truncation: Optional[Any] = None
     prompt: Optional[Any] = None
-    include: Optional[list[str]] = None
+    include: Include = None
     id: Optional[str] = None
     object: Optional[str] = None
     expires_at: Optional[int] = None
+
+    @field_validator("truncation")
+    @classmethod
+    def _truncation_we_do(cls, value: Any) -> Any:
+        if value not in (None, "auto", "disabled"):
+            raise ValueError("only 'auto' (drop the oldest items to fit the model's context) and 'disabled' "
+                             "truncation are supported, not a retention ratio")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _no_prompt_templates(cls, value: Any) -> Any:
+        if value is not None:
+            raise ValueError("stored prompt templates are not supported here: send 'instructions' instead")
+        return value
 
 
 class GAClientSecretParams(RequestModel):
@@ -274,6 +294,7 @@ __all__ = [
     "GAResponseAudioOutput",
     "GAResponseParams",
     "GASessionParams",
+    "Include",
     "ItemCreate",
     "ItemParams",
     "ItemRef",

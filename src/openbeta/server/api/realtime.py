@@ -8,10 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
 
-from ...types.realtime_params import BetaSessionParams, BetaTranscriptionSessionParams, GAClientSecretParams
 from ..bodies import read_json
+from ..realtime import config as cfg
 from ..realtime.connect import RealtimeFace
-from ..validation import validate
 from .deps import Project, service
 
 router = APIRouter(prefix="/realtime", tags=["Realtime"])
@@ -25,21 +24,21 @@ def _audio(request: Any) -> bool:
 
 @router.post("/sessions")
 async def create_session(request: Request, project: str = Project, face: RealtimeFace = Realtime) -> dict:
-    given = validate(BetaSessionParams, await read_json(request)).given()
+    given = cfg.parse_beta(await read_json(request))
     return await asyncio.to_thread(face.secrets.create_session, project, given, audio=_audio(request))
 
 
 @router.post("/transcription_sessions")
 async def create_transcription_session(request: Request, project: str = Project,
                                        face: RealtimeFace = Realtime) -> dict:
-    given = validate(BetaTranscriptionSessionParams, await read_json(request)).given()
+    given = cfg.parse_beta(await read_json(request), transcription=True)
     return await asyncio.to_thread(face.secrets.create_transcription_session, project, given)
 
 
 @router.post("/client_secrets")
 async def create_client_secret(request: Request, project: str = Project, face: RealtimeFace = Realtime) -> dict:
     data = await read_json(request)
-    validate(GAClientSecretParams, data)
+    cfg.check_client_secret(data)
     given: dict[str, Any] = {"expires_after": data.get("expires_after"), "session": data.get("session")}
     return await asyncio.to_thread(face.secrets.create_client_secret, project, given, audio=_audio(request))
 

@@ -69,6 +69,9 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str
+    #: Tokens the model reads and writes in one call, when the provider knows it (the embedded
+    #: model's context); ``None`` for an upstream server, which answers for its own limits.
+    context_size: Optional[int]
 
     def stream(self, request: ChatRequest) -> AsyncIterator[Delta]:
         """Answer ``request`` as deltas; raise :class:`ProviderError` on failure."""

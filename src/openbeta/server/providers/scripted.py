@@ -76,6 +76,8 @@ def _function_names(request: ChatRequest) -> list[str]:
 
 class ScriptedProvider:
     name = "scripted"
+    #: As the embedded model's default context (tokens are counted as words here).
+    context_size: Optional[int] = 8192
 
     def count_tokens(self, request: ChatRequest) -> int:
         return sum(len(message_text(m).split()) + 1 for m in request.messages)

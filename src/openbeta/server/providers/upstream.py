@@ -38,6 +38,8 @@ class UpstreamProvider:
     """Chat completions over HTTP, one pooled ``httpx.AsyncClient`` per provider."""
 
     name = "upstream"
+    #: The upstream server answers for its own context limits.
+    context_size: Optional[int] = None
 
     def __init__(self, base_url: str, api_key: Optional[str] = None, *,
                  model_map: Optional[dict[str, str]] = None, timeout: float = 600.0,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from ...types.realtime_params import BetaSessionParams, BetaTranscriptionSessionParams, GASessionParams
+from ...types.realtime_params import (BetaSessionParams, BetaTranscriptionSessionParams, GAClientSecretParams,
+                                      GASessionParams)
 from ..errors import InvalidRequest
 from ..validation import validate
+from . import denoise
 
 #: Hosted defaults: the default turn detection and the session lifetime.
 SESSION_SECONDS = 30 * 60
@@ -48,7 +50,7 @@ def default_config(kind: str = "realtime", *, model: str = "gpt-realtime", audio
         "instructions": "", "voice": DEFAULT_VOICE, "input_audio_format": "pcm16", "output_audio_format": "pcm16",
         "input_audio_transcription": None, "input_audio_noise_reduction": None,
         "turn_detection": default_turn_detection(), "tools": [], "tool_choice": "auto", "temperature": 0.8,
-        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None,
+        "max_response_output_tokens": "inf", "speed": 1.0, "tracing": None, "include": None, "truncation": "auto",
     }
 
 
@@ -78,10 +80,34 @@ def with_prefix(exc: InvalidRequest, prefix: str) -> InvalidRequest:
     return exc
 
 
+def _noise_reduction_runs_here(reduction: Any, param: str) -> None:
+    """Noise reduction asked for where its packages are not installed is refused, naming it as a validation
+    error would (the request shapes in ``types/`` cannot know what this server has installed)."""
+    if reduction is not None and reduction.type is not None:
+        reason = denoise.unavailable()
+        if reason:
+            raise InvalidRequest(f"Invalid '{param}': {reason}.", param=param, code="invalid_value")
+
+
+def _ga_noise_reduction_runs_here(session: GASessionParams, prefix: str = "") -> None:
+    audio_input = session.audio.input if session.audio is not None else None
+    _noise_reduction_runs_here(audio_input.noise_reduction if audio_input is not None else None,
+                               f"{prefix}audio.input.noise_reduction")
+
+
 def parse_beta(data: dict[str, Any], *, transcription: bool = False) -> dict[str, Any]:
     """The given fields of a beta session object, validated (internal form is the beta form)."""
     model = BetaTranscriptionSessionParams if transcription else BetaSessionParams
-    return validate(model, data).given()  # type: ignore[arg-type]
+    params = validate(model, data)  # type: ignore[arg-type]
+    _noise_reduction_runs_here(params.input_audio_noise_reduction, "input_audio_noise_reduction")
+    return params.given()
+
+
+def check_client_secret(data: dict[str, Any]) -> None:
+    """A ``POST /realtime/client_secrets`` body, validated (its ``session`` is parsed by :func:`parse_ga`)."""
+    params = validate(GAClientSecretParams, data)
+    if params.session is not None:
+        _ga_noise_reduction_runs_here(params.session, "session.")
 
 
 def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
@@ -90,9 +116,11 @@ def ga_format(fmt: Optional[dict[str, Any]]) -> Optional[str]:
 
 def parse_ga(data: dict[str, Any]) -> dict[str, Any]:
     """A GA session object, validated, as internal (beta-named) fields; ``kind`` from its ``type``."""
-    given = validate(GASessionParams, data).given()
+    params = validate(GASessionParams, data)
+    _ga_noise_reduction_runs_here(params)
+    given = params.given()
     out: dict[str, Any] = {"kind": given["type"]}
-    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include"):
+    for key in ("model", "instructions", "tools", "tool_choice", "tracing", "include", "truncation"):
         if key in given:
             out[key] = given[key]
     if "output_modalities" in given:
@@ -176,7 +204,8 @@ def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: 
         "output_modalities": ["audio"] if "audio" in config["modalities"] else ["text"],
         "instructions": config.get("instructions"), "tools": config.get("tools") or [],
         "tool_choice": config.get("tool_choice"), "max_output_tokens": config.get("max_response_output_tokens"),
-        "tracing": config.get("tracing"), "truncation": "auto", "prompt": None, "expires_at": expires_at,
+        "tracing": config.get("tracing"), "truncation": config.get("truncation") or "auto", "prompt": None,
+        "expires_at": expires_at,
         "audio": {"input": audio_input,
                   "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
                              "speed": config.get("speed")}},

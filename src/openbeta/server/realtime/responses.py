@@ -111,6 +111,26 @@ def chat_messages(instructions: Optional[str], items: list[dict[str, Any]]) -> l
     return messages
 
 
+#: Tokens kept free for the reply when a response sets no ``max_output_tokens``.
+REPLY_RESERVE = 1024
+
+
+def truncate(request: ChatRequest, items: list[dict[str, Any]], instructions: Optional[str],
+             provider: Provider) -> None:
+    """``truncation: auto``: drop the oldest items (never the instructions; a call's output goes with its
+    call) until the prompt leaves room for the reply in the model's context, when the provider knows
+    its context size (the embedded model does; an upstream server answers for itself)."""
+    context = provider.context_size
+    if not context:
+        return
+    budget = context - min(request.max_tokens or REPLY_RESERVE, context // 2)
+    while len(items) > 1 and provider.count_tokens(request) > budget:
+        items = items[1:]
+        while len(items) > 1 and items[0].get("type") == "function_call_output":
+            items = items[1:]
+        request.messages = chat_messages(instructions, items)
+
+
 def chat_tools(tools: list[dict[str, Any]], choice: Any) -> tuple[list[dict[str, Any]], Any]:
     """Realtime function tools and ``tool_choice`` in chat-completions form."""
     out = [{"type": "function", "function": {k: v for k, v in {
@@ -208,12 +228,15 @@ class ResponseRun:
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)
 
-    def _request(self) -> ChatRequest:
+    def _request(self, provider: Provider) -> ChatRequest:
         items = self.session.context(self.input)
         tools, choice = chat_tools(self.tools, self.tool_choice)
-        return ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
-                           tool_choice=choice, temperature=self.temperature,
-                           max_tokens=None if self.max_tokens in (None, "inf") else int(self.max_tokens))
+        request = ChatRequest(model=self.session.model, messages=chat_messages(self.instructions, items), tools=tools,
+                              tool_choice=choice, temperature=self.temperature,
+                              max_tokens=None if self.max_tokens in (None, "inf") else int(self.max_tokens))
+        if self.session.config.get("truncation", "auto") == "auto":
+            truncate(request, items, self.instructions, provider)
+        return request
 
     async def run(self) -> None:
         request: Optional[ChatRequest] = None
@@ -221,8 +244,8 @@ class ResponseRun:
         try:
             await self.session.transcriptions_settled()
             self.emit("response.created", response=self.object())
-            request = self._request()
             provider = self.session.provider()
+            request = self._request(provider)
             finish = None
             provider_usage = None
             stream = provider.stream(request)

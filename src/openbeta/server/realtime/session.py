@@ -24,6 +24,7 @@ from ..providers.base import Provider
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from .codec_beta import BetaCodec
+from .denoise import Denoiser
 from .voicekit import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
 
@@ -93,6 +94,7 @@ class RealtimeSession:
         self.audio_ms = 0  # session audio appended so far
         self.speech: Optional[tuple[str, int]] = None  # (item id, start ms) of speech VAD heard start
         self.vad: Any = None
+        self.denoiser: Any = None  # the input's noise suppressor, while noise reduction is on
         self.transcriptions: dict[str, asyncio.Task[None]] = {}
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
         #: Server events waiting for the writer, and their size: bounded by ``limits`` (see :meth:`emit`).
@@ -361,9 +363,19 @@ class RealtimeSession:
                          code="invalid_value") from None
         return pcm
 
+    def _denoise(self, pcm: bytes) -> bytes:
+        """The input audio through the session's noise suppressor, when noise reduction is on."""
+        kind = (self.config.get("input_audio_noise_reduction") or {}).get("type")
+        if kind is None:
+            self.denoiser = None
+            return pcm
+        if self.denoiser is None or self.denoiser.kind != kind:
+            self.denoiser = Denoiser(kind)
+        return self.denoiser.process(pcm)
+
     async def on_append(self, fields: dict[str, Any]) -> None:
         self._require_voice("audio")
-        pcm = self._decode_audio(fields["audio"], self.config["input_audio_format"], "audio")
+        pcm = self._denoise(self._decode_audio(fields["audio"], self.config["input_audio_format"], "audio"))
         if len(self.buffer) + len(pcm) > MAX_BUFFER_BYTES:
             raise _error(f"The input audio buffer is full ({MAX_BUFFER_BYTES} bytes of pcm16): commit or clear it.",
                          param="audio", code="input_audio_buffer_full")
