@@ -4,7 +4,7 @@ Nothing global; ``app.py`` serves what this builds.
 
 Order, bottom up: the store and blobs; the provider handle (the model, built on first use); the tools
 the engine calls; the run engine; the services over them; then the faces (realtime, ChatKit) over
-the services. Every cross-part reaction is connected in :func:`connect`, in one place.
+the services (the Responses face among them). Every cross-part reaction is connected in :func:`connect`, in one place.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from .hooks import Hooks
 from .providers.factory import build_provider, embedded, passage_tokens
 from .providers.handle import ProviderHandle
 from .realtime.connect import RealtimeFace
+from .responses.log import EventLog
+from .responses.service import ResponseService
 from .realtime.secrets import RealtimeService
 from .retrieval.embedders import build_embedder, build_tokenizer
 from .retrieval.ingest import IngestionWorker, Ingestor
@@ -29,6 +31,7 @@ from .retrieval.store_index import StoreIndexes
 from .runs.engine import RunEngine
 from .runs.leases import replica_id
 from .services.assistants import AssistantService
+from .services.conversations import ConversationService
 from .services.files import ExpirySweeper, FileService
 from .services.messages import MessageService
 from .services.models import ModelService
@@ -74,6 +77,9 @@ class Services:
     models: ModelService
     #: The ChatKit face: sessions, threads, uploads and the protocol server (``server/chatkit``).
     chatkit: ChatKitServices
+    #: The Responses face (``server/responses``), and conversations (threads read as item lists).
+    responses: ResponseService
+    conversations: ConversationService
     #: The ``code_interpreter`` tool's sandboxes (``None`` when it is ``off``).
     sandboxes: Optional[SandboxPool] = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
@@ -126,6 +132,9 @@ def build_services(settings: Settings) -> Services:
         realtime=RealtimeFace(RealtimeService(db), keys, provider, settings),
         models=ModelService(provider),
         chatkit=ChatKitServices(db, threads, files, runs, keys),
+        responses=ResponseService(db, engine, server_tools, EventLog(db), flush_seconds=settings.stream_flush_seconds,
+                                  keepalive_seconds=settings.stream_keepalive_seconds),
+        conversations=ConversationService(db, threads),
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[provider.aclose, ingestion.stop, sweeper.stop, engine.shutdown],
     )

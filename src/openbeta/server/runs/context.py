@@ -1,7 +1,8 @@
 """Where runs become chat requests: instructions, thread messages, this run's tool calls.
 
 Order: the system instructions, then the thread's messages oldest first (earlier
-assistant replies included), then what this run has done so far (its messages
+assistant replies included; for a response, the thread's items of every type, see
+:func:`.items.items_to_chat`), then what this run has done so far (its messages
 and tool calls with their outputs). A forced ``tool_choice`` applies until the
 run has called a tool. A server tool whose call has given the model what it
 needs (file_search with results) is no longer offered: the next turn answers
@@ -21,6 +22,7 @@ from typing import Any, Optional
 
 from ..providers.base import ChatRequest, Provider
 from ..tools.registry import RETRY_KEY, ServerTools
+from .items import items_to_chat
 
 
 class PromptTooLong(Exception):
@@ -124,8 +126,11 @@ class Context:
     def build(self, provider: Provider, tools: ServerTools, max_tokens: Optional[int]) -> ChatRequest:
         run = self.run
         own = {m["id"]: m for m in self.thread_messages if m.get("run_id") == run["id"]}
-        history = [{"role": m["role"], "content": chat_content(m)}
-                   for m in self.thread_messages if m.get("run_id") != run["id"]]
+        earlier = [m for m in self.thread_messages if m.get("run_id") != run["id"]]
+        if run.get("_history") == "items":  # a response: the thread's items, whatever their type
+            history = items_to_chat(earlier, tools.replay)
+        else:
+            history = [{"role": m["role"], "content": chat_content(m)} for m in earlier]
         system = [{"role": "system", "content": run["instructions"]}] if run.get("instructions") else []
         tail = step_messages(self.steps, own, tools)
         strategy = run.get("truncation_strategy") or {"type": "auto"}

@@ -6,6 +6,11 @@ a ``tool_calls`` step. Server tools run here; function calls stop the run in
 ``requires_action`` until the caller submits outputs (or it expires). Every
 boundary is written before the next begins; token deltas only go to subscribers.
 
+A response (a run whose body carries the Responses face's switches) is driven the same way,
+with three differences: it reads its thread's items rather than its messages (``_history``), its
+function calls end it (``_client_calls``: completed, the calls are its answer), and its events reach
+subscribers through the translator its face registered (:attr:`RunEngine.translators`).
+
 Work is claimed, not assumed: a replica drives only the runs it holds a lease on
 (``runs.owner``/``lease_expires_at``, see :mod:`.leases`). The replica that takes a
 request (create, submit tool outputs) claims the run and drives it, so its stream
@@ -27,7 +32,7 @@ import functools
 import logging
 import time
 from contextlib import contextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Optional, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Optional, Protocol, TypeVar
 
 from ..ids import new_id, now
 from ..providers.base import Delta, Provider, ProviderError, Usage
@@ -53,6 +58,26 @@ CONTEXT_ERROR = {"code": "server_error",
                             "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
 REPEATABLE_CALLS = frozenset({"function", "file_search"})
+
+
+#: An event only translated runs get (a face's translator reads it; Assistants streams never see it): a
+#: server tool's call begins, ``{"step_id", "index", "call": {"id", "type", "arguments"}}``.
+CALL_STARTED = "openbeta.call.started"
+
+
+class Translator(Protocol):
+    """A face's shape for one run's events (a response's: see ``RunEngine.translators``)."""
+
+    #: Set once the run's last event went through: the engine then closes it and lets it go.
+    ended: bool
+
+    def feed(self, event: str, data: Any) -> list[tuple[str, Any]]:
+        """The events (name, data) that the run event ``event`` becomes, in order (maybe none)."""
+        ...
+
+    async def close(self) -> None:
+        """Finish what the translator keeps (its events written out)."""
+        ...
 
 
 class RunLost(Exception):
@@ -108,7 +133,7 @@ class Turn:
             raise RunNotStored() from None
 
     def emit(self, event: str, data: Any) -> None:
-        self.engine.bus.publish(self.run["id"], event, data)
+        self.engine.emit(self.run["id"], event, data)
 
     def write_ahead(self) -> None:
         """Start writing the message step this turn will most likely open, while the model
@@ -310,6 +335,10 @@ class RunEngine:
         self.takeovers = 0
         #: ``observe_provider(seconds to the first delta or None, seconds in all)`` per model call.
         self.observe_provider: Callable[[Optional[float], float], None] = lambda first, total: None
+        #: Runs whose events a face gives its own shape (a response's): run id -> its translator, registered
+        #: by the face before the run can start. Subscribers then get what ``translator.feed`` returns.
+        self.translators: dict[str, Translator] = {}
+        self._letting_go: dict[str, asyncio.Task[None]] = {}
 
     @property
     def replica(self) -> str:
@@ -456,7 +485,24 @@ class RunEngine:
     # ------------------------------------------------------------ driving a run
 
     def emit(self, run_id: str, event: str, data: Any) -> None:
-        self.bus.publish(run_id, event, data)
+        translator = self.translators.get(run_id)
+        if translator is None:
+            self.bus.publish(run_id, event, data)
+            return
+        for shaped, body in translator.feed(event, data):
+            self.bus.publish(run_id, shaped, body)
+        if translator.ended and self._loop is not None and run_id not in self._letting_go:
+            task = self._loop.create_task(self._let_go(run_id, translator))
+            self._letting_go[run_id] = task
+
+    async def _let_go(self, run_id: str, translator: Translator) -> None:
+        """Close an ended run's translator (its last events written), then forget it."""
+        try:
+            await translator.close()
+        finally:
+            self._letting_go.pop(run_id, None)
+            if self.translators.get(run_id) is translator:
+                del self.translators[run_id]
 
     async def _current(self, run_id: str) -> Optional[dict[str, Any]]:
         return await db(self.records.find, run_id)
@@ -712,6 +758,9 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
+                if run["id"] in self.translators:  # a face shows when a server call begins (its input is whole)
+                    self.emit(run["id"], CALL_STARTED, {"step_id": turn.tool_step["id"], "index": index, "call": {
+                        "id": call["id"], "type": server.type, "arguments": call["arguments"]}})
                 record = (await self._server_call(run, server, tool, call)).record
                 body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
                     else record[server.type]
@@ -727,6 +776,12 @@ class RunEngine:
                             status="completed", usage=usage, owner=self.replica)
             self.emit(run["id"], "thread.run.step.completed", step)
             return True
+        if run.get("_client_calls") == "end":  # a response: its function calls are its answer
+            step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
+                            status="completed", usage=usage, owner=self.replica)
+            self.emit(run["id"], "thread.run.step.completed", step)
+            await self._end(run["id"], status="completed")
+            return False
         await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage,
                  owner=self.replica)
         run = await db(self.records.move, run["id"], "requires_action", owner=self.replica,

@@ -28,8 +28,10 @@ from ..errors import NotFound
 from ..ids import new_id, now
 from ..providers.base import Usage
 from ..store import Database
+from ..store.items import assistants_visible
 from ..store.rows import add_message, load, message_body, set_body
 from ..store.tables import MessageRow, RunRow, RunStepRow, ThreadRow
+from .items import thread_items
 
 log = logging.getLogger("openbeta.runs")
 
@@ -95,7 +97,7 @@ def insert_started_run(session: Any, run: dict[str, Any], claim: Claim = (None, 
     _insert_run(session, started, claim, tool_resources)
     log_transition(run, None)
     log_transition(started, "queued")
-    return started, thread_messages(session, run["thread_id"])
+    return started, history_rows(session, started)
 
 
 def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:
@@ -109,7 +111,8 @@ def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, 
 def _insert_run(session: Any, body: dict[str, Any], claim: Claim, tool_resources: Optional[dict[str, Any]]) -> None:
     session.execute(insert(RunRow).values(id=body["id"], thread_id=body["thread_id"], status=body["status"],
                                           created_at=body["created_at"], body=body, owner=claim[0],
-                                          lease_expires_at=claim[1], tool_resources=tool_resources or None))
+                                          lease_expires_at=claim[1], tool_resources=tool_resources or None,
+                                          kind="response" if "_response" in body else "run"))
 
 
 def transition(session: Any, run_id: str, to: str, changes: Optional[dict[str, Any]] = None, *,
@@ -177,9 +180,20 @@ def refuse(body: dict[str, Any], current: Optional[str], to: str, owner: Optiona
 
 
 def thread_messages(session: Any, thread_id: str) -> list[dict[str, Any]]:
-    """A thread's message bodies, oldest first."""
-    return list(session.scalars(select(MessageRow.body).where(MessageRow.thread_id == thread_id)
+    """A thread's message bodies as the Assistants API shows them, oldest first."""
+    return list(session.scalars(select(MessageRow.body).where(MessageRow.thread_id == thread_id, assistants_visible())
                                 .order_by(MessageRow.seq.asc())))
+
+
+def history_rows(session: Any, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a run reads of its thread, oldest first: its messages; for a run whose history is items
+    (a response), the thread's items (its forks' ancestry included, its own output left out) and then
+    the run's own messages (its steps say where they go)."""
+    if run.get("_history") != "items":
+        return thread_messages(session, run["thread_id"])
+    own = session.scalars(select(MessageRow.body).where(MessageRow.run_id == run["id"], MessageRow.input_of.is_(None))
+                          .order_by(MessageRow.seq.asc()))
+    return [*thread_items(session, run["thread_id"], leave_out=run["id"]), *own]
 
 
 def log_transition(body: dict[str, Any], before: Optional[str]) -> None:
@@ -297,7 +311,7 @@ class RunRecords:
     def history(self, run: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The run's thread messages and its own steps, oldest first, read together."""
         with self.db.session() as s:
-            return thread_messages(s, run["thread_id"]), self._steps(s, run["id"])
+            return history_rows(s, run), self._steps(s, run["id"])
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
         with self.db.session() as s:

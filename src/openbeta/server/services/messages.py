@@ -12,6 +12,7 @@ from ..hooks import Hook, MessageAdding
 from ..paging import PageQuery
 from ..store import Database
 from ..store.rows import add_message, load, message_body as stored_message, owned
+from ..store.items import assistants_visible
 from ..store.tables import MessageRow, ThreadRow
 from .base import apply_update, list_page
 from .resources import check_message_files, index_attachments
@@ -61,20 +62,20 @@ class MessageService:
     def get(self, project: str, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            return load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id).body
+            return load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id, assistants_visible()).body
 
     def update(self, project: str, thread_id: str, message_id: str, params: MessageUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id,
+            row = load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id, assistants_visible(),
                        for_update=True)
             return apply_update(row, given)
 
     def delete(self, project: str, thread_id: str, message_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id)
+            load(s, MessageRow, message_id, "message", MessageRow.thread_id == thread_id, assistants_visible())
             remove_message(s, thread_id, message_id)
         return {"id": message_id, "object": "thread.message.deleted", "deleted": True}
 
@@ -82,6 +83,6 @@ class MessageService:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
             if run_id is None:
-                return list_page(s, MessageRow, page, group=(MessageRow.thread_id, thread_id))
-            return list_page(s, MessageRow, page, MessageRow.thread_id == thread_id,
+                return list_page(s, MessageRow, page, assistants_visible(), group=(MessageRow.thread_id, thread_id))
+            return list_page(s, MessageRow, page, MessageRow.thread_id == thread_id, assistants_visible(),
                              group=(MessageRow.run_id, run_id))

@@ -184,24 +184,24 @@ class RunService:
     def get(self, project: str, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            return load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id).body
+            return load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, RunRow.kind == "run").body
 
     def list(self, project: str, thread_id: str, page: PageQuery) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            return list_page(s, RunRow, page, group=(RunRow.thread_id, thread_id))
+            return list_page(s, RunRow, page, RunRow.kind == "run", group=(RunRow.thread_id, thread_id))
 
     def update(self, project: str, thread_id: str, run_id: str, params: RunUpdateParams) -> dict[str, Any]:
         given = params.given()
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
+            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, RunRow.kind == "run", for_update=True)
             return apply_update(row, given)
 
     def cancel(self, project: str, thread_id: str, run_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id)
+            load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, RunRow.kind == "run")
             try:
                 body = transition(s, run_id, "cancelling")
             except TransitionRefused as refused:
@@ -214,7 +214,7 @@ class RunService:
         with self.engine.starting() as start:
             s = start.session
             load(s, ThreadRow, thread_id, "thread", owned(ThreadRow, project))
-            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, for_update=True)
+            row = load(s, RunRow, run_id, "run", RunRow.thread_id == thread_id, RunRow.kind == "run", for_update=True)
             if row.status != "requires_action":
                 raise InvalidRequest(f'Runs in status "{row.status}" do not accept tool outputs.')
             outputs = _outputs_by_call(params, row.body)

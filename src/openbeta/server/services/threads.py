@@ -72,4 +72,5 @@ class ThreadService:
     def list(self, project: str, page: PageQuery) -> dict[str, Any]:
         """The openbeta thread list (an extension: OpenAI's API cannot list threads), of ``project``."""
         with self.db.session() as s:
-            return list_page(s, ThreadRow, page, group=(ThreadRow.project_id, project))
+            # the hidden threads of previous_response_id chains are nobody's to list
+            return list_page(s, ThreadRow, page, ThreadRow.kind != "chain", group=(ThreadRow.project_id, project))

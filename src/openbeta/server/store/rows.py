@@ -69,7 +69,7 @@ def message_body(thread_id: str, role: str, *, content: Optional[list[dict[str, 
 def add_message(session: Session, body: dict[str, Any]) -> MessageRow:
     """The message's row, added in the caller's unit of work (its files are the caller's to check)."""
     row = MessageRow(id=body["id"], thread_id=body["thread_id"], run_id=body.get("run_id"),
-                     created_at=body["created_at"], body=body)
+                     created_at=body["created_at"], body=body, role=body.get("role"))
     session.add(row)
     return row
 
@@ -87,6 +87,8 @@ def run_tool_resources(session: Any, run: dict[str, Any], project: Optional[str]
         return (found or {}).get("tool_resources") or {}
 
     own = session.scalar(select(RunRow.tool_resources).where(RunRow.id == run["id"])) or {}
+    if "_response" in run:  # a response names its vector stores in its tools: no one else's apply
+        return [own]
     return [{**body(AssistantRow, run["assistant_id"]), **own}, body(ThreadRow, run["thread_id"])]
 
 

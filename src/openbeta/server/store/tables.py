@@ -56,8 +56,14 @@ class ThreadRow(Base):
     project_id: Mapped[str] = project_column()
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+    #: ``thread``, ``conversation``, or ``chain``: the hidden thread of responses linked by
+    #: ``previous_response_id`` (migration ``responses``).
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="thread", default="thread")
+    #: A fork: the thread it branches from, and the last of that thread's rows (by ``seq``) it sees.
+    parent_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    fork_seq: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
 
-    __table_args__ = (Index("ix_threads_project_seq", "project_id", "seq"),)
+    __table_args__ = (Index("ix_threads_project_seq", "project_id", "seq"), Index("ix_threads_parent", "parent_id"))
 
 
 class MessageRow(Base):
@@ -70,10 +76,17 @@ class MessageRow(Base):
     run_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+    #: The item's type (``message``, ``function_call_output`` ...), a message's role (``NULL``: an
+    #: Assistants message written before migration ``responses``, ``user`` or ``assistant``), and the
+    #: response whose input the item was.
+    type: Mapped[str] = mapped_column(String(32), nullable=False, server_default="message", default="message")
+    role: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    input_of: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index("ix_messages_thread_seq", "thread_id", "seq"),
         Index("ix_messages_thread_run_seq", "thread_id", "run_id", "seq"),
+        Index("ix_messages_input_of_seq", "input_of", "seq"),
     )
 
 
@@ -93,12 +106,26 @@ class RunRow(Base):
     #: The run's own ``tool_resources`` (create-thread-and-run's top level), over the assistant's;
     #: not part of the run object (migration ``run_tool_resources``).
     tool_resources: Mapped[Optional[dict[str, Any]]] = mapped_column(DocumentType, nullable=True)
+    #: ``run`` (the Assistants API's) or ``response`` (migration ``responses``).
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="run", default="run")
 
     __table_args__ = (
         Index("ix_runs_thread_seq", "thread_id", "seq"),
         Index("ix_runs_status", "status"),
         Index("ix_runs_owner", "owner"),
     )
+
+
+class ResponseEventRow(Base):
+    """A response's stream events, numbered as sent (``seq`` = ``sequence_number``): its stream is
+    replayed and resumed from these (migration ``responses``)."""
+
+    __tablename__ = "response_events"
+    response_id: Mapped[str] = mapped_column(String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
 
 class RunStepRow(Base):

@@ -1,0 +1,1 @@
+"""The Responses API face: responses driven by the run engine, their events, their rendering."""

@@ -1,0 +1,28 @@
+"""The README's Responses section runs as written against a live server (scripted model provider): its
+example, the Assistants snippet and its Responses rewrite on the same thread."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openai
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def blocks() -> list[str]:
+    section = README.read_text().split("\n## Responses API\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_the_readme_blocks_run(live_server, capsys):
+    found = blocks()
+    assert len(found) == 3
+    scope = {"client": openai.OpenAI(base_url=live_server.base_url, api_key="anything", max_retries=0)}
+    for block in found:
+        exec(compile(block, str(README), "exec"), scope)  # noqa: S102 - the README's own code
+    printed = capsys.readouterr().out.splitlines()
+    # the Assistants thread, continued as a conversation: its messages now include the response's
+    assert printed[-1] == "['user', 'assistant', 'user', 'assistant']"
+    assert scope["response"].conversation.id == scope["thread"].id

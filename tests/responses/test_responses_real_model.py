@@ -1,0 +1,47 @@
+"""Responses end to end on the embedded default model through the official SDK (marked ``model``): a plain
+answer, streamed, and a function call answered in the next response."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+import pytest
+
+pytestmark = pytest.mark.model
+
+WEATHER = {"type": "function", "name": "get_weather", "description": "The current weather in a city",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+@pytest.fixture(scope="module")
+def local_client(start_server) -> openai.OpenAI:
+    server = start_server(OPENBETA_PROVIDER="local")  # the default model: the first one installed
+    return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0, timeout=600)
+
+
+def test_a_plain_answer_streamed(local_client):
+    with local_client.responses.stream(model="qwen2.5-coder-0.5b", instructions="Answer in one short sentence.",
+                                       input="What is the capital of France?", max_output_tokens=64,
+                                       temperature=0) as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert final.status == "completed" and final.output_text.strip()
+    assert "".join(deltas) == final.output_text
+    assert final.usage.input_tokens > 0 and final.usage.output_tokens > 0
+    assert local_client.responses.retrieve(final.id).output_text == final.output_text
+
+
+def test_a_function_call_and_its_answer(local_client):
+    asked = local_client.responses.create(model="qwen2.5-coder-0.5b", input="What is the weather in Paris?",
+                                          tools=[WEATHER], tool_choice={"type": "function", "name": "get_weather"},
+                                          temperature=0, max_output_tokens=128)
+    assert asked.status == "completed", asked.error
+    call = asked.output[-1]
+    assert call.type == "function_call" and call.name == "get_weather"
+    assert isinstance(json.loads(call.arguments), dict)
+    answered = local_client.responses.create(
+        model="qwen2.5-coder-0.5b", previous_response_id=asked.id, tools=[WEATHER], tool_choice="none",
+        temperature=0, max_output_tokens=64,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "Sunny, 24 degrees Celsius."}])
+    assert answered.status in ("completed", "incomplete") and answered.output_text.strip()
