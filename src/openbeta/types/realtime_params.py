@@ -6,9 +6,9 @@ the answers' shapes are in :mod:`.realtime` and :mod:`.realtime_events`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import RequestModel
 
@@ -71,15 +71,8 @@ class ClientSecretParams(RequestModel):
 
 Tools = Optional[list[FunctionToolParams]]
 #: What ``include`` may ask for: the transcription's token log probabilities.
-def _no_logprobs_yet(value: Optional[list[str]]) -> Optional[list[str]]:
-    if value:
-        raise ValueError("transcription log probabilities (item.input_audio_transcription.logprobs) are not "
-                         "computed here yet: leave 'include' empty")
-    return value
-
-
-#: What ``include`` may ask for (the transcription's token log probabilities), refused until they are sent.
-Include = Annotated[Optional[list[Literal["item.input_audio_transcription.logprobs"]]], AfterValidator(_no_logprobs_yet)]
+#: What ``include`` may ask for: the transcription's token log probabilities (accepted; not sent yet).
+Include = Optional[list[Literal["item.input_audio_transcription.logprobs"]]]
 MaxTokens = Optional[Union[int, Literal["inf"]]]
 
 
