@@ -94,25 +94,49 @@ class RealtimeResponseAudio(WireModel):
     output: Optional[RealtimeResponseAudioOutput] = None
 
 
-class RealtimeResponse(WireModel):
-    """``realtime.response``: its status, output items and token usage."""
+class BetaResponseObject(WireModel):
+    """A beta ``realtime.response`` as the server sends it (``response.created`` / ``response.done``): every
+    field declared here, in this order. Its parts are sent as the server built them (the status details,
+    the output items, :func:`usage <openbeta.server.realtime.responses.usage_object>`); the SDK's
+    :class:`RealtimeResponse` reads them typed."""
 
-    id: Optional[str] = None
     object: Optional[str] = None
+    id: Optional[str] = None
     status: Optional[str] = None
-    status_details: Optional[RealtimeResponseStatus] = None
-    output: Optional[list[ConversationItem]] = None
-    metadata: Optional[dict[str, str]] = None
-    usage: Optional[RealtimeResponseUsage] = None
+    status_details: Optional[Any] = None
+    output: Optional[list[Any]] = None
     conversation_id: Optional[str] = None
-    # beta
-    voice: Optional[str] = None
     modalities: Optional[list[str]] = None
+    voice: Optional[str] = None
     output_audio_format: Optional[str] = None
     temperature: Optional[float] = None
     max_output_tokens: Optional[Union[int, str]] = None
-    # GA
+    usage: Optional[Any] = None
+    metadata: Optional[dict[str, str]] = None
+
+
+class GAResponseObject(WireModel):
+    """A GA ``realtime.response`` as the server sends it (as :class:`BetaResponseObject`, GA-shaped)."""
+
+    object: Optional[str] = None
+    id: Optional[str] = None
+    status: Optional[str] = None
+    status_details: Optional[Any] = None
+    output: Optional[list[Any]] = None
+    conversation_id: Optional[str] = None
+    audio: Optional[Any] = None
     output_modalities: Optional[list[str]] = None
+    max_output_tokens: Optional[Union[int, str]] = None
+    usage: Optional[Any] = None
+    metadata: Optional[dict[str, str]] = None
+
+
+class RealtimeResponse(GAResponseObject, BetaResponseObject):
+    """``realtime.response``: its status, output items and token usage (the beta fields and the GA ones)."""
+
+    status_details: Optional[RealtimeResponseStatus] = None
+    output: Optional[list[ConversationItem]] = None
+    usage: Optional[RealtimeResponseUsage] = None
     audio: Optional[RealtimeResponseAudio] = None
 
 
@@ -157,7 +181,7 @@ class RateLimit(WireModel):
 
 
 __all__ = [
-    "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "InputTokenDetails", "Logprob",
+    "BetaResponseObject", "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "GAResponseObject", "InputTokenDetails", "Logprob",
     "OutputTokenDetails", "RateLimit", "RealtimeContentPart", "RealtimeConversation", "RealtimeResponse",
     "RealtimeResponseAudio", "RealtimeResponseAudioOutput", "RealtimeResponseStatus",
     "RealtimeResponseStatusError", "RealtimeResponseUsage", "TranscriptionUsage",

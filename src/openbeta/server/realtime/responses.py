@@ -23,6 +23,7 @@ import logging
 import re
 from typing import Any, Callable, Optional, Protocol
 
+from ...types.realtime_objects import BetaResponseObject
 from ..errors import APIError
 from ..ids import new_id
 from ..providers.base import ChatRequest, Provider, ProviderError
@@ -219,13 +220,13 @@ class ResponseRun:
     # ------------------------------------------------------------ wire objects
 
     def object(self) -> dict[str, Any]:
-        return {
-            "object": "realtime.response", "id": self.id, "status": self.status, "status_details": self.status_details,
-            "output": self.output, "conversation_id": self.session.conversation_id if self.in_conversation else None,
-            "modalities": self.modalities, "voice": self.voice, "output_audio_format": self.output_format,
-            "temperature": self.temperature, "max_output_tokens": self.max_tokens, "usage": self.usage,
-            "metadata": self.metadata,
-        }
+        """The response as the beta protocol sends it (the GA codec reshapes it)."""
+        return BetaResponseObject(
+            object="realtime.response", id=self.id, status=self.status, status_details=self.status_details,
+            output=self.output, conversation_id=self.session.conversation_id if self.in_conversation else None,
+            modalities=self.modalities, voice=self.voice, output_audio_format=self.output_format,
+            temperature=self.temperature, max_output_tokens=self.max_tokens, usage=self.usage,
+            metadata=self.metadata).to_dict()
 
     def emit(self, kind: str, **fields: Any) -> None:
         self.session.emit(kind, **fields)
