@@ -14,32 +14,70 @@ from typing import Any, Optional, Union
 from ._base import WireModel
 
 
-class ConversationItemContent(WireModel):
-    """A part of a message item: ``input_text``, ``input_audio``, ``input_image``, ``item_reference``,
-    ``text``/``audio`` (beta) or ``output_text``/``output_audio`` (GA)."""
+class TextContentObject(WireModel):
+    """A text part as the server sends it: ``input_text`` (a client's) or ``text`` (the assistant's; GA
+    ``output_text``)."""
 
     type: Optional[str] = None
     text: Optional[str] = None
-    audio: Optional[str] = None
+
+
+class AudioContentObject(WireModel):
+    """An audio part as the server sends it (its bytes are not kept): ``input_audio`` or ``audio`` (GA
+    ``output_audio``), with its transcript (``null`` until there is one)."""
+
+    type: Optional[str] = None
     transcript: Optional[str] = None
+
+
+class ConversationItemContent(AudioContentObject, TextContentObject):
+    """A part of a message item: ``input_text``, ``input_audio``, ``input_image``, ``item_reference``,
+    ``text``/``audio`` (beta) or ``output_text``/``output_audio`` (GA)."""
+
+    audio: Optional[str] = None
     id: Optional[str] = None
     image_url: Optional[str] = None
     detail: Optional[str] = None
 
 
-class ConversationItem(WireModel):
-    """An item of the conversation: a ``message``, a ``function_call`` or a ``function_call_output``."""
+class MessageItemObject(WireModel):
+    """A ``message`` item as the server sends it (its parts are :class:`TextContentObject` /
+    :class:`AudioContentObject`)."""
 
     id: Optional[str] = None
     object: Optional[str] = None
     type: Optional[str] = None
     status: Optional[str] = None
     role: Optional[str] = None
-    content: Optional[list[ConversationItemContent]] = None
-    call_id: Optional[str] = None
+    content: Optional[list[Any]] = None
+
+
+class FunctionCallItemObject(WireModel):
+    """A ``function_call`` item as the server sends it."""
+
+    id: Optional[str] = None
+    object: Optional[str] = None
+    type: Optional[str] = None
+    status: Optional[str] = None
     name: Optional[str] = None
+    call_id: Optional[str] = None
     arguments: Optional[str] = None
+
+
+class FunctionCallOutputItemObject(WireModel):
+    """A ``function_call_output`` item as the server sends it."""
+
+    id: Optional[str] = None
+    object: Optional[str] = None
+    type: Optional[str] = None
+    call_id: Optional[str] = None
     output: Optional[str] = None
+
+
+class ConversationItem(FunctionCallOutputItemObject, FunctionCallItemObject, MessageItemObject):
+    """An item of the conversation: a ``message``, a ``function_call`` or a ``function_call_output``."""
+
+    content: Optional[list[ConversationItemContent]] = None
 
 
 class CachedTokensDetails(WireModel):
@@ -181,7 +219,9 @@ class RateLimit(WireModel):
 
 
 __all__ = [
-    "BetaResponseObject", "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "GAResponseObject", "InputTokenDetails", "Logprob",
+    "BetaResponseObject", "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "GAResponseObject", "InputTokenDetails",
+    "AudioContentObject", "FunctionCallItemObject", "FunctionCallOutputItemObject", "MessageItemObject",
+    "TextContentObject", "Logprob",
     "OutputTokenDetails", "RateLimit", "RealtimeContentPart", "RealtimeConversation", "RealtimeResponse",
     "RealtimeResponseAudio", "RealtimeResponseAudioOutput", "RealtimeResponseStatus",
     "RealtimeResponseStatusError", "RealtimeResponseUsage", "TranscriptionUsage",

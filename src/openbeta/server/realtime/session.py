@@ -23,7 +23,7 @@ from ..memory import release_memory
 from ..providers.base import Provider
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
-from . import heard
+from . import heard, items
 from .codec_beta import BetaCodec
 from .denoise import Denoiser
 from .remote import AudioServerError
@@ -508,8 +508,7 @@ class RealtimeSession:
         self.buffer.clear()
         self.buffer_start_ms = self.audio_ms
         previous = self.items[-1]["id"] if self.items else None
-        item = {"id": item_id, "object": "realtime.item", "type": "message", "status": "completed", "role": "user",
-                "content": [{"type": "input_audio", "transcript": None}]}
+        item = items.message(item_id, "user", [items.audio_part("input_audio", None)])
         self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
         if self.config.get("kind") != "transcription":
             self.append_item(item)
@@ -640,7 +639,6 @@ class RealtimeSession:
         if kind == "item_reference":
             raise _error("Items of type 'item_reference' can only be used in a response's 'input'.",
                          param=f"{param}.type", code="invalid_value")
-        base = {"id": item_id, "object": "realtime.item", "type": kind, "status": "completed"}
         if kind == "message":
             role = given.get("role")
             if role is None:
@@ -656,23 +654,22 @@ class RealtimeSession:
                                  + ", ".join(f"'{a}'" for a in allowed) + ".", param=f"{where}.type",
                                  code="invalid_value")
                 if part["type"] in ("input_text", "text"):
-                    content.append({"type": part["type"], "text": part.get("text") or ""})
+                    content.append(items.text_part(part["type"], part.get("text") or ""))
                 else:
-                    content.append({"type": part["type"], "transcript": part.get("transcript"),
+                    content.append({**items.audio_part(part["type"], part.get("transcript")),
                                     "_audio": part.get("audio"), "_where": where})
-            return {**base, "role": role, "content": content}
+            return items.message(item_id, role, content)
         if kind == "function_call":
             if not given.get("name"):
                 raise _error(f"Missing required parameter: '{param}.name'.", param=f"{param}.name",
                              code="missing_required_parameter")
-            return {**base, "name": given["name"], "call_id": given.get("call_id") or new_id("call_"),
-                    "arguments": given.get("arguments") or ""}
+            return items.function_call(item_id, given["name"], given.get("call_id") or new_id("call_"),
+                                       given.get("arguments") or "")
         for key in ("call_id", "output"):
             if given.get(key) is None:
                 raise _error(f"Missing required parameter: '{param}.{key}'.", param=f"{param}.{key}",
                              code="missing_required_parameter")
-        return {"id": item_id, "object": "realtime.item", "type": kind, "call_id": given["call_id"],
-                "output": given["output"]}
+        return items.function_call_output(item_id, given["call_id"], given["output"])
 
     async def on_item_create(self, fields: dict[str, Any]) -> None:
         item = self._normal_item(fields["item"])
