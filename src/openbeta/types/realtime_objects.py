@@ -40,36 +40,35 @@ class ConversationItemContent(AudioContentObject, TextContentObject):
     detail: Optional[str] = None
 
 
-class MessageItemObject(WireModel):
-    """A ``message`` item as the server sends it (its parts are :class:`TextContentObject` /
-    :class:`AudioContentObject`)."""
+class _ItemHead(WireModel):
+    """What every item starts with."""
 
     id: Optional[str] = None
     object: Optional[str] = None
     type: Optional[str] = None
+
+
+class MessageItemObject(_ItemHead):
+    """A ``message`` item as the server sends it (its parts are :class:`TextContentObject` /
+    :class:`AudioContentObject`)."""
+
     status: Optional[str] = None
     role: Optional[str] = None
     content: Optional[list[Any]] = None
 
 
-class FunctionCallItemObject(WireModel):
+class FunctionCallItemObject(_ItemHead):
     """A ``function_call`` item as the server sends it."""
 
-    id: Optional[str] = None
-    object: Optional[str] = None
-    type: Optional[str] = None
     status: Optional[str] = None
     name: Optional[str] = None
     call_id: Optional[str] = None
     arguments: Optional[str] = None
 
 
-class FunctionCallOutputItemObject(WireModel):
+class FunctionCallOutputItemObject(_ItemHead):
     """A ``function_call_output`` item as the server sends it."""
 
-    id: Optional[str] = None
-    object: Optional[str] = None
-    type: Optional[str] = None
     call_id: Optional[str] = None
     output: Optional[str] = None
 
@@ -132,11 +131,8 @@ class RealtimeResponseAudio(WireModel):
     output: Optional[RealtimeResponseAudioOutput] = None
 
 
-class BetaResponseObject(WireModel):
-    """A beta ``realtime.response`` as the server sends it (``response.created`` / ``response.done``): every
-    field declared here, in this order. Its parts are sent as the server built them (the status details,
-    the output items, :func:`usage <openbeta.server.realtime.responses.usage_object>`); the SDK's
-    :class:`RealtimeResponse` reads them typed."""
+class _ResponseHead(WireModel):
+    """What a response starts with, in either protocol."""
 
     object: Optional[str] = None
     id: Optional[str] = None
@@ -144,6 +140,14 @@ class BetaResponseObject(WireModel):
     status_details: Optional[Any] = None
     output: Optional[list[Any]] = None
     conversation_id: Optional[str] = None
+
+
+class BetaResponseObject(_ResponseHead):
+    """A beta ``realtime.response`` as the server sends it (``response.created`` / ``response.done``): every
+    field declared here, in this order. Its parts are sent as the server built them (the status details,
+    the output items, :func:`usage <openbeta.server.realtime.responses.usage_object>`); the SDK's
+    :class:`RealtimeResponse` reads them typed."""
+
     modalities: Optional[list[str]] = None
     voice: Optional[str] = None
     output_audio_format: Optional[str] = None
@@ -153,15 +157,9 @@ class BetaResponseObject(WireModel):
     metadata: Optional[dict[str, str]] = None
 
 
-class GAResponseObject(WireModel):
+class GAResponseObject(_ResponseHead):
     """A GA ``realtime.response`` as the server sends it (as :class:`BetaResponseObject`, GA-shaped)."""
 
-    object: Optional[str] = None
-    id: Optional[str] = None
-    status: Optional[str] = None
-    status_details: Optional[Any] = None
-    output: Optional[list[Any]] = None
-    conversation_id: Optional[str] = None
     audio: Optional[Any] = None
     output_modalities: Optional[list[str]] = None
     max_output_tokens: Optional[Union[int, str]] = None
@@ -219,10 +217,9 @@ class RateLimit(WireModel):
 
 
 __all__ = [
-    "BetaResponseObject", "CachedTokensDetails", "ConversationItem", "ConversationItemContent", "GAResponseObject", "InputTokenDetails",
-    "AudioContentObject", "FunctionCallItemObject", "FunctionCallOutputItemObject", "MessageItemObject",
-    "TextContentObject", "Logprob",
-    "OutputTokenDetails", "RateLimit", "RealtimeContentPart", "RealtimeConversation", "RealtimeResponse",
-    "RealtimeResponseAudio", "RealtimeResponseAudioOutput", "RealtimeResponseStatus",
-    "RealtimeResponseStatusError", "RealtimeResponseUsage", "TranscriptionUsage",
+    "AudioContentObject", "BetaResponseObject", "CachedTokensDetails", "ConversationItem", "ConversationItemContent",
+    "FunctionCallItemObject", "FunctionCallOutputItemObject", "GAResponseObject", "InputTokenDetails", "Logprob",
+    "MessageItemObject", "OutputTokenDetails", "RateLimit", "RealtimeContentPart", "RealtimeConversation",
+    "RealtimeResponse", "RealtimeResponseAudio", "RealtimeResponseAudioOutput", "RealtimeResponseStatus",
+    "RealtimeResponseStatusError", "RealtimeResponseUsage", "TextContentObject", "TranscriptionUsage",
 ]
