@@ -39,7 +39,7 @@ class SessionShape(WireModel):
 class BetaSessionObject(SessionShape):
     """Beta ``realtime.session`` (``session.created`` / ``session.updated``, ``POST /realtime/sessions``)."""
 
-    omitted_when_null = ("include",)
+    omitted_when_null: ClassVar[tuple[str, ...]] = ("include",)
 
     id: Optional[str] = None
     object: Optional[str] = None
@@ -65,7 +65,7 @@ class BetaSessionObject(SessionShape):
 class BetaTranscriptionSessionObject(SessionShape):
     """Beta ``realtime.transcription_session`` (``transcription_session.*``, ``POST /realtime/transcription_sessions``)."""
 
-    omitted_when_null = ("include",)
+    omitted_when_null: ClassVar[tuple[str, ...]] = ("include",)
 
     id: Optional[str] = None
     object: Optional[str] = None
@@ -114,7 +114,7 @@ class RealtimeSession(GASessionObject, BetaSessionObject):
     session ``session.created`` / ``session.updated`` carry: the beta fields and the GA ones (a GA
     transcription session's are among them), as the client reads either."""
 
-    omitted_when_null = ()
+    omitted_when_null: ClassVar[tuple[str, ...]] = ()
 
     client_secret: Optional[ClientSecret] = None
 
@@ -123,7 +123,7 @@ class RealtimeTranscriptionSession(BetaTranscriptionSessionObject):
     """What ``realtime.transcription_sessions.create`` returns (with its key), and the session the
     ``transcription_session.*`` events carry."""
 
-    omitted_when_null = ()
+    omitted_when_null: ClassVar[tuple[str, ...]] = ()
 
     client_secret: Optional[ClientSecret] = None
 

@@ -149,7 +149,7 @@ def _content_model_class() -> Any:
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 self.scores: Optional[dict[tuple[int, ...], list[float]]] = None
-                self.model = _Decoder(self.model, self)
+                self.model = _Decoder(self.model, self)  # type: ignore[has-type]
 
             def encode(self, features: np.ndarray) -> Any:
                 return super().encode(trim_window(features))

@@ -60,7 +60,7 @@ class TurnTranscriber:
         before = list(self.pieces)
         self.started += 1
 
-        async def run() -> str:
+        async def run() -> Heard:
             done = [await piece for piece in before]  # queued before this one on the same thread
             context = " ".join(text for text in done if text)[-PROMPT_CHARS:]
             prompt = " ".join(part for part in (self.prompt, context) if part) or None
