@@ -117,3 +117,30 @@ def test_a_turn_transcribed_in_passes_keeps_the_tokens_with_the_text(app) -> Non
     assert [e["token"] for e in completed["logprobs"]] == ["first ", "part", " second ", "part"]
     for delta in deltas:
         covered(delta["delta"], delta["logprobs"])
+
+
+@pytest.mark.parametrize("entries", [
+    None, "tokens", [{"token": "a", "logprob": 0.5}], [{"token": "a", "logprob": float("nan")}],
+    [{"token": "a", "logprob": True}], [{"token": 1, "logprob": -0.1}], [{"token": "a", "logprob": -0.1, "bytes": [256]}],
+    [{"token": "a", "logprob": -0.1, "bytes": "a"}], [{"token": "a", "logprob": -0.1}] * 5000,
+])
+def test_an_audio_server_s_malformed_logprobs_are_not_passed_on(entries) -> None:
+    """An audio server's answer is hostile input: anything but a bounded list of well-formed tokens is taken as
+    none (``null`` on the wire), never forwarded as it came."""
+    from openbeta.server.realtime.heard import from_server
+
+    assert from_server(entries) is None
+
+
+def test_trimming_and_joining_keep_tokens_on_their_text() -> None:
+    from openbeta.server.realtime.heard import Heard, join, prefixed, strip, wire
+
+    piece = strip(Heard(" caf\u00e9 au lait \n", [(b" caf\xc3", -0.1), (b"\xa9", -0.2), (b" au", -0.3),
+                                                   (b" lait", -0.4), (b" \n", -0.5)]))
+    assert piece == "caf\u00e9 au lait" and piece.logprobs == ((b"caf\xc3", -0.1), (b"\xa9", -0.2), (b" au", -0.3),
+                                                             (b" lait", -0.4))
+    # a token holding part of a character: its bytes are exact, its text has the replacement character
+    assert [entry["token"] for entry in wire(piece.logprobs)] == ["caf\ufffd", "\ufffd", " au", " lait"]
+    both = join([piece, prefixed(" ", strip(Heard(" merci", [(b" merci", -0.6)])))])
+    assert both == "caf\u00e9 au lait merci" and b"".join(t for t, _ in both.logprobs) == both.encode()
+    assert join([piece, "plain"]).logprobs is None and join([]).logprobs is None
