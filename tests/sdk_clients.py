@@ -3,7 +3,8 @@
 ``SDKS`` maps an id to ``(module, client class, async)``. An async client is driven
 through :class:`Blocking`, so one sync test body exercises it too: every call that
 returns an awaitable is awaited on the client's own event loop (in a thread), and
-iterating an async page walks all pages with ``async for``.
+iterating an async page walks all pages with ``async for`` (an async stream is read whole), and ``with`` on an
+async context manager (a stream manager) is ``async with``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ class Blocking:
 
     def __iter__(self) -> Any:
         return iter(self._runner.run(_collect(self._target)))
+
+    def __enter__(self) -> Any:
+        """``with`` on an async context manager (a stream manager): ``async with``, run on the loop."""
+        return self._wrap(self._runner.run(_await(self._target.__aenter__())))
+
+    def __exit__(self, *exc: Any) -> None:
+        self._runner.run(_await(self._target.__aexit__(*exc)))
 
     def __repr__(self) -> str:
         return f"Blocking({self._target!r})"
