@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, Callable, Coroutine, Iterator
 
 import pytest
+from pydantic import BaseModel
 
 #: id -> (module, client class, is async). Each class takes ``base_url``, ``api_key`` and ``max_retries``.
 SDKS: dict[str, tuple[str, str, bool]] = {
@@ -83,6 +84,21 @@ class Blocking:
 
     def __repr__(self) -> str:
         return f"Blocking({self._target!r})"
+
+
+def undeclared(model: BaseModel, path: str) -> list[str]:
+    """Paths of fields the server sent that ``model``'s nested models do not declare (a wire type that
+    leaves a field out shows it here)."""
+    found = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        values = value if isinstance(value, list) else [value]
+        for i, v in enumerate(values):
+            if isinstance(v, BaseModel):
+                here = f"{path}.{name}" + (f"[{i}]" if isinstance(value, list) else "")
+                found += [f"{here}.{k}" for k in (v.model_extra or {})]
+                found += undeclared(v, here)
+    return found
 
 
 @dataclass

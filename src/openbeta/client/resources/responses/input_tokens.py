@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing_extensions import Unpack
 
 from ....types.responses import InputTokens as InputTokensObject
-from ..._request import RequestOptions, split_options
+from ..._request import split_options
 from ..._resource import APIResource, awaitable
 from ..._types import given
-from .responses_args import ResponseContextArgs
-
-
-class InputTokenCountArgs(ResponseContextArgs, RequestOptions, total=False):
-    """The context fields of a create request, and the per-call options."""
+from .responses_args import InputTokenCountArgs
 
 
 class InputTokens(APIResource):

@@ -4,7 +4,7 @@ cancel, ``input_items``, ``input_tokens``, and the helpers ``stream(...)`` and `
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Literal, Optional, Union
 
 from pydantic import BaseModel
 from typing_extensions import Unpack
@@ -25,7 +25,7 @@ from ...lib.response_stream import (
     text_format_param,
 )
 from .input_items import AsyncInputItems, InputItems
-from .responses_args import ResponseCreateArgs
+from .responses_args import CompactArgs, ResponseCreateArgs
 from .input_tokens import AsyncInputTokens, InputTokens
 
 
@@ -40,6 +40,16 @@ def _with_format(params: dict[str, Any], text_format: Optional[type[BaseModel]])
     if "format" in (params.get("text") or {}):
         raise TypeError("Give either text_format or text.format, not both.")
     return {**params, "text": {**(params.get("text") or {}), **text_format_param(text_format)}}
+
+
+def _parse_body(params: Any, text_format: Optional[type[BaseModel]], verbosity: Optional[str],
+                stream: Optional[bool]) -> dict[str, Any]:
+    if stream:
+        raise TypeError("responses.parse answers one response; stream with responses.stream(text_format=...).")
+    body = _with_format(dict(params), text_format)
+    if verbosity is not None:
+        body["text"] = {**(body.get("text") or {}), "verbosity": verbosity}
+    return body
 
 
 class Responses(APIResource):
@@ -61,11 +71,15 @@ class Responses(APIResource):
 
     def retrieve(self, response_id: str, *, include: Union[Iterable[Includable], NotGiven] = NOT_GIVEN,
                  stream: Union[bool, NotGiven] = NOT_GIVEN, starting_after: Union[int, NotGiven] = NOT_GIVEN,
+                 include_obfuscation: Union[bool, NotGiven] = NOT_GIVEN,
                  **options: Unpack[RequestOptions]) -> Union[Response, Stream[ResponseStreamEvent]]:
         """A stored response; with ``stream=True`` its events (from the first, or after ``starting_after``),
-        live until it ends."""
+        live until it ends. (``include_obfuscation`` is sent and has no effect: events carry no
+        obfuscation padding here.)"""
         query = given(**{"include[]": list(include) if include else NOT_GIVEN},
-                      stream="true" if stream else NOT_GIVEN, starting_after=starting_after)
+                      stream="true" if stream else NOT_GIVEN, starting_after=starting_after,
+                      include_obfuscation=("true" if include_obfuscation else "false")
+                      if isinstance(include_obfuscation, bool) else NOT_GIVEN)
         return self._call("GET", f"responses/{response_id}", options, cast_to=Response, query=query,
                           stream=event_decoder() if stream else None)
 
@@ -77,6 +91,12 @@ class Responses(APIResource):
     def cancel(self, response_id: str, **options: Unpack[RequestOptions]) -> Response:
         """Cancel a background response (others answer 400)."""
         return self._call("POST", f"responses/{response_id}/cancel", options, cast_to=Response)
+
+    def compact(self, **params: Unpack[CompactArgs]) -> Response:
+        """``POST /responses/compact``: not built on this server, which answers 404 ``not_implemented``
+        (raised as :class:`NotFoundError`)."""
+        fields, options = split_options(params)
+        return self._call("POST", "responses/compact", options, cast_to=Response, body=given(**fields))
 
     # -------------------------------------------------------------- helpers
 
@@ -103,12 +123,14 @@ class Responses(APIResource):
         body = _with_format(dict(params), text_format)
         return lambda: self._plain.create(stream=True, **body)
 
-    def parse(self, *, text_format: Optional[type[BaseModel]] = None,
+    def parse(self, *, text_format: Optional[type[BaseModel]] = None, parse_as: Optional[type[BaseModel]] = None,
+              verbosity: Optional[Literal["low", "medium", "high"]] = None, stream: Optional[bool] = None,
               **params: Unpack[ResponseCreateArgs]) -> ParsedResponse:
         """Create a response whose answer has ``text_format``'s shape (a Pydantic model): the answer,
-        validated, is ``output_parsed``."""
-        created = self._plain.create(**_with_format(dict(params), text_format))
-        return parse_response(created, text_format)  # type: ignore[return-value]
+        validated, is ``output_parsed``. ``parse_as`` validates the answer as a model without asking for
+        its shape; ``verbosity`` is ``text.verbosity``. (To stream, use ``stream(text_format=...)``.)"""
+        created = self._plain.create(**_parse_body(params, text_format, verbosity, stream))
+        return parse_response(created, parse_as or text_format)  # type: ignore[return-value]
 
 
 class AsyncResponses(Responses):
@@ -118,6 +140,7 @@ class AsyncResponses(Responses):
     retrieve = awaitable_or_stream(Responses.retrieve)  # type: ignore[assignment]
     delete = awaitable(Responses.delete)  # type: ignore[assignment]
     cancel = awaitable(Responses.cancel)  # type: ignore[assignment]
+    compact = awaitable(Responses.compact)  # type: ignore[assignment]
 
     @cached_property
     def input_items(self) -> AsyncInputItems:
@@ -135,6 +158,8 @@ class AsyncResponses(Responses):
         return AsyncResponseStreamManager(opener, text_format)
 
     async def parse(self, *, text_format: Optional[type[BaseModel]] = None,  # type: ignore[override]
+                    parse_as: Optional[type[BaseModel]] = None,
+                    verbosity: Optional[Literal["low", "medium", "high"]] = None, stream: Optional[bool] = None,
                     **params: Unpack[ResponseCreateArgs]) -> ParsedResponse:
-        created = await self._plain.create(**_with_format(dict(params), text_format))
-        return parse_response(created, text_format)  # type: ignore[return-value]
+        created = await self._plain.create(**_parse_body(params, text_format, verbosity, stream))
+        return parse_response(created, parse_as or text_format)  # type: ignore[return-value]

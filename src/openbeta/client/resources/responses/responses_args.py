@@ -24,6 +24,13 @@ class ResponseContextArgs(TypedDict, total=False):
     truncation: Optional[Literal["auto", "disabled"]]
 
 
+class InputTokenCountArgs(ResponseContextArgs, RequestOptions, total=False):
+    """Keyword arguments of ``responses.input_tokens.count``: the context fields of a create request
+    (``personality`` is refused by the server: not supported)."""
+
+    personality: Optional[str]
+
+
 class ResponseCreateArgs(ResponseContextArgs, RequestOptions, total=False):
     """Keyword arguments of ``responses.create`` (the fields of
     :class:`openbeta.types.responses.ResponseCreateParams`) and of its helpers."""
@@ -43,3 +50,25 @@ class ResponseCreateArgs(ResponseContextArgs, RequestOptions, total=False):
     prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
     service_tier: Optional[Literal["auto", "default", "flex", "scale", "priority"]]
     stream_options: Optional[dict[str, Any]]
+    prompt_cache_options: Optional[dict[str, Any]]
+    # parsed, and refused by the server (400 unsupported_parameter) when given
+    prompt: Optional[dict[str, Any]]
+    moderation: Any
+    context_management: Any
+    background_options: Any
+    access_programs: Any
+    image: Any
+
+
+class CompactArgs(RequestOptions, total=False):
+    """Keyword arguments of ``responses.compact`` (the server answers 404 ``not_implemented``)."""
+
+    model: str
+    input: Union[str, Iterable[dict[str, Any]], None]
+    instructions: Optional[str]
+    previous_response_id: Optional[str]
+    prompt_cache_key: Optional[str]
+    prompt_cache_options: Optional[dict[str, Any]]
+    prompt_cache_retention: Optional[Literal["in_memory", "24h"]]
+    service_tier: Optional[str]
+    image: Any
