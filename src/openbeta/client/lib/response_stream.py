@@ -148,13 +148,32 @@ def _text_delta(event: Any) -> Optional[str]:
     return event.delta if event.type == "response.output_text.delta" else None
 
 
-class ResponseStream:
-    """A response's events (``for event in stream``), typed as :data:`ResponseStreamEvent`."""
+class _StreamBase:
+    """What the sync and async streams share: the events' HTTP response and the state they build."""
 
-    def __init__(self, stream: Stream[ResponseStreamEvent], text_format: Optional[type[BaseModel]] = None) -> None:
+    def __init__(self, stream: Any, text_format: Optional[type[BaseModel]] = None) -> None:
         self._stream = stream
         self._state = ResponseState(text_format)
         self._iterator = self._run()
+
+    def _run(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def response(self) -> Any:
+        """The HTTP response the events come on."""
+        return self._stream.response
+
+    @property
+    def current_snapshot(self) -> Optional[Response]:
+        """The response as the events so far build it."""
+        return self._state.current_snapshot
+
+
+class ResponseStream(_StreamBase):
+    """A response's events (``for event in stream``), typed as :data:`ResponseStreamEvent`."""
+
+    _stream: Stream[ResponseStreamEvent]
 
     def _run(self) -> Iterator[ResponseStreamEvent]:
         try:
@@ -179,15 +198,6 @@ class ResponseStream:
     def close(self) -> None:
         self._stream.close()
 
-    @property
-    def response(self) -> Any:
-        """The HTTP response the events come on."""
-        return self._stream.response
-
-    @property
-    def current_snapshot(self) -> Optional[Response]:
-        return self._state.current_snapshot
-
     def until_done(self) -> "ResponseStream":
         """Read the stream to its end."""
         for _ in self:
@@ -210,14 +220,10 @@ class ResponseStream:
         return self._state.final_response()
 
 
-class AsyncResponseStream:
+class AsyncResponseStream(_StreamBase):
     """The async twin of :class:`ResponseStream` (``async for event in stream``)."""
 
-    def __init__(self, stream: AsyncStream[ResponseStreamEvent],
-                 text_format: Optional[type[BaseModel]] = None) -> None:
-        self._stream = stream
-        self._state = ResponseState(text_format)
-        self._iterator = self._run()
+    _stream: AsyncStream[ResponseStreamEvent]
 
     async def _run(self) -> AsyncIterator[ResponseStreamEvent]:
         try:
@@ -241,14 +247,6 @@ class AsyncResponseStream:
 
     async def close(self) -> None:
         await self._stream.close()
-
-    @property
-    def response(self) -> Any:
-        return self._stream.response
-
-    @property
-    def current_snapshot(self) -> Optional[Response]:
-        return self._state.current_snapshot
 
     async def until_done(self) -> "AsyncResponseStream":
         async for _ in self:
