@@ -25,7 +25,7 @@ from ...types.responses import Item, Message, Response
 from .._streaming import AsyncStream, Stream
 
 
-_ITEMS = TypeAdapter(list[Item])
+_ITEMS: TypeAdapter[list[Any]] = TypeAdapter(list[Item])
 
 
 class ParsedResponse(Response):
@@ -254,7 +254,7 @@ class AsyncResponseStream(_StreamBase):
         return self
 
     @property
-    async def text_deltas(self) -> AsyncIterator[str]:  # type: ignore[misc]
+    async def text_deltas(self) -> AsyncIterator[str]:
         async for event in self:
             text = _text_delta(event)
             if text:
