@@ -100,9 +100,8 @@ def test_stored_items_and_conversations_are_declared(openbeta_client: OpenBeta, 
         input=script(tool_calls=[{"name": "file_search", "arguments": {"query": "review"}}],
                      after_tools="Thursday{marker}."),
         tools=[{"type": "file_search", "vector_store_ids": [notes_store.id]}])
-    objects: list[BaseModel] = [asked, answered, openbeta_client.responses.retrieve(searched.id,
-                                                                                   include=["file_search_call.results"]),
-                                openbeta_client.conversations.retrieve(conversation.id)]
+    stored = openbeta_client.responses.retrieve(searched.id, include=["file_search_call.results"])
+    objects: list[BaseModel] = [asked, answered, stored, openbeta_client.conversations.retrieve(conversation.id)]
     objects += list(openbeta_client.conversations.items.list(conversation.id))
     objects += list(openbeta_client.responses.input_items.list(answered.id))
     found = sorted({p for o in objects for p in [*(f"{type(o).__name__}.{k}" for k in o.model_extra or {}),

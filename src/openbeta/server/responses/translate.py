@@ -22,8 +22,9 @@ keeps the output so far, which the lifecycle events carry::
     error                                       -> error
 
 Items still open when the run ends are done first, ``incomplete``. Items and events are built with the
-wire types the SDK parses them into (:mod:`openbeta.types.responses`, :func:`~openbeta.types.response_events.build_event`:
-an event naming a field its type does not declare is an error here, not on the wire). Events whose ``type`` starts with
+wire types the SDK parses them into (:mod:`openbeta.types.responses`, and
+:func:`~openbeta.types.response_events.build_event`: an event naming a field its type does not declare is an
+error here, not on the wire). Events whose ``type`` starts with
 :data:`INTERNAL_PREFIX` are for the server's own use (no sequence number) and never sent. The
 translator is pure: it reads nothing and writes nothing.
 """

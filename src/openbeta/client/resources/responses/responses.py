@@ -25,8 +25,8 @@ from ...lib.response_stream import (
     text_format_param,
 )
 from .input_items import AsyncInputItems, InputItems
-from .responses_args import CompactArgs, ResponseCreateArgs
 from .input_tokens import AsyncInputTokens, InputTokens
+from .responses_args import CompactArgs, ResponseCreateArgs
 
 
 def event_decoder() -> Any:
