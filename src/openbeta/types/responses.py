@@ -587,13 +587,17 @@ class ResponseCreateParams(_ContextParams):
     image: Any = None
 
 
-#: Parameters a create request may name that the server does not support (400 ``unsupported_parameter``).
+#: Parameters a create (or ``input_tokens``) request may name that the server does not support (400
+#: ``unsupported_parameter``).
 UNSUPPORTED_PARAMETERS = ("prompt", "moderation", "context_management", "background_options", "access_programs",
-                          "image")
+                          "image", "personality")
 
 
 class InputTokensParams(_ContextParams):
-    """``POST /v1/responses/input_tokens``: the tokens the model would read, nothing stored."""
+    """``POST /v1/responses/input_tokens``: the tokens the model would read, nothing stored. ``personality``
+    parses and is refused by the server (not supported) when given."""
+
+    personality: Any = None
 
 
 __all__ = [

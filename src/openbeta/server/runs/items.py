@@ -27,6 +27,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...types.responses import FileSearchCall, FunctionCall
 from ..store.items import lineage
 from ..store.tables import MessageRow, RunRow, RunStepRow
 from .citations import MARKER
@@ -125,12 +126,12 @@ def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str
     item_id = call_item_id(kind, record["id"])
     if kind == "function":
         fn = record["function"]
-        return {"type": "function_call", "id": item_id, "call_id": record["id"], "name": fn["name"],
-                "arguments": fn.get("arguments") or "", "status": status}
+        return FunctionCall(id=item_id, call_id=record["id"], name=fn["name"], arguments=fn.get("arguments") or "",
+                            status=status).to_dict()
     if kind == "file_search":
-        return {"type": "file_search_call", "id": item_id, "status": status,
-                "queries": list(queries if queries is not None else record.get("_queries") or []),
-                "results": file_search_results(record), "_record": record}
+        item = FileSearchCall(id=item_id, status=status, results=file_search_results(record),
+                              queries=list(queries if queries is not None else record.get("_queries") or []))
+        return {**item.to_dict(), "_record": record}
     raise ValueError(f"no item for a {kind} call")
 
 
