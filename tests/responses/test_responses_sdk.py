@@ -331,7 +331,7 @@ def test_input_tokens_counts_without_storing(client, http):
     assert longer.input_tokens > counted.input_tokens
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/responses/compact"), ("GET", "/v1/containers"),
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/containers"),
                                               ("POST", "/v1/containers"), ("GET", "/v1/containers/cntr_1/files")])
 def test_operations_not_built_say_so(http, method, path):
     answer = http.request(method, path, json={"model": SCRIPTED} if method == "POST" else None)

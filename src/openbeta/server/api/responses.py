@@ -1,4 +1,4 @@
-"""Responses: ``/responses`` (create, retrieve, delete, cancel, input items, input tokens)."""
+"""Responses: ``/responses`` (create, retrieve, delete, cancel, input items, input tokens, compact)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...types.responses import InputTokensParams, ResponseCreateParams
+from ...types.responses import CompactParams, InputTokensParams, ResponseCreateParams
 from ..bodies import read_json
 from ..errors import InvalidRequest
 from ..paging import PageQuery
@@ -59,6 +59,11 @@ async def input_tokens(request: Request, project: str = Project, svc: ResponseSe
     data = await read_json(request)
     check_body(data)
     return await _blocking(svc.input_tokens, project, validate(InputTokensParams, data))
+
+
+@router.post("/compact")
+async def compact(request: Request, project: str = Project, svc: ResponseService = Responses) -> dict:
+    return await svc.compact(project, validate(CompactParams, await read_json(request)))
 
 
 @router.get("/{response_id}")
