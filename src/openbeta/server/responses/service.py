@@ -53,10 +53,38 @@ from .translate import ResponseTranslator
 RESPONSE_FLAGS = {"_history": "items", "_client_calls": "end", "_events": "responses"}
 TERMINAL = frozenset({"completed", "incomplete", "failed", "cancelled", "expired"})
 DEFAULT_MAX_RESULTS = 20
+#: Item types of the beta flavour's multi-agent responses.
+MULTI_AGENT_ITEMS = ("agent_message", "multi_agent_call", "multi_agent_call_output")
 #: What the model is asked, after the context, to compact it.
 COMPACT_PROMPT = ("Write a summary of the conversation above that can replace it: keep every fact, name, number, "
                   "decision, result of a tool and open question, and what the user asked for; leave out "
                   "greetings and repetition. Answer with the summary only.")
+
+
+def check_beta(data: dict[str, Any]) -> None:
+    """The beta flavour (``?beta=true``) of a create, input_tokens or compact body. Its shapes (``Beta*`` in
+    the spec) differ from the GA ones only by multi-agent execution: a ``multi_agent`` parameter, items
+    tagged with the ``agent`` that made them, and the ``agent_message``, ``multi_agent_call`` and
+    ``multi_agent_call_output`` item types. This server runs one agent per response: ``multi_agent`` with
+    ``enabled: false`` is accepted (and dropped), everything else of it is refused by name."""
+    multi = data.pop("multi_agent", None)
+    if multi is not None:
+        if not isinstance(multi, dict) or not isinstance(multi.get("enabled"), bool):
+            raise InvalidRequest("Invalid 'multi_agent': expected an object with a boolean 'enabled'.",
+                                 param="multi_agent", code="invalid_type")
+        if multi["enabled"]:
+            raise InvalidRequest("Multi-agent execution is not supported by this server (one agent runs each "
+                                 "response).", param="multi_agent.enabled", code="unsupported_parameter")
+    items = data.get("input")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") in MULTI_AGENT_ITEMS:
+            raise InvalidRequest(f"'{item['type']}' items belong to multi-agent responses, which this server does "
+                                 "not run.", param=f"input[{i}].type", code="unsupported_parameter")
+        if "agent" in item:
+            raise InvalidRequest("Items tagged with an 'agent' belong to multi-agent responses, which this server "
+                                 "does not run.", param=f"input[{i}].agent", code="unsupported_parameter")
 
 
 def check_body(data: dict[str, Any]) -> None:
