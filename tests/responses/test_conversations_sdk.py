@@ -5,21 +5,11 @@ continued as a conversation (the same rows, nothing copied)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import openai
 import pytest
 
-SCRIPTED = "scripted-model"
-
-
-def script(**directive: Any) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
+from responses_support import SCRIPTED, script
 
 
 def test_conversation_crud(client):

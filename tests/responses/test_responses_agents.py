@@ -17,12 +17,9 @@ from agents import Agent, ModelSettings, Runner, function_tool  # noqa: E402
 from agents.models.openai_responses import OpenAIResponsesModel  # noqa: E402
 from openai import AsyncOpenAI  # noqa: E402
 
+from responses_support import script
+
 agents.set_tracing_disabled(True)
-
-
-def script(**directive: Any) -> str:
-    """An input that tells the scripted provider what to answer."""
-    return "SCRIPT: " + json.dumps(directive)
 
 
 def run(coro: Any) -> Any:

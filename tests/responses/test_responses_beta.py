@@ -9,35 +9,20 @@ import json
 import time
 from typing import Any
 
-import httpx
 import openai
 import pytest
 from openai.types.beta import BetaResponse
 
-SCRIPTED = "scripted-model"
+from responses_support import SCRIPTED, script
+
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
-
-
-def script(**directive: Any) -> str:
-    return "SCRIPT: " + json.dumps(directive)
 
 
 def text(response: Any) -> str:
     """A response's answer (``BetaResponse`` has no ``output_text`` helper)."""
     return "".join(part.text for item in response.output if item.type == "message" for part in item.content
                    if part.type == "output_text")
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def http(live_server):
-    with httpx.Client(base_url=live_server.root_url, headers={"Authorization": "Bearer test-key"}, timeout=30) as c:
-        yield c
 
 
 def test_create_retrieve_input_items_delete(client):

@@ -8,27 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import openai
 import pytest
 
-SCRIPTED = "scripted-model"
+from responses_support import SCRIPTED, script
+
 PROMPT_START = "Write a summary of the conversation above"
-
-
-def script(**directive: Any) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def http(live_server):
-    with httpx.Client(base_url=live_server.root_url, headers={"Authorization": "Bearer test-key"}, timeout=30) as c:
-        yield c
 
 
 def as_input(compacted: Any) -> list[dict[str, Any]]:

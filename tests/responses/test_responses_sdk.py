@@ -8,30 +8,14 @@ import json
 import time
 from typing import Any
 
-import httpx
 import openai
 import pytest
 from pydantic import BaseModel
 
-SCRIPTED = "scripted-model"
+from responses_support import SCRIPTED, script
+
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
-
-
-def script(**directive: Any) -> str:
-    """An input that tells the scripted provider what to answer."""
-    return "SCRIPT: " + json.dumps(directive)
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def http(live_server):
-    with httpx.Client(base_url=live_server.root_url, headers={"Authorization": "Bearer test-key"}, timeout=30) as c:
-        yield c
 
 
 def until(client: openai.OpenAI, response_id: str, statuses: set[str], timeout: float = 20.0) -> Any:
