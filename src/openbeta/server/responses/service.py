@@ -152,7 +152,8 @@ class ResponseService:
             choice, engine_choice = self._tool_choice(given.get("tool_choice"), shown_tools)
             thread_id, conversation = self._thread(s, project, params, store)
             items = self._resolve(s, project, items)
-            check_call_outputs(items, self._call_ids(s, thread_id))
+            if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
+                check_call_outputs(items, self._call_ids(s, thread_id))
             run = run_body(
                 thread_id, self.engine.expiry_seconds, assistant_id=None, model=params.model,
                 instructions=params.instructions or "", tools=engine_tools, metadata=given.get("metadata") or {},
