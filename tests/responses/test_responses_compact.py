@@ -64,7 +64,10 @@ def test_the_compacted_context_is_smaller(client):
     compacted = client.responses.compact(model=SCRIPTED, input=long_turns, instructions=script(
         text="Six long turns about words."))
     assert [item.type for item in compacted.output] == ["message"] * 3 + ["compaction"]
-    # the summary stands for the assistant turns: dropping the user turns too is the caller's choice
+    whole = client.responses.input_tokens.count(model=SCRIPTED, input=as_input(compacted) + [
+        {"role": "user", "content": "and now?"}])
+    assert whole.input_tokens < before.input_tokens * 0.6  # the assistant turns are gone, the summary is short
+    # the summary stands for the user turns too: keeping only it is the caller's choice
     summary_only = [compacted.output[-1].model_dump(mode="json", exclude_none=True)]
     after = client.responses.input_tokens.count(model=SCRIPTED, input=summary_only + [
         {"role": "user", "content": "and now?"}])
