@@ -5,17 +5,10 @@ and an Assistants thread continued as a conversation (the same rows, nothing cop
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-SCRIPTED = "scripted-model"
-
-
-def script(**directive: Any) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
+from responses_support import SCRIPTED, script
 
 
 def test_conversation_crud(client, errors):

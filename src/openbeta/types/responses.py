@@ -183,6 +183,17 @@ class CodeInterpreterCall(WireModel):
     outputs: Optional[list[CodeInterpreterOutput]] = None
 
 
+class Compaction(WireModel):
+    """What ``POST /v1/responses/compact`` made of a context: the model's summary of it, which a next
+    request's ``input`` carries instead of the items it summarises (``encrypted_content``: an opaque
+    token; see :mod:`openbeta.server.services.items`)."""
+
+    type: Literal["compaction"] = "compaction"
+    id: str
+    encrypted_content: str
+    created_by: Optional[str] = None
+
+
 class OtherItem(WireModel):
     """An item of a type this version does not know (a newer server's)."""
 
@@ -192,7 +203,8 @@ class OtherItem(WireModel):
 
 #: An item of a response's ``output``, of its ``input_items`` or of a conversation.
 Item = Annotated[
-    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, OtherItem], ByType()]
+    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, Compaction, OtherItem],
+    ByType()]
 
 
 # ---------------------------------------------------------------- tools
@@ -432,6 +444,14 @@ class ReasoningItemParam(RequestModel):
     status: Optional[ItemStatus] = None
 
 
+class CompactionParam(RequestModel):
+    """A compaction item sent back: its summary stands in the model's context for what it summarised."""
+
+    type: Literal["compaction"]
+    encrypted_content: Annotated[str, Field(min_length=1, max_length=20_971_520)]
+    id: Optional[str] = None
+
+
 class ItemReferenceParam(RequestModel):
     """An item already stored (a conversation's, an earlier response's), by id."""
 
@@ -446,6 +466,7 @@ INPUT_ITEM_PARAMS: dict[str, type[RequestModel]] = {
     "function_call_output": FunctionCallOutputParam,
     "file_search_call": FileSearchCallParam,
     "reasoning": ReasoningItemParam,
+    "compaction": CompactionParam,
     "item_reference": ItemReferenceParam,
 }
 
@@ -533,6 +554,16 @@ class ResponseItemList(ListPage[Item]):
     """``GET /v1/responses/{id}/input_items``: the items the request sent, as stored."""
 
 
+class CompactedResponse(WireModel):
+    """``POST /v1/responses/compact``: every user message of the context, then one compaction item."""
+
+    id: str
+    object: Literal["response.compaction"] = "response.compaction"
+    created_at: int
+    output: list[Item] = Field(default_factory=list)
+    usage: ResponseUsage
+
+
 class InputTokens(WireModel):
     object: Literal["response.input_tokens"] = "response.input_tokens"
     input_tokens: int
@@ -600,8 +631,25 @@ class InputTokensParams(_ContextParams):
     personality: Any = None
 
 
+class CompactParams(RequestModel):
+    """``POST /v1/responses/compact``: the context to compact (``input``, after ``previous_response_id``'s
+    items). ``image`` parses and is refused when given (no image compression here)."""
+
+    model: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = None
+    input: Optional[Union[Annotated[str, Field(max_length=MAX_TEXT_CHARS)],
+                          Annotated[list[Any], Field(max_length=MAX_INPUT_ITEMS)]]] = None
+    previous_response_id: Optional[Annotated[str, Field(min_length=1, max_length=64)]] = None
+    instructions: Optional[Annotated[str, Field(max_length=MAX_INSTRUCTIONS_CHARS)]] = None
+    prompt_cache_key: Optional[Annotated[str, Field(max_length=64)]] = None
+    prompt_cache_retention: Optional[Literal["in_memory", "24h"]] = None
+    prompt_cache_options: Optional[dict[str, Any]] = None
+    service_tier: Optional[Literal["auto", "default", "fast", "flex", "scale", "priority"]] = None
+    image: Any = None
+
+
 __all__ = [
-    "Annotation", "CodeInterpreterCall", "Content", "FileCitation", "FileSearchCall", "FilePath", "FunctionCall",
+    "Annotation", "CodeInterpreterCall", "CompactParams", "CompactedResponse", "Compaction", "CompactionParam",
+    "Content", "FileCitation", "FileSearchCall", "FilePath", "FunctionCall",
     "FunctionCallOutput", "INPUT_ITEM_PARAMS", "Includable", "InputTokens", "InputTokensParams", "Item",
     "Message", "OutputText", "Response", "ResponseCreateParams", "ResponseDeleted", "ResponseItemList",
     "ResponseStatus", "ResponseUsage", "SUPPORTED_TOOLS", "Tool", "ToolParam", "UNSUPPORTED_PARAMETERS",

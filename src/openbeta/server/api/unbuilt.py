@@ -20,7 +20,6 @@ OPERATIONS: list[tuple[str, str]] = [
     ("POST", f"/containers/{_ID}/files"), ("GET", f"/containers/{_ID}/files"),
     ("GET", f"/containers/{_ID}/files/{_ID}"), ("DELETE", f"/containers/{_ID}/files/{_ID}"),
     ("GET", f"/containers/{_ID}/files/{_ID}/content"),
-    ("POST", "/responses/compact"),
 ]
 
 _PATTERNS = [(method, re.compile(f"/v1{path}")) for method, path in OPERATIONS]

@@ -35,8 +35,10 @@ from .citations import MARKER
 #: Id prefix of each item type (a message's is ``msg_``, as in the Assistants API).
 ITEM_PREFIXES = {
     "message": "msg_", "function_call": "fc_", "function_call_output": "fco_", "file_search_call": "fs_",
-    "code_interpreter_call": "ci_", "reasoning": "rs_",
+    "code_interpreter_call": "ci_", "reasoning": "rs_", "compaction": "cmp_",
 }
+#: What precedes a compaction item's summary in the model's context.
+COMPACTED = "Summary of the conversation so far:\n"
 #: A run's tool call type -> the item type it becomes.
 CALL_ITEMS = {"function": "function_call", "file_search": "file_search_call"}
 CALL_PREFIX = "call_"
@@ -228,7 +230,8 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
     """Stored items, oldest first, as chat messages. ``developer`` is ``system``; consecutive calls are
     one assistant message with ``tool_calls``, each answered by a ``tool`` message (a server tool's
     output is its recorded call's, from ``replay``); a function call never answered, and an output
-    whose call is not among the items, are left out (a chat model reads neither alone). Reasoning
+    whose call is not among the items, are left out (a chat model reads neither alone). A compaction
+    item is its summary, as an assistant message (the model's own words, never the system's). Reasoning
     items and items of unknown types are left out."""
     answered = {i["call_id"] for i in items if i.get("type") == "function_call_output"}
     called = {i["call_id"] for i in items if i.get("type") == "function_call"}
@@ -257,6 +260,10 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
             calls = []  # a call after an answer is the model's next turn
             if item["call_id"] in called:
                 out.append({"role": "tool", "tool_call_id": item["call_id"], "content": _output_text(item["output"])})
+            continue
+        if kind == "compaction" and item.get("_summary") is not None:
+            calls = []
+            out.append({"role": "assistant", "content": COMPACTED + item["_summary"]})
             continue
         if kind != "message":
             continue
