@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import openai
 import pytest
 
 from responses_support import SCRIPTED, script
@@ -21,7 +20,7 @@ def as_input(compacted: Any) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json", exclude_none=True, warnings=False) for item in compacted.output]
 
 
-def test_compact_answers_the_user_messages_and_one_compaction_item(client):
+def test_compact_answers_the_user_messages_and_one_compaction_item(client, errors):
     first = client.responses.create(model=SCRIPTED, input="My name is Ada and I like tea.")
     second = client.responses.create(model=SCRIPTED, previous_response_id=first.id, input="I live in Paris.")
     compacted = client.responses.compact(model=SCRIPTED, previous_response_id=second.id, input="Remember me.",
@@ -36,7 +35,7 @@ def test_compact_answers_the_user_messages_and_one_compaction_item(client):
     assert item.id.startswith("cmp_") and item.encrypted_content
     assert compacted.usage.output_tokens == 3 and compacted.usage.input_tokens > 0
     # nothing of the compaction pass is kept
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.responses.retrieve(compacted.id)
 
 
@@ -96,8 +95,8 @@ def test_a_compaction_not_made_here_is_refused(http):
     assert answer.json()["error"]["param"] == "input[1].encrypted_content"
 
 
-def test_compact_errors(client, http):
-    with pytest.raises(openai.BadRequestError) as caught:
+def test_compact_errors(client, errors, http):
+    with pytest.raises(errors.BadRequestError) as caught:
         client.responses.compact(model=SCRIPTED, input="x", extra_body={"image": {"context_compression": "enabled"}})
     assert caught.value.body["param"] == "image" and caught.value.body["code"] == "unsupported_parameter"
     assert http.post("/v1/responses/compact", json={"input": "x"}).json()["error"]["param"] == "model"

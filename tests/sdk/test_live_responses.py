@@ -226,9 +226,9 @@ def test_errors_are_typed_with_the_openai_body(openbeta_client: OpenBeta) -> Non
     with pytest.raises(NotFoundError) as missing:
         openbeta_client.responses.retrieve("resp_nope")
     assert missing.value.status_code == 404 and missing.value.body["type"] == "invalid_request_error"
-    with pytest.raises(NotFoundError) as compact:
-        openbeta_client.responses.compact(model=SCRIPTED, input="x")
-    assert compact.value.body["code"] == "not_implemented"
+    with pytest.raises(BadRequestError) as compact:
+        openbeta_client.responses.compact(model=SCRIPTED, input="x", image={"detail": "low"})
+    assert compact.value.body["code"] == "unsupported_parameter" and compact.value.body["param"] == "image"
     with pytest.raises(NotFoundError):
         openbeta_client.conversations.items.list("conv_nope")
     with pytest.raises(BadRequestError) as update:

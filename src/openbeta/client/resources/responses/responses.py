@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from typing_extensions import Unpack
 
 from ....types.response_events import ResponseStreamEvent
-from ....types.responses import Includable, Response
+from ....types.responses import CompactedResponse, Includable, Response
 from ..._request import RequestOptions, split_options
 from ..._resource import APIResource, awaitable, awaitable_or_stream
 from ..._response import adapter_for
@@ -92,11 +92,11 @@ class Responses(APIResource):
         """Cancel a background response (others answer 400)."""
         return self._call("POST", f"responses/{response_id}/cancel", options, cast_to=Response)
 
-    def compact(self, **params: Unpack[CompactArgs]) -> Response:
-        """``POST /responses/compact``: not built on this server, which answers 404 ``not_implemented``
-        (raised as :class:`NotFoundError`)."""
+    def compact(self, **params: Unpack[CompactArgs]) -> CompactedResponse:
+        """``POST /responses/compact``: the context's user messages and one ``compaction`` item, whose summary
+        a next request's ``input`` carries instead of the items it summarises."""
         fields, options = split_options(params)
-        return self._call("POST", "responses/compact", options, cast_to=Response, body=given(**fields))
+        return self._call("POST", "responses/compact", options, cast_to=CompactedResponse, body=given(**fields))
 
     # -------------------------------------------------------------- helpers
 

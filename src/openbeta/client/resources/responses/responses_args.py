@@ -61,7 +61,7 @@ class ResponseCreateArgs(ResponseContextArgs, RequestOptions, total=False):
 
 
 class CompactArgs(RequestOptions, total=False):
-    """Keyword arguments of ``responses.compact`` (the server answers 404 ``not_implemented``)."""
+    """Keyword arguments of ``responses.compact``."""
 
     model: str
     input: Union[str, Iterable[dict[str, Any]], None]
