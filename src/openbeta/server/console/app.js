@@ -644,7 +644,7 @@ function ResponsesPlayground() {
     <div class="card">
       <div class="row"><h2 class="grow">Responses</h2>
         <span class="muted" data-testid="chain-id">${conversation ? `conversation ${conversation}` : lastId ? `after ${lastId}` : "new chain"}</span>
-        <button onClick=${restart} disabled=${busy}>New chain</button></div>
+        <button onClick=${() => pick(null)} disabled=${busy}>New chain</button></div>
       <${ErrorText} error=${error} />
       <div class="chat" ref=${box} aria-live="polite" data-testid="r-chat">
         ${turns.current.length === 0 && html`<p class="muted">Send input to create a response.</p>`}
