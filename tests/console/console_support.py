@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from typing import Any
 
 import pytest
@@ -46,3 +47,14 @@ class Watched:
         assert self.foreign == [], f"requests left the origin: {self.foreign}"
         errors = [e for e in self.errors if not any(a in e for a in self.allowed_errors)]
         assert errors == [], f"console errors: {errors}"
+
+
+def ingested_store(api: Any, name: str, filename: str, text: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(a file uploaded through ``api``, a vector store ``name`` holding it), once the file is ingested."""
+    file = api.post("/files", files={"file": (filename, text)}, data={"purpose": "assistants"}).json()
+    store = api.post("/vector_stores", json={"name": name, "file_ids": [file["id"]]}).json()
+    deadline = time.monotonic() + 20
+    while api.get(f"/vector_stores/{store['id']}").json()["file_counts"]["completed"] < 1:
+        assert time.monotonic() < deadline, "ingestion did not finish"
+        time.sleep(0.1)
+    return file, store

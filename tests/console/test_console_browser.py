@@ -6,11 +6,10 @@ Every page load checks that no request leaves the server's origin and that the c
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from console_support import KEY, Watched
+from console_support import KEY, Watched, ingested_store
 
 
 def test_asks_for_the_key_and_keeps_it_for_the_tab(browser, server) -> None:
@@ -156,12 +155,7 @@ def test_readable_on_a_phone(browser, server) -> None:
 
 def test_file_search_citation_opens_the_cited_file(page, api) -> None:
     text = b"The harbour master keeps the tide tables in the blue ledger.\n"
-    file = api.post("/files", files={"file": ("harbour.txt", text)}, data={"purpose": "assistants"}).json()
-    store = api.post("/vector_stores", json={"name": "Harbour", "file_ids": [file["id"]]}).json()
-    deadline = time.monotonic() + 20
-    while api.get(f"/vector_stores/{store['id']}").json()["file_counts"]["completed"] < 1:
-        assert time.monotonic() < deadline, "ingestion did not finish"
-        time.sleep(0.1)
+    file, store = ingested_store(api, "Harbour", "harbour.txt", text)
     script = ('SCRIPT: {"tool_calls": [{"name": "file_search", "arguments": {"query": "tide tables"}}], '
               '"after_tools": "They are in the blue ledger {marker}."}')
     assistant = api.post("/assistants", json={

@@ -8,8 +8,9 @@ Every page load checks that no request leaves the server's origin and that the c
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
+
+from console_support import ingested_store
 
 #: The page's input box.
 INPUT = "Input"
@@ -96,12 +97,7 @@ def test_a_function_call_is_answered_and_the_chain_continues(page, api) -> None:
 
 def test_file_search_shows_its_results_and_citations(page, api) -> None:
     text = b"The harbour master keeps the tide tables in the blue ledger.\n"
-    file = api.post("/files", files={"file": ("harbour.txt", text)}, data={"purpose": "assistants"}).json()
-    store = api.post("/vector_stores", json={"name": "Harbour notes", "file_ids": [file["id"]]}).json()
-    deadline = time.monotonic() + 20
-    while api.get(f"/vector_stores/{store['id']}").json()["file_counts"]["completed"] < 1:
-        assert time.monotonic() < deadline, "ingestion did not finish"
-        time.sleep(0.1)
+    file, store = ingested_store(api, "Harbour notes", "harbour.txt", text)
     p = open_playground(page)
     p.get_by_label("file search", exact=True).check()
     p.get_by_label("Vector store (file search)").select_option(store["id"])

@@ -322,6 +322,17 @@ function applyEvent(items, { event, data }) {
   }
 }
 
+/** The box a chat's next message is typed in (Enter sends, Shift+Enter makes a new line). */
+function Composer({ id, label, text, setText, onSend, busy, busyLabel }) {
+  return html`<form class="composer" onSubmit=${onSend}>
+    <label for=${id} class="sr">${label}</label>
+    <textarea id=${id} class="grow" placeholder=${`${label} (Enter sends, Shift+Enter for a new line)`} value=${text}
+      onInput=${(e) => setText(e.target.value)}
+      onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); onSend(); } }} />
+    <button class="primary" disabled=${busy || !text.trim()}>${busy ? busyLabel : "Send"}</button>
+  </form>`;
+}
+
 function Chat({ assistant }) {
   const [thread, setThread] = useState(null);
   const [text, setText] = useState("");
@@ -376,13 +387,7 @@ function Chat({ assistant }) {
       ${pending && !busy && html`<${ToolOutputsForm} key=${pending.run.id} run=${pending.run}
         onSubmit=${(outs) => follow(`/threads/${pending.run.thread_id}/runs/${pending.run.id}/submit_tool_outputs`, { tool_outputs: outs })} />`}
     </div>
-    <form class="composer" onSubmit=${send}>
-      <label for="composer" class="sr">Message</label>
-      <textarea id="composer" class="grow" placeholder="Message (Enter sends, Shift+Enter for a new line)" value=${text}
-        onInput=${(e) => setText(e.target.value)}
-        onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } }} />
-      <button class="primary" disabled=${busy || !text.trim()}>${busy ? "Running…" : "Send"}</button>
-    </form>
+    <${Composer} id="composer" label="Message" text=${text} setText=${setText} onSend=${send} busy=${busy} busyLabel="Running…" />
   </div>`;
 }
 
@@ -654,13 +659,7 @@ function ResponsesPlayground() {
           ${t.response && html`<${ResponseLine} response=${t.response} />`}`)}
         ${pending.length > 0 && !busy && html`<${FunctionOutputsForm} key=${lastId} calls=${pending} onSubmit=${respond} />`}
       </div>
-      <form class="composer" onSubmit=${send}>
-        <label for="r-input" class="sr">Input</label>
-        <textarea id="r-input" class="grow" placeholder="Input (Enter sends, Shift+Enter for a new line)" value=${text}
-          onInput=${(e) => setText(e.target.value)}
-          onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } }} />
-        <button class="primary" disabled=${busy || !text.trim()}>${busy ? "Responding…" : "Send"}</button>
-      </form>
+      <${Composer} id="r-input" label="Input" text=${text} setText=${setText} onSend=${send} busy=${busy} busyLabel="Responding…" />
     </div></div>`;
 }
 
