@@ -16,10 +16,6 @@ _ID = r"[^/]+"
 
 #: (method, path under /v1) of every operation in the family, as patterns.
 OPERATIONS: list[tuple[str, str]] = [
-    ("GET", "/containers"), ("POST", "/containers"), ("GET", f"/containers/{_ID}"), ("DELETE", f"/containers/{_ID}"),
-    ("POST", f"/containers/{_ID}/files"), ("GET", f"/containers/{_ID}/files"),
-    ("GET", f"/containers/{_ID}/files/{_ID}"), ("DELETE", f"/containers/{_ID}/files/{_ID}"),
-    ("GET", f"/containers/{_ID}/files/{_ID}/content"),
     ("POST", "/responses/compact"),
 ]
 
