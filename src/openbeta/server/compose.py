@@ -118,6 +118,7 @@ def build_services(settings: Settings) -> Services:
                                      ended=hooks.container_ended)
     interpreter = code_interpreter(settings, db, server_tools, files, blobs, container_store)
     sweeper = ExpirySweeper(files, also=[container_store.sweep])
+    containers = ContainerService(db, container_store, blobs, max_memory_mb=settings.code_interpreter_memory_mb)
     threads = ThreadService(db, hooks.thread_deleted)
     runs = RunService(db, engine, server_tools)
     services = Services(
@@ -139,10 +140,11 @@ def build_services(settings: Settings) -> Services:
         realtime=RealtimeFace(RealtimeService(db), keys, provider, settings),
         models=ModelService(provider),
         chatkit=ChatKitServices(db, threads, files, runs, keys),
-        responses=ResponseService(db, engine, server_tools, EventLog(db), flush_seconds=settings.stream_flush_seconds,
+        responses=ResponseService(db, engine, server_tools, EventLog(db), containers,
+                                  flush_seconds=settings.stream_flush_seconds,
                                   keepalive_seconds=settings.stream_keepalive_seconds),
         conversations=ConversationService(db, threads),
-        containers=ContainerService(db, container_store, blobs, max_memory_mb=settings.code_interpreter_memory_mb),
+        containers=containers,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[provider.aclose, ingestion.stop, sweeper.stop, engine.shutdown],
     )

@@ -4,7 +4,8 @@ copy of a stored file), list, retrieve, delete, download. A container is where a
 the rows, the bytes, the bounds and the expiry, which the tool shares.
 
 ``memory_limit`` is applied to the container's interpreter, within the server's
-``OPENBETA_CODE_INTERPRETER_MEMORY_MB`` (a larger one is refused); ``network_policy`` can only be
+``OPENBETA_CODE_INTERPRETER_MEMORY_MB`` (a limit over it is refused, except ``1g``, the smallest, which
+then gets the server's); ``network_policy`` can only be
 ``disabled`` (sandboxes have no network) and ``skills`` are not supported: both are refused by name.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO, Iterator, Optional
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ...types.containers import DEFAULT_MINUTES, MEMORY_LIMIT_MB, ContainerCreateParams
@@ -29,10 +31,11 @@ from .base import list_page
 
 def check_options(memory_limit: Optional[str], network_policy: Optional[dict[str, Any]], max_memory_mb: int,
                   param: str = "") -> str:
-    """The container's memory limit (``1g`` unless asked), refused when over the server's; a network
-    policy other than ``disabled`` refused."""
+    """The container's memory limit (``1g``, the smallest, unless asked); a larger one is refused when
+    over the server's (the interpreter gets the smaller of the two); a network policy other than
+    ``disabled`` refused."""
     limit = memory_limit or "1g"
-    if MEMORY_LIMIT_MB[limit] > max_memory_mb:
+    if limit != "1g" and MEMORY_LIMIT_MB[limit] > max_memory_mb:
         raise InvalidRequest(f"memory_limit '{limit}' is more than this server gives an interpreter "
                              f"({max_memory_mb} MiB).", param=f"{param}memory_limit", code="unsupported_value")
     if network_policy is not None and network_policy.get("type") != "disabled":
@@ -81,7 +84,7 @@ class ContainerService:
     def copy_in(self, container_id: str, sources: list[tuple[str, str]], param: str) -> list[dict[str, Any]]:
         """Copy stored files into the container (``/mnt/data/<file name>``)."""
         return [self.store.add_file(container_id, f"{MOUNT}/{safe_name(filename)}", _Stream(self.blobs.stream(file_id)),
-                                    "user", param=param) for file_id, filename in sources]
+                                    "user", param=param, origin=file_id) for file_id, filename in sources]
 
     def get(self, project: str, container_id: str) -> dict[str, Any]:
         with self.db.session() as s:
@@ -97,6 +100,46 @@ class ContainerService:
         with self.db.session() as s:
             self.store.delete(s, load(s, ContainerRow, container_id, "container", owned(ContainerRow, project)))
         return {"id": container_id, "object": "container.deleted", "deleted": True}
+
+    # ------------------------------------------------------------ a response's container
+
+    def for_tool(self, project: str, container: Any, param: str, threads: list[str]) -> tuple[str, bool]:
+        """The container a response's ``code_interpreter`` tool runs in, and whether it was made now: the
+        one named (of the project, running), or for ``{"type": "auto"}`` the running auto container of one
+        of ``threads`` (the conversation or chain the response continues, newest first) with ``file_ids``
+        copied in when not there yet, else a new one with them."""
+        if isinstance(container, str):
+            with self.db.session() as s:
+                self.store.running(s, container, owned(ContainerRow, project), param=param)
+            return container, False
+        memory = check_options(container.get("memory_limit"), container.get("network_policy"), self.max_memory_mb,
+                               f"{param}.")
+        wanted = [(f, f"{param}.file_ids[{i}]") for i, f in enumerate(container.get("file_ids") or [])]
+        with self.db.session() as s:
+            sources = self.sources(s, project, wanted)
+            found = self._auto(s, project, threads)
+            if found is not None:
+                there = set(s.scalars(select(ContainerFileRow.origin).where(ContainerFileRow.container_id == found)))
+                sources = [source for source in sources if source[0] not in there]
+            else:
+                container_id = self.store.create(s, project, "auto", DEFAULT_MINUTES, memory).id
+        self.copy_in(found or container_id, sources, f"{param}.file_ids")
+        return found or container_id, found is None
+
+    def _auto(self, s: Session, project: str, threads: list[str]) -> Optional[str]:
+        """The newest running auto container of the first of ``threads`` that has one."""
+        for thread_id in threads:
+            for row in s.scalars(select(ContainerRow).where(ContainerRow.thread_id == thread_id,
+                                                            owned(ContainerRow, project),
+                                                            ContainerRow.status == "running")
+                                 .order_by(ContainerRow.seq.desc())):
+                if self.store.load(s, row.id).status == "running":
+                    return row.id
+        return None
+
+    def bind(self, s: Session, container_id: str, thread_id: str) -> None:
+        """An auto container made for a response serves its thread from now on (in the response's unit of work)."""
+        s.execute(update(ContainerRow).where(ContainerRow.id == container_id).values(thread_id=thread_id))
 
     # ------------------------------------------------------------ files
 

@@ -132,11 +132,14 @@ class ContainerStore:
 
     # ------------------------------------------------------------ files
 
-    def add_file(self, container_id: str, path: str, source: BinaryIO, origin: str, *,
-                 where: tuple[Any, ...] = (), replace: bool = False, param: Optional[str] = None) -> dict[str, Any]:
-        """Store ``source`` as the container's file at ``path`` (``/mnt/data/...``). A path already taken
+    def add_file(self, container_id: str, path: str, data: BinaryIO, source: str, *,
+                 where: tuple[Any, ...] = (), replace: bool = False, param: Optional[str] = None,
+                 origin: Optional[str] = None) -> dict[str, Any]:
+        """Store ``data`` as the container's file at ``path`` (``/mnt/data/...``), made by ``source``
+        (``user`` or ``assistant``). A path already taken
         is replaced when ``replace`` (the code rewrote it), else the new file's name gets its id in front.
-        Bounded by the upload limit and the container's files and bytes (413 ``container_full``)."""
+        Bounded by the upload limit and the container's files and bytes (413 ``container_full``).
+        ``origin``: the stored file it is a copy of."""
         file_id = new_id("cfile_")
         with self.db.session() as s:  # what room there is now (checked again once the bytes are in)
             self.running(s, container_id, *where, param=param)
@@ -147,7 +150,7 @@ class ContainerStore:
         if room < 0:
             raise self._full(container_id)
         try:
-            size = self.blobs.put(file_id, source, max_bytes=room)
+            size = self.blobs.put(file_id, data, max_bytes=room)
         except PayloadTooLarge:
             raise self._full(container_id) if room < self.max_upload else PayloadTooLarge(
                 f"File is too large: the maximum upload size is {self.max_upload} bytes.", param="file",
@@ -168,9 +171,9 @@ class ContainerStore:
                 if count + 1 > self.max_files or used + size > self.max_bytes:
                     raise self._full(container_id)
                 body = {"id": file_id, "object": "container.file", "container_id": container_id,
-                        "created_at": now(), "bytes": size, "path": path, "source": origin}
+                        "created_at": now(), "bytes": size, "path": path, "source": source}
                 s.add(ContainerFileRow(id=file_id, container_id=container_id, path=path, bytes=size,
-                                       created_at=body["created_at"], body=body))
+                                       created_at=body["created_at"], origin=origin, body=body))
                 self.touch(s, row)
         except BaseException:
             self._delete_blob(file_id)
@@ -179,8 +182,8 @@ class ContainerStore:
             self._delete_blob(replaced)
         return body
 
-    def copy_file(self, container_id: str, path: str, data: bytes, origin: str, **kwargs: Any) -> dict[str, Any]:
-        return self.add_file(container_id, path, io.BytesIO(data), origin, **kwargs)
+    def copy_file(self, container_id: str, path: str, data: bytes, source: str, **kwargs: Any) -> dict[str, Any]:
+        return self.add_file(container_id, path, io.BytesIO(data), source, **kwargs)
 
     def _usage(self, session: Session, container_id: str) -> tuple[int, int]:
         count, used = session.execute(select(func.count(), func.coalesce(func.sum(ContainerFileRow.bytes), 0))

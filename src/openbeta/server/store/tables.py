@@ -176,6 +176,8 @@ class ContainerFileRow(Base):
     path: Mapped[str] = mapped_column(String(1024), nullable=False)
     bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The stored file (``file-...``) it was copied from, if it was.
+    origin: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
     body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
 
     __table_args__ = (UniqueConstraint("container_id", "path", name="uq_container_files_path"),

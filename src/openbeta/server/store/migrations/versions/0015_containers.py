@@ -3,7 +3,8 @@
 ``containers``: one row per container (``status`` ``running`` or ``expired``; ``expires_at`` is
 ``last_active_at`` plus the container's ``expires_after.minutes``; ``thread_id`` names the thread an
 ``auto`` container was made for, so a response continuing that thread finds it again).
-``container_files``: each file's path under ``/mnt/data`` and its size; the bytes are in the blob store,
+``container_files``: each file's path under ``/mnt/data``, its size and the stored file it was copied
+from (``origin``, if it was); the bytes are in the blob store,
 under the file's id.
 
 Revision ID: containers
@@ -44,6 +45,7 @@ def upgrade() -> None:
         sa.Column("path", sa.String(1024), nullable=False),
         sa.Column("bytes", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("origin", sa.String(64), nullable=True),
         sa.Column("body", sa.JSON(), nullable=False),
         sa.UniqueConstraint("container_id", "path", name="uq_container_files_path"),
     )
