@@ -167,3 +167,19 @@ def test_another_projects_container_is_not_found(client, other):
         other.responses.create(model="scripted", input="hi",
                                tools=[{"type": "code_interpreter", "container": container.id}])
     assert client.containers.files.content.retrieve(made.id, container_id=container.id).read() == b"hello"
+
+
+def test_a_code_interpreter_call_sent_back_as_input_is_kept(client):
+    call = {"type": "code_interpreter_call", "id": "ci_given", "status": "completed", "container_id": "cntr_x",
+            "code": "print(1)", "outputs": [{"type": "logs", "logs": "1"}]}
+    response = client.responses.create(model="scripted", input=[call, {"role": "user", "content": "SCRIPT: "
+                                                                       '{"text": "seen"}'}])
+    assert response.output_text == "seen"
+    items = client.responses.input_items.list(response.id, order="asc", include=["code_interpreter_call.outputs"])
+    kept = items.data[0]
+    assert (kept.type, kept.code, kept.container_id, kept.outputs[0].logs) == ("code_interpreter_call", "print(1)",
+                                                                                "cntr_x", "1")
+    assert kept.id != "ci_given"  # stored as a new item
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="scripted", input=[{**call, "outputs": [{"type": "files"}]}])
+    assert caught.value.body["param"].startswith("input[0].outputs[0]")

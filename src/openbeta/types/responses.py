@@ -444,6 +444,29 @@ class FileSearchCallParam(RequestModel):
     results: Optional[list[FileSearchResultParam]] = None
 
 
+class CodeInterpreterLogsParam(RequestModel):
+    type: Literal["logs"]
+    logs: str
+
+
+class CodeInterpreterImageParam(RequestModel):
+    type: Literal["image"]
+    url: str
+
+
+class CodeInterpreterCallParam(RequestModel):
+    """An earlier response's code_interpreter call sent back: kept as given (the model does not read it:
+    its output is not the server's record)."""
+
+    type: Literal["code_interpreter_call"]
+    id: str
+    status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]
+    container_id: str
+    code: Optional[str] = None
+    outputs: Optional[list[Annotated[Union[CodeInterpreterLogsParam, CodeInterpreterImageParam],
+                                     Field(discriminator="type")]]] = None
+
+
 class ReasoningItemParam(RequestModel):
     """Kept as given; never shown to the model (no model here reasons in separate items)."""
 
@@ -468,6 +491,7 @@ INPUT_ITEM_PARAMS: dict[str, type[RequestModel]] = {
     "function_call": FunctionCallParam,
     "function_call_output": FunctionCallOutputParam,
     "file_search_call": FileSearchCallParam,
+    "code_interpreter_call": CodeInterpreterCallParam,
     "reasoning": ReasoningItemParam,
     "item_reference": ItemReferenceParam,
 }
