@@ -13,7 +13,8 @@ import json
 import openai
 import pytest
 from interpreter_helpers import calls
-from sqlalchemy import create_engine, text
+
+from server_process import run_sql
 
 MODEL = "scripted"
 AUTO = {"type": "code_interpreter", "container": {"type": "auto"}}
@@ -135,11 +136,7 @@ def test_the_model_reads_the_calls_output_back_and_a_conversation_lists_the_call
 
 def test_code_in_an_expired_container_fails_clearly(sandbox_client, server):
     container = sandbox_client.containers.create(name="brief")
-    url = server.env.get("OPENBETA_DATABASE_URL") or f"sqlite:///{server.data_dir / 'openbeta.db'}"
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE containers SET expires_at = 1 WHERE id = :id"), {"id": container.id})
-    engine.dispose()
+    run_sql(server, "UPDATE containers SET expires_at = 1 WHERE id = :id", id=container.id)
     with pytest.raises(openai.BadRequestError) as caught:
         sandbox_client.responses.create(model=MODEL, input=calls("print(1)"),
                                         tools=[{"type": "code_interpreter", "container": container.id}])

@@ -5,10 +5,9 @@ container lists its file."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
+from interpreter_helpers import ran_and_got, run_readme_example
 
 from server_process import ROOT
 
@@ -25,15 +24,6 @@ def test_the_readme_containers_example_runs_code_in_the_container(start_server, 
         pytest.skip("one real-model run is enough (SQLite)")
     pytest.importorskip("llama_cpp")
     server = start_server(OPENBETA_PROVIDER="local", OPENBETA_EMBEDDINGS="none", OPENBETA_VOICE="none")
-    code = ("from openai import OpenAI\n"
-            f'client = OpenAI(base_url="{server.base_url}", api_key="anything", timeout=600)\n' + readme_example())
-    result = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True,
-                            text=True, timeout=900)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    ran = [line for line in lines if line.startswith("ran: ")]
-    got = [line for line in lines if line.startswith("got: ")]
-    assert ran and ran[0].removeprefix("ran: ").strip(), result.stdout  # the model wrote code ...
-    assert got and got[0].removeprefix("got: ").strip(), result.stdout  # ... the container's sandbox ran it
-    assert "/mnt/data/numbers.csv" in lines[-1], result.stdout  # the container holds the file copied in
-    print(result.stdout)
+    lines = run_readme_example(server, readme_example())
+    ran_and_got(lines)
+    assert "/mnt/data/numbers.csv" in lines[-1], lines  # the container holds the file copied in

@@ -10,7 +10,8 @@ import io
 import httpx
 import openai
 import pytest
-from sqlalchemy import create_engine, text
+
+from server_process import run_sql
 
 MAX_FILES = 3
 MAX_BYTES = 4096
@@ -35,11 +36,7 @@ def other(server) -> openai.OpenAI:
 
 def expire(server, container_id: str) -> None:
     """Move a container's expiry into the past, as if it had sat unused for its minutes."""
-    url = server.env.get("OPENBETA_DATABASE_URL") or f"sqlite:///{server.data_dir / 'openbeta.db'}"
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE containers SET expires_at = 1 WHERE id = :id"), {"id": container_id})
-    engine.dispose()
+    run_sql(server, "UPDATE containers SET expires_at = 1 WHERE id = :id", id=container_id)
 
 
 def test_create_retrieve_list_delete(client):
