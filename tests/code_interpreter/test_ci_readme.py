@@ -19,11 +19,7 @@ def readme_example() -> str:
     return block
 
 
-def test_the_readme_example_runs_code_and_answers(start_server, sandbox_ready, db_kind) -> None:
-    if db_kind != "sqlite":
-        pytest.skip("one real-model run is enough (SQLite)")
-    pytest.importorskip("llama_cpp")
-    server = start_server(OPENBETA_PROVIDER="local", OPENBETA_EMBEDDINGS="none", OPENBETA_VOICE="none")
-    lines = run_readme_example(server, readme_example())
+def test_the_readme_example_runs_code_and_answers(local_model_server) -> None:
+    lines = run_readme_example(local_model_server, readme_example())
     ran_and_got(lines)
     assert lines[-1].strip() and not lines[-1].startswith(("ran: ", "got: ")), lines  # and an answer

@@ -19,11 +19,7 @@ def readme_example() -> str:
     return re.findall(r"```python\n(.*?)```", section, re.S)[0]
 
 
-def test_the_readme_containers_example_runs_code_in_the_container(start_server, sandbox_ready, db_kind) -> None:
-    if db_kind != "sqlite":
-        pytest.skip("one real-model run is enough (SQLite)")
-    pytest.importorskip("llama_cpp")
-    server = start_server(OPENBETA_PROVIDER="local", OPENBETA_EMBEDDINGS="none", OPENBETA_VOICE="none")
-    lines = run_readme_example(server, readme_example())
+def test_the_readme_containers_example_runs_code_in_the_container(local_model_server) -> None:
+    lines = run_readme_example(local_model_server, readme_example())
     ran_and_got(lines)
     assert "/mnt/data/numbers.csv" in lines[-1], lines  # the container holds the file copied in
