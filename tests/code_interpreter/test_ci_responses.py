@@ -142,3 +142,16 @@ def test_code_in_an_expired_container_fails_clearly(sandbox_client, server):
                                         tools=[{"type": "code_interpreter", "container": container.id}])
     assert caught.value.body["code"] == "container_expired"
     assert json.loads(caught.value.response.text)["error"]["param"] == "tools[0].container"
+
+
+def test_a_written_file_the_container_cannot_hold_is_left_out_with_a_note(sandbox_client):
+    deep = "/".join(["d" * 200] * 5)  # a path the sandbox lists but longer than a container file's may be
+    code = (f"import os\nos.makedirs('/mnt/data/{deep}')\nopen('/mnt/data/{deep}/long-file.txt', 'w').write('x')\n"
+            "open('/mnt/data/short.txt', 'w').write('y')")
+    response = sandbox_client.responses.create(model=MODEL, tools=[AUTO], include=OUTPUTS,
+                                               input=calls(code, after="ok"))
+    (call,) = ci_calls(response)
+    assert response.status == "completed" and "not saved as files" in call.outputs[0].logs
+    assert "long-file.txt" in call.outputs[0].logs
+    paths = [f.path for f in sandbox_client.containers.files.list(call.container_id).data]
+    assert paths == ["/mnt/data/short.txt"]

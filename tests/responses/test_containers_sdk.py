@@ -110,6 +110,10 @@ def test_bad_requests(client):
     assert caught.value.body["param"] == "file_id"
     with pytest.raises(openai.BadRequestError):
         client.post(f"/containers/{container.id}/files", body={}, cast_to=httpx.Response)
+    with pytest.raises(openai.BadRequestError) as caught:  # a path longer than the store holds, refused whole
+        client.containers.files.create(container.id, file=("n" * 1100 + ".txt", b"x"))
+    assert caught.value.body["param"] == "file"
+    assert client.containers.files.list(container.id).data == []
 
 
 def test_bounds(client):

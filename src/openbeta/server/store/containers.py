@@ -25,6 +25,8 @@ from .tables import ContainerFileRow, ContainerRow
 log = logging.getLogger("openbeta")
 
 MOUNT = "/mnt/data"
+#: The longest path a container file may have (the ``container_files.path`` column's size).
+MAX_PATH_CHARS = 1024
 
 
 class ContainerFull(PayloadTooLarge):
@@ -141,6 +143,7 @@ class ContainerStore:
         Bounded by the upload limit and the container's files and bytes (413 ``container_full``).
         ``origin``: the stored file it is a copy of."""
         file_id = new_id("cfile_")
+        _check_path(path)
         with self.db.session() as s:  # what room there is now (checked again once the bytes are in)
             self.running(s, container_id, *where, param=param)
             count, used = self._usage(s, container_id)
@@ -166,7 +169,7 @@ class ContainerStore:
                     s.delete(old)
                     s.flush()
                 elif old is not None:
-                    path = f"{MOUNT}/{file_id}-{path[len(MOUNT) + 1:]}"
+                    path = _check_path(f"{MOUNT}/{file_id}-{path[len(MOUNT) + 1:]}")
                 count, used = self._usage(s, container_id)
                 if count + 1 > self.max_files or used + size > self.max_bytes:
                     raise self._full(container_id)
@@ -210,6 +213,14 @@ class ContainerStore:
         key = row.id
         session.delete(row)
         after_commit(session, lambda: self._delete_blob(key))
+
+
+def _check_path(path: str) -> str:
+    """A container file's path, checked: printable and at most :data:`MAX_PATH_CHARS` characters."""
+    if len(path) > MAX_PATH_CHARS or not path.isprintable():
+        raise InvalidRequest(f"A container file's path must be printable and at most {MAX_PATH_CHARS} characters "
+                             "long: give the file a shorter name.", param="file", code="invalid_value")
+    return path
 
 
 def after_commit(session: Session, fn: Callable[[], Any]) -> None:
