@@ -137,6 +137,8 @@ def test_expired_container(client, server):
     container = client.containers.create(name="short")
     made = client.containers.files.create(container.id, file=("a.txt", io.BytesIO(b"hello")))
     expire(server, container.id)
+    listed = {c.id: c.status for c in client.containers.list(limit=100).data}  # the sweep before a list
+    assert listed[container.id] == "expired"
     assert client.containers.retrieve(container.id).status == "expired"
     assert client.containers.files.list(container.id).data == []  # its files are gone
     with pytest.raises(openai.NotFoundError):
