@@ -541,12 +541,17 @@ class CodeInterpreterTool:
             name = safe_name(filename)
             if f"{MOUNT}/{name}" in staged:
                 name = f"{file_id}-{name}"
-            error = self._put(box, name, file_id, size)
-            if error == "":
-                box.placed.add(file_id)
-            elif error is not None:
-                notes.append(f"[{MOUNT}/{name} could not be put in the sandbox: {error}]")
+            notes += self._place(box, name, file_id, size)
         return notes
+
+    def _place(self, box: Sandbox, relative: str, file_id: str, size: int) -> list[str]:
+        """Put an input file in the sandbox (:meth:`_put`), once; a note when it could not be."""
+        error = self._put(box, relative, file_id, size)
+        if error == "":
+            box.placed.add(file_id)
+        elif error is not None:
+            return [f"[{MOUNT}/{relative} could not be put in the sandbox: {error}]"]
+        return []
 
     def _put(self, box: Sandbox, relative: str, file_id: str, size: int) -> Optional[str]:
         """Put a stored file into the sandbox at ``/mnt/data/<relative>``, within the pool's bytes in
@@ -580,13 +585,8 @@ class CodeInterpreterTool:
         notes = []
         for file_id, path, size in self.containers.files(container):
             relative = path[len(MOUNT) + 1:]
-            if file_id in box.placed or not path.startswith(MOUNT + "/") or not valid_path(relative):
-                continue
-            error = self._put(box, relative, file_id, size)
-            if error == "":
-                box.placed.add(file_id)
-            elif error is not None:
-                notes.append(f"[{path} could not be put in the sandbox: {error}]")
+            if file_id not in box.placed and path.startswith(MOUNT + "/") and valid_path(relative):
+                notes += self._place(box, relative, file_id, size)
         return notes
 
     def _restore(self, box: Sandbox, thread_id: str) -> list[str]:
