@@ -76,13 +76,22 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, cuts[98] * 1000
 
 
-def compare(name: str, upstream: str, runs: int, tmp: Path, baseline: Optional[Path]) -> None:
+#: A way through openbeta: (client, the server's /v1 base) -> one timed call.
+Way = Callable[[httpx.Client, str], Callable[[], float]]
+
+
+def compare(name: str, upstream: str, runs: int, tmp: Path, baseline: Optional[Path],
+            ways: Optional[dict[str, Way]] = None) -> None:
+    """Each way through each openbeta server (this tree's, the baseline's) against the upstream called
+    directly, alternating calls within each round."""
+    ways = ways or {"": through_openbeta}
     sources = {"openbeta": SRC, **({"baseline": baseline} if baseline else {})}
     servers = {label: start_openbeta(tmp / f"{name}-{label}", upstream, src=src) for label, src in sources.items()}
     try:
         with httpx.Client(timeout=120) as client:
             paths: dict[str, Callable[[], float]] = {"direct": lambda: direct(client, upstream)}
-            paths.update({label: through_openbeta(client, base) for label, (base, _) in servers.items()})
+            paths.update({f"{label} {way}".strip(): make(client, base) for label, (base, _) in servers.items()
+                          for way, make in ways.items()})
             for _ in range(5):  # warm-up: connections, model load, prompt cache
                 for once in paths.values():
                     once()
@@ -94,16 +103,20 @@ def compare(name: str, upstream: str, runs: int, tmp: Path, baseline: Optional[P
         for _, server in servers.values():
             stop(server)
     d50, d99 = percentiles(times["direct"])
+    width = max(len(label) for label in paths)
     print(f"{name}: {runs} runs each")
-    print(f"  direct    p50 {d50:7.2f} ms   p99 {d99:7.2f} ms")
-    for label in servers:
+    print(f"  {'direct':{width}} p50 {d50:7.2f} ms   p99 {d99:7.2f} ms")
+    for label in paths:
+        if label == "direct":
+            continue
         o50, o99 = percentiles(times[label])
-        print(f"  {label:9} p50 {o50:7.2f} ms   p99 {o99:7.2f} ms   overhead p50 {o50 - d50:+7.2f} ms   "
+        print(f"  {label:{width}} p50 {o50:7.2f} ms   p99 {o99:7.2f} ms   overhead p50 {o50 - d50:+7.2f} ms   "
               f"p99 {o99 - d99:+7.2f} ms   ratio p50 {o50 / d50:.2f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(ways: Optional[dict[str, Way]] = None, description: str = __doc__.splitlines()[0]) -> None:
+    """The command line: the paced upstream, then llama_cpp.server, each compared by :func:`compare`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=300, help="measured calls per path on the paced upstream")
     parser.add_argument("--llama-runs", type=int, default=30, help="measured calls per path on llama_cpp.server")
     parser.add_argument("--no-llama", action="store_true", help="skip llama_cpp.server")
@@ -112,17 +125,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         upstream, paced = start_paced_upstream(chunks=4, interval_ms=5)
         try:
-            compare("paced upstream", upstream, options.runs, Path(tmp), options.baseline)
+            compare("paced upstream", upstream, options.runs, Path(tmp), options.baseline, ways)
         finally:
             stop(paced)
         if options.no_llama:
             return
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-        from openbeta.server.providers.local import default_model_path
+        from openbeta.server.providers.models import SMOLLM2, default_cache_dir, model_file
 
-        upstream, llama = start_llama_server(default_model_path())
+        upstream, llama = start_llama_server(str(model_file(SMOLLM2, default_cache_dir())))
         try:
-            compare("llama_cpp.server", upstream, options.llama_runs, Path(tmp), options.baseline)
+            compare("llama_cpp.server", upstream, options.llama_runs, Path(tmp), options.baseline, ways)
         finally:
             stop(llama)
 

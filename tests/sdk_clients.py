@@ -3,7 +3,8 @@
 ``SDKS`` maps an id to ``(module, client class, async)``. An async client is driven
 through :class:`Blocking`, so one sync test body exercises it too: every call that
 returns an awaitable is awaited on the client's own event loop (in a thread), and
-iterating an async page walks all pages with ``async for``.
+iterating an async page walks all pages with ``async for`` (an async stream is read whole), and ``with`` on an
+async context manager (a stream manager) is ``async with``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import ModuleType
 from typing import Any, Callable, Coroutine, Iterator
 
 import pytest
+from pydantic import BaseModel
 
 #: id -> (module, client class, is async). Each class takes ``base_url``, ``api_key`` and ``max_retries``.
 SDKS: dict[str, tuple[str, str, bool]] = {
@@ -73,8 +75,30 @@ class Blocking:
     def __iter__(self) -> Any:
         return iter(self._runner.run(_collect(self._target)))
 
+    def __enter__(self) -> Any:
+        """``with`` on an async context manager (a stream manager): ``async with``, run on the loop."""
+        return self._wrap(self._runner.run(_await(self._target.__aenter__())))
+
+    def __exit__(self, *exc: Any) -> None:
+        self._runner.run(_await(self._target.__aexit__(*exc)))
+
     def __repr__(self) -> str:
         return f"Blocking({self._target!r})"
+
+
+def undeclared(model: BaseModel, path: str) -> list[str]:
+    """Paths of fields the server sent that ``model``'s nested models do not declare (a wire type that
+    leaves a field out shows it here)."""
+    found = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        values = value if isinstance(value, list) else [value]
+        for i, v in enumerate(values):
+            if isinstance(v, BaseModel):
+                here = f"{path}.{name}" + (f"[{i}]" if isinstance(value, list) else "")
+                found += [f"{here}.{k}" for k in (v.model_extra or {})]
+                found += undeclared(v, here)
+    return found
 
 
 @dataclass

@@ -24,6 +24,20 @@ def test_node_sdk_runs(node_modules, live_server):
     assert (seen["polled"], seen["done"]) == ("completed", "completed")
 
 
+def test_node_sdk_responses_and_conversations(node_modules, live_server):
+    """``responses.create`` (and a function call answered through ``previous_response_id``), ``responses.stream``
+    and its final response (equal to ``retrieve``), ``responses.parse`` with a JSON schema, and
+    ``conversations.create`` / ``items.list`` paged."""
+    result = subprocess.run([NODE, str(HERE / "responses.mjs"), live_server.base_url], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + result.stdout
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["events"][:2] == ["response.created", "response.in_progress"]
+    assert seen["events"][-1] == "response.completed" and seen["events"].count("response.output_text.delta") == 3
+    assert seen["parsed"] == {"echo": "structured in node"}
+    assert (seen["items"], seen["status"]) == (3, 404)
+
+
 def test_node_polling_helpers_follow_the_poll_hint(node_modules, start_server):
     """``createAndPoll``, ``createAndRunPoll``, ``submitToolOutputsAndPoll``, ``uploadAndPoll`` and
     ``fileBatches.createAndPoll`` without ``pollIntervalMs`` sleep what ``openai-poll-after-ms`` says (else 5 s

@@ -6,7 +6,8 @@
   pauses inside speech as the real one does (``pause`` after ``PAUSE_MS`` of zero frames, ``speech_resumed``
   when sound comes back before the turn has ended).
 - STT: yields the words of ``FakeVoice.transcript``, or of the next of ``FakeVoice.transcripts`` per call
-  (and records the audio and the prompt it was given).
+  (and records the audio and the prompt it was given); with ``logprobs``, each word (its trailing space
+  included) is one token whose log probability is ``-len(word) / 100``.
 - TTS: 100 ms of a constant sample per word, ``tts_delay`` seconds before each chunk.
 - Formats: ``pcm16`` passes through; ``g711_*`` "decode" one byte to one sample (recorded).
 """
@@ -17,6 +18,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Optional
 
+from openbeta.server.realtime.heard import Heard
 from openbeta.server.realtime.voicekit import VoiceKit
 
 FRAME = 480  # 10 ms of pcm16 at 24 kHz
@@ -85,12 +87,13 @@ class FakeVoice:
         return FakeVad(turn_detection, self.pauses)
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
-                         prompt: Optional[str] = None) -> AsyncIterator[str]:
+                         prompt: Optional[str] = None, logprobs: bool = False) -> AsyncIterator[Heard]:
         self.heard.append(pcm16_24k)
         self.prompts.append(prompt)
         words = (self.transcripts.pop(0) if self.transcripts else self.transcript).split(" ")
         for index, word in enumerate(words):
-            yield word if index == len(words) - 1 else word + " "
+            text = word if index == len(words) - 1 else word + " "
+            yield Heard(text, [(text.encode(), -len(word) / 100)] if logprobs else None)
 
     async def synthesize(self, text: str, *, voice: Optional[str] = None,
                          speed: float = 1.0) -> AsyncIterator[bytes]:

@@ -1,6 +1,7 @@
 """Session options are applied or refused, never stored and ignored: GA ``truncation`` (``auto`` drops the
 oldest items to fit the model's context, ``disabled`` sends them all, a retention ratio is refused),
-``prompt`` templates (refused), ``include`` (only the transcription's logprobs, which the spec's own examples send; accepted, not yet sent)."""
+``prompt`` templates (refused), ``include`` (only the transcription's logprobs, the spec's one value; test_realtime_transcription_logprobs.py
+checks they are sent)."""
 
 from __future__ import annotations
 

@@ -1,28 +1,17 @@
-"""Conversations through the official Python SDK against a live server (scripted model provider), on
-SQLite and PostgreSQL: the object, its items, responses in a conversation, and an Assistants thread
-continued as a conversation (the same rows, nothing copied)."""
+"""Conversations through each Python SDK (the official one, openbeta's and openbeta's async one) against a live
+server (scripted model provider), on SQLite and PostgreSQL: the object, its items, responses in a conversation,
+and an Assistants thread continued as a conversation (the same rows, nothing copied)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import openai
 import pytest
 
-SCRIPTED = "scripted-model"
+from responses_support import SCRIPTED, script
 
 
-def script(**directive: Any) -> str:
-    return "SCRIPT: " + json.dumps(directive)
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
-
-
-def test_conversation_crud(client):
+def test_conversation_crud(client, errors):
     conversation = client.conversations.create(metadata={"topic": "demo"},
                                                items=[{"role": "user", "content": "Hello"}])
     assert conversation.id.startswith("conv_") and conversation.object == "conversation"
@@ -31,11 +20,11 @@ def test_conversation_crud(client):
     assert updated.metadata == {"topic": "changed"}
     deleted = client.conversations.delete(conversation.id)
     assert deleted.deleted and deleted.id == conversation.id and deleted.object == "conversation.deleted"
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.conversations.retrieve(conversation.id)
 
 
-def test_items_are_added_listed_read_and_deleted(client):
+def test_items_are_added_listed_read_and_deleted(client, errors):
     conversation = client.conversations.create(items=[{"role": "developer", "content": "Be terse."}])
     added = client.conversations.items.create(conversation.id, items=[
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "one"}]},
@@ -50,7 +39,7 @@ def test_items_are_added_listed_read_and_deleted(client):
     after = client.conversations.items.delete(added.data[0].id, conversation_id=conversation.id)
     assert after.id == conversation.id and after.object == "conversation"
     assert [i.content[0].text for i in client.conversations.items.list(conversation.id)] == ["two", "Be terse."]
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.conversations.items.retrieve(added.data[0].id, conversation_id=conversation.id)
 
 
@@ -68,7 +57,7 @@ def test_a_response_in_a_conversation_reads_and_appends_to_it(client):
     assert items[3].id == first.output[0].id  # the answer is the conversation's item, by id
 
 
-def test_function_calls_in_a_conversation(client):
+def test_function_calls_in_a_conversation(client, errors):
     weather = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
     conversation = client.conversations.create()
     asked = client.responses.create(model=SCRIPTED, conversation=conversation.id, tools=[weather],
@@ -80,7 +69,7 @@ def test_function_calls_in_a_conversation(client):
     assert answered.output_text == "Tool outputs: rain"
     kinds = [i.type for i in client.conversations.items.list(conversation.id, order="asc")]
     assert kinds == ["message", "function_call", "function_call_output", "message"]
-    with pytest.raises(openai.BadRequestError):  # a response's own call is part of its output
+    with pytest.raises(errors.BadRequestError):  # a response's own call is part of its output
         client.conversations.items.delete(call.id, conversation_id=conversation.id)
 
 
@@ -102,22 +91,22 @@ def test_an_assistants_thread_continues_as_a_conversation(client):
     assert [r.id for r in runs] == [run.id]  # a response is no Assistants run
 
 
-def test_a_busy_conversation_takes_no_second_response(client):
+def test_a_busy_conversation_takes_no_second_response(client, errors):
     conversation = client.conversations.create()
     running = client.responses.create(model=SCRIPTED, conversation=conversation.id, background=True,
                                       input=script(text="slow " * 100, delay=0.05))
-    with pytest.raises(openai.BadRequestError) as caught:
+    with pytest.raises(errors.BadRequestError) as caught:
         client.responses.create(model=SCRIPTED, conversation=conversation.id, input="x")
     assert caught.value.body["code"] == "conversation_in_use"
     client.responses.cancel(running.id)
 
 
-def test_unknown_conversations_and_items_are_404(client):
-    with pytest.raises(openai.NotFoundError):
+def test_unknown_conversations_and_items_are_404(client, errors):
+    with pytest.raises(errors.NotFoundError):
         client.conversations.retrieve("conv_nope")
-    with pytest.raises(openai.NotFoundError) as caught:
+    with pytest.raises(errors.NotFoundError) as caught:
         client.responses.create(model=SCRIPTED, conversation="conv_nope", input="x")
     assert caught.value.body["param"] == "conversation"
     conversation = client.conversations.create()
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.conversations.items.retrieve("msg_nope", conversation_id=conversation.id)

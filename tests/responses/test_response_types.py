@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from openbeta.server.responses.render import render_response
 from openbeta.types.conversations import (Conversation, ConversationDeleted, ConversationItemList,
                                           ConversationUpdateParams)
-from openbeta.types.responses import Response, ResponseCreateParams, ResponseItemList
+from openbeta.types.responses import (CompactedResponse, Compaction, CompactParams, Response, ResponseCreateParams,
+                                      ResponseItemList)
 from server_process import SPEC_DIR
 
 SPEC = SPEC_DIR / "openapi-responses.json"
@@ -39,7 +40,8 @@ def spec_properties(name: str) -> set[str]:
 @pytest.mark.parametrize(("ours", "theirs"), [
     (Response, "Response"), (Conversation, "ConversationResource"),
     (ConversationDeleted, "DeletedConversationResource"), (ResponseItemList, "ResponseItemList"),
-    (ConversationItemList, "ConversationItemList"),
+    (ConversationItemList, "ConversationItemList"), (CompactedResponse, "CompactResource"),
+    (Compaction, "CompactionBody"),
 ])
 def test_object_fields_are_the_specs(ours, theirs):
     assert set(ours.model_fields) - spec_properties(theirs) - OPEN_RESPONSES_ONLY == set()
@@ -51,6 +53,14 @@ def test_create_params_are_the_specs_and_the_sdks():
     sent = set(ResponseCreateParamsBase.__annotations__)
     assert set(ResponseCreateParams.model_fields) <= spec_properties("CreateResponse") | sent
     assert sent <= set(ResponseCreateParams.model_fields)  # everything the SDK may send parses
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="the trimmed OpenAPI spec is not on this machine")
+def test_compact_params_are_the_specs_and_the_sdks():
+    from openai.types.responses.response_compact_params import ResponseCompactParams
+    sent = set(ResponseCompactParams.__annotations__)
+    assert set(CompactParams.model_fields) <= spec_properties("CompactResponseMethodPublicBody") | sent
+    assert sent <= set(CompactParams.model_fields)
 
 
 def run(**changes):

@@ -1,5 +1,5 @@
 """The README's Responses section runs as written against a live server (scripted model provider): its
-example, the Assistants snippet and its Responses rewrite on the same thread."""
+example, compacting, the Agents SDK, the Assistants snippet and its Responses rewrite on the same thread."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def blocks() -> list[str]:
 
 def test_the_readme_blocks_run(live_server, capsys):
     found = blocks()
-    assert len(found) == 3
+    assert len(found) == 5
     scope = {"client": openai.OpenAI(base_url=live_server.base_url, api_key="anything", max_retries=0)}
     for block in found:
         exec(compile(block, str(README), "exec"), scope)  # noqa: S102 - the README's own code
@@ -26,3 +26,8 @@ def test_the_readme_blocks_run(live_server, capsys):
     # the Assistants thread, continued as a conversation: its messages now include the response's
     assert printed[-1] == "['user', 'assistant', 'user', 'assistant']"
     assert scope["response"].conversation.id == scope["thread"].id
+    assert [item.type for item in scope["compacted"].output][-1] == "compaction"
+    assert scope["shorter"].status == "completed"
+    # the Agents SDK's answer: the scripted model echoes the question (it calls no tool unasked); it is
+    # printed on the line the streamed example left open
+    assert printed[1].endswith("What is the weather in Paris?")

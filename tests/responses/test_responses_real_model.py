@@ -1,5 +1,5 @@
 """Responses end to end on the embedded default model through the official SDK (marked ``model``): a plain
-answer, streamed, and a function call answered in the next response."""
+answer, streamed, a function call answered in the next response, and the Agents SDK's tool loop."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ WEATHER = {"type": "function", "name": "get_weather", "description": "The curren
 
 
 @pytest.fixture(scope="module")
-def local_client(start_server) -> openai.OpenAI:
-    server = start_server(OPENBETA_PROVIDER="local")  # the default model: the first one installed
-    return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0, timeout=600)
+def local_server(start_server):
+    return start_server(OPENBETA_PROVIDER="local")  # the default model: the first one installed
+
+
+@pytest.fixture(scope="module")
+def local_client(local_server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=local_server.base_url, api_key="k", max_retries=0, timeout=600)
 
 
 def test_a_plain_answer_streamed(local_client):
@@ -45,3 +49,35 @@ def test_a_function_call_and_its_answer(local_client):
         temperature=0, max_output_tokens=64,
         input=[{"type": "function_call_output", "call_id": call.call_id, "output": "Sunny, 24 degrees Celsius."}])
     assert answered.status in ("completed", "incomplete") and answered.output_text.strip()
+
+
+def test_an_agents_sdk_function_tool_agent(local_server):
+    """The Agents SDK's Runner on OpenAIResponsesModel: the model calls the tool (forced once; the SDK lets
+    the model choose again after it), reads its output and answers."""
+    import asyncio
+
+    agents = pytest.importorskip("agents")
+    from agents.models.openai_responses import OpenAIResponsesModel
+
+    agents.set_tracing_disabled(True)
+    cities: list[str] = []
+
+    @agents.function_tool
+    def get_weather(city: str) -> str:
+        """The current weather in a city."""
+        cities.append(city)
+        return "Sunny, 24 degrees Celsius."
+
+    async def go() -> object:
+        client = openai.AsyncOpenAI(base_url=local_server.base_url, api_key="k", max_retries=0, timeout=600)
+        agent = agents.Agent(
+            name="Weather", instructions="Answer in one short sentence.", tools=[get_weather],
+            model=OpenAIResponsesModel(model="qwen2.5-coder-0.5b", openai_client=client),
+            model_settings=agents.ModelSettings(tool_choice="get_weather", temperature=0, max_tokens=128))
+        return await agents.Runner.run(agent, "What is the weather in Paris?", max_turns=4)
+
+    result = asyncio.run(go())
+    assert len(cities) >= 1 and all(isinstance(city, str) for city in cities)
+    kinds = [item.type for item in result.new_items]
+    assert kinds[:2] == ["tool_call_item", "tool_call_output_item"] and kinds[-1] == "message_output_item"
+    assert isinstance(result.final_output, str) and result.final_output.strip()

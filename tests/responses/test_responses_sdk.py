@@ -1,6 +1,7 @@
-"""The Responses API through the official Python SDK against a live server (scripted model provider),
-on SQLite and PostgreSQL: create, stream, background, retrieve, resume, cancel, delete, input items,
-input tokens, previous_response_id chains and forks, function calls, text formats, store: false."""
+"""The Responses API through each Python SDK (the official one, openbeta's and openbeta's async one) against a live
+server (scripted model provider), on SQLite and PostgreSQL: create, stream, background, retrieve, resume,
+cancel, delete, input items, input tokens, previous_response_id chains and forks, function calls, text formats,
+store: false."""
 
 from __future__ import annotations
 
@@ -8,33 +9,16 @@ import json
 import time
 from typing import Any
 
-import httpx
-import openai
 import pytest
 from pydantic import BaseModel
 
-SCRIPTED = "scripted-model"
+from responses_support import SCRIPTED, script
+
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather in a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
 
 
-def script(**directive: Any) -> str:
-    """An input that tells the scripted provider what to answer."""
-    return "SCRIPT: " + json.dumps(directive)
-
-
-@pytest.fixture(scope="module")
-def client(live_server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def http(live_server):
-    with httpx.Client(base_url=live_server.root_url, headers={"Authorization": "Bearer test-key"}, timeout=30) as c:
-        yield c
-
-
-def until(client: openai.OpenAI, response_id: str, statuses: set[str], timeout: float = 20.0) -> Any:
+def until(client: Any, response_id: str, statuses: set[str], timeout: float = 20.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         response = client.responses.retrieve(response_id)
@@ -158,30 +142,30 @@ def test_cancel_a_background_response(client):
     assert client.responses.cancel(created.id).status == "cancelled"  # again: unchanged
 
 
-def test_only_background_responses_are_cancelled(client):
+def test_only_background_responses_are_cancelled(client, errors):
     response = client.responses.create(model=SCRIPTED, input="x")
-    with pytest.raises(openai.BadRequestError) as caught:
+    with pytest.raises(errors.BadRequestError) as caught:
         client.responses.cancel(response.id)
     assert "background" in caught.value.message
 
 
-def test_delete_removes_the_response(client):
+def test_delete_removes_the_response(client, errors):
     response = client.responses.create(model=SCRIPTED, input="bye")
     assert client.responses.delete(response.id) is None
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.responses.retrieve(response.id)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.responses.delete(response.id)
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.responses.input_items.list(response.id)
 
 
-def test_store_false_is_never_kept(client):
+def test_store_false_is_never_kept(client, errors):
     response = client.responses.create(model=SCRIPTED, input="secret", store=False)
     assert response.output_text == "secret" and response.store is False
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(errors.NotFoundError):
         client.responses.retrieve(response.id)
-    with pytest.raises(openai.NotFoundError) as caught:
+    with pytest.raises(errors.NotFoundError) as caught:
         client.responses.create(model=SCRIPTED, input="more", previous_response_id=response.id)
     assert caught.value.body["param"] == "previous_response_id"
 
@@ -207,12 +191,12 @@ def test_previous_response_chains_and_forks(client):
                                                 previous_response_id=asked.id))) == 7
 
 
-def test_previous_response_must_exist_and_have_ended(client):
-    with pytest.raises(openai.NotFoundError) as caught:
+def test_previous_response_must_exist_and_have_ended(client, errors):
+    with pytest.raises(errors.NotFoundError) as caught:
         client.responses.create(model=SCRIPTED, input="x", previous_response_id="resp_nope")
     assert caught.value.body["param"] == "previous_response_id"
     running = client.responses.create(model=SCRIPTED, input=script(text="slow " * 50, delay=0.05), background=True)
-    with pytest.raises(openai.BadRequestError) as busy:
+    with pytest.raises(errors.BadRequestError) as busy:
         client.responses.create(model=SCRIPTED, input="x", previous_response_id=running.id)
     assert busy.value.body["param"] == "previous_response_id"
     client.responses.cancel(running.id)
@@ -266,8 +250,8 @@ def test_a_replayed_conversation_is_read_whole(client):
     assert messages[2] == {"role": "tool", "tool_call_id": asked.output[-1].call_id, "content": "mild"}
 
 
-def test_an_output_must_answer_a_call(client):
-    with pytest.raises(openai.BadRequestError) as caught:
+def test_an_output_must_answer_a_call(client, errors):
+    with pytest.raises(errors.BadRequestError) as caught:
         client.responses.create(model=SCRIPTED, input=[{"type": "function_call_output", "call_id": "call_x",
                                                         "output": "?"}])
     assert caught.value.body["param"] == "input[0].call_id"
@@ -336,12 +320,6 @@ def test_input_tokens_counts_without_storing(client, http):
     longer = client.responses.input_tokens.count(model=SCRIPTED, input="one two three four five six",
                                                  instructions="be brief")
     assert longer.input_tokens > counted.input_tokens
-
-
-@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/responses/compact")])
-def test_operations_not_built_say_so(http, method, path):
-    answer = http.request(method, path, json={"model": SCRIPTED} if method == "POST" else None)
-    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_implemented"
 
 
 # ---------------------------------------------------------------- file_search

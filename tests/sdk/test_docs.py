@@ -49,3 +49,17 @@ def test_guide_blocks_run_against_a_live_server(live_server, tmp_path, monkeypat
     scores = re.findall(r"^([0-9.]+) (faq\.md|a\.txt|b\.txt|handbook\.pdf)$", printed, re.M)
     assert scores[0][1] == "faq.md" and len(scores) >= 2  # "vacation policy" finds the FAQ first
     assert namespace["run"].status == "completed"
+
+
+def test_readme_sdk_section_runs_against_a_live_server(live_server, capsys) -> None:
+    """The README's Python SDK section (its Responses and Conversations example) runs as written."""
+    readme = GUIDE.parents[1] / "README.md"
+    section = readme.read_text().split("\n## The Python SDK\n", 1)[1].split("\n## ", 1)[0]
+    found = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(found) == 1
+    namespace: dict = {}
+    exec(compile(found[0].replace("http://127.0.0.1:8000/v1", live_server.base_url), str(readme), "exec"),  # noqa: S102
+         namespace)
+    assert capsys.readouterr().out == "What is my name?"  # the scripted model echoes the input
+    assert namespace["answer"].conversation.id == namespace["conversation"].id
+    assert isinstance(namespace["city"], namespace["City"])

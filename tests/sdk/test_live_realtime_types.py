@@ -8,12 +8,12 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from openbeta import OpenBeta
 from openbeta.types import realtime_events as ev
 from openbeta.types.beta.realtime import ConversationItem, RealtimeResponse, RealtimeResponseUsage
 from openbeta.types.realtime import RealtimeServerEvent
+from sdk_clients import undeclared
 
 TOOL = {"type": "function", "name": "lookup", "description": "Look a word up",
         "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
@@ -30,20 +30,6 @@ def _until(conn, last: str, seen: list) -> list:
         events.append(conn.recv())
     seen.extend(events)
     return events
-
-
-def _undeclared(model: BaseModel, path: str) -> list[str]:
-    """Paths of fields the server sent that the nested models do not declare."""
-    found = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        values = value if isinstance(value, list) else [value]
-        for i, v in enumerate(values):
-            if isinstance(v, BaseModel):
-                here = f"{path}.{name}" + (f"[{i}]" if isinstance(value, list) else "")
-                found += [f"{here}.{k}" for k in (v.model_extra or {})]
-                found += _undeclared(v, here)
-    return found
 
 
 def _session(conn, ga: bool) -> list:
@@ -93,6 +79,6 @@ def test_nested_objects_are_typed_and_declared(openbeta_client: OpenBeta, ga: bo
     assert created.conversation.id.startswith("conv_")
     limits = next(e for e in seen if isinstance(e, ev.RateLimitsUpdatedEvent))
     assert limits.rate_limits and limits.rate_limits[0].name
-    undeclared = sorted({p for e in seen for p in [*(f"{e.type}.{k}" for k in e.model_extra or {}),
-                                                   *_undeclared(e, e.type)]})
-    assert undeclared == []
+    found = sorted({p for e in seen for p in [*(f"{e.type}.{k}" for k in e.model_extra or {}),
+                                                   *undeclared(e, e.type)]})
+    assert found == []

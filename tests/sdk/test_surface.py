@@ -17,7 +17,11 @@ PATHS = [
     "beta.assistants", "beta.threads", "beta.threads.messages", "beta.threads.runs", "beta.threads.runs.steps",
     "beta.realtime", "beta.realtime.sessions", "beta.realtime.transcription_sessions", "beta.chatkit.sessions",
     "beta.chatkit.threads", "files", "vector_stores", "vector_stores.files", "vector_stores.file_batches",
+    "responses", "responses.input_items", "responses.input_tokens", "conversations", "conversations.items",
 ]
+#: Methods of the official SDK this one leaves out, because the server does not serve what they call (the README's
+#: compatibility table lists it): the WebSocket mode of ``/v1/responses``.
+NOT_SERVED = {"responses": {"connect"}}
 IGNORED = {"self", "extra_headers", "extra_query", "extra_body", "timeout"}
 
 
@@ -49,9 +53,9 @@ def parameter_names(fn) -> set[str]:
 def test_same_methods_and_parameters_as_the_official_sdk(path: str) -> None:
     official = resolve(openai.OpenAI(api_key="x", base_url="http://127.0.0.1:9/v1"), path)
     ours = resolve(OpenBeta(base_url="http://127.0.0.1:9/v1"), path)
-    missing = methods(official) - methods(ours)
+    missing = methods(official) - methods(ours) - NOT_SERVED.get(path, set())
     assert not missing, f"{path}: missing {missing}"
-    for name in methods(official):
+    for name in methods(official) - NOT_SERVED.get(path, set()):
         expected = parameter_names(getattr(type(official), name))
         got = parameter_names(getattr(type(ours), name))
         assert expected <= got, f"{path}.{name}: missing parameters {expected - got}"

@@ -27,6 +27,10 @@ from server_process import serve_in_thread  # noqa: E402
 HEARD = "what is the weather like"
 SPOKEN = b"\x00\x10" * 4800 * 3  # 300 ms of pcm16 24 kHz, streamed in three pieces
 ANSWER = "It is sunny."
+#: The audio server's tokens for `` HEARD `` (it pads the text with spaces; the first token carries one).
+TOKENS = [{"token": " what", "logprob": -0.01, "bytes": list(b" what")},
+          *({"token": f" {word}", "logprob": -0.2} for word in HEARD.split()[1:]),
+          {"token": " ", "logprob": -0.5, "bytes": [32]}]
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +46,14 @@ def audio_server() -> Iterator[dict[str, Any]]:
         with wave.open(io.BytesIO(audio)) as reader:
             shape = (reader.getnchannels(), reader.getsampwidth(), reader.getframerate(), reader.getnframes())
         state["calls"].append({"path": "transcriptions", "auth": request.headers.get("authorization"),
-                               "model": form.get("model"), "language": form.get("language"), "wav": shape})
+                               "model": form.get("model"), "language": form.get("language"), "wav": shape,
+                               **({"include": form.getlist("include[]")} if "include[]" in form else {})})
         if state["mode"] == "fail":
             return JSONResponse({"error": {"message": "model not loaded"}}, status_code=500)
         if state["mode"] == "hang":
             await asyncio.sleep(10)
+        if state["mode"] == "logprobs" and form.getlist("include[]") == ["logprobs"]:
+            return {"text": f" {HEARD} ", "logprobs": TOKENS}
         return {"text": HEARD}
 
     @app.post("/v1/audio/speech")
@@ -89,10 +96,10 @@ def connect(server: Any) -> Any:
     return client.beta.realtime.connect(model="gpt-4o-realtime-preview")
 
 
-def spoken_turn(conn: Any) -> None:
+def spoken_turn(conn: Any, **session: Any) -> None:
     assert conn.recv().type == "session.created"
     assert conn.recv().type == "conversation.created"
-    conn.session.update(session={
+    conn.session.update(session={**session,
         "modalities": ["text", "audio"], "voice": "shimmer", "turn_detection": None,
         "instructions": "SCRIPT: " + json.dumps({"text": ANSWER}),
         "input_audio_transcription": {"model": "whisper-1", "language": "en"}})
@@ -151,3 +158,26 @@ def test_a_failing_or_silent_audio_server_gives_error_events_naming_it(openbeta,
     done = events[-1].response
     assert done.status == "failed" and done.status_details.error.code == "audio_server_error"
     assert took < 8  # two 1 s timeouts, not the fake server's 10 s silence
+
+
+@pytest.mark.parametrize("mode", ["logprobs", "ok"])
+def test_logprobs_asked_of_the_audio_server_are_passed_on_or_null(openbeta, audio_server, mode):
+    """``include`` asks the server for ``logprobs``; its tokens come through, trimmed with its text (a missing
+    ``bytes`` is the token's UTF-8). A server that answers none gives ``logprobs: null`` (not known), not ``[]``."""
+    audio_server["mode"], audio_server["calls"] = mode, []
+    with connect(openbeta) as conn:
+        spoken_turn(conn, include=["item.input_audio_transcription.logprobs"])
+        events = until(conn, "response.done")
+    assert audio_server["calls"][0]["include"] == ["logprobs"]
+    raw = [e.to_dict() for e in events if e.type.startswith("conversation.item.input_audio_transcription.")]
+    assert [e["type"] for e in raw] == ["conversation.item.input_audio_transcription.delta",
+                                        "conversation.item.input_audio_transcription.completed"]
+    delta, completed = raw
+    assert delta["delta"] == completed["transcript"] == HEARD
+    if mode == "ok":
+        assert delta["logprobs"] is None and completed["logprobs"] is None
+        return
+    assert completed["logprobs"] == delta["logprobs"]
+    assert b"".join(bytes(e["bytes"]) for e in delta["logprobs"]) == HEARD.encode()
+    assert delta["logprobs"][0] == {"token": "what", "logprob": -0.01, "bytes": list(b"what")}
+    assert [e["logprob"] for e in delta["logprobs"]] == [-0.01] + [-0.2] * (len(HEARD.split()) - 1)

@@ -34,9 +34,14 @@ websockets_sync = pytest.importorskip("websockets.sync.client")
 
 KEY = "sk-realtime-memory"
 #: A long answer that never ends a sentence (a list run on with commas), as models write: about 20,000
-#: characters, spoken in pieces the session cuts.
-RUN_ON = ", ".join(f"the {n}th lantern on the harbour wall glowed amber while the tide rolled over the stones"
-                   for n in range(240))
+#: characters, spoken in pieces the session cuts. Each clause is one piece (186 characters, the first
+#: clause of the answer too), and every piece is the same: the voice model's working memory grows with a
+#: piece's length, so pieces that differed (a short first clause, then longer ones; clauses that grow as
+#: the answer goes on) would make the first pieces spoken take less than later ones, which the trend check
+#: below would take for memory kept.
+CLAUSE = ("the lantern on the harbour wall glowed amber while the tide rolled over the stones and the fishing "
+          "boats came home in the evening light with their nets full and their sails folded down")
+RUN_ON = ", ".join([CLAUSE] * 105)
 #: Growth over the warmed-up size allowed while a session runs: the voice model's working memory while it
 #: speaks (about 1 MB a character of a piece, pieces of at most 200, held by its arena until speech stops,
 #: so the warmed-up size does not hold it), the session's outbox (8 MiB of events by default), the audio
@@ -109,14 +114,23 @@ def _until(check: Callable[[], bool], seconds: float) -> bool:
 
 class _Sampler:
     """The server's resident memory, sampled every 100 ms on a thread: ``peak``, the most seen; ``seen``, the
-    most of each second; ``exceeded`` is set once it passes ``limit`` (the scenario then stops early)."""
+    most of each second; ``exceeded`` is set once it passes ``limit`` (the scenario then stops early).
 
-    def __init__(self, pid: int, limit: float) -> None:
-        self.pid = pid
+    ``settled`` is set (and ``settled_at`` is its second) once the server has spoken as much again as the
+    warm-up did (``/metrics``): the voice model has then run as often as in the warm-up and reached the same
+    working size, however slow the machine, and what it holds from then on is the session's to answer for."""
+
+    def __init__(self, server: Any, limit: float) -> None:
+        self.server = server
+        self.pid = server.process.pid
         self.limit = limit
-        self.peak = rss_mib(pid)
+        self.peak = rss_mib(self.pid)
         self.seen: list[int] = []
         self.exceeded = threading.Event()
+        spoken = _spoken(server)
+        self._settles_at = 2 * spoken  # everything spoken so far is the warm-up's
+        self.settled = threading.Event()
+        self.settled_at = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -130,6 +144,9 @@ class _Sampler:
             second = int(time.monotonic() - began)
             if second >= len(self.seen):
                 self.seen.extend([0] * (second + 1 - len(self.seen)))
+                if not self.settled.is_set() and _spoken(self.server) >= self._settles_at:
+                    self.settled_at = second
+                    self.settled.set()
             self.seen[second] = max(self.seen[second], round(rss))
 
     def __enter__(self) -> "_Sampler":
@@ -149,7 +166,7 @@ def _warmed_up(server: Any) -> float:
         silence = base64.b64encode(b"\0" * 48000).decode()  # 1 s: the transcription loads speech-to-text
         ws.send(json.dumps({"type": "conversation.item.create", "item": {
             "type": "message", "role": "user", "content": [{"type": "input_audio", "audio": silence}]}}))
-        ws.send(_response_create(0, RUN_ON[:1000]))  # pieces of the longest size the session speaks
+        ws.send(_response_create(0, RUN_ON[:1000]))  # five pieces, as every answer below speaks them
         audio = 0
         while True:
             event = json.loads(ws.recv(timeout=300))
@@ -163,17 +180,27 @@ def _warmed_up(server: Any) -> float:
     return rss_mib(server.process.pid)
 
 
-def _check_bounded(baseline: float, sampler: _Sampler, observed: int) -> None:
+def _settle(sampler: _Sampler) -> float:
+    """Wait until the voice model has reached its working size; the time to observe the session from then."""
+    assert sampler.settled.wait(SETTLE_SECONDS * 4) or sampler.exceeded.is_set(), \
+        f"the server did not speak as much as the warm-up did: {sampler.seen}"
+    return time.monotonic() + OBSERVE_SECONDS
+
+
+def _check_bounded(baseline: float, sampler: _Sampler) -> None:
     """While the session ran: less than ``PEAK_GROWTH_MB`` over the warmed-up size, and no growth with
-    time (the last third of the ``observed`` seconds holds no more than the first third, give or take
-    ``TREND_SLACK_MB``)."""
+    time (the last third of the ``OBSERVE_SECONDS`` after the voice model reached its working size holds no
+    more than the server held when it reached it, give or take ``TREND_SLACK_MB``)."""
     growth = sampler.peak - baseline
-    print(f"warmed up {baseline:.0f} MB; during the session, the most in each second: {sampler.seen}")
+    print(f"warmed up {baseline:.0f} MB; during the session, the most in each second: {sampler.seen} "
+          f"(working size from second {sampler.settled_at})")
     assert growth < PEAK_GROWTH_MB, \
         f"the server grew by {growth:.0f} MB while the session ran (warmed up: {baseline:.0f} MB; most in " \
         f"each second: {sampler.seen})"
-    third = max(1, observed // 3)
-    first, last = max(sampler.seen[:third]), max(sampler.seen[observed - third:observed])
+    assert sampler.settled.is_set(), f"the server did not speak as much as the warm-up did: {sampler.seen}"
+    settled, third = sampler.settled_at, max(1, OBSERVE_SECONDS // 3)
+    assert len(sampler.seen) >= settled + OBSERVE_SECONDS, f"the session was not observed long enough: {sampler.seen}"
+    first, last = max(sampler.seen[:settled + 1]), max(sampler.seen[settled + OBSERVE_SECONDS - third:])
     assert last <= first + TREND_SLACK_MB, f"the server kept growing while the session ran: {sampler.seen}"
 
 
@@ -196,14 +223,14 @@ def _check_ended(server: Any, baseline: float, spoken_before: float) -> None:
 def test_a_client_that_never_reads_300_long_audio_responses(server):
     baseline = _warmed_up(server)
     spoken_before = _spoken(server)
-    with _Sampler(server.process.pid, baseline + PEAK_GROWTH_MB) as sampler:
+    with _Sampler(server, baseline + PEAK_GROWTH_MB) as sampler:
         ws = _connect(server, max_queue=1, ping_interval=None)  # reads nothing past the first frame or two
         for index in range(300):
             ws.send(_response_create(index, RUN_ON))
-        sampler.exceeded.wait(OBSERVE_SECONDS)
+        sampler.exceeded.wait(_settle(sampler) - time.monotonic())
         ws.socket.shutdown(socket.SHUT_RDWR)  # gone, without a closing handshake
         ws.socket.close()
-    _check_bounded(baseline, sampler, OBSERVE_SECONDS)
+    _check_bounded(baseline, sampler)
     _check_ended(server, baseline, spoken_before)
 
 
@@ -212,12 +239,18 @@ def test_a_reading_client_with_50_long_audio_responses(server):
     spoken_before = _spoken(server)
     answered: dict[str, str] = {}
     audio = 0
-    with _Sampler(server.process.pid, baseline + PEAK_GROWTH_MB) as sampler:
+    with _Sampler(server, baseline + PEAK_GROWTH_MB) as sampler:
         with _connect(server) as ws:
             for index in range(1, 51):
                 ws.send(_response_create(index, RUN_ON))
-            deadline = time.monotonic() + OBSERVE_SECONDS
-            while time.monotonic() < deadline and not sampler.exceeded.is_set():
+            give_up = time.monotonic() + SETTLE_SECONDS * 4
+            deadline: float | None = None
+            while not sampler.exceeded.is_set():
+                now = time.monotonic()
+                if deadline is None and sampler.settled.is_set():
+                    deadline = now + OBSERVE_SECONDS
+                if now >= (deadline or give_up):
+                    break
                 try:
                     event = json.loads(ws.recv(timeout=1.0))
                 except TimeoutError:
@@ -228,7 +261,7 @@ def test_a_reading_client_with_50_long_audio_responses(server):
                     assert event["error"]["code"] == "too_many_responses", event
                     answered[event["error"]["event_id"]] = "refused"
                 audio += event["type"] == "response.audio.delta"
-    _check_bounded(baseline, sampler, OBSERVE_SECONDS)
+    _check_bounded(baseline, sampler)
     assert audio, "the client heard no audio"
     assert len(answered) == 50, f"{len(answered)} of 50 responses were answered (created or refused)"
     _check_ended(server, baseline, spoken_before)

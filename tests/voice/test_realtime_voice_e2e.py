@@ -46,14 +46,14 @@ def first(events: list[Any], kind: str) -> int:
     return next(i for i, e in enumerate(events) if e.type == kind)
 
 
-def transcribe_on_server(server: Any, pcm: bytes) -> tuple[list[Any], str]:
+def transcribe_on_server(server: Any, pcm: bytes, **session: Any) -> tuple[list[Any], str]:
     """A transcription-only session (``intent=transcription``) hears ``pcm``; its events and transcript."""
     with client_for(server).beta.realtime.connect(model="gpt-4o-transcribe",
                                                   extra_query={"intent": "transcription"}) as conn:
         created = json.loads(conn.recv_bytes())
         assert created["type"] == "transcription_session.created"
         conn.transcription_session.update(session={
-            "input_audio_transcription": {"model": "whisper-1", "language": "en"},
+            **session, "input_audio_transcription": {"model": "whisper-1", "language": "en"},
             "turn_detection": {"type": "server_vad", "silence_duration_ms": 500}})
         assert conn.recv().type == "transcription_session.updated"
         append_in_chunks(conn, SILENCE_1S + pcm + SILENCE_1S * 2)
@@ -198,3 +198,27 @@ def test_ga_idle_timeout_after_the_spoken_answer_has_played(voice_server):
     kinds = [e.type for e in rest]
     assert kinds[:3] == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
     assert rest[0].item_id == fired.item_id == rest[1].item.id
+
+
+def test_transcription_logprobs_from_whisper(voice_server, spoken_question):
+    """Asked for, Whisper's own tokens come with every delta and the transcript: their bytes are exactly the
+    text, each a log probability; without ``include`` the events have none."""
+    events, transcript = transcribe_on_server(voice_server, spoken_question,
+                                              include=["item.input_audio_transcription.logprobs"])
+    assert heard_share(QUESTION, transcript) >= 0.7, transcript
+    deltas = [e for e in events if e.type == "conversation.item.input_audio_transcription.delta"]
+    completed = events[-1]
+    assert deltas and "".join(d.delta for d in deltas) == transcript
+    for text, logprobs in [*((d.delta, d.logprobs) for d in deltas), (transcript, completed.logprobs)]:
+        assert logprobs, text
+        assert b"".join(bytes(entry.bytes) for entry in logprobs) == text.encode()
+        assert "".join(entry.token for entry in logprobs) == text  # English: no token splits a character
+        assert all(entry.logprob <= 0 for entry in logprobs)
+    assert [e.to_dict() for e in completed.logprobs] == [e.to_dict() for d in deltas for e in d.logprobs]
+    assert len(completed.logprobs) >= len(transcript.split())  # tokens, not words
+    # Whisper is sure of most of a clearly spoken question.
+    assert sum(entry.logprob for entry in completed.logprobs) / len(completed.logprobs) > -1.0
+
+    events, _ = transcribe_on_server(voice_server, spoken_question)
+    assert all(e.to_dict().get("logprobs", "absent") == "absent" for e in events
+               if e.type.startswith("conversation.item.input_audio_transcription."))

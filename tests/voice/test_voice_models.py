@@ -50,6 +50,16 @@ def test_speech_round_trip(voice, spoken_question):
     assert heard_share(QUESTION, transcript) >= 0.7, transcript
 
 
+def test_whisper_logprobs_are_its_tokens_and_change_no_word(voice, spoken_question):
+    """With ``logprobs`` the decoding is the same (the same text), and each piece's tokens are exactly its bytes."""
+    plain = run(collect(voice.transcribe(spoken_question, language="en")))
+    scored = run(collect(voice.transcribe(spoken_question, language="en", logprobs=True)))
+    assert scored == plain and all(piece.logprobs is None for piece in plain)
+    for piece in scored:
+        assert piece.logprobs and b"".join(data for data, _ in piece.logprobs) == piece.encode()
+        assert all(logprob <= 0 for _, logprob in piece.logprobs)
+
+
 def test_transcribe_nothing(voice):
     assert run(collect(voice.transcribe(b""))) == []
 

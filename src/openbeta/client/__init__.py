@@ -29,14 +29,22 @@ from .lib.assistant_events import (
     AsyncAssistantStreamManager,
 )
 from .lib.realtime_connection import AsyncRealtimeConnection, RealtimeConnection
+from .lib.response_stream import (
+    AsyncResponseStream,
+    AsyncResponseStreamManager,
+    ParsedResponse,
+    ResponseStream,
+    ResponseStreamManager,
+)
 
 __all__ = [
     "APIConnectionError", "APIError", "APIResponse", "APIResponseValidationError", "APIStatusError",
     "APITimeoutError", "AssistantEventHandler", "AssistantStreamManager", "AsyncAPIResponse",
     "AsyncAssistantEventHandler", "AsyncAssistantStreamManager", "AsyncCursorPage", "AsyncOpenBeta", "AsyncPage",
-    "AsyncPaginator", "AsyncRealtimeConnection", "AsyncStream", "AuthenticationError", "BadRequestError",
-    "BinaryContent", "ConflictError", "DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
-    "InternalServerError", "NOT_GIVEN", "NotFoundError", "NotGiven", "Omit", "OpenBeta", "OpenBetaError",
-    "PermissionDeniedError", "RateLimitError", "RealtimeConnection", "Stream", "SyncCursorPage", "SyncPage",
+    "AsyncPaginator", "AsyncRealtimeConnection", "AsyncResponseStream", "AsyncResponseStreamManager", "AsyncStream",
+    "AuthenticationError", "BadRequestError", "BinaryContent", "ConflictError", "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "InternalServerError", "NOT_GIVEN", "NotFoundError", "NotGiven",
+    "Omit", "OpenBeta", "OpenBetaError", "ParsedResponse", "PermissionDeniedError", "RateLimitError",
+    "RealtimeConnection", "ResponseStream", "ResponseStreamManager", "Stream", "SyncCursorPage", "SyncPage",
     "UnprocessableEntityError", "not_given", "omit",
 ]

@@ -7,19 +7,23 @@ from typing import Any
 
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from .resources.beta import AsyncBeta, Beta
+from .resources.conversations import AsyncConversations, Conversations
 from .resources.files import AsyncFiles, Files
 from .resources.models import AsyncModels, Models
 from .resources.realtime import AsyncRealtime, Realtime
+from .resources.responses import AsyncResponses, Responses
 from .resources.vector_stores import AsyncVectorStores, VectorStores
 
 
 class ResourceTree:
-    """The top of the resource tree (``beta``, ``files``, ``vector_stores``, ``models``, ``realtime``) in one
-    response mode."""
+    """The top of the resource tree (``beta``, ``responses``, ``conversations``, ``files``, ``vector_stores``,
+    ``models``, ``realtime``) in one response mode."""
 
     def __init__(self, client: Any, mode: str = "parse") -> None:
         async_ = client.is_async
         self.beta: Beta = (AsyncBeta if async_ else Beta)(client, mode)
+        self.responses: Responses = (AsyncResponses if async_ else Responses)(client, mode)
+        self.conversations: Conversations = (AsyncConversations if async_ else Conversations)(client, mode)
         self.files: Files = (AsyncFiles if async_ else Files)(client, mode)
         self.vector_stores: VectorStores = (AsyncVectorStores if async_ else VectorStores)(client, mode)
         self.models: Models = (AsyncModels if async_ else Models)(client, mode)
@@ -36,6 +40,14 @@ class _ClientResources:
     @property
     def beta(self) -> Beta:
         return self._tree.beta
+
+    @property
+    def responses(self) -> Responses:
+        return self._tree.responses
+
+    @property
+    def conversations(self) -> Conversations:
+        return self._tree.conversations
 
     @property
     def files(self) -> Files:
@@ -77,6 +89,14 @@ class AsyncOpenBeta(_ClientResources, AsyncAPIClient):
     @property
     def beta(self) -> AsyncBeta:  # type: ignore[override]
         return self._tree.beta  # type: ignore[return-value]
+
+    @property
+    def responses(self) -> AsyncResponses:  # type: ignore[override]
+        return self._tree.responses  # type: ignore[return-value]
+
+    @property
+    def conversations(self) -> AsyncConversations:  # type: ignore[override]
+        return self._tree.conversations  # type: ignore[return-value]
 
     @property
     def files(self) -> AsyncFiles:  # type: ignore[override]

@@ -71,7 +71,6 @@ class ClientSecretParams(RequestModel):
 
 Tools = Optional[list[FunctionToolParams]]
 #: What ``include`` may ask for: the transcription's token log probabilities.
-#: What ``include`` may ask for: the transcription's token log probabilities (accepted; not sent yet).
 Include = Optional[list[Literal["item.input_audio_transcription.logprobs"]]]
 MaxTokens = Optional[Union[int, Literal["inf"]]]
 

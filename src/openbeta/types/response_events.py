@@ -25,7 +25,7 @@ cancel event: retrieve the response).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 from ._base import ByType, WireModel
 from .responses import Annotation, Content, Item, Response
@@ -133,11 +133,35 @@ ResponseStreamEvent = Annotated[
     ByType(),
 ]
 
+
+def _classes() -> dict[str, type[WireModel]]:
+    table: dict[str, type[WireModel]] = {}
+    for member in get_args(get_args(ResponseStreamEvent)[0]):
+        annotation = member.model_fields["type"].annotation
+        if get_origin(annotation) is Literal:
+            table.update({kind: member for kind in get_args(annotation)})
+    return table
+
+
+#: Each declared event type and its class.
+EVENT_CLASSES = _classes()
+
+
+def build_event(kind: str, **body: Any) -> dict[str, Any]:
+    """The event ``kind`` with ``body`` (``sequence_number`` and the rest), built with its declared class
+    (a field it does not declare, or one of the wrong type, is an error) and rendered as sent."""
+    event = EVENT_CLASSES[kind](type=kind, **body)
+    if event.model_extra:
+        raise ValueError(f"{kind} declares no {', '.join(sorted(event.model_extra))}")
+    return event.to_dict()
+
+
 #: Events after which a response's stream says no more (``error`` included).
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
 __all__ = [
-    "AnnotationAddedEvent", "CodeDeltaEvent", "CodeDoneEvent", "ContentPartEvent", "ErrorEvent", "FINAL_EVENTS",
+    "AnnotationAddedEvent", "CodeDeltaEvent", "CodeDoneEvent", "ContentPartEvent", "EVENT_CLASSES", "ErrorEvent",
+    "FINAL_EVENTS", "build_event",
     "FunctionCallArgumentsDeltaEvent", "FunctionCallArgumentsDoneEvent", "OutputItemEvent",
     "OutputTextDeltaEvent", "OutputTextDoneEvent", "ResponseLifecycleEvent", "ResponseStreamEvent",
     "ToolCallProgressEvent",

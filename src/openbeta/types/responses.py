@@ -190,6 +190,17 @@ class CodeInterpreterCall(WireModel):
     outputs: Optional[list[CodeInterpreterOutput]] = None
 
 
+class Compaction(WireModel):
+    """What ``POST /v1/responses/compact`` made of a context: the model's summary of it, which a next
+    request's ``input`` carries instead of the items it summarises (``encrypted_content``: an opaque
+    token; see :mod:`openbeta.server.services.items`)."""
+
+    type: Literal["compaction"] = "compaction"
+    id: str
+    encrypted_content: str
+    created_by: Optional[str] = None
+
+
 class OtherItem(WireModel):
     """An item of a type this version does not know (a newer server's)."""
 
@@ -199,7 +210,8 @@ class OtherItem(WireModel):
 
 #: An item of a response's ``output``, of its ``input_items`` or of a conversation.
 Item = Annotated[
-    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, OtherItem], ByType()]
+    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, Compaction, OtherItem],
+    ByType()]
 
 
 # ---------------------------------------------------------------- tools
@@ -478,6 +490,14 @@ class ReasoningItemParam(RequestModel):
     status: Optional[ItemStatus] = None
 
 
+class CompactionParam(RequestModel):
+    """A compaction item sent back: its summary stands in the model's context for what it summarised."""
+
+    type: Literal["compaction"]
+    encrypted_content: Annotated[str, Field(min_length=1, max_length=20_971_520)]
+    id: Optional[str] = None
+
+
 class ItemReferenceParam(RequestModel):
     """An item already stored (a conversation's, an earlier response's), by id."""
 
@@ -493,6 +513,7 @@ INPUT_ITEM_PARAMS: dict[str, type[RequestModel]] = {
     "file_search_call": FileSearchCallParam,
     "code_interpreter_call": CodeInterpreterCallParam,
     "reasoning": ReasoningItemParam,
+    "compaction": CompactionParam,
     "item_reference": ItemReferenceParam,
 }
 
@@ -580,6 +601,16 @@ class ResponseItemList(ListPage[Item]):
     """``GET /v1/responses/{id}/input_items``: the items the request sent, as stored."""
 
 
+class CompactedResponse(WireModel):
+    """``POST /v1/responses/compact``: every user message of the context, then one compaction item."""
+
+    id: str
+    object: Literal["response.compaction"] = "response.compaction"
+    created_at: int
+    output: list[Item] = Field(default_factory=list)
+    usage: ResponseUsage
+
+
 class InputTokens(WireModel):
     object: Literal["response.input_tokens"] = "response.input_tokens"
     input_tokens: int
@@ -634,17 +665,38 @@ class ResponseCreateParams(_ContextParams):
     image: Any = None
 
 
-#: Parameters a create request may name that the server does not support (400 ``unsupported_parameter``).
+#: Parameters a create (or ``input_tokens``) request may name that the server does not support (400
+#: ``unsupported_parameter``).
 UNSUPPORTED_PARAMETERS = ("prompt", "moderation", "context_management", "background_options", "access_programs",
-                          "image")
+                          "image", "personality")
 
 
 class InputTokensParams(_ContextParams):
-    """``POST /v1/responses/input_tokens``: the tokens the model would read, nothing stored."""
+    """``POST /v1/responses/input_tokens``: the tokens the model would read, nothing stored. ``personality``
+    parses and is refused by the server (not supported) when given."""
+
+    personality: Any = None
+
+
+class CompactParams(RequestModel):
+    """``POST /v1/responses/compact``: the context to compact (``input``, after ``previous_response_id``'s
+    items). ``image`` parses and is refused when given (no image compression here)."""
+
+    model: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = None
+    input: Optional[Union[Annotated[str, Field(max_length=MAX_TEXT_CHARS)],
+                          Annotated[list[Any], Field(max_length=MAX_INPUT_ITEMS)]]] = None
+    previous_response_id: Optional[Annotated[str, Field(min_length=1, max_length=64)]] = None
+    instructions: Optional[Annotated[str, Field(max_length=MAX_INSTRUCTIONS_CHARS)]] = None
+    prompt_cache_key: Optional[Annotated[str, Field(max_length=64)]] = None
+    prompt_cache_retention: Optional[Literal["in_memory", "24h"]] = None
+    prompt_cache_options: Optional[dict[str, Any]] = None
+    service_tier: Optional[Literal["auto", "default", "fast", "flex", "scale", "priority"]] = None
+    image: Any = None
 
 
 __all__ = [
-    "Annotation", "CodeInterpreterCall", "Content", "FileCitation", "FileSearchCall", "FilePath", "FunctionCall",
+    "Annotation", "CodeInterpreterCall", "CompactParams", "CompactedResponse", "Compaction", "CompactionParam",
+    "Content", "FileCitation", "FileSearchCall", "FilePath", "FunctionCall",
     "FunctionCallOutput", "INPUT_ITEM_PARAMS", "Includable", "InputTokens", "InputTokensParams", "Item",
     "Message", "OutputText", "Response", "ResponseCreateParams", "ResponseDeleted", "ResponseItemList",
     "ResponseStatus", "ResponseUsage", "SUPPORTED_TOOLS", "Tool", "ToolParam", "UNSUPPORTED_PARAMETERS",

@@ -4,14 +4,37 @@ from __future__ import annotations
 
 from typing import Awaitable
 
-from openbeta import AsyncOpenBeta, OpenBeta
+from pydantic import BaseModel
+
+from openbeta import AsyncOpenBeta, OpenBeta, ParsedResponse
 from openbeta.types.assistant import Assistant
+from openbeta.types.conversations import Conversation, ConversationDeleted
 from openbeta.types.file import FileObject
 from openbeta.types.realtime_events import ResponseTextDeltaEvent, SessionUpdateEvent
+from openbeta.types.responses import InputTokens, Response
 from openbeta.types.run import Run
 from openbeta.types.shared import StaticChunkingStrategy
 from openbeta.types.thread import Thread
 from openbeta.types.vector_store import SearchResult, VectorStore, VectorStoreFileBatch
+
+
+class Answer(BaseModel):
+    echo: str
+
+
+async def responses(client: AsyncOpenBeta) -> None:
+    conversation: Conversation = await client.conversations.create(metadata={"a": "b"})
+    async for item in client.conversations.items.list(conversation.id, order="asc"):
+        kind: str = item.type
+    async with client.responses.stream(model="m", input="hi", conversation=conversation.id) as stream:
+        async for text in stream.text_deltas:
+            print(text)
+        final: Response = await stream.get_final_response()
+    parsed: ParsedResponse = await client.responses.parse(model="m", input="x", text_format=Answer)
+    cancelled: Response = await client.responses.cancel(final.id)
+    counted: InputTokens = await client.responses.input_tokens.count(model="m", input="x")
+    gone: ConversationDeleted = await client.conversations.delete(conversation.id)
+    print(kind, parsed.output_parsed, cancelled.status, counted.input_tokens, gone.deleted)
 
 
 async def main(client: AsyncOpenBeta) -> None:
@@ -47,4 +70,7 @@ def sync_main(client: OpenBeta) -> None:
     for listed in client.beta.assistants.list():
         same: Assistant = listed
     run: Run = client.beta.threads.runs.create_and_poll(thread_id="t", assistant_id=assistant.id)
-    print(same.id, run.status)
+    with client.responses.stream(model="m", input="hi") as stream:
+        final: Response = stream.get_final_response()
+    conversation: Conversation = client.conversations.retrieve("conv_1")
+    print(same.id, run.status, final.output_text, conversation.id)

@@ -1,4 +1,7 @@
-"""Responses: ``/responses`` (create, retrieve, delete, cancel, input items, input tokens)."""
+"""Responses: ``/responses`` (create, retrieve, delete, cancel, input items, input tokens, compact), in both
+flavours: ``?beta=true`` (``client.beta.responses``) reads a body as the spec's ``Beta*`` shapes
+(:func:`~..responses.service.check_beta`); the objects answered are the same (the beta ones differ only by
+what multi-agent responses add)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...types.responses import InputTokensParams, ResponseCreateParams
+from ...types.responses import CompactParams, InputTokensParams, ResponseCreateParams
 from ..bodies import read_json
 from ..errors import InvalidRequest
 from ..paging import PageQuery
-from ..responses.service import ResponseService, check_body
+from ..responses.service import ResponseService, check_beta, check_body
 from ..validation import validate
 from .deps import Project, pages, service
 from .sse import KEEPALIVE, sse, sse_frames_response
@@ -20,6 +23,14 @@ from .sse import KEEPALIVE, sse, sse_frames_response
 router = APIRouter(prefix="/responses", tags=["Responses"])
 Responses = service("responses")
 INCLUDABLE = ("file_search_call.results",)
+
+
+async def body(request: Request) -> dict[str, Any]:
+    """A create, input_tokens or compact body, as GA or, with ``?beta=true``, as the beta flavour."""
+    data = await read_json(request)
+    if request.query_params.get("beta") == "true":
+        check_beta(data)
+    return data
 
 
 def includes(request: Request) -> list[str]:
@@ -42,7 +53,7 @@ def streamed(events: AsyncIterator[Optional[tuple[str, Any]]]) -> StreamingRespo
 
 @router.post("")
 async def create_response(request: Request, project: str = Project, svc: ResponseService = Responses) -> Any:
-    data = await read_json(request)
+    data = await body(request)
     check_body(data)
     params = validate(ResponseCreateParams, data)
     created = await _blocking(svc.create, project, params)
@@ -56,9 +67,14 @@ async def create_response(request: Request, project: str = Project, svc: Respons
 
 @router.post("/input_tokens")
 async def input_tokens(request: Request, project: str = Project, svc: ResponseService = Responses) -> dict:
-    data = await read_json(request)
+    data = await body(request)
     check_body(data)
     return await _blocking(svc.input_tokens, project, validate(InputTokensParams, data))
+
+
+@router.post("/compact")
+async def compact(request: Request, project: str = Project, svc: ResponseService = Responses) -> dict:
+    return await svc.compact(project, validate(CompactParams, await body(request)))
 
 
 @router.get("/{response_id}")

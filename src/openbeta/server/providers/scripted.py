@@ -30,8 +30,9 @@ Keys (all optional):
 ``max_tokens`` cuts the reply to that many words with finish reason ``length``.
 ``tool_choice``: ``none`` suppresses tool calls; ``required`` or a named function
 without a ``tool_calls`` directive calls that (or the first) function with ``{}``.
-A ``json_object``/``json_schema`` response format without a directive answers
-``{"echo": "<last user text>"}``.
+A ``json_object`` response format without a directive answers ``{"echo": "<last user text>"}``; a
+``json_schema`` one an object of the schema's properties, each string the last user text (numbers 0,
+booleans false, arrays and objects empty), or that same ``echo`` object when the schema names none.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ class ScriptedProvider:
         if text is None:
             said = message_text(user) if user else ""
             fmt = (request.response_format or {}).get("type")
-            text = json.dumps({"echo": said}) if fmt in ("json_object", "json_schema") else said
+            text = json.dumps(_shaped(request.response_format, said)) if fmt in ("json_object", "json_schema") \
+                else said
         return ("" if calls and "text" not in script else text), calls, script
 
     @staticmethod
@@ -171,3 +173,17 @@ class ScriptedProvider:
 
     async def aclose(self) -> None:
         return None
+
+
+_EMPTY = {"number": 0, "integer": 0, "boolean": False, "array": [], "object": {}, "null": None}
+
+
+def _shaped(response_format: Any, said: str) -> dict[str, Any]:
+    """The answer to a JSON response format: the schema's properties filled in (see the module's doc)."""
+    schema = ((response_format or {}).get("json_schema") or {}).get("schema") or {}
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or not properties:
+        return {"echo": said}
+    kinds = {name: spec.get("type", "string") if isinstance(spec, dict) else "string"
+             for name, spec in properties.items()}
+    return {name: said if kind == "string" else _EMPTY.get(kind) for name, kind in kinds.items()}

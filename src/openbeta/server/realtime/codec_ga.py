@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
+from ...types.realtime_objects import GAResponseObject
 from ...types.realtime_params import GAResponseParams
 from ..errors import InvalidRequest
 from ..validation import validate
@@ -44,20 +45,15 @@ def _item_out(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _response_out(response: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in response.items():
-        if key == "modalities":
-            out["output_modalities"] = ["audio"] if "audio" in (value or []) else ["text"]
-        elif key in ("voice", "output_audio_format", "temperature"):
-            continue
-        elif key == "output":
-            out["output"] = [_item_out(item) for item in value]
-        else:
-            out[key] = value
-        if key == "conversation_id":
-            out["audio"] = {"output": {"format": cfg._GA_FORMATS[response.get("output_audio_format") or "pcm16"],
-                                       "voice": response.get("voice")}}
-    return out
+    """The (beta-shaped) response as GA sends it: ``output_modalities`` and ``audio.output`` in place of
+    ``modalities``, ``voice``, ``output_audio_format`` and ``temperature``."""
+    return GAResponseObject(
+        **{key: response.get(key) for key in ("object", "id", "status", "status_details", "conversation_id",
+                                              "max_output_tokens", "usage", "metadata")},
+        output=[_item_out(item) for item in response.get("output") or []],
+        audio={"output": {"format": cfg._GA_FORMATS[response.get("output_audio_format") or "pcm16"],
+                          "voice": response.get("voice")}},
+        output_modalities=["audio"] if "audio" in (response.get("modalities") or []) else ["text"]).to_dict()
 
 
 class GACodec(BetaCodec):

@@ -4,6 +4,9 @@ Internally a session's configuration is one flat dict with the beta field names
 (``modalities``, ``input_audio_format``, ``turn_detection``, ``max_response_output_tokens`` ...)
 plus ``kind`` (``realtime`` or ``transcription``). The GA protocol's nested shape
 (``output_modalities``, ``audio.input.format`` ...) is translated here, in both directions.
+Sessions are sent as the typed shapes of :mod:`openbeta.types.realtime` (``BetaSessionObject``,
+``GASessionObject`` and their transcription kin, which the SDK's ``RealtimeSession`` unites): each
+renderer fills one and dumps it, so the fields sent are the fields declared there.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
+from ...types.realtime import (BetaSessionObject, BetaTranscriptionSessionObject, GASessionObject,
+                               GATranscriptionSessionObject)
 from ...types.realtime_params import (BetaSessionParams, BetaTranscriptionSessionParams, GAClientSecretParams,
                                       GASessionParams)
 from ..errors import InvalidRequest
@@ -169,24 +174,22 @@ def _transcription_detection(detection: Optional[dict[str, Any]]) -> Optional[di
 
 def render_beta(config: dict[str, Any], *, session_id: Optional[str], expires_at: Optional[int]) -> dict[str, Any]:
     """A beta ``realtime.session`` (or ``realtime.transcription_session``) object."""
-    config = {**config, "turn_detection": _beta_detection(config.get("turn_detection"))}
-    if config.get("include") is None:
-        config.pop("include", None)
+    detection = _beta_detection(config.get("turn_detection"))
     if config.get("kind") == "transcription":
-        return {"id": session_id, "object": "realtime.transcription_session", "expires_at": expires_at,
-                "modalities": config["modalities"], "input_audio_format": config["input_audio_format"],
-                "input_audio_transcription": config["input_audio_transcription"],
-                "turn_detection": _transcription_detection(config["turn_detection"]),
-                "input_audio_noise_reduction": config.get("input_audio_noise_reduction"),
-                **({"include": config["include"]} if "include" in config else {})}
-    return {
-        "id": session_id, "object": "realtime.session", "model": config["model"], "expires_at": expires_at,
+        return BetaTranscriptionSessionObject(
+            id=session_id, object="realtime.transcription_session", expires_at=expires_at,
+            modalities=config["modalities"], input_audio_format=config["input_audio_format"],
+            input_audio_transcription=config["input_audio_transcription"],
+            turn_detection=_transcription_detection(detection),
+            input_audio_noise_reduction=config.get("input_audio_noise_reduction"),
+            include=config.get("include")).to_dict()
+    return BetaSessionObject(
+        id=session_id, object="realtime.session", model=config["model"], expires_at=expires_at,
+        turn_detection=detection,
         **{key: config.get(key) for key in (
             "modalities", "instructions", "voice", "input_audio_format", "output_audio_format",
-            "input_audio_transcription", "input_audio_noise_reduction", "turn_detection", "tools", "tool_choice",
-            "temperature", "max_response_output_tokens", "speed", "tracing")},
-        **({"include": config["include"]} if "include" in config else {}),
-    }
+            "input_audio_transcription", "input_audio_noise_reduction", "tools", "tool_choice",
+            "temperature", "max_response_output_tokens", "speed", "tracing", "include")}).to_dict()
 
 
 def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: Optional[int]) -> dict[str, Any]:
@@ -197,20 +200,20 @@ def render_ga(config: dict[str, Any], *, session_id: Optional[str], expires_at: 
                    "turn_detection": config.get("turn_detection")}
     if config.get("kind") == "transcription":
         audio_input["turn_detection"] = _transcription_detection(config.get("turn_detection"))
-        return {"type": "transcription", "object": "realtime.transcription_session", "id": session_id,
-                "expires_at": expires_at, "audio": {"input": audio_input}, "include": config.get("include")}
-    return {
-        "type": "realtime", "object": "realtime.session", "id": session_id, "model": config["model"],
-        "output_modalities": ["audio"] if "audio" in config["modalities"] else ["text"],
-        "instructions": config.get("instructions"), "tools": config.get("tools") or [],
-        "tool_choice": config.get("tool_choice"), "max_output_tokens": config.get("max_response_output_tokens"),
-        "tracing": config.get("tracing"), "truncation": config.get("truncation") or "auto", "prompt": None,
-        "expires_at": expires_at,
-        "audio": {"input": audio_input,
-                  "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
-                             "speed": config.get("speed")}},
-        "include": config.get("include"),
-    }
+        return GATranscriptionSessionObject(
+            type="transcription", object="realtime.transcription_session", id=session_id, expires_at=expires_at,
+            audio={"input": audio_input}, include=config.get("include")).to_dict()
+    return GASessionObject(
+        type="realtime", object="realtime.session", id=session_id, model=config["model"],
+        output_modalities=["audio"] if "audio" in config["modalities"] else ["text"],
+        instructions=config.get("instructions"), tools=config.get("tools") or [],
+        tool_choice=config.get("tool_choice"), max_output_tokens=config.get("max_response_output_tokens"),
+        tracing=config.get("tracing"), truncation=config.get("truncation") or "auto", prompt=None,
+        expires_at=expires_at,
+        audio={"input": audio_input,
+               "output": {"format": _GA_FORMATS[config["output_audio_format"]], "voice": config.get("voice"),
+                          "speed": config.get("speed")}},
+        include=config.get("include")).to_dict()
 
 
 def wants_audio(config: dict[str, Any]) -> bool:

@@ -1,7 +1,9 @@
 """Speech on an OpenAI-compatible audio server (speaches, vLLM, Kokoro-FastAPI, OpenAI itself).
 
 ``OPENBETA_VOICE_STT_BASE_URL`` sends transcription to ``POST {base}/audio/transcriptions`` (a
-16-bit 24 kHz mono WAV, ``model``, ``language``, ``prompt``; the answer's ``text``), and
+16-bit 24 kHz mono WAV, ``model``, ``language``, ``prompt``; the answer's ``text``; when a session
+asks for log probabilities, ``include[]=logprobs`` too, and the answer's ``logprobs`` are passed on,
+or ``null`` when it has none), and
 ``OPENBETA_VOICE_TTS_BASE_URL`` sends speech to ``POST {base}/audio/speech`` (``model``,
 ``input``, ``voice``, ``speed``, ``response_format: "pcm"``: raw 16-bit 24 kHz mono, read as it
 streams in). Each is independent of the other, of the local models and of the chat model's
@@ -19,6 +21,8 @@ import wave
 from typing import AsyncIterator, Optional
 
 import httpx
+
+from .heard import Heard, from_server, strip
 
 RATE = 24000
 
@@ -63,8 +67,10 @@ class RemoteStt(AudioServer):
     name = "remote"
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
-                         prompt: Optional[str] = None) -> AsyncIterator[str]:
-        data = {"model": self.model, "response_format": "json"}
+                         prompt: Optional[str] = None, logprobs: bool = False) -> AsyncIterator[Heard]:
+        data: dict[str, str] = {"model": self.model, "response_format": "json"}
+        if logprobs:
+            data["include[]"] = "logprobs"
         if language:
             data["language"] = language
         if prompt:
@@ -79,13 +85,15 @@ class RemoteStt(AudioServer):
         if response.status_code != 200:
             raise self.failure(f"HTTP {response.status_code}: {response.text[:300]}")
         try:
-            text = response.json().get("text")
+            answer = response.json()
         except ValueError:
-            text = None
+            answer = None
+        text = answer.get("text") if isinstance(answer, dict) else None
         if not isinstance(text, str):
             raise self.failure("its answer has no 'text'")
-        if text.strip():
-            yield text.strip()
+        heard = strip(Heard(text, from_server(answer.get("logprobs")) if logprobs else None))  # type: ignore[union-attr]
+        if heard:
+            yield heard
 
 
 class RemoteTts(AudioServer):

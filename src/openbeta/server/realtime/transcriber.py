@@ -18,7 +18,9 @@ back (``speech_resumed``):
   speech did not resume after it, or else one pass over what is left.
 
 Each pass after the first is prompted with the committed text before it (with the session's own
-``prompt`` in front), so Whisper carries the sentence on. Everything the transcriber starts is
+``prompt`` in front), so Whisper carries the sentence on. Passes yield :class:`.heard.Heard` pieces, so
+the tokens' log probabilities (when the session asks for them) follow the text through the trimming
+and joining here. Everything the transcriber starts is
 cancelled by :meth:`close`.
 """
 
@@ -27,13 +29,15 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Awaitable, Callable, Optional
 
+from .heard import Heard, prefixed, strip
+
 #: Shortest stretch (ms of audio) kept as a committed piece when speech resumes after a pause.
 MIN_PIECE_MS = 1500
 #: Committed text (characters, the latest) a pass is prompted with.
 PROMPT_CHARS = 200
 
 #: ``transcribe(pcm16_24k, prompt)`` -> the text of that audio.
-Transcribe = Callable[[bytes, Optional[str]], Awaitable[str]]
+Transcribe = Callable[[bytes, Optional[str]], Awaitable[Heard]]
 
 
 class TurnTranscriber:
@@ -45,22 +49,22 @@ class TurnTranscriber:
         self.start_ms = start_ms
         #: End of the committed prefix (session audio ms): later passes start here.
         self.committed_ms = start_ms
-        self.pieces: list[asyncio.Task[str]] = []
+        self.pieces: list[asyncio.Task[Heard]] = []
         #: The speculative final pass: (end ms of the audio it covers, its task).
-        self.speculative: Optional[tuple[int, asyncio.Task[str]]] = None
+        self.speculative: Optional[tuple[int, asyncio.Task[Heard]]] = None
         #: Passes started and thrown away (for tests and diagnostics).
         self.started = 0
         self.discarded = 0
 
-    def _pass(self, pcm: bytes) -> asyncio.Task[str]:
+    def _pass(self, pcm: bytes) -> asyncio.Task[Heard]:
         before = list(self.pieces)
         self.started += 1
 
-        async def run() -> str:
+        async def run() -> Heard:
             done = [await piece for piece in before]  # queued before this one on the same thread
             context = " ".join(text for text in done if text)[-PROMPT_CHARS:]
             prompt = " ".join(part for part in (self.prompt, context) if part) or None
-            return (await self._transcribe(pcm, prompt)).strip()
+            return strip(await self._transcribe(pcm, prompt))
 
         task = asyncio.ensure_future(run())
         task.add_done_callback(_seen)  # a pass thrown away after it failed is not an unhandled error
@@ -85,10 +89,10 @@ class TurnTranscriber:
             task.cancel()
             self.discarded += 1
 
-    async def finish(self, rest: Callable[[int], bytes]) -> AsyncIterator[str]:
+    async def finish(self, rest: Callable[[int], bytes]) -> AsyncIterator[Heard]:
         """The turn ended: yield its transcript piece by piece. ``rest(ms)`` is the turn's audio from
         session time ``ms`` to its end (asked for only when no speculative pass covers it)."""
-        tail: Optional[asyncio.Task[str]] = None
+        tail: Optional[asyncio.Task[Heard]] = None
         if self.speculative is not None:
             tail = self.speculative[1]
             self.speculative = None
@@ -100,7 +104,7 @@ class TurnTranscriber:
         for task in [*self.pieces, *([tail] if tail is not None else [])]:
             text = await task
             if text:
-                yield " " + text if said else text
+                yield prefixed(" ", text) if said else text
                 said = True
 
     def _drop_speculative(self) -> None:
@@ -116,7 +120,7 @@ class TurnTranscriber:
             task.cancel()
 
 
-def _seen(task: "asyncio.Task[str]") -> None:
+def _seen(task: "asyncio.Task[Heard]") -> None:
     if not task.cancelled():
         task.exception()
 

@@ -24,6 +24,7 @@ from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, Ty
 
 from ..memory import release_memory
 from ..worker_stream import stream_from_worker
+from .heard import Heard
 from .vad import SileroVad, VadEvent, VadParams
 
 __all__ = ["Vad", "VadEvent", "Voice", "VoiceUnavailable", "get_voice"]
@@ -189,17 +190,20 @@ class Voice:
         return None
 
     async def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
-                         prompt: Optional[str] = None) -> AsyncIterator[str]:
-        """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript)."""
+                         prompt: Optional[str] = None, logprobs: bool = False) -> AsyncIterator[Heard]:
+        """Transcribe pcm16 24 kHz audio; yield text deltas (joined, they are the transcript), each with its
+        tokens' log probabilities if ``logprobs`` (:mod:`.heard`)."""
         self._check()
         if self.stt_server is not None:
-            async for text in self.stt_server.transcribe(pcm16_24k, language=language, prompt=prompt):
+            async for text in self.stt_server.transcribe(pcm16_24k, language=language, prompt=prompt,
+                                                         logprobs=logprobs):
                 self.workload.audio("transcription", len(pcm16_24k))
                 yield text
             return
 
-        def segments(stopped: Callable[[], bool]) -> Iterator[str]:
-            yield from self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped)
+        def segments(stopped: Callable[[], bool]) -> Iterator[Heard]:
+            yield from self.stt.segments(pcm16_24k, language=language, prompt=prompt, stopped=stopped,
+                                         logprobs=logprobs)
             if not stopped():
                 self.workload.audio("transcription", len(pcm16_24k))
 

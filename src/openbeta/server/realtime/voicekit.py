@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Optional, Protocol
 
+from .heard import Heard
+
 log = logging.getLogger("openbeta.realtime")
 
 INSTALL_HINT = "Install the voice pipeline with: pip install 'openbeta[voice]'."
@@ -32,8 +34,8 @@ class VoiceLike(Protocol):
 
     def vad(self, turn_detection: dict[str, Any]) -> VadLike: ...
 
-    def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None,
-                   prompt: Optional[str] = None) -> AsyncIterator[str]: ...
+    def transcribe(self, pcm16_24k: bytes, *, language: Optional[str] = None, prompt: Optional[str] = None,
+                   logprobs: bool = False) -> AsyncIterator[Heard]: ...
 
     def synthesize(self, text: str, *, voice: Optional[str] = None, speed: float = 1.0) -> AsyncIterator[bytes]: ...
 

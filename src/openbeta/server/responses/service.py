@@ -26,8 +26,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ...types.response_events import FINAL_EVENTS
-from ...types.responses import SUPPORTED_TOOLS, UNSUPPORTED_PARAMETERS, InputTokensParams, ResponseCreateParams
-from ..errors import InvalidRequest, NotFound
+from ...types.responses import (SUPPORTED_TOOLS, UNSUPPORTED_PARAMETERS, CompactParams, InputTokensParams,
+                                ResponseCreateParams)
+from ..errors import APIError, InvalidRequest, NotFound
 from ..ids import new_id, now
 from ..paging import PageQuery
 from ..providers.base import ChatRequest
@@ -36,7 +37,8 @@ from ..runs.items import items_to_chat, run_output, thread_items
 from ..runs.launch import Launch
 from ..runs.records import TransitionRefused, active_run_id, run_body, transition
 from ..services.base import list_page
-from ..services.items import check_call_outputs, normalize_input, stored_from_input, wire_item
+from ..services.items import (check_call_outputs, compaction_content, normalize_input, stored_from_input,
+                              wire_item)
 from ..store import Database
 from ..services.containers import ContainerService
 from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq, lineage
@@ -52,6 +54,38 @@ from .translate import ResponseTranslator
 RESPONSE_FLAGS = {"_history": "items", "_client_calls": "end", "_events": "responses"}
 TERMINAL = frozenset({"completed", "incomplete", "failed", "cancelled", "expired"})
 DEFAULT_MAX_RESULTS = 20
+#: Item types of the beta flavour's multi-agent responses.
+MULTI_AGENT_ITEMS = ("agent_message", "multi_agent_call", "multi_agent_call_output")
+#: What the model is asked, after the context, to compact it.
+COMPACT_PROMPT = ("Write a summary of the conversation above that can replace it: keep every fact, name, number, "
+                  "decision, result of a tool and open question, and what the user asked for; leave out "
+                  "greetings and repetition. Answer with the summary only.")
+
+
+def check_beta(data: dict[str, Any]) -> None:
+    """The beta flavour (``?beta=true``) of a create, input_tokens or compact body. Its shapes (``Beta*`` in
+    the spec) differ from the GA ones only by multi-agent execution: a ``multi_agent`` parameter, items
+    tagged with the ``agent`` that made them, and the ``agent_message``, ``multi_agent_call`` and
+    ``multi_agent_call_output`` item types. This server runs one agent per response: ``multi_agent`` with
+    ``enabled: false`` is accepted (and dropped), everything else of it is refused by name."""
+    multi = data.pop("multi_agent", None)
+    if multi is not None:
+        if not isinstance(multi, dict) or not isinstance(multi.get("enabled"), bool):
+            raise InvalidRequest("Invalid 'multi_agent': expected an object with a boolean 'enabled'.",
+                                 param="multi_agent", code="invalid_type")
+        if multi["enabled"]:
+            raise InvalidRequest("Multi-agent execution is not supported by this server (one agent runs each "
+                                 "response).", param="multi_agent.enabled", code="unsupported_parameter")
+    items = data.get("input")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") in MULTI_AGENT_ITEMS:
+            raise InvalidRequest(f"'{item['type']}' items belong to multi-agent responses, which this server does "
+                                 "not run.", param=f"input[{i}].type", code="unsupported_parameter")
+        if "agent" in item:
+            raise InvalidRequest("Items tagged with an 'agent' belong to multi-agent responses, which this server "
+                                 "does not run.", param=f"input[{i}].agent", code="unsupported_parameter")
 
 
 def check_body(data: dict[str, Any]) -> None:
@@ -123,7 +157,8 @@ class ResponseService:
             if made and container is not None:
                 self.containers.bind(s, container, thread_id)
             items = self._resolve(s, project, items)
-            check_call_outputs(items, self._call_ids(s, thread_id))
+            if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
+                check_call_outputs(items, self._call_ids(s, thread_id))
             run = run_body(
                 thread_id, self.engine.expiry_seconds, assistant_id=None, model=params.model,
                 instructions=params.instructions or "", tools=engine_tools, metadata=given.get("metadata") or {},
@@ -401,6 +436,51 @@ class ResponseService:
                        else f"Response with id '{response_id}' not found.")
             raise NotFound(message, param=param)
         return row
+
+    # ------------------------------------------------------------ compact
+
+    async def compact(self, project: str, params: CompactParams) -> dict[str, Any]:
+        """The context (``previous_response_id``'s items, then ``input``) as its user messages and one
+        compaction item: the model's summary of it, written by a response of the run engine that is not
+        kept (``store: false``), asked with :data:`COMPACT_PROMPT` after the context."""
+        if params.image is not None:
+            raise InvalidRequest("'image' is not supported by this server.", param="image",
+                                 code="unsupported_parameter")
+        if not params.model:
+            raise InvalidRequest("Missing required parameter: 'model'.", param="model",
+                                 code="missing_required_parameter")
+        given = normalize_input(params.input)  # checked here, so errors name the compact request's params
+        sent = [{"role": "user", "content": params.input}] if isinstance(params.input, str) else list(params.input or [])
+        request = ResponseCreateParams.model_validate({
+            "model": params.model, "instructions": params.instructions, "store": False,
+            "previous_response_id": params.previous_response_id, "prompt_cache_key": params.prompt_cache_key,
+            "input": sent + [{"role": "user", "content": COMPACT_PROMPT}]})
+        kept = await _off_loop(self._user_messages, project, params.previous_response_id, given)
+        created = await _off_loop(self.create, project, request)
+        done = await self.finished(created, project)
+        if done["status"] != "completed":
+            error = done.get("error") or {}
+            raise APIError(f"The model could not compact this context ({done['status']}): "
+                           f"{error.get('message') or (done.get('incomplete_details') or {}).get('reason')}",
+                           code=error.get("code") or "compaction_failed")
+        summary = "".join(part.get("text", "") for item in done["output"] if item["type"] == "message"
+                          for part in item["content"] if part["type"] == "output_text")
+        compaction = {"type": "compaction", "id": new_id("cmp_"), "encrypted_content": compaction_content(summary),
+                      "created_by": None}
+        return {"id": done["id"], "object": "response.compaction", "created_at": done["created_at"],
+                "output": kept + [compaction], "usage": done["usage"]}
+
+    def _user_messages(self, project: str, previous: Optional[str], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The user messages of a context: ``previous``'s line of items, then ``items`` (references resolved),
+        as items (those sent without a stored id get a new one)."""
+        with self.db.session() as s:
+            history: list[dict[str, Any]] = []
+            if previous is not None:
+                row = self._response_row(s, project, previous, "previous_response_id")
+                history = [wire_item(i) for i in thread_items(s, row.thread_id)]
+            items = self._resolve(s, project, items)
+        fresh = [wire_item(stored_from_input(i, "")) for i in items]
+        return [i for i in history + fresh if i["type"] == "message" and i["role"] == "user"]
 
     # ------------------------------------------------------------ reads and changes
 

@@ -21,7 +21,10 @@ keeps the output so far, which the lifecycle events carry::
     thread.run.cancelled                        -> openbeta.end (not sent: the stream just ends)
     error                                       -> error
 
-Items still open when the run ends are done first, ``incomplete``. Events whose ``type`` starts with
+Items still open when the run ends are done first, ``incomplete``. Items and events are built with the
+wire types the SDK parses them into (:mod:`openbeta.types.responses`, and
+:func:`~openbeta.types.response_events.build_event`: an event naming a field its type does not declare is an
+error here, not on the wire). Events whose ``type`` starts with
 :data:`INTERNAL_PREFIX` are for the server's own use (no sequence number) and never sent. The
 translator is pure: it reads nothing and writes nothing.
 """
@@ -32,6 +35,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from ...types.response_events import build_event
+from ...types.responses import FileSearchCall, FunctionCall, Message, OutputText
 from ..runs.items import (CALL_ITEMS, call_item, call_item_id, code_interpreter_item, file_search_results,
                           message_content, strip_markers)
 from ..tools.code_interpreter import CONTAINER_KEY
@@ -49,7 +54,7 @@ CLOSING_STEPS = ("thread.run.step.failed", "thread.run.step.cancelled", "thread.
 
 
 def _empty_text() -> dict[str, Any]:
-    return {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    return OutputText(text="").to_dict()
 
 
 def _queries(arguments: str) -> list[str]:
@@ -118,7 +123,7 @@ class ResponseTranslator:
         return self._out
 
     def _emit(self, kind: str, **body: Any) -> None:
-        self._out.append({"type": kind, "sequence_number": self.seq, **body})
+        self._out.append(build_event(kind, sequence_number=self.seq, **body))
         self.seq += 1
 
     def _lifecycle(self, kind: str, run: dict[str, Any], status: Optional[str] = None) -> None:
@@ -165,7 +170,7 @@ class ResponseTranslator:
         if self._message is not None and self._message.id == message["id"]:
             return
         index = len(self.output)
-        item = {"type": "message", "id": message["id"], "role": "assistant", "status": "in_progress", "content": []}
+        item = Message(id=message["id"], role="assistant", status="in_progress").to_dict()
         self.output.append(item)
         self._emit("response.output_item.added", output_index=index, item=dict(item, content=[]))
         item["content"] = [_empty_text()]
@@ -202,8 +207,8 @@ class ResponseTranslator:
         assert self._message is not None
         parts = [p for p in message_content(stored) if p["type"] == "output_text"]
         part = parts[0] if parts else _empty_text()
-        item = {"type": "message", "id": stored["id"], "role": "assistant",
-                "status": "incomplete" if stored.get("status") == "incomplete" else "completed", "content": [part]}
+        item = Message(id=stored["id"], role="assistant", content=[part],
+                       status="incomplete" if stored.get("status") == "incomplete" else "completed").to_dict()
         self._message_done(self._message, item, part)
 
     def _message_done(self, message: _Message, item: dict[str, Any], part: dict[str, Any]) -> None:
@@ -285,14 +290,12 @@ class ResponseTranslator:
         """``output_item.added`` for a call (a function call's arguments so far follow as one delta)."""
         call.index = len(self.output)
         if call.kind == "function":
-            item = {"type": "function_call", "id": call.item_id, "call_id": call.id, "name": call.name,
-                    "arguments": "", "status": "in_progress"}
+            item = FunctionCall(id=call.item_id, call_id=call.id, name=call.name, arguments="",
+                                status="in_progress").to_dict()
         elif call.kind == "code_interpreter":
-            item = {"type": "code_interpreter_call", "id": call.item_id, "status": "in_progress",
-                    "container_id": self.container or "", "code": "", "outputs": None}
+            item = code_interpreter_item(call.item_id, "in_progress", None, "", None, (), self.container)
         else:
-            item = {"type": "file_search_call", "id": call.item_id, "status": "in_progress", "queries": [],
-                    "results": None}
+            item = FileSearchCall(id=call.item_id, status="in_progress").to_dict()
         self.output.append(item)
         self._emit("response.output_item.added", output_index=call.index, item=dict(item))
         if call.kind == "file_search":
@@ -331,8 +334,8 @@ class ResponseTranslator:
             if status == "completed":
                 self._emit("response.function_call_arguments.done", item_id=call.item_id, output_index=call.index,
                            name=call.name, arguments=call.arguments)
-            item = {"type": "function_call", "id": call.item_id, "call_id": call.id, "name": call.name,
-                    "arguments": call.arguments, "status": status}
+            item = FunctionCall(id=call.item_id, call_id=call.id, name=call.name, arguments=call.arguments,
+                                status=status).to_dict()
         elif call.kind == "code_interpreter":
             body = (record or {}).get("code_interpreter") or {}
             code = body.get("input") or call.arguments
@@ -350,9 +353,9 @@ class ResponseTranslator:
                     self._emit("response.file_search_call.searching", item_id=call.item_id, output_index=call.index)
                 self._emit("response.file_search_call.completed", item_id=call.item_id, output_index=call.index)
             queries = call.queries if call.queries is not None else list((record or {}).get("_queries") or [])
-            item = {"type": "file_search_call", "id": call.item_id, "status": status, "queries": queries,
-                    "results": file_search_results(record) if record is not None and RESULTS in self.include
-                    else None}
+            item = FileSearchCall(id=call.item_id, status=status, queries=queries,
+                                  results=file_search_results(record) if record is not None and RESULTS in self.include
+                                  else None).to_dict()
         call.done = True
         self.output[call.index] = item
         self._emit("response.output_item.done", output_index=call.index, item=item)

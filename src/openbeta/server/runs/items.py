@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...types.responses import CodeInterpreterCall, FileSearchCall, FunctionCall
 from ..store.items import lineage
 from ..store.tables import MessageRow, RunRow, RunStepRow
 from ..tools.code_interpreter import CONTAINER_KEY
@@ -35,8 +36,10 @@ from .citations import MARKER
 #: Id prefix of each item type (a message's is ``msg_``, as in the Assistants API).
 ITEM_PREFIXES = {
     "message": "msg_", "function_call": "fc_", "function_call_output": "fco_", "file_search_call": "fs_",
-    "code_interpreter_call": "ci_", "reasoning": "rs_",
+    "code_interpreter_call": "ci_", "reasoning": "rs_", "compaction": "cmp_",
 }
+#: What precedes a compaction item's summary in the model's context.
+COMPACTED = "Summary of the conversation so far:\n"
 #: A run's tool call type -> the item type it becomes.
 CALL_ITEMS = {"function": "function_call", "file_search": "file_search_call",
               "code_interpreter": "code_interpreter_call"}
@@ -134,9 +137,8 @@ def code_interpreter_item(item_id: str, status: str, container: Optional[str], c
     """A code_interpreter call as a response shows it: its ``outputs`` (logs, and images as ``data:`` URLs)
     only when ``include`` names them."""
     shown = [o for o in outputs or [] if o.get("type") == "logs" or (o.get("type") == "image" and o.get("url"))]
-    return {"type": "code_interpreter_call", "id": item_id, "status": status,
-            "container_id": container or default_container or "", "code": code,
-            "outputs": shown if SHOWN_OUTPUTS in include else None}
+    return CodeInterpreterCall(id=item_id, status=status, container_id=container or default_container or "",
+                               code=code, outputs=shown if SHOWN_OUTPUTS in include else None).to_dict()
 
 
 def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str]] = None) -> dict[str, Any]:
@@ -145,12 +147,12 @@ def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str
     item_id = call_item_id(kind, record["id"])
     if kind == "function":
         fn = record["function"]
-        return {"type": "function_call", "id": item_id, "call_id": record["id"], "name": fn["name"],
-                "arguments": fn.get("arguments") or "", "status": status}
+        return FunctionCall(id=item_id, call_id=record["id"], name=fn["name"], arguments=fn.get("arguments") or "",
+                            status=status).to_dict()
     if kind == "file_search":
-        return {"type": "file_search_call", "id": item_id, "status": status,
-                "queries": list(queries if queries is not None else record.get("_queries") or []),
-                "results": file_search_results(record), "_record": record}
+        item = FileSearchCall(id=item_id, status=status, results=file_search_results(record),
+                              queries=list(queries if queries is not None else record.get("_queries") or []))
+        return {**item.to_dict(), "_record": record}
     if kind == "code_interpreter":
         body = record["code_interpreter"]
         return {**code_interpreter_item(item_id, status, record.get(CONTAINER_KEY), body.get("input") or "",
@@ -251,7 +253,8 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
     """Stored items, oldest first, as chat messages. ``developer`` is ``system``; consecutive calls are
     one assistant message with ``tool_calls``, each answered by a ``tool`` message (a server tool's
     output is its recorded call's, from ``replay``); a function call never answered, and an output
-    whose call is not among the items, are left out (a chat model reads neither alone). Reasoning
+    whose call is not among the items, are left out (a chat model reads neither alone). A compaction
+    item is its summary, as an assistant message (the model's own words, never the system's). Reasoning
     items and items of unknown types are left out."""
     answered = {i["call_id"] for i in items if i.get("type") == "function_call_output"}
     called = {i["call_id"] for i in items if i.get("type") == "function_call"}
@@ -280,6 +283,10 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
             calls = []  # a call after an answer is the model's next turn
             if item["call_id"] in called:
                 out.append({"role": "tool", "tool_call_id": item["call_id"], "content": _output_text(item["output"])})
+            continue
+        if kind == "compaction" and item.get("_summary") is not None:
+            calls = []
+            out.append({"role": "assistant", "content": COMPACTED + item["_summary"]})
             continue
         if kind != "message":
             continue

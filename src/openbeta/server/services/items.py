@@ -9,6 +9,9 @@ row's body into the item a response, its ``input_items`` or a conversation shows
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any, Iterable, Optional, Union
 
 from pydantic import ValidationError
@@ -24,6 +27,31 @@ SHOWN_RESULTS = "file_search_call.results"
 _SUPPORTED = ", ".join(f"'{kind}'" for kind in INPUT_ITEM_PARAMS)
 _USER_PARTS = ("input_text", "input_image", "input_file")
 _ASSISTANT_PARTS = ("output_text", "refusal")
+
+
+#: The version mark of a compaction item's ``encrypted_content`` (see :func:`compaction_content`).
+COMPACTION_MARK = "obc1."
+
+
+def compaction_content(summary: str) -> str:
+    """A compaction item's ``encrypted_content``: the summary, encoded (not encrypted: the client already
+    holds the context it summarises, and may send any text as its own)."""
+    return COMPACTION_MARK + base64.urlsafe_b64encode(json.dumps({"summary": summary}).encode()).decode()
+
+
+def compaction_summary(content: str, param: str) -> str:
+    """The summary a compaction item carries (400 naming ``param`` when it is not one this server made)."""
+    bad = InvalidRequest(f"Invalid '{param}': not a compaction made by this server.", param=param,
+                         code="invalid_value")
+    if not content.startswith(COMPACTION_MARK):
+        raise bad
+    try:
+        value = json.loads(base64.urlsafe_b64decode(content[len(COMPACTION_MARK):].encode()))
+    except (binascii.Error, ValueError):
+        raise bad from None
+    if not isinstance(value, dict) or not isinstance(value.get("summary"), str):
+        raise bad
+    return value["summary"]
 
 
 def _prefixed(error: InvalidRequest, prefix: str) -> InvalidRequest:
@@ -74,6 +102,8 @@ def normalize_item(item: Any, param: str) -> dict[str, Any]:
     out = parsed.model_dump(mode="json", by_alias=True)
     if kind == "message":
         out["content"] = _message_parts(out, param)
+    elif kind == "compaction":
+        out["_summary"] = compaction_summary(out["encrypted_content"], f"{param}.encrypted_content")
     elif kind == "function_call_output" and not isinstance(out["output"], str):
         for j, part in enumerate(out["output"]):
             _check_part(part, f"{param}.output[{j}]")
