@@ -60,7 +60,6 @@ class Services:
     hooks: Hooks
     #: The model provider, shared by runs, realtime and ``GET /v1/models`` (built on first use).
     provider: ProviderHandle
-    engine: RunEngine
     assistants: AssistantService
     threads: ThreadService
     messages: MessageService
@@ -126,7 +125,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         hooks=hooks,
         provider=provider,
-        engine=engine,
         assistants=AssistantService(db),
         threads=threads,
         messages=MessageService(db, hooks.message_adding),
