@@ -33,6 +33,7 @@ from .runs.leases import replica_id
 from .services.assistants import AssistantService
 from .services.containers import ContainerService
 from .services.conversations import ConversationService
+from .services.file_texts import FileTexts
 from .services.files import ExpirySweeper, FileService
 from .services.messages import MessageService
 from .services.models import ModelService
@@ -107,6 +108,7 @@ def build_services(settings: Settings) -> Services:
     embedder = build_embedder(settings, tokenizer)
     dense = StoreIndexes(directory=settings.resolved_search_index_dir(), save_from=settings.search_index_save_from)
     files = FileService(db, blobs, settings.max_upload_bytes, hooks.file_deleted)
+    file_texts = FileTexts(files)
     vector_stores = VectorStoreService(db, HybridSearcher(embedder, dense), dense, hooks.files_queued)
     ingestion = IngestionWorker(Ingestor(db, blobs, tokenizer, embedder, dense, replica, settings.lease_seconds),
                                 settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
@@ -138,10 +140,10 @@ def build_services(settings: Settings) -> Services:
         realtime=RealtimeFace(RealtimeService(db), keys, provider, settings),
         models=ModelService(provider),
         chatkit=ChatKitServices(db, threads, files, runs, keys),
-        responses=ResponseService(db, engine, server_tools, EventLog(db), containers,
+        responses=ResponseService(db, engine, server_tools, EventLog(db), containers, file_texts,
                                   flush_seconds=settings.stream_flush_seconds,
                                   keepalive_seconds=settings.stream_keepalive_seconds),
-        conversations=ConversationService(db, threads),
+        conversations=ConversationService(db, threads, file_texts),
         containers=containers,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[provider.aclose, ingestion.stop, sweeper.stop, engine.shutdown],

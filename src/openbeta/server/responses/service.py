@@ -33,7 +33,7 @@ from ..ids import new_id, now
 from ..paging import PageQuery
 from ..providers.base import ChatRequest
 from ..runs.engine import RunEngine
-from ..runs.items import items_to_chat, run_output, thread_items
+from ..runs.items import items_to_chat, message_content, run_output, thread_items
 from ..runs.launch import Launch
 from ..runs.records import TransitionRefused, active_run_id, run_body, transition
 from ..services.base import list_page
@@ -41,6 +41,7 @@ from ..services.items import (check_call_outputs, compaction_content, normalize_
                               wire_item)
 from ..store import Database
 from ..services.containers import ContainerService
+from ..services.file_texts import FileTexts
 from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq, lineage
 from ..store.rows import load, owned
 from ..store.tables import MessageRow, ResponseEventRow, RunRow, RunStepRow, ThreadRow, VectorStoreRow
@@ -120,8 +121,10 @@ class ResponseLaunch:
 
 class ResponseService:
     def __init__(self, db: Database, engine: RunEngine, tools: ServerTools, event_log: EventLog,
-                 containers: ContainerService, *, flush_seconds: float = 0.25, keepalive_seconds: float = 15.0) -> None:
+                 containers: ContainerService, file_texts: FileTexts, *, flush_seconds: float = 0.25,
+                 keepalive_seconds: float = 15.0) -> None:
         self.db = db
+        self.file_texts = file_texts
         self.containers = containers
         self.engine = engine
         self.tools = tools
@@ -148,6 +151,7 @@ class ResponseService:
             raise InvalidRequest("Missing required parameter: 'model'.", param="model",
                                  code="missing_required_parameter")
         items = normalize_input(params.input)
+        self.file_texts.attach(project, items)
         container, made = self._container(project, params, given.get("tools") or [])
         with self.engine.starting() as start:
             s = start.session
@@ -421,7 +425,13 @@ class ResponseService:
                                      code="invalid_value")
             wire = wire_item(body)
             wire.pop("id", None)
-            out.extend(normalize_input([{k: v for k, v in wire.items() if v is not None}], f"input[{i}]"))
+            resolved = normalize_input([{k: v for k, v in wire.items() if v is not None}], f"input[{i}]")
+            if resolved[0]["type"] == "message":  # the files' text the named message was stored with
+                texts = [p.get("_text") for p in message_content(body) if p.get("type") == "input_file"]
+                for part, text in zip((p for p in resolved[0]["content"] if p["type"] == "input_file"), texts):
+                    if text is not None:
+                        part["_text"] = text
+            out.extend(resolved)
         return out
 
     @staticmethod
@@ -560,6 +570,7 @@ class ResponseService:
         """The tokens the model would read for this request (nothing is stored)."""
         given = params.given()
         items = normalize_input(params.input)
+        self.file_texts.attach(project, items)
         with self.db.session() as s:
             engine_tools, shown, _ = self._tools(s, project, given.get("tools") or [])
             history: list[dict[str, Any]] = []

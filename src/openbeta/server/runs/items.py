@@ -222,6 +222,8 @@ def _part_text(part: dict[str, Any]) -> Optional[str]:
         return part.get("refusal", "")
     if kind == "input_file":
         name = f" ({part['filename']})" if part.get("filename") else ""
+        if part.get("_text") is not None:  # read when the message was stored (services/file_texts.py)
+            return f"[attached file: {part.get('file_id')}{name}]\n{part['_text']}\n[end of file]"
         return f"[attached file: {part.get('file_id') or 'inline'}{name}]"
     if kind == "input_image" and not part.get("image_url"):
         return f"[image file: {part.get('file_id')}]"

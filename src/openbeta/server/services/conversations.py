@@ -26,6 +26,7 @@ from ..store.items import insert_item
 from ..store.rows import owned, set_body
 from ..store.tables import MessageRow, ThreadRow
 from .base import render_page
+from .file_texts import FileTexts
 from .items import normalize_input, stored_from_input, wire_item
 from .threads import ThreadService
 
@@ -38,9 +39,10 @@ def conversation_object(row: ThreadRow) -> dict[str, Any]:
 
 
 class ConversationService:
-    def __init__(self, db: Database, threads: ThreadService) -> None:
+    def __init__(self, db: Database, threads: ThreadService, file_texts: FileTexts) -> None:
         self.db = db
         self.threads = threads
+        self.file_texts = file_texts
 
     @staticmethod
     def load(s: Session, project: str, conversation_id: str) -> ThreadRow:
@@ -52,6 +54,7 @@ class ConversationService:
 
     def create(self, project: str, params: ConversationCreateParams) -> dict[str, Any]:
         items = normalize_input(params.items or [], "items")
+        self.file_texts.attach(project, items, "items")
         body = {"id": new_id("conv_"), "object": "thread", "created_at": now(), "tool_resources": {},
                 "metadata": params.metadata or {}}
         with self.db.session() as s:
@@ -95,6 +98,7 @@ class ConversationService:
     def add_items(self, project: str, conversation_id: str, params: ItemCreateParams,
                   include: Iterable[str] = ()) -> dict[str, Any]:
         items = normalize_input(params.items, "items")
+        self.file_texts.attach(project, items, "items")
         with self.db.session() as s:
             row = self.load(s, project, conversation_id)
             busy = active_run_id(s, row.id)

@@ -185,7 +185,10 @@ def _blocks(role: str, parts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
 def _kept_part(part: dict[str, Any]) -> dict[str, Any]:
     """A part as ``_content`` keeps it (what the API shows of it)."""
     if part["type"] == "input_file":
-        return {"type": "input_file", "file_id": part["file_id"], "filename": part.get("filename")}
+        kept = {"type": "input_file", "file_id": part["file_id"], "filename": part.get("filename")}
+        if part.get("_text") is not None:  # the file's text, for the model (services/file_texts.py)
+            kept["_text"] = part["_text"]
+        return kept
     if part["type"] == "input_image":
         return {"type": "input_image", "image_url": part.get("image_url"), "file_id": part.get("file_id"),
                 "detail": part.get("detail") or "auto"}
@@ -230,7 +233,8 @@ def wire_item(body: dict[str, Any], include: Iterable[str] = ()) -> dict[str, An
     kind = body.get("type", "message")
     if kind == "message":
         return {"type": "message", "id": body["id"], "role": body.get("role") or "user",
-                "status": body.get("status") or "completed", "content": message_content(body)}
+                "status": body.get("status") or "completed",
+                "content": [{k: v for k, v in part.items() if not k.startswith("_")} for part in message_content(body)]}
     out = {k: v for k, v in body.items() if not k.startswith("_")}
     if kind == "file_search_call" and SHOWN_RESULTS not in include:
         out["results"] = None
