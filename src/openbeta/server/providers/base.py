@@ -67,6 +67,16 @@ class ProviderError(Exception):
         self.code = code
 
 
+#: Tokens kept free for the reply when a request that is truncated to fit the context sets no
+#: ``max_tokens`` (realtime and Responses ``truncation: auto``).
+REPLY_RESERVE = 1024
+
+
+def prompt_budget(context_size: int, max_tokens: Optional[int]) -> int:
+    """The most prompt tokens that leave room for the reply in a model's context of ``context_size``."""
+    return context_size - min(max_tokens or REPLY_RESERVE, context_size // 2)
+
+
 class Provider(Protocol):
     name: str
     #: Tokens the model reads and writes in one call, when the provider knows it (the embedded

@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional, Protocol
 from ...types.realtime_objects import BetaResponseObject
 from ..errors import APIError
 from ..ids import new_id
-from ..providers.base import ChatRequest, Provider, ProviderError
+from ..providers.base import ChatRequest, Provider, ProviderError, prompt_budget
 from .items import audio_part, function_call, message, text_part
 from .remote import AudioServerError
 from .voicekit import VoiceKit
@@ -131,10 +131,6 @@ def chat_messages(instructions: Optional[str], items: list[dict[str, Any]]) -> l
     return messages
 
 
-#: Tokens kept free for the reply when a response sets no ``max_output_tokens``.
-REPLY_RESERVE = 1024
-
-
 def truncate(request: ChatRequest, items: list[dict[str, Any]], instructions: Optional[str],
              provider: Provider) -> None:
     """``truncation: auto``: drop the oldest items (never the instructions; a call's output goes with its
@@ -143,7 +139,7 @@ def truncate(request: ChatRequest, items: list[dict[str, Any]], instructions: Op
     context = provider.context_size
     if not context:
         return
-    budget = context - min(request.max_tokens or REPLY_RESERVE, context // 2)
+    budget = prompt_budget(context, request.max_tokens)
     while len(items) > 1 and provider.count_tokens(request) > budget:
         items = items[1:]
         while len(items) > 1 and items[0].get("type") == "function_call_output":

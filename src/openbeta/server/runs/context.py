@@ -12,7 +12,9 @@ models decide badly when to search; and a call that failed in a way the model ma
 raised an error) is made once more, with the error in view, before the model answers.
 ``truncation_strategy`` drops the oldest
 thread messages: ``last_messages`` keeps the newest N; ``auto`` drops as many as
-``max_prompt_tokens`` needs (by the provider's ``count_tokens``).
+``max_prompt_tokens`` needs (by the provider's ``count_tokens``). A response with ``truncation: auto``
+drops the oldest items as its model's context needs (when the provider knows its context size), leaving
+room for the reply; a tool output goes with the call it answers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..providers.base import ChatRequest, Provider
+from ..providers.base import ChatRequest, Provider, ProviderError, prompt_budget
 from ..tools.registry import RETRY_KEY, ServerTools
 from .items import items_to_chat
 
@@ -151,11 +153,20 @@ class Context:
             temperature=run.get("temperature"), top_p=run.get("top_p"), max_tokens=max_tokens,
             response_format=response_format(run.get("response_format")))
         limit = run.get("max_prompt_tokens")
+        fits = "max_prompt_tokens"
+        if limit is None and (run.get("_response") or {}).get("truncation") == "auto" and provider.context_size:
+            limit, fits = prompt_budget(provider.context_size, max_tokens), "the model's context"
         if limit is None:
             return request
         while provider.count_tokens(request) > limit:
             if strategy.get("type") != "auto" or len(history) <= 1:
-                raise PromptTooLong(f"The prompt needs more than max_prompt_tokens ({limit}) tokens.")
+                if fits != "max_prompt_tokens":  # a response fails as the model would, had it been asked
+                    raise ProviderError(f"Even with the oldest items dropped (truncation: auto), the prompt needs "
+                                        f"more than the {limit} tokens the model's context leaves it.",
+                                        code="invalid_prompt")
+                raise PromptTooLong(f"The prompt needs more than {fits} ({limit}) tokens.")
             history = history[1:]
+            while len(history) > 1 and history[0]["role"] == "tool":  # an output goes with its call
+                history = history[1:]
             request.messages = system + history + tail
         return request
