@@ -521,8 +521,8 @@ class RunEngine:
         except RunNotStored:
             log.info("run %s: its creation was not stored; the model call stops", run_id)
         except (RunLost, TransitionRefused) as exc:
-            if isinstance(exc, TransitionRefused) and await db(self.records.find, run_id) is None:
-                self.emit(run_id, "error", self._deleted(run_id))  # its row went while it was being moved
+            if await db(self.records.find, run_id) is None:  # its row went (its lease with it): deleted, not moved
+                self.emit(run_id, "error", self._deleted(run_id))
             else:
                 log.warning("run %s: this replica stops driving it (%s)", run_id, exc or "lease lost")
                 self.emit(run_id, "error", {"message": f"Run '{run_id}' moved to another server; poll it for its "
