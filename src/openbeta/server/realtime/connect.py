@@ -44,7 +44,7 @@ def _token(websocket: WebSocket, protocols: list[str]) -> Optional[str]:
     return next((p[len(KEY_PROTOCOL):] for p in protocols if p.startswith(KEY_PROTOCOL)), None)
 
 
-async def _refuse(websocket: WebSocket, exc: APIError) -> None:
+async def refuse(websocket: WebSocket, exc: APIError) -> None:
     """Answer the handshake with an HTTP error (the ASGI denial-response extension), else close it."""
     try:
         await websocket.send_denial_response(JSONResponse(exc.body(), status_code=exc.status_code))
@@ -81,7 +81,7 @@ class RealtimeFace:
         try:
             grant = await self._grant(websocket, token)
         except APIError as exc:
-            await _refuse(websocket, exc)
+            await refuse(websocket, exc)
             return
         beta = "realtime=v1" in websocket.headers.get("openai-beta", "").replace(" ", "").lower() \
             or BETA_PROTOCOL in protocols
