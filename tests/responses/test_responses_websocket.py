@@ -213,7 +213,7 @@ def test_a_client_that_stops_reading_is_let_go_and_its_responses_stop(keyed):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     ws = connect(_ws_url(keyed), sock=sock, additional_headers={"Authorization": f"Bearer {KEY}"}, max_queue=1,
                  ping_interval=None, open_timeout=30, max_size=None)
-    answer = " ".join(f"word{i}" for i in range(12_000))
+    answer = " ".join(f"{i:06d}" + "w" * 1000 for i in range(3_000))  # 3 MB a response, in 3000 deltas
     try:
         ws.send(json.dumps({"type": "response.create", "model": SCRIPTED, "stream_id": "slow",
                             "input": script(text=" ".join(["slow"] * 600), delay=0.2)}))
