@@ -115,7 +115,8 @@ class ResponseSocket:
             except asyncio.TimeoutError:
                 self.end(1008, "send timeout")
                 return
-            except Exception:  # the client is gone: the reader sees the disconnect
+            except Exception as exc:  # the client is gone (or did not answer the server's pings): the reader ends
+                log.info("responses socket=%s: the client is gone (%s)", self.id, type(exc).__name__)
                 return
 
     # ------------------------------------------------------------ the connection
