@@ -33,9 +33,8 @@ from ...types.responses import ResponseCreateParams
 from ..auth import bearer, project_for
 from ..errors import APIError, InvalidRequest
 from ..ids import new_id
-from ..realtime.connect import refuse
-from ..realtime.session import Limits
 from ..settings import Settings
+from ..sockets import SEND_TIMEOUT, Limits, Outbox, refuse
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth, validate
 from .service import ResponseLaunch, ResponseService, check_beta, check_body
 
@@ -64,10 +63,7 @@ class ResponseSocket:
         #: Raises an ``APIError`` once the key that opened the connection no longer works.
         self.authorize = authorize
         self.id = new_id("wsconn_")
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=limits.outbox_events)
-        self.outbox_bytes = 0
-        self._room = asyncio.Event()
-        self._room.set()
+        self.outbox = Outbox(limits)
         self.ending: Optional[tuple[int, str]] = None
         self._end = asyncio.Event()
         #: Responses running on this connection: task -> response id.
@@ -77,18 +73,12 @@ class ResponseSocket:
     # ------------------------------------------------------------ output
 
     async def send(self, event: dict[str, Any]) -> None:
-        """Queue one server event; wait while the outbox holds its most (raises :class:`Closing` once the
-        connection ends). One event larger than the byte bound still goes, alone."""
-        text = json.dumps(event, separators=(",", ":"))
-        while self.outbox.full() or (self.outbox_bytes and self.outbox_bytes + len(text) > self.limits.outbox_bytes):
-            if self.ending is not None:
-                raise Closing
-            self._room.clear()
-            await self._room.wait()
+        """Queue one server event, once the outbox is below half its bounds (raises :class:`Closing` once the
+        connection ends)."""
+        await self.outbox.room()
         if self.ending is not None:
             raise Closing
-        self.outbox_bytes += len(text)
-        self.outbox.put_nowait(text)
+        self.outbox.put(json.dumps(event, separators=(",", ":")))
 
     async def error(self, exc: APIError, stream_id: Optional[str] = None) -> None:
         event: dict[str, Any] = {"type": "error", "status": exc.status_code, "error": {
@@ -102,22 +92,15 @@ class ResponseSocket:
             self.ending = (code, reason)
             log.warning("responses socket=%s ends: %s", self.id, reason)
             self._end.set()
-            self._room.set()
+            self.outbox.release()
 
     async def _write(self, websocket: WebSocket) -> None:
         """Send queued events in order; a send that waits past ``send_timeout`` ends the connection."""
-        while True:
-            text = await self.outbox.get()
-            self.outbox_bytes -= len(text)
-            self._room.set()
-            try:
-                await asyncio.wait_for(websocket.send_text(text), self.limits.send_timeout)
-            except asyncio.TimeoutError:
-                self.end(1008, "send timeout")
-                return
-            except Exception as exc:  # the client is gone (or did not answer the server's pings): the reader ends
-                log.info("responses socket=%s: the client is gone (%s)", self.id, type(exc).__name__)
-                return
+        failed = await self.outbox.write(websocket)
+        if failed == SEND_TIMEOUT:
+            self.end(1008, SEND_TIMEOUT)
+        elif failed is not None:  # the client is gone (or did not answer the server's pings): the reader ends
+            log.info("responses socket=%s: the client is gone (%s)", self.id, failed)
 
     # ------------------------------------------------------------ the connection
 
@@ -159,13 +142,14 @@ class ResponseSocket:
                 await self._close(websocket, writer)
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
+            self.outbox.drop()
             log.info("responses socket=%s project=%s events=%d", self.id, self.project, self.received)
 
     async def _stop(self) -> None:
         """Cancel every response still running here (its task, then the response itself)."""
         if self.ending is None:  # the client closed: nothing more is sent
             self.ending = (1000, "closed")
-            self._room.set()
+            self.outbox.release()
         tasks = list(self.running)
         for task in tasks:
             task.cancel()
@@ -176,19 +160,15 @@ class ResponseSocket:
         code, reason = self.ending or (1000, "")
         if code == 1000 and reason == "closed":
             return  # the client closed
-        if not writer.done():
-            try:
-                await asyncio.wait_for(self._drained(), timeout=5)
-            except asyncio.TimeoutError:
-                pass
+        self.outbox.finish()
+        try:
+            await asyncio.wait_for(asyncio.shield(writer), timeout=5)
+        except asyncio.TimeoutError:
+            pass
         try:
             await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=5)
         except Exception:  # the client is gone, or does not read even the close
             pass
-
-    async def _drained(self) -> None:
-        while not self.outbox.empty():
-            await asyncio.sleep(0.01)
 
     # ------------------------------------------------------------ client events
 
