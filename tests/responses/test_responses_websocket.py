@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import openai
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect
 
 from responses_support import SCRIPTED, script
@@ -233,3 +233,20 @@ def test_a_client_that_stops_reading_is_let_go_and_its_responses_stop(keyed):
         _eventually(keyed, [first["response"]["id"]], "cancelled")
     finally:
         ws.socket.close()
+
+
+def test_a_connection_ends_at_its_time_limit(start_server):
+    """``OPENBETA_RESPONSES_SOCKET_SECONDS``: the last event says why, the socket closes, what runs is cancelled."""
+    server = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_RESPONSES_SOCKET_SECONDS="3")
+    with connect(_ws_url(server), additional_headers={"Authorization": "Bearer test-key"}, open_timeout=30) as ws:
+        ws.send(json.dumps({"type": "response.create", "model": SCRIPTED,
+                            "input": script(text=" ".join(["slow"] * 400), delay=0.1)}))
+        events = []
+        with pytest.raises(ConnectionClosedOK):
+            while True:
+                events.append(json.loads(ws.recv(timeout=30)))
+    assert events[0]["type"] == "response.created"
+    assert events[-1]["type"] == "error" and events[-1]["error"]["code"] == "connection_expired"
+    r = httpx.get(f"{server.base_url}/responses/{events[0]['response']['id']}",
+                  headers={"Authorization": "Bearer test-key"}, timeout=30)
+    assert r.json()["status"] in ("cancelling", "cancelled")

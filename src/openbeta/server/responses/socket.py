@@ -116,7 +116,11 @@ class ResponseSocket:
                 done, _ = await asyncio.wait({receive, ending, writer}, timeout=max(0.0, ends - loop.time()),
                                              return_when=asyncio.FIRST_COMPLETED)
                 if receive not in done:
-                    if not done:
+                    if not done:  # its last event says why it closes
+                        self.outbox.put(json.dumps({"type": "error", "status": 400, "error": {
+                            "type": "invalid_request_error", "code": "connection_expired", "param": None,
+                            "message": f"This connection reached its limit of {self.max_seconds:g} seconds: open "
+                                       "a new one (its responses still running were cancelled)."}}))
                         self.end(1000, "connection time is up")
                     break
                 message = receive.result()
