@@ -58,7 +58,6 @@ class Services:
     hooks: Hooks
     #: The model provider, shared by runs, realtime and ``GET /v1/models`` (built on first use).
     provider: ProviderHandle
-    engine: RunEngine
     assistants: AssistantService
     threads: ThreadService
     messages: MessageService
@@ -118,7 +117,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         hooks=hooks,
         provider=provider,
-        engine=engine,
         assistants=AssistantService(db),
         threads=threads,
         messages=MessageService(db, hooks.message_adding),

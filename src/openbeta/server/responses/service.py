@@ -22,7 +22,7 @@ import asyncio
 import dataclasses
 from typing import Any, AsyncIterator, Iterable, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ...types.response_events import FINAL_EVENTS
@@ -150,7 +150,7 @@ class ResponseService:
             s = start.session
             engine_tools, shown_tools, resources = self._tools(s, project, given.get("tools") or [])
             choice, engine_choice = self._tool_choice(given.get("tool_choice"), shown_tools)
-            thread_id, conversation = self._thread(s, project, params, store)
+            thread_id, conversation, fresh = self._thread(s, project, params, store)
             items = self._resolve(s, project, items)
             if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
                 check_call_outputs(items, self._call_ids(s, thread_id))
@@ -175,21 +175,24 @@ class ResponseService:
                 "safety_identifier": params.safety_identifier, "prompt_cache_key": params.prompt_cache_key,
                 "prompt_cache_retention": params.prompt_cache_retention, "include": list(params.include or []),
             }
-            for item in items:
-                insert_item(s, thread_id, stored_from_input(item, thread_id), input_of=run["id"])
+            rows = [insert_item(s, thread_id, stored_from_input(item, thread_id), input_of=run["id"]) for item in items]
             s.flush()
-            run["_after_seq"] = last_seq(s, thread_id)
+            # the input just written is the thread's newest (the thread is new, or locked by _thread)
+            run["_after_seq"] = max(row.seq for row in rows) if rows else last_seq(s, thread_id)
             events = ResponseEvents(
                 ResponseTranslator(background=background, include=params.include or ()), self.log, run["id"],
                 kept=store, flush_seconds=self.flush_seconds,
                 on_end=None if store else (lambda: self._forget(run["id"], thread_id)))
             self.engine.translators[run["id"]] = events
             try:
-                launch = start.new(run, [], stream=bool(params.stream) and not background, tool_resources=resources)
+                # a new thread holds only this input: its history is known without reading it back
+                launch = start.new(run, [], stream=bool(params.stream) and not background, tool_resources=resources,
+                                   history=[row.body for row in rows] if fresh else None)
                 prelude = events.prelude(launch.prelude)
                 if store:
-                    s.add_all(ResponseEventRow(response_id=run["id"], seq=e["sequence_number"], type=e["type"],
-                                               created_at=now(), data=e) for e in prelude)
+                    s.execute(insert(ResponseEventRow), [
+                        {"response_id": run["id"], "seq": e["sequence_number"], "type": e["type"],
+                         "created_at": now(), "data": e} for e in prelude])
             except BaseException:
                 self.engine.translators.pop(run["id"], None)
                 raise
@@ -310,9 +313,11 @@ class ResponseService:
                                  param="tool_choice.type", code="invalid_value")
         return choice, {"type": choice["type"]}
 
-    def _thread(self, s: Session, project: str, params: ResponseCreateParams, store: bool) -> tuple[str, Optional[str]]:
-        """The thread the response runs on (locked: one active response or run per thread), and its
-        conversation id when it continues one."""
+    def _thread(self, s: Session, project: str, params: ResponseCreateParams, store: bool
+                ) -> tuple[str, Optional[str], bool]:
+        """The thread the response runs on (locked: one active response or run per thread), its
+        conversation id when it continues one, and whether the thread is new and forks from none (so
+        it holds nothing yet)."""
         if params.conversation is not None:
             conversation = params.conversation if isinstance(params.conversation, str) else params.conversation.id
             row = self._conversation(s, project, conversation)
@@ -320,9 +325,9 @@ class ResponseService:
             if busy:
                 raise InvalidRequest(f"Conversation {conversation} has an active response or run {busy}; wait for "
                                      "it to end.", param="conversation", code="conversation_in_use")
-            return row.id, conversation
+            return row.id, conversation, False
         if params.previous_response_id is None:
-            return self._new_thread(s, project, None, None), None
+            return self._new_thread(s, project, None, None), None, True
         previous = self._response_row(s, project, params.previous_response_id, "previous_response_id",
                                       kept_only=True)
         if previous.status not in TERMINAL:
@@ -332,22 +337,21 @@ class ResponseService:
         assert thread is not None
         newest = s.scalar(select(RunRow.id).where(RunRow.thread_id == thread.id).order_by(RunRow.seq.desc()).limit(1))
         if store and thread.kind == "chain" and newest == previous.id and not active_run_id(s, thread.id):
-            return thread.id, None
+            return thread.id, None, False
         mark = max(previous.body.get("_after_seq", 0), s.scalar(
             select(func.max(MessageRow.seq)).where(MessageRow.run_id == previous.id)) or 0)
         if depth(s, thread.id) >= MAX_FORK_DEPTH:
             raise InvalidRequest(f"This chain of responses branches more than {MAX_FORK_DEPTH} times deep; start "
                                  "a new one (or a conversation).", param="previous_response_id",
                                  code="invalid_value")
-        return self._new_thread(s, project, thread.id, mark), None
+        return self._new_thread(s, project, thread.id, mark), None, False
 
     @staticmethod
     def _new_thread(s: Session, project: str, parent: Optional[str], fork_seq: Optional[int]) -> str:
         body = {"id": new_id("thread_"), "object": "thread", "created_at": now(), "tool_resources": {},
                 "metadata": {}}
-        s.add(ThreadRow(id=body["id"], project_id=project, created_at=body["created_at"], body=body, kind="chain",
-                        parent_id=parent, fork_seq=fork_seq))
-        s.flush()
+        s.execute(insert(ThreadRow).values(id=body["id"], project_id=project, created_at=body["created_at"], body=body,
+                                           kind="chain", parent_id=parent, fork_seq=fork_seq))
         return body["id"]
 
     @staticmethod
