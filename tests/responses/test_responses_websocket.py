@@ -250,3 +250,33 @@ def test_a_connection_ends_at_its_time_limit(start_server):
     r = httpx.get(f"{server.base_url}/responses/{events[0]['response']['id']}",
                   headers={"Authorization": "Bearer test-key"}, timeout=30)
     assert r.json()["status"] in ("cancelling", "cancelled")
+
+
+# ---------------------------------------------------------------- openbeta's SDK
+
+def test_openbeta_sdk_connects_sync_and_async(live_server):
+    from openbeta import AsyncOpenBeta, OpenBeta
+
+    with OpenBeta(base_url=live_server.base_url, api_key="test-key").responses.connect() as connection:
+        connection.response.create(model=SCRIPTED, input=script(text="sync socket"), stream_id="s")
+        events = []
+        for event in connection:
+            events.append(event)
+            if event.type == "response.completed":
+                break
+    assert events[0].type == "response.created" and events[-1].response.output_text == "sync socket"
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+
+    async def scenario():
+        client = AsyncOpenBeta(base_url=live_server.base_url, api_key="test-key")
+        async with client.responses.connect() as connection:
+            await connection.response.create(input="no model")
+            error = await connection.recv()
+            await connection.response.create(model=SCRIPTED, input="async socket")
+            async for event in connection:
+                if event.type == "response.completed":
+                    return error, event
+
+    error, done = asyncio.run(scenario())
+    assert type(error).__name__ == "SocketErrorEvent" and error.status == 400 and error.error["param"] == "model"
+    assert done.response.output_text == "async socket"

@@ -19,9 +19,9 @@ PATHS = [
     "beta.chatkit.threads", "files", "vector_stores", "vector_stores.files", "vector_stores.file_batches",
     "responses", "responses.input_items", "responses.input_tokens", "conversations", "conversations.items",
 ]
-#: Methods of the official SDK this one leaves out (the README says so): ``responses.connect``, the WebSocket mode of
-#: ``/v1/responses``, which the server serves and this SDK does not wrap (the official SDK's is the client for it).
-NOT_SERVED = {"responses": {"connect"}}
+#: Methods of the official SDK this one leaves out, because the server does not serve what they call (the README's
+#: compatibility table lists it).
+NOT_SERVED: dict[str, set[str]] = {}
 IGNORED = {"self", "extra_headers", "extra_query", "extra_body", "timeout"}
 
 
