@@ -266,6 +266,7 @@ def test_openbeta_sdk_connects_sync_and_async(live_server):
                 break
     assert events[0].type == "response.created" and events[-1].response.output_text == "sync socket"
     assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert {e.stream_id for e in events} == {"s"}
 
     async def scenario():
         client = AsyncOpenBeta(base_url=live_server.base_url, api_key="test-key")
