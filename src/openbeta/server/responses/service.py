@@ -40,7 +40,8 @@ from ..services.base import list_page
 from ..services.items import (check_call_outputs, compaction_content, normalize_input, stored_from_input,
                               wire_item)
 from ..store import Database
-from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq
+from ..services.containers import ContainerService
+from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq, lineage
 from ..store.rows import load, owned
 from ..store.tables import MessageRow, ResponseEventRow, RunRow, RunStepRow, ThreadRow, VectorStoreRow
 from ..tools.registry import ServerTools
@@ -118,9 +119,10 @@ class ResponseLaunch:
 
 
 class ResponseService:
-    def __init__(self, db: Database, engine: RunEngine, tools: ServerTools, event_log: EventLog, *,
-                 flush_seconds: float = 0.25, keepalive_seconds: float = 15.0) -> None:
+    def __init__(self, db: Database, engine: RunEngine, tools: ServerTools, event_log: EventLog,
+                 containers: ContainerService, *, flush_seconds: float = 0.25, keepalive_seconds: float = 15.0) -> None:
         self.db = db
+        self.containers = containers
         self.engine = engine
         self.tools = tools
         self.log = event_log
@@ -146,11 +148,14 @@ class ResponseService:
             raise InvalidRequest("Missing required parameter: 'model'.", param="model",
                                  code="missing_required_parameter")
         items = normalize_input(params.input)
+        container, made = self._container(project, params, given.get("tools") or [])
         with self.engine.starting() as start:
             s = start.session
-            engine_tools, shown_tools, resources = self._tools(s, project, given.get("tools") or [])
+            engine_tools, shown_tools, resources = self._tools(s, project, given.get("tools") or [], container)
             choice, engine_choice = self._tool_choice(given.get("tool_choice"), shown_tools)
             thread_id, conversation, fresh = self._thread(s, project, params, store)
+            if made and container is not None:
+                self.containers.bind(s, container, thread_id)
             items = self._resolve(s, project, items)
             if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
                 check_call_outputs(items, self._call_ids(s, thread_id))
@@ -180,7 +185,8 @@ class ResponseService:
             # the input just written is the thread's newest (the thread is new, or locked by _thread)
             run["_after_seq"] = max(row.seq for row in rows) if rows else last_seq(s, thread_id)
             events = ResponseEvents(
-                ResponseTranslator(background=background, include=params.include or ()), self.log, run["id"],
+                ResponseTranslator(background=background, include=params.include or (), container=container),
+                self.log, run["id"],
                 kept=store, flush_seconds=self.flush_seconds,
                 on_end=None if store else (lambda: self._forget(run["id"], thread_id)))
             self.engine.translators[run["id"]] = events
@@ -253,9 +259,44 @@ class ResponseService:
 
     # ------------------------------------------------------------ create: the pieces
 
-    def _tools(self, s: Session, project: str, tools: list[dict[str, Any]]
+    def _container(self, project: str, params: ResponseCreateParams, tools: list[dict[str, Any]]
+                   ) -> tuple[Optional[str], bool]:
+        """The container the response's ``code_interpreter`` tool runs in (``None``: it has none), and
+        whether it is an auto container made now (it then serves the response's thread)."""
+        found = [(i, tool) for i, tool in enumerate(tools) if tool["type"] == "code_interpreter"]
+        if not found:
+            return None, False
+        if len(found) > 1:
+            raise InvalidRequest("Only one code_interpreter tool is supported.", param=f"tools[{found[1][0]}]",
+                                 code="invalid_value")
+        if self.tools.unsupported([{"type": "code_interpreter"}]):
+            raise InvalidRequest("The code_interpreter tool is turned off on this server.",
+                                 param=f"tools[{found[0][0]}]", code="unsupported_tool")
+        i, tool = found[0]
+        return self.containers.for_tool(project, tool["container"], f"tools[{i}].container",
+                                        self._context_threads(project, params))
+
+    def _context_threads(self, project: str, params: ResponseCreateParams) -> list[str]:
+        """The threads a response continues (its conversation's, or its previous response's and the ones
+        that one forks from), newest first; none for a new chain, or when the one named is not found
+        (creating the response then says so)."""
+        with self.db.session() as s:
+            try:
+                if params.conversation is not None:
+                    conversation = params.conversation if isinstance(params.conversation, str) \
+                        else params.conversation.id
+                    return [self._conversation(s, project, conversation).id]
+                if params.previous_response_id is not None:
+                    previous = self._response_row(s, project, params.previous_response_id, "previous_response_id")
+                    return [thread_id for thread_id, _ in lineage(s, previous.thread_id)]
+            except NotFound:
+                pass
+        return []
+
+    def _tools(self, s: Session, project: str, tools: list[dict[str, Any]], container: Optional[str] = None
                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Optional[dict[str, Any]]]:
-        """(the engine's tools, the tools as the response shows them, the run's own tool_resources)."""
+        """(the engine's tools, the tools as the response shows them, the run's own tool_resources);
+        ``container``: where its code_interpreter runs."""
         engine_tools: list[dict[str, Any]] = []
         shown: list[dict[str, Any]] = []
         stores: list[str] = []
@@ -270,6 +311,10 @@ class ResponseService:
                       "parameters": tool.get("parameters"), "strict": tool.get("strict", True) is not False}
                 engine_tools.append({"type": "function", "function": {k: v for k, v in fn.items() if v is not None}})
                 shown.append({"type": "function", **fn})
+                continue
+            if tool["type"] == "code_interpreter":
+                engine_tools.append({"type": "code_interpreter", "code_interpreter": {"container_id": container}})
+                shown.append({"type": "code_interpreter", "container": tool["container"]})
                 continue
             if any(t["type"] == "file_search" for t in shown):
                 raise InvalidRequest("Only one file_search tool is supported.", param=f"tools[{i}]",
