@@ -20,8 +20,8 @@ PATHS = [
     "responses", "responses.input_items", "responses.input_tokens", "conversations", "conversations.items",
 ]
 #: Methods of the official SDK this one leaves out, because the server does not serve what they call (the README's
-#: compatibility table lists it): the WebSocket mode of ``/v1/responses``.
-NOT_SERVED = {"responses": {"connect"}}
+#: compatibility table lists it).
+NOT_SERVED: dict[str, set[str]] = {}
 IGNORED = {"self", "extra_headers", "extra_query", "extra_body", "timeout"}
 
 

@@ -307,6 +307,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     app.include_router(api_router())
     app.include_router(realtime.ws_router)  # authenticates in the handshake itself (ephemeral keys too)
+    app.include_router(responses.ws_router)  # the same, with API keys only
     app.include_router(chatkit.protocol_router)  # authenticated by ChatKit client secrets, not API keys
     app.include_router(console.router)  # the web console: static, public; it calls /v1 with the user's key
     app.mount("/console", console.static_files(), name="console")

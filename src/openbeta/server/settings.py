@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     realtime_max_responses: int = Field(default=16, ge=1)
     #: Seconds a send to a realtime client that does not read may wait before the session ends.
     realtime_send_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Longest a ``/v1/responses`` WebSocket connection lasts (its running responses are then cancelled).
+    responses_socket_seconds: float = Field(default=3600.0, gt=0)
     #: TLS: serve HTTPS and WSS on the same port (the official Node SDK's realtime clients only speak wss:).
     ssl_certfile: Optional[str] = None
     ssl_keyfile: Optional[str] = None

@@ -120,6 +120,16 @@ class ErrorEvent(_Event):
     param: Optional[str] = None
 
 
+class SocketErrorEvent(WireModel):
+    """An ``error`` event of the WebSocket mode: a client event the server refused, with the HTTP ``status`` the
+    same body would get, and the ``stream_id`` its ``response.create`` named."""
+
+    type: Literal["error"] = "error"
+    status: int
+    error: dict[str, Any]
+    stream_id: Optional[str] = None
+
+
 class OtherEvent(_Event):
     """An event type this version does not know (a newer server's)."""
 
@@ -164,5 +174,5 @@ __all__ = [
     "FINAL_EVENTS", "build_event",
     "FunctionCallArgumentsDeltaEvent", "FunctionCallArgumentsDoneEvent", "OutputItemEvent",
     "OutputTextDeltaEvent", "OutputTextDoneEvent", "ResponseLifecycleEvent", "ResponseStreamEvent",
-    "ToolCallProgressEvent",
+    "SocketErrorEvent", "ToolCallProgressEvent",
 ]

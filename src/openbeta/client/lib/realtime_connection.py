@@ -20,12 +20,13 @@ from .._exceptions import APIConnectionError, status_error
 from .._types import NOT_GIVEN, NotGiven, given
 
 
-def websocket_url(client: Any, model: Optional[str], extra_query: Optional[Mapping[str, Any]]) -> str:
-    """``ws(s)://<base>/realtime?model=...``, from ``websocket_base_url`` or the HTTP base URL."""
+def websocket_url(client: Any, model: Optional[str], extra_query: Optional[Mapping[str, Any]],
+                  path: str = "realtime") -> str:
+    """``ws(s)://<base>/<path>?model=...``, from ``websocket_base_url`` or the HTTP base URL."""
     base = httpx.URL(str(client.websocket_base_url or client.base_url))
     if base.scheme in ("http", "https"):
         base = base.copy_with(scheme="ws" if base.scheme == "http" else "wss")
-    url = httpx.URL(str(base).rstrip("/") + "/realtime")
+    url = httpx.URL(str(base).rstrip("/") + "/" + path)
     params = {**client.default_query, **(extra_query or {}), **({"model": model} if model is not None else {})}
     return str(url.copy_merge_params(params))
 
@@ -152,6 +153,10 @@ class ConversationEvents(_Namespace):
 class _ConnectionBase:
     def __init__(self, websocket: Any) -> None:
         self._websocket = websocket
+        self._namespaces()
+
+    def _namespaces(self) -> None:
+        """The convenience namespaces that build this socket's client events."""
         self.session = SessionEvents(self)
         self.transcription_session = TranscriptionSessionEvents(self)
         self.response = ResponseEvents(self)
@@ -173,7 +178,7 @@ class RealtimeConnection(_ConnectionBase):
         self._websocket.send(encode_event(event))
 
     def recv(self) -> ServerEvent:
-        return parse_event(self.recv_bytes())
+        return self.parse_event(self.recv_bytes())
 
     def recv_bytes(self) -> bytes:
         message = self._websocket.recv(decode=False)
@@ -199,7 +204,7 @@ class AsyncRealtimeConnection(_ConnectionBase):
         await self._websocket.send(encode_event(event))
 
     async def recv(self) -> ServerEvent:
-        return parse_event(await self.recv_bytes())
+        return self.parse_event(await self.recv_bytes())
 
     async def recv_bytes(self) -> bytes:
         message = await self._websocket.recv(decode=False)
@@ -222,10 +227,13 @@ class RealtimeConnectionManager:
     """``with client.beta.realtime.connect(model=...) as connection:`` (``client.realtime.connect``:
     ``beta=False``)."""
 
+    path = "realtime"
+    connection_class: Any = RealtimeConnection
+
     def __init__(self, client: Any, *, model: Optional[str], extra_query: Optional[Mapping[str, Any]] = None,
                  extra_headers: Optional[Mapping[str, str]] = None,
                  websocket_connection_options: Optional[Mapping[str, Any]] = None, beta: bool = True) -> None:
-        self._url = websocket_url(client, model, extra_query)
+        self._url = websocket_url(client, model, extra_query, self.path)
         self._headers = websocket_headers(client, extra_headers, beta)
         self._options = dict(websocket_connection_options or {})
         self._connection: Any = None
@@ -241,7 +249,7 @@ class RealtimeConnectionManager:
             websocket = self._socket_cm.__enter__()
         except (InvalidHandshake, OSError) as exc:
             raise handshake_error(exc, self._url, self._headers) from exc
-        self._connection = RealtimeConnection(websocket)
+        self._connection = self.connection_class(websocket)
         return self._connection
 
     __enter__ = enter
@@ -254,6 +262,8 @@ class RealtimeConnectionManager:
 class AsyncRealtimeConnectionManager(RealtimeConnectionManager):
     """``async with client.beta.realtime.connect(model=...) as connection:``."""
 
+    connection_class: Any = AsyncRealtimeConnection
+
     async def enter(self) -> AsyncRealtimeConnection:  # type: ignore[override]
         from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidHandshake
@@ -263,7 +273,7 @@ class AsyncRealtimeConnectionManager(RealtimeConnectionManager):
                                       **self._options)
         except (InvalidHandshake, OSError) as exc:
             raise handshake_error(exc, self._url, self._headers) from exc
-        self._connection = AsyncRealtimeConnection(websocket)
+        self._connection = self.connection_class(websocket)
         return self._connection
 
     __aenter__ = enter

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator, Optional
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,11 +16,13 @@ from ..bodies import read_json
 from ..errors import InvalidRequest
 from ..paging import PageQuery
 from ..responses.service import ResponseService, check_beta, check_body
+from ..responses.socket import serve_socket
 from ..validation import validate
 from .deps import Project, pages, service
 from .sse import KEEPALIVE, sse, sse_frames_response
 
 router = APIRouter(prefix="/responses", tags=["Responses"])
+ws_router = APIRouter(prefix="/v1")
 Responses = service("responses")
 INCLUDABLE = ("file_search_call.results",)
 
@@ -63,6 +65,13 @@ async def create_response(request: Request, project: str = Project, svc: Respons
         svc.start(created)
         return created.prelude[0]["response"]
     return await svc.finished(created, project)
+
+
+@ws_router.websocket("/responses")
+async def responses_socket(websocket: WebSocket) -> None:
+    """The WebSocket mode (``client.responses.connect()``): ``responses/socket.py``."""
+    state = websocket.app.state
+    await serve_socket(websocket, state.services.responses, state.services.keys, state.settings)
 
 
 @router.post("/input_tokens")

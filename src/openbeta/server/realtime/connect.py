@@ -13,19 +13,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, Optional
 
-from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
 from ..auth import project_for
 from ..errors import APIError, InvalidRequest
 from ..providers.base import Provider
 from ..settings import Settings
+from ..sockets import Limits, refuse
 from . import config as cfg
 from .codec_beta import BetaCodec
 from .codec_ga import GACodec
 from .voicekit import VoiceKit
 from .secrets import Grant, RealtimeService
-from .session import Limits, RealtimeSession
+from .session import RealtimeSession
 
 #: Subprotocols browsers send instead of headers.
 KEY_PROTOCOL = "openai-insecure-api-key."
@@ -42,14 +42,6 @@ def _token(websocket: WebSocket, protocols: list[str]) -> Optional[str]:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return next((p[len(KEY_PROTOCOL):] for p in protocols if p.startswith(KEY_PROTOCOL)), None)
-
-
-async def _refuse(websocket: WebSocket, exc: APIError) -> None:
-    """Answer the handshake with an HTTP error (the ASGI denial-response extension), else close it."""
-    try:
-        await websocket.send_denial_response(JSONResponse(exc.body(), status_code=exc.status_code))
-    except RuntimeError:
-        await websocket.close(code=1008, reason=exc.message[:120])
 
 
 class RealtimeFace:
@@ -81,7 +73,7 @@ class RealtimeFace:
         try:
             grant = await self._grant(websocket, token)
         except APIError as exc:
-            await _refuse(websocket, exc)
+            await refuse(websocket, exc)
             return
         beta = "realtime=v1" in websocket.headers.get("openai-beta", "").replace(" ", "").lower() \
             or BETA_PROTOCOL in protocols

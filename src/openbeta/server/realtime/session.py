@@ -14,13 +14,13 @@ import base64
 import binascii
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
 from ..errors import APIError, InvalidRequest
 from ..ids import DEFAULT_PROJECT_ID, new_id, now
 from ..memory import release_memory
 from ..providers.base import Provider
+from ..sockets import SEND_TIMEOUT, Limits, Outbox
 from ..validation import MAX_JSON_DEPTH, load_json, nesting_depth
 from . import config as cfg
 from . import heard, items
@@ -40,19 +40,6 @@ MIN_COMMIT_MS = 100
 MAX_BUFFER_BYTES = 15 * 1024 * 1024
 #: What ``rate_limits.updated`` reports: openbeta enforces none, so the buckets are always full.
 UNLIMITED = 2_147_483_647
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one session may make the server hold (settings ``OPENBETA_REALTIME_*``)."""
-
-    #: Server events (and their bytes) queued for a client that reads slower than they come.
-    outbox_bytes: int = 8 * 1024 * 1024
-    outbox_events: int = 4096
-    #: Responses in progress at once (the conversation's and out-of-band ones).
-    max_responses: int = 16
-    #: Seconds one send may wait for a client that does not read before the session ends.
-    send_timeout: float = 30.0
 
 
 def _error(message: str, *, param: Optional[str] = None, code: Optional[str] = None) -> InvalidRequest:
@@ -106,10 +93,7 @@ class RealtimeSession:
         self.transcriptions: dict[str, asyncio.Task[None]] = {}
         self.speech_segments: dict[str, list[tuple[str, int, int]]] = {}  # item id -> (text, start, end ms)
         #: Server events waiting for the writer, and their size: bounded by ``limits`` (see :meth:`emit`).
-        self.outbox: asyncio.Queue[Optional[str]] = asyncio.Queue()
-        self.outbox_bytes = 0
-        self._room = asyncio.Event()  # set while the outbox is below half its bounds
-        self._room.set()
+        self.outbox = Outbox(self.limits)
         #: Set when the session must end now (its outbox overflowed, a send stalled): the reason.
         self.ending: Optional[tuple[int, str]] = None
         self._end = asyncio.Event()
@@ -146,25 +130,17 @@ class RealtimeSession:
         if event is None:
             return
         text = json.dumps(event)
-        if self.outbox_bytes + len(text) > self.limits.outbox_bytes \
-                or self.outbox.qsize() + 1 > self.limits.outbox_events:
+        if not self.outbox.fits(text):
             self.end(1008, "outbox full", _error(
-                f"The client is not reading the server's events: {self.outbox.qsize()} events "
-                f"({self.outbox_bytes} bytes) wait to be sent, the most a session may hold. The session is closed.",
+                f"The client is not reading the server's events: {self.outbox.queue.qsize()} events "
+                f"({self.outbox.bytes} bytes) wait to be sent, the most a session may hold. The session is closed.",
                 code="outbox_full"))
             return
-        self._queue(text)
-
-    def _queue(self, text: str) -> None:
-        self.outbox_bytes += len(text)
-        self.outbox.put_nowait(text)
-        if self.outbox_bytes > self.limits.outbox_bytes // 2 or self.outbox.qsize() > self.limits.outbox_events // 2:
-            self._room.clear()
+        self.outbox.put(text)
 
     async def room(self) -> None:
         """Wait until the outbox is below half its bounds (responses call this before each delta)."""
-        while not self._room.is_set():
-            await self._room.wait()
+        await self.outbox.room()
 
     def end(self, code: int, reason: str, error: Optional[APIError] = None) -> None:
         """End the session now: ``error`` (sent past the outbox's bound, as its last event), then the
@@ -173,7 +149,7 @@ class RealtimeSession:
             return
         self.ending = (code, reason)
         if error is not None:
-            self._queue(json.dumps(self.codec.encode("error", {"error": {
+            self.outbox.put(json.dumps(self.codec.encode("error", {"error": {
                 "type": error.type, "code": error.code, "message": error.message, "param": error.param,
                 "event_id": None}})))
         log.warning("realtime session=%s ends: %s", self.id, reason)
@@ -249,12 +225,12 @@ class RealtimeSession:
     async def _stop(self, writer: "asyncio.Task[None]") -> None:
         """Stop the session's work, let the writer send what is queued (a few seconds at most), free the rest."""
         await self.close()
-        self.outbox.put_nowait(None)
+        self.outbox.finish()
         try:
             await asyncio.wait_for(writer, timeout=5)
         except (asyncio.TimeoutError, Exception):
             writer.cancel()
-        self._drop_outbox()
+        self.outbox.drop()
         release_memory()  # the session's events and audio, freed, go back to the system
 
     async def _finish(self, websocket: Any, writer: "asyncio.Task[None]") -> None:
@@ -267,33 +243,15 @@ class RealtimeSession:
         except Exception:  # the client is gone, or does not read even the close
             pass
 
-    def _drop_outbox(self) -> None:
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
-        self.outbox_bytes = 0
-
     async def _write(self, websocket: Any) -> None:
         """Send queued events in order; a send that stalls past ``limits.send_timeout`` (a client
         that stopped reading) ends the session."""
-        while True:
-            text = await self.outbox.get()
-            if text is None:
-                return
-            self.outbox_bytes -= len(text)
-            if self.outbox_bytes <= self.limits.outbox_bytes // 2 \
-                    and self.outbox.qsize() <= self.limits.outbox_events // 2:
-                self._room.set()
-            try:
-                await asyncio.wait_for(websocket.send_text(text), self.limits.send_timeout)
-            except asyncio.TimeoutError:
-                self.end(1008, "send timeout")
-                return
-            except Exception:  # the client is gone: the reader sees the disconnect
-                return
+        if await self.outbox.write(websocket) == SEND_TIMEOUT:
+            self.end(1008, "send timeout")
 
     async def close(self) -> None:
         self.disarm_idle()
-        self._room.set()  # nothing waits for room any more
+        self.outbox.release()  # nothing waits for room any more
         for run in [self.active, *self.out_of_band]:
             if run is not None:
                 await run.cancel("client_cancelled")

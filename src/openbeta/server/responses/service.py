@@ -543,9 +543,21 @@ class ResponseService:
             self._delete(s, response_id, thread_id)
 
     def cancel(self, project: str, response_id: str) -> dict[str, Any]:
+        self._cancel(project, response_id, background_only=True)
+        return self.get(project, response_id)
+
+    def stop(self, project: str, response_id: str) -> None:
+        """Cancel a response whose stream's client went away for good (a WebSocket that closed), if it still
+        runs; whether it was created in the background or not."""
+        try:
+            self._cancel(project, response_id, background_only=False)
+        except APIError:  # it ended (or was deleted) meanwhile: nothing to stop
+            pass
+
+    def _cancel(self, project: str, response_id: str, *, background_only: bool) -> None:
         with self.db.session() as s:
-            row = self._response_row(s, project, response_id, for_update=True)
-            if not row.body["_response"].get("background"):
+            row = self._response_row(s, project, response_id, kept_only=background_only, for_update=True)
+            if background_only and not row.body["_response"].get("background"):
                 raise InvalidRequest("Only responses created with background=true can be cancelled.",
                                      code="invalid_value")
             if row.status in ("cancelled", "cancelling"):
@@ -558,7 +570,6 @@ class ResponseService:
                                          code="invalid_value") from None
         if body["status"] == "cancelling":
             self.engine.request_cancel(body)
-        return self.get(project, response_id)
 
     def input_items(self, project: str, response_id: str, page: PageQuery, include: Iterable[str] = ()) -> dict[str, Any]:
         with self.db.session() as s:

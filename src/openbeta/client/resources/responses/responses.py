@@ -4,7 +4,7 @@ cancel, ``input_items``, ``input_tokens``, and the helpers ``stream(...)`` and `
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterable, Literal, Optional, Union
+from typing import Any, Iterable, Literal, Mapping, Optional, Union
 
 from pydantic import BaseModel
 from typing_extensions import Unpack
@@ -24,6 +24,7 @@ from ...lib.response_stream import (
     response_event_decoder,
     text_format_param,
 )
+from ...lib.responses_connection import AsyncResponsesConnectionManager, ResponsesConnectionManager
 from .input_items import AsyncInputItems, InputItems
 from .input_tokens import AsyncInputTokens, InputTokens
 from .responses_args import CompactArgs, ResponseCreateArgs
@@ -131,6 +132,24 @@ class Responses(APIResource):
         its shape; ``verbosity`` is ``text.verbosity``. (To stream, use ``stream(text_format=...)``.)"""
         created = self._plain.create(**_parse_body(params, text_format, verbosity, stream))
         return parse_response(created, parse_as or text_format)  # type: ignore[return-value]
+
+
+    def connect(self, *, extra_query: Optional[Mapping[str, Any]] = None,
+                extra_headers: Optional[Mapping[str, str]] = None,
+                websocket_connection_options: Optional[Mapping[str, Any]] = None,
+                on_reconnecting: Optional[Any] = None, max_retries: int = 5, initial_delay: float = 0.5,
+                max_delay: float = 8.0, max_queue_size: int = 1_048_576) -> ResponsesConnectionManager:
+        """The WebSocket mode: ``with client.responses.connect() as connection`` (``async with`` on the async
+        client), then ``connection.response.create(...)`` and ``for event in connection``.
+
+        This SDK does not reconnect a dropped socket: ``on_reconnecting`` is refused, and ``max_retries``,
+        ``initial_delay`` and ``max_delay`` (the reconnection's) change nothing; nor does it queue events sent
+        before the socket opens, so ``max_queue_size`` changes nothing either."""
+        if on_reconnecting is not None:
+            raise ValueError("on_reconnecting: this SDK does not reconnect a dropped socket; open a new one.")
+        cls = AsyncResponsesConnectionManager if self._client.is_async else ResponsesConnectionManager
+        return cls(self._client, model=None, extra_query=extra_query, extra_headers=extra_headers,
+                   websocket_connection_options=websocket_connection_options, beta=False)
 
 
 class AsyncResponses(Responses):
