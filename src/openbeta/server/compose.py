@@ -43,6 +43,7 @@ from .settings import Settings
 from .store import Database
 from .tools.code_interpreter import CodeInterpreterTool, SandboxPool
 from .tools.file_search import FileSearchTool
+from .tools.mcp import McpLimits, McpTool, parse_allowed
 from .tools.registry import ServerTools
 from .tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 
@@ -109,6 +110,11 @@ def build_services(settings: Settings) -> Services:
                                 settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify,
                                          passage_tokens=passage_tokens(settings), cite_hint=not embedded(settings)))
+    server_tools.register(McpTool(McpLimits(
+        allowed_urls=parse_allowed(settings.mcp_allowed_urls), connect_timeout=settings.mcp_connect_timeout,
+        list_timeout=settings.mcp_list_timeout, call_timeout=settings.mcp_call_timeout,
+        max_tools=settings.mcp_max_tools, max_output_chars=settings.mcp_max_output_chars,
+        max_response_bytes=settings.mcp_max_response_bytes)))
     interpreter = code_interpreter(settings, db, server_tools, files, blobs)
     sweeper = ExpirySweeper(files)
     threads = ThreadService(db, hooks.thread_deleted)
