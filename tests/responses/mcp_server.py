@@ -1,7 +1,8 @@
 """A real MCP server for the mcp tool tests: the MCP SDK's ``MCPServer`` over Streamable HTTP on
 ``127.0.0.1:<port>/mcp`` (``python mcp_server.py PORT``). Its tools: ``add`` (read-only), ``shout``, and two
 that misbehave on purpose: ``wait`` (sleeps, to hit a call timeout) and ``repeat`` (a long output).
-``/redirect/mcp`` answers 307 to ``/mcp``: a redirect that leaves an allow-list naming ``/redirect/`` only.
+``/redirect/mcp`` answers 307 to ``/hidden/mcp`` (same origin, outside an allow-list of ``/mcp`` and
+``/redirect/``), which counts the requests that reach it.
 ``/calls`` counts the calls the tools answered (each test reads the difference)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
 server = MCPServer("openbeta-test")
-calls = {"n": 0}
+calls = {"n": 0, "hidden": 0}
 
 
 @server.tool(annotations=ToolAnnotations(read_only_hint=True))
@@ -49,7 +50,13 @@ def repeat(text: str, times: int) -> str:
 
 @server.custom_route("/redirect/mcp", methods=["GET", "POST", "DELETE"])
 async def moved(request: Request) -> RedirectResponse:
-    return RedirectResponse("/mcp", status_code=307)
+    return RedirectResponse("/hidden/mcp", status_code=307)
+
+
+@server.custom_route("/hidden/mcp", methods=["GET", "POST", "DELETE"])
+async def hidden(request: Request) -> JSONResponse:
+    calls["hidden"] += 1
+    return JSONResponse({"jsonrpc": "2.0", "id": 0, "error": {"code": -32600, "message": "hidden"}}, status_code=400)
 
 
 @server.custom_route("/calls", methods=["GET"])
