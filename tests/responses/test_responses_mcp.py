@@ -229,6 +229,19 @@ def test_an_oversized_output_is_cut_with_a_note_and_a_tool_error_is_an_error(oa,
     assert failed.status == "failed" and failed.error.type == "mcp_tool_execution_error" and failed.output is None
 
 
+def test_the_readme_example_runs(oa, mcp_url):
+    from test_responses_readme import blocks
+
+    (block,) = blocks(mcp=True)
+    scope: dict[str, Any] = {"client": oa}
+    exec(compile(block.replace("http://127.0.0.1:9000", mcp_url), "README.md", "exec"), scope)  # noqa: S102
+    # the scripted model answers without calling the tool: the list is made once, then reused
+    assert [item.type for item in scope["response"].output] == ["mcp_list_tools", "message"]
+    assert [t.name for t in scope["response"].output[0].tools] == ["add"]
+    assert [item.type for item in scope["more"].output] == ["message"]
+    assert [item.type for item in scope["asked"].output] == ["mcp_list_tools", "message"]
+
+
 def test_with_no_allowed_urls_every_mcp_tool_is_refused(start_server, mcp_url):
     closed = start_server(OPENBETA_PROVIDER="scripted")
     with openai.OpenAI(base_url=closed.base_url, api_key="k", max_retries=0) as client:

@@ -412,10 +412,10 @@ class McpTool:
             if request is None or item["approval_request_id"] in called:
                 continue
             called.add(item["approval_request_id"])
-            tool = mcp_tools.get(request["server_label"])
-            if tool is None:
+            server = mcp_tools.get(request["server_label"])
+            if server is None:
                 continue
-            out.append(({"type": "mcp", "mcp": {**tool["mcp"], "_kind": CALL, "_name": request["name"],
+            out.append(({"type": "mcp", "mcp": {**server["mcp"], "_kind": CALL, "_name": request["name"],
                                                  "_approval": item["approval_request_id"]}}, request["arguments"]))
         return out
 
@@ -477,8 +477,8 @@ class McpTool:
     @staticmethod
     def _call_result(call_id: str, body: dict[str, Any], output: Optional[str],
                      error: Optional[dict[str, Any]]) -> ServerToolResult:
-        record = {"id": call_id, "type": CALL, CALL: {**body, "output": output, "error": error}}
-        return ServerToolResult(record, shown_output(record[CALL]))
+        recorded = {**body, "output": output, "error": error}
+        return ServerToolResult({"id": call_id, "type": CALL, CALL: recorded}, shown_output(recorded))
 
     async def _list(self, config: dict[str, Any], call_id: str) -> ServerToolResult:
         label = config["server_label"]

@@ -148,7 +148,7 @@ class ServerTools:
     def setup_calls(self, run_tools: list[dict[str, Any]], items: list[dict[str, Any]],
                     steps: list[dict[str, Any]]) -> list[tuple[ServerTool, dict[str, Any], str]]:
         """The calls to make before the model is asked (see :class:`ExpandingTool`)."""
-        out = []
+        out: list[tuple[ServerTool, dict[str, Any], str]] = []
         for tool in self._expanding():
             if any(t["type"] == tool.type for t in run_tools):
                 out.extend((tool, per_call, arguments) for per_call, arguments in tool.setup_calls(run_tools, items, steps))
