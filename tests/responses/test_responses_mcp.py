@@ -206,7 +206,8 @@ def test_a_redirect_out_of_the_allow_list_is_not_followed(oa, mcp_url):
     response = oa.responses.create(model=SCRIPTED, input="hi",
                                    tools=[{"type": "mcp", "server_label": "r", "server_url": f"{mcp_url}/redirect/mcp"}])
     assert response.status == "failed" and response.error.code == "mcp_list_tools_failed"
-    assert response.output[0].type == "mcp_list_tools" and response.output[0].error
+    assert response.output[0].type == "mcp_list_tools"
+    assert "/hidden/mcp is not under OPENBETA_MCP_ALLOWED_URLS" in response.output[0].error
     assert calls(mcp_url)["hidden"] == hidden
 
 
@@ -250,3 +251,19 @@ def test_with_no_allowed_urls_every_mcp_tool_is_refused(start_server, mcp_url):
                 {"type": "function", "name": "f"}, tool(mcp_url)])
     assert caught.value.body["param"] == "tools[1].server_url"
     assert "OPENBETA_MCP_ALLOWED_URLS, which is empty" in caught.value.body["message"]
+
+
+def test_a_list_past_the_bound_fails_and_an_answer_past_the_byte_bound_fails_the_call(start_server, mcp_url):
+    small = start_server(OPENBETA_PROVIDER="scripted", OPENBETA_MCP_ALLOWED_URLS=f"{mcp_url}/mcp",
+                         OPENBETA_MCP_MAX_TOOLS="3", OPENBETA_MCP_MAX_RESPONSE_BYTES="4000")
+    with openai.OpenAI(base_url=small.base_url, api_key="k", max_retries=0) as client:
+        too_many = client.responses.create(model=SCRIPTED, input="hi", tools=[tool(mcp_url)])
+        assert too_many.status == "failed" and too_many.error.code == "mcp_list_tools_failed"
+        assert "OPENBETA_MCP_MAX_TOOLS" in too_many.error.message and "4 tools" in too_many.output[0].error
+        narrowed = tool(mcp_url, allowed_tools=["repeat", "add"], require_approval="never")
+        response = client.responses.create(model=SCRIPTED, tools=[narrowed], input=directive(
+            ("repeat", {"text": "abcd", "times": 2000}), ("add", {"a": 1, "b": 2})))
+    big, fine = response.output[1], response.output[2]
+    assert big.status == "failed" and (big.error.type, big.error.code) == ("http_error", 413)
+    assert "OPENBETA_MCP_MAX_RESPONSE_BYTES" in big.error.message and big.output is None
+    assert fine.output == "3" and response.status == "completed"

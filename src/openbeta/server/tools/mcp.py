@@ -161,7 +161,9 @@ class McpClient:
     def __init__(self, limits: McpLimits) -> None:
         self.limits = limits
 
-    def _http(self, headers: dict[str, str]) -> Any:
+    def _http(self, headers: dict[str, str], refused: list[Exception]) -> Any:
+        """An HTTP client for one session; what its guard refuses is also put in ``refused`` (the MCP SDK
+        reports a transport failure as a generic protocol error)."""
         import httpx2
 
         limits = self.limits
@@ -174,13 +176,15 @@ class McpClient:
 
             async def handle_async_request(self, request: Any) -> Any:
                 if not url_allowed(str(request.url), limits.allowed_urls):
-                    raise NotAllowed(f"{request.url} is not under OPENBETA_MCP_ALLOWED_URLS")
+                    refused.append(NotAllowed(f"{str(request.url)[:300]} is not under OPENBETA_MCP_ALLOWED_URLS"))
+                    raise refused[-1]
                 response = await self.inner.handle_async_request(request)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > limits.max_response_bytes:
                     await response.aclose()
-                    raise TooLarge(f"the MCP server's answer has {declared} bytes (at most "
-                                   f"{limits.max_response_bytes}: OPENBETA_MCP_MAX_RESPONSE_BYTES)")
+                    refused.append(TooLarge(f"the MCP server's answer has {declared} bytes (at most "
+                                            f"{limits.max_response_bytes}: OPENBETA_MCP_MAX_RESPONSE_BYTES)"))
+                    raise refused[-1]
                 return httpx2.Response(status_code=response.status_code, headers=response.headers,
                                        stream=_Capped(response.stream, limits.max_response_bytes),
                                        extensions=response.extensions, request=request)
@@ -198,8 +202,9 @@ class McpClient:
                 async for chunk in self.stream:
                     seen += len(chunk)
                     if seen > self.limit:
-                        raise TooLarge(f"the MCP server's answer is longer than {self.limit} bytes "
-                                       "(OPENBETA_MCP_MAX_RESPONSE_BYTES)")
+                        refused.append(TooLarge(f"the MCP server's answer is longer than {self.limit} bytes "
+                                                "(OPENBETA_MCP_MAX_RESPONSE_BYTES)"))
+                        raise refused[-1]
                     yield chunk
 
             async def aclose(self) -> None:
@@ -212,15 +217,22 @@ class McpClient:
         from mcp.client.session import ClientSession
         from mcp.client.streamable_http import streamable_http_client
 
+        refused: list[Exception] = []
+
         async def go() -> Any:
-            async with self._http(headers) as http:
+            async with self._http(headers, refused) as http:
                 async with streamable_http_client(url, http_client=http,
                                                   max_sse_event_size=self.limits.max_response_bytes) as (read, write):
                     async with ClientSession(read, write) as session:
                         await session.initialize()
                         return await work(session)
 
-        return await asyncio.wait_for(go(), seconds)
+        try:
+            return await asyncio.wait_for(go(), seconds)
+        except Exception as exc:
+            if refused:  # what the guard refused, not how the SDK reported it
+                raise refused[0] from exc
+            raise
 
     async def list_tools(self, url: str, headers: dict[str, str]) -> list[Any]:
         async def work(session: Any) -> list[Any]:
