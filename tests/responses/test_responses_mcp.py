@@ -119,6 +119,21 @@ def test_a_follow_up_reuses_the_list_and_the_model_reads_the_call(oa, mcp_url):
     assert any(m.get("role") == "tool" and m.get("content") == "HI" for m in seen["messages"])
 
 
+def test_a_conversation_lists_once_and_keeps_the_items(oa, mcp_url):
+    given = tool(mcp_url, require_approval="never")
+    conversation = oa.conversations.create()
+    first = oa.responses.create(model=SCRIPTED, tools=[given], conversation=conversation.id,
+                                input=directive(("add", {"a": 20, "b": 22})))
+    second = oa.responses.create(model=SCRIPTED, tools=[given], conversation=conversation.id,
+                                 input=directive(("shout", {"text": "ok"})))
+    assert [o.type for o in first.output] == ["mcp_list_tools", "mcp_call", "message"]
+    assert [o.type for o in second.output] == ["mcp_call", "message"] and second.output[0].output == "OK"
+    items = oa.conversations.items.list(conversation.id, order="asc").data
+    assert [i.type for i in items] == ["message", "mcp_list_tools", "mcp_call", "message",
+                                       "message", "mcp_call", "message"]
+    assert items[2].output == "42" and items[1].id == first.output[0].id
+
+
 def test_allowed_tools_by_name_and_by_filter(oa, mcp_url):
     named = oa.responses.create(model=SCRIPTED, tools=[tool(mcp_url, allowed_tools=["shout"])],
                                 input=script(reveal=True))
