@@ -216,6 +216,19 @@ def test_urls_outside_the_allow_list_and_hosted_parameters_are_refused(oa, mcp_u
     assert caught.value.body["param"] == "tools[1].server_label"
 
 
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("http://h:9/mcp", True), ("http://h:9/mcp/", True), ("http://h:9/mcp/sub", True), ("http://H:9/mcp", True),
+    ("http://h:9/mcpx", False), ("http://h:9/", False), ("https://h:9/mcp", False), ("http://h:8/mcp", False),
+    ("http://h/mcp", False), ("http://h:9/mcp/../hidden", False), ("http://h:9/mcp/%2e%2e/hidden", False),
+    ("http://u:p@h:9/mcp", False), ("http://h.evil:9/mcp", False), ("ftp://h:9/mcp", False), ("not a url", False),
+    ("http://g:1/tools/a", True), ("http://g:1/toolsx", False), ("http://g:1/tools", False),
+])
+def test_the_allow_list_matches_prefixes_by_origin_and_whole_path_segments(url, allowed):
+    from openbeta.server.tools.mcp import url_allowed
+
+    assert url_allowed(url, ("http://h:9/mcp", "http://g:1/tools/")) is allowed
+
+
 def test_a_redirect_out_of_the_allow_list_is_not_followed(oa, mcp_url):
     hidden = calls(mcp_url)["hidden"]
     response = oa.responses.create(model=SCRIPTED, input="hi",

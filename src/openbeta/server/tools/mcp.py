@@ -27,7 +27,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .registry import ServerToolResult, ToolFailed
 
@@ -65,7 +65,7 @@ class McpLimits:
 
 def url_allowed(url: str, prefixes: tuple[str, ...]) -> bool:
     """Whether ``url`` (http or https) lies under one of ``prefixes``: same scheme and host (and port),
-    and a path that is the prefix's or continues it past a ``/``."""
+    and a path that is the prefix's or continues it past a ``/`` (no ``.``/``..`` segments, no user info)."""
     try:
         target = urlsplit(url)
         port = target.port
@@ -73,6 +73,8 @@ def url_allowed(url: str, prefixes: tuple[str, ...]) -> bool:
         return False
     if target.scheme not in ("http", "https") or not target.hostname or target.username or target.password:
         return False
+    if any(part in (".", "..") for part in unquote(target.path).split("/")) or "\\" in unquote(target.path):
+        return False  # a path that leaves its prefix once resolved
     for prefix in prefixes:
         try:
             allowed = urlsplit(prefix)
