@@ -388,6 +388,9 @@ class ResponseTranslator:
                 self._emit("response.output_item.added", output_index=call.index,
                            item=mcp_item(call.kind, call.item_id, {**body, "arguments": "", "tools": [],
                                                                   "output": None, "error": None}, "in_progress"))
+                progress = "response.mcp_list_tools.in_progress" if call.kind == "mcp_list_tools" \
+                    else "response.mcp_call.in_progress"
+                self._emit(progress, item_id=call.item_id, output_index=call.index)
             else:
                 self._emit("response.output_item.added", output_index=call.index, item=dict(self.output[call.index]))
         item = mcp_item(call.kind, call.item_id, body, status)
