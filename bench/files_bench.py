@@ -41,10 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import start_openbeta, stop  # noqa: E402
 
 from openbeta.server.retrieval.chunk import split  # noqa: E402
-from openbeta.server.retrieval.embedders import build_embedder  # noqa: E402
 from openbeta.server.retrieval.ingest import Ingestor  # noqa: E402
 from openbeta.server.retrieval.parse import parse  # noqa: E402
-from openbeta.server.compose import build_services  # noqa: E402
+
+try:
+    from openbeta.server.compose import build_services  # noqa: E402
+    from openbeta.server.retrieval.embedders import build_embedder  # noqa: E402
+except ImportError:  # a --baseline tree from before the composition root moved (its --fill runs on its own code)
+    from openbeta.server.retrieval.embed import build_embedder  # type: ignore[no-redef]  # noqa: E402
+    from openbeta.server.services.container import build_services  # type: ignore[no-redef]  # noqa: E402
 from openbeta.server.services.vector_stores import add_file  # noqa: E402
 from openbeta.server.settings import Settings  # noqa: E402
 from openbeta.server.store.tables import DEFAULT_PROJECT_ID  # noqa: E402

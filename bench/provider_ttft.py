@@ -28,7 +28,8 @@ import httpx
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
 
 from openbeta.server.providers import ChatRequest  # noqa: E402
-from openbeta.server.providers.local import LocalProvider, default_model_path  # noqa: E402
+from openbeta.server.providers.local import LocalProvider  # noqa: E402
+from openbeta.server.providers.models import SMOLLM2, default_cache_dir, model_file  # noqa: E402
 from openbeta.server.providers.upstream import UpstreamProvider  # noqa: E402
 from servers import start_llama_server  # noqa: E402
 
@@ -98,7 +99,7 @@ async def measure(name: str, once: Callable[[], Awaitable[float]], runs: int) ->
 async def main(runs: int, llama: Optional[str], openbeta: Optional[str]) -> None:
     process = None
     if llama is None:
-        llama, process = start_llama_server(default_model_path())
+        llama, process = start_llama_server(str(model_file(SMOLLM2, default_cache_dir())))
     try:
         async with httpx.AsyncClient(timeout=60) as client:
             base = await measure("direct", lambda: direct(llama, client), runs)

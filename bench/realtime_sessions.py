@@ -1,6 +1,7 @@
 """Many realtime text sessions at once on one openbeta server process, and the memory of idle sessions.
 
     python bench/realtime_sessions.py [--sessions 200] [--idle 200] [--chunks 20] [--interval-ms 20] [--deadline 300]
+                                     [--src OTHER/src]
 
 ``openbeta serve`` (SQLite, upstream provider) in front of the paced upstream
 (``bench/paced_upstream.py``, its own process), driven from this process with the
@@ -19,6 +20,7 @@ Every socket has a timeout and the whole phase a deadline, so the script always 
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import json
 import statistics
@@ -29,7 +31,7 @@ from typing import Any, Optional
 
 from websockets.asyncio.client import connect
 
-from servers import peak_rss_mb, start_openbeta, start_paced_upstream, stop
+from servers import SRC, peak_rss_mb, start_openbeta, start_paced_upstream, stop
 
 HEADERS = {"Authorization": "Bearer bench", "OpenAI-Beta": "realtime=v1"}
 
@@ -39,6 +41,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system), in seconds: steadier than wall time on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Result:
@@ -58,7 +66,8 @@ async def one(url: str, n: int, start: asyncio.Event) -> Result:
             began = time.perf_counter()
             await ws.send(json.dumps({"type": "conversation.item.create", "item": {
                 "type": "message", "role": "user", "content": [{"type": "input_text", "text": f"Hello {n}"}]}}))
-            await ws.send(json.dumps({"type": "response.create"}))
+            # text only: a session's default modalities include audio, which the voice models would speak
+            await ws.send(json.dumps({"type": "response.create", "response": {"modalities": ["text"]}}))
             while True:
                 event = json.loads(await asyncio.wait_for(ws.recv(), 120))
                 if event["type"] == "error":
@@ -121,21 +130,27 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=20)
     parser.add_argument("--interval-ms", type=float, default=20)
     parser.add_argument("--deadline", type=float, default=300)
+    parser.add_argument("--src", type=Path, default=SRC,
+                        help="the openbeta source tree to serve (another checkout's src/, to compare trees)")
     args = parser.parse_args()
     upstream, upstream_process = start_paced_upstream(args.chunks, args.interval_ms)
     with tempfile.TemporaryDirectory() as data:
-        base, server = start_openbeta(Path(data), upstream)
+        # every session comes from this one address: no per-address bound on its connections
+        base, server = start_openbeta(Path(data), upstream, src=args.src, OPENBETA_MAX_CONNECTIONS_PER_CLIENT="0")
         url = base.replace("http://", "ws://") + "/realtime?model=bench"
         try:
             before, after = asyncio.run(idle_phase(url, args.idle, server.pid))
             print(f"idle: {args.idle} sessions, RSS {before:.1f} -> {after:.1f} MiB, "
                   f"{(after - before) * 1024 / max(1, args.idle):.1f} KiB per idle session")
+            cpu_before = cpu_seconds(server.pid)
             results, elapsed = asyncio.run(load_phase(url, args.sessions, args.deadline))
+            cpu = cpu_seconds(server.pid) - cpu_before
             errors = [r.error for r in results if r.error]
             firsts = [r.first for r in results if r.first is not None and not r.error]
             totals = [r.total for r in results if r.total is not None and not r.error]
             print(f"load: {args.sessions} sessions at once, {len(errors)} errors, "
-                  f"{len(totals) / elapsed:.1f} responses/s, wall {elapsed:.2f} s, peak RSS {peak_rss_mb(server.pid):.1f} MiB")
+                  f"{len(totals) / elapsed:.1f} responses/s, wall {elapsed:.2f} s, peak RSS {peak_rss_mb(server.pid):.1f} MiB, "
+                  f"server CPU {cpu * 1000 / max(1, len(totals)):.1f} ms per response")
             if firsts:
                 print(f"  first text delta p50 {pct(firsts, 0.5):.0f} ms, p99 {pct(firsts, 0.99):.0f} ms; "
                       f"response.done p50 {pct(totals, 0.5):.0f} ms, p99 {pct(totals, 0.99):.0f} ms")

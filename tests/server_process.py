@@ -212,3 +212,17 @@ def rss_mib(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise AssertionError(f"{field} not in /proc/{pid}/status")
+
+
+def run_sql(server: Server, statement: str, **params: Any) -> None:
+    """Run one SQL statement on a server's database (SQLite in its data directory, or its PostgreSQL
+    database): for tests that move stored times, such as an expiry, into the past."""
+    from sqlalchemy import create_engine, text
+
+    url = server.env.get("OPENBETA_DATABASE_URL") or f"sqlite:///{server.data_dir / 'openbeta.db'}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement), params)
+    finally:
+        engine.dispose()

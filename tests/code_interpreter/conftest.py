@@ -31,3 +31,12 @@ def sandbox_client(server) -> openai.OpenAI:
 @pytest.fixture(scope="module")
 def assistant(sandbox_client):
     return sandbox_client.beta.assistants.create(model="scripted", tools=[{"type": "code_interpreter"}])
+
+
+@pytest.fixture
+def local_model_server(start_server, sandbox_ready, db_kind):
+    """A server on the default local model, for the real-model tests (one run is enough: SQLite only)."""
+    if db_kind != "sqlite":
+        pytest.skip("one real-model run is enough (SQLite)")
+    pytest.importorskip("llama_cpp")
+    return start_server(OPENBETA_PROVIDER="local", OPENBETA_EMBEDDINGS="none", OPENBETA_VOICE="none")

@@ -34,3 +34,26 @@ def run_code(sandbox_client, assistant, *codes: str, thread_id: str | None = Non
 
 def logs(call) -> str:
     return "\n".join(o.logs for o in call.code_interpreter.outputs if o.type == "logs")
+
+
+def run_readme_example(server, block: str) -> list[str]:
+    """Run a README example (``block``) against ``server`` in a fresh Python process, with the README's
+    ``client`` on it; return the lines it printed (its failure fails the test)."""
+    import subprocess
+    import sys
+
+    code = ("from openai import OpenAI\n"  # the client of the README's first example, on this server
+            f'client = OpenAI(base_url="{server.base_url}", api_key="anything", timeout=600)\n' + block)
+    result = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    print(result.stdout)
+    return result.stdout.strip().splitlines()
+
+
+def ran_and_got(lines: list[str]) -> None:
+    """The example printed the code the model wrote (``ran: ...``) and what the sandbox printed (``got: ...``)."""
+    ran = [line for line in lines if line.startswith("ran: ")]
+    got = [line for line in lines if line.startswith("got: ")]
+    assert ran and ran[0].removeprefix("ran: ").strip(), lines  # the model wrote code ...
+    assert got and got[0].removeprefix("got: ").strip(), lines  # ... the sandbox ran it and it printed

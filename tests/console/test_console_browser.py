@@ -6,71 +6,10 @@ Every page load checks that no request leaves the server's origin and that the c
 from __future__ import annotations
 
 import json
-import time
-from typing import Any, Iterator
 
-import httpx
 import pytest
 
-from server_process import launch
-from console_support import ARGS, CHROMIUM, KEY, SERVER_ENV, sync_playwright
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Any]:
-    srv = launch(tmp_path_factory.mktemp("console-browser"), SERVER_ENV)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright()() as p:
-        # Chromium's fake microphone (a beep), allowed without a prompt.
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def api(server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as c:
-        yield c
-
-
-class Watched:
-    """A page whose requests and console errors are recorded."""
-
-    def __init__(self, page: Any, origin: str) -> None:
-        self.page, self.origin = page, origin
-        self.foreign: list[str] = []
-        self.errors: list[str] = []
-        self.allowed_errors: list[str] = []
-        page.on("request", self._request)
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-    def _request(self, request: Any) -> None:
-        url = request.url
-        if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:"))):
-            self.foreign.append(url)
-
-    def check(self) -> None:
-        assert self.foreign == [], f"requests left the origin: {self.foreign}"
-        errors = [e for e in self.errors if not any(a in e for a in self.allowed_errors)]
-        assert errors == [], f"console errors: {errors}"
-
-
-@pytest.fixture
-def page(browser, server) -> Iterator[Watched]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.add_init_script(f"sessionStorage.setItem('openbeta.api_key', {json.dumps(KEY)})")
-    watched = Watched(context.new_page(), server.root_url)
-    watched.page.set_default_timeout(15_000)
-    yield watched
-    context.close()
-    watched.check()
+from console_support import KEY, Watched, ingested_store
 
 
 def test_asks_for_the_key_and_keeps_it_for_the_tab(browser, server) -> None:
@@ -206,7 +145,7 @@ def test_readable_on_a_phone(browser, server) -> None:
     context.add_init_script(f"sessionStorage.setItem('openbeta.api_key', {json.dumps(KEY)})")
     watched = Watched(context.new_page(), server.root_url)
     page = watched.page
-    for where in ("/", "/#/inspector", "/#/files"):
+    for where in ("/", "/#/responses", "/#/inspector", "/#/files"):
         page.goto(server.root_url + where)
         page.locator(".card").first.wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{where} scrolls sideways"
@@ -216,12 +155,7 @@ def test_readable_on_a_phone(browser, server) -> None:
 
 def test_file_search_citation_opens_the_cited_file(page, api) -> None:
     text = b"The harbour master keeps the tide tables in the blue ledger.\n"
-    file = api.post("/files", files={"file": ("harbour.txt", text)}, data={"purpose": "assistants"}).json()
-    store = api.post("/vector_stores", json={"name": "Harbour", "file_ids": [file["id"]]}).json()
-    deadline = time.monotonic() + 20
-    while api.get(f"/vector_stores/{store['id']}").json()["file_counts"]["completed"] < 1:
-        assert time.monotonic() < deadline, "ingestion did not finish"
-        time.sleep(0.1)
+    file, store = ingested_store(api, "Harbour", "harbour.txt", text)
     script = ('SCRIPT: {"tool_calls": [{"name": "file_search", "arguments": {"query": "tide tables"}}], '
               '"after_tools": "They are in the blue ledger {marker}."}')
     assistant = api.post("/assistants", json={

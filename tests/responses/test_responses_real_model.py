@@ -1,5 +1,6 @@
 """Responses end to end on the embedded default model through the official SDK (marked ``model``): a plain
-answer, streamed, a function call answered in the next response, and the Agents SDK's tool loop."""
+answer, streamed, a function call answered in the next response, a file_search answer on a vector store
+(the local embedder), and the Agents SDK's tool loop."""
 
 from __future__ import annotations
 
@@ -49,6 +50,35 @@ def test_a_function_call_and_its_answer(local_client):
         temperature=0, max_output_tokens=64,
         input=[{"type": "function_call_output", "call_id": call.call_id, "output": "Sunny, 24 degrees Celsius."}])
     assert answered.status in ("completed", "incomplete") and answered.output_text.strip()
+
+
+def test_a_file_search_answer(local_client):
+    """The model searches the store (forced) and answers from what it found; what it cites points at a file
+    it was shown. The answer's words are the model's: that it names the fact is asserted, as the embedded
+    default answers this one reliably (bench/model_quality.py measures how often it does)."""
+    store = local_client.vector_stores.create(name="facts")
+    for name, text in {"zebra-facts.txt": "Zebras are African horses. Each zebra's stripes are unique, like a "
+                                          "fingerprint, and help confuse biting flies.",
+                       "copper-facts.txt": "Copper is a reddish metal that conducts electricity well."}.items():
+        local_client.vector_stores.files.upload_and_poll(vector_store_id=store.id,
+                                                         file=(name, text.encode()), poll_interval_ms=200)
+    response = local_client.responses.create(
+        model="qwen2.5-coder-0.5b", instructions="Answer from the files, in one sentence.",
+        input="What are zebra stripes like?", tools=[{"type": "file_search", "vector_store_ids": [store.id],
+                                                      "max_num_results": 2}],
+        tool_choice={"type": "file_search"}, include=["file_search_call.results"], temperature=0,
+        max_output_tokens=128)
+    assert response.status in ("completed", "incomplete"), response.error
+    call = response.output[0]
+    assert call.type == "file_search_call" and call.status == "completed" and call.queries
+    assert call.results and call.results[0].filename == "zebra-facts.txt" and "stripes" in call.results[0].text
+    message = response.output[-1]
+    assert message.type == "message" and response.output_text.strip()
+    assert any(word in response.output_text.lower() for word in ("unique", "fingerprint", "flies")), \
+        response.output_text
+    shown = {result.file_id for result in call.results}
+    for note in message.content[0].annotations:
+        assert note.type == "file_citation" and note.file_id in shown
 
 
 def test_an_agents_sdk_function_tool_agent(local_server):

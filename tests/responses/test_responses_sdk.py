@@ -292,7 +292,14 @@ def test_a_failed_model_fails_the_response(client):
     # the shared server allows no MCP server (OPENBETA_MCP_ALLOWED_URLS is empty)
     ({"tools": [WEATHER, {"type": "mcp", "server_label": "x", "server_url": "http://x"}]}, "tools[1].server_url",
      "mcp_server_not_allowed"),
-    ({"tools": [{"type": "code_interpreter", "container": {"type": "auto"}}]}, "tools[0]", "unsupported_tool"),
+    ({"tools": [{"type": "code_interpreter", "container": "cntr_nope"}]}, "tools[0].container", None),
+    ({"tools": [{"type": "code_interpreter", "container": {"type": "auto"}},
+                {"type": "code_interpreter", "container": {"type": "auto"}}]}, "tools[1]", "invalid_value"),
+    ({"tools": [{"type": "code_interpreter", "container": {"type": "auto", "network_policy": {
+        "type": "allowlist", "allowed_domains": ["example.com"]}}}]}, "tools[0].container.network_policy",
+     "unsupported_value"),
+    ({"tools": [{"type": "code_interpreter", "container": {"type": "auto", "file_ids": ["file-nope"]}}]},
+     "tools[0].container.file_ids[0]", None),
     ({"prompt": {"id": "pmpt_1"}}, "prompt", "unsupported_parameter"),
     ({"background": True, "store": False}, "background", "invalid_value"),
     ({"input": [{"type": "computer_call", "id": "c"}]}, "input[0].type", "invalid_value"),
@@ -315,13 +322,6 @@ def test_input_tokens_counts_without_storing(client, http):
     longer = client.responses.input_tokens.count(model=SCRIPTED, input="one two three four five six",
                                                  instructions="be brief")
     assert longer.input_tokens > counted.input_tokens
-
-
-@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/containers"),
-                                              ("POST", "/v1/containers"), ("GET", "/v1/containers/cntr_1/files")])
-def test_operations_not_built_say_so(http, method, path):
-    answer = http.request(method, path, json={"model": SCRIPTED} if method == "POST" else None)
-    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_implemented"
 
 
 # ---------------------------------------------------------------- file_search

@@ -19,8 +19,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from .api import (assistants, chatkit, console, conversations, docs, files, messages, models, organization, realtime,
-                  responses, runs, threads, vector_stores)
+from .api import (assistants, chatkit, console, containers, conversations, docs, files, messages, models, organization,
+                  realtime, responses, runs, threads, vector_stores)
 from .api import openapi as openapi_docs
 from .api.deps import current_project, no_nul_in_url
 from .api.unbuilt import unbuilt_error
@@ -181,7 +181,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
     scoped = APIRouter(dependencies=[Depends(current_project), Depends(no_nul_in_url)])
     for module in (assistants, runs, threads, messages, files, vector_stores, realtime, chatkit, models, responses,
-                   conversations):
+                   conversations, containers):
         scoped.include_router(module.router)
     router.include_router(organization.router)
     router.include_router(scoped)

@@ -31,6 +31,7 @@ from .retrieval.store_index import StoreIndexes
 from .runs.engine import RunEngine
 from .runs.leases import replica_id
 from .services.assistants import AssistantService
+from .services.containers import ContainerService
 from .services.conversations import ConversationService
 from .services.files import ExpirySweeper, FileService
 from .services.messages import MessageService
@@ -41,6 +42,7 @@ from .services.threads import ThreadService
 from .services.vector_stores import VectorStoreService
 from .settings import Settings
 from .store import Database
+from .store.containers import ContainerStore
 from .tools.code_interpreter import CodeInterpreterTool, SandboxPool
 from .tools.file_search import FileSearchTool
 from .tools.mcp import McpLimits, McpTool, parse_allowed
@@ -59,7 +61,6 @@ class Services:
     hooks: Hooks
     #: The model provider, shared by runs, realtime and ``GET /v1/models`` (built on first use).
     provider: ProviderHandle
-    engine: RunEngine
     assistants: AssistantService
     threads: ThreadService
     messages: MessageService
@@ -81,6 +82,8 @@ class Services:
     #: The Responses face (``server/responses``), and conversations (threads read as item lists).
     responses: ResponseService
     conversations: ConversationService
+    #: Containers (``/v1/containers``): where a response's code_interpreter runs, and their files.
+    containers: ContainerService
     #: The ``code_interpreter`` tool's sandboxes (``None`` when it is ``off``).
     sandboxes: Optional[SandboxPool] = None
     #: Coroutines run when the app starts and stops (the run engine, ingestion workers ...).
@@ -115,8 +118,12 @@ def build_services(settings: Settings) -> Services:
         list_timeout=settings.mcp_list_timeout, call_timeout=settings.mcp_call_timeout,
         max_tools=settings.mcp_max_tools, max_output_chars=settings.mcp_max_output_chars,
         max_response_bytes=settings.mcp_max_response_bytes)))
-    interpreter = code_interpreter(settings, db, server_tools, files, blobs)
-    sweeper = ExpirySweeper(files)
+    container_store = ContainerStore(db, blobs, max_files=settings.container_max_files,
+                                     max_bytes=settings.container_max_bytes, max_upload=settings.max_upload_bytes,
+                                     ended=hooks.container_ended)
+    interpreter = code_interpreter(settings, db, server_tools, files, blobs, container_store)
+    sweeper = ExpirySweeper(files, also=[container_store.sweep])
+    containers = ContainerService(db, container_store, blobs, max_memory_mb=settings.code_interpreter_memory_mb)
     threads = ThreadService(db, hooks.thread_deleted)
     runs = RunService(db, engine, server_tools)
     services = Services(
@@ -124,7 +131,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         hooks=hooks,
         provider=provider,
-        engine=engine,
         assistants=AssistantService(db),
         threads=threads,
         messages=MessageService(db, hooks.message_adding),
@@ -138,9 +144,11 @@ def build_services(settings: Settings) -> Services:
         realtime=RealtimeFace(RealtimeService(db), keys, provider, settings),
         models=ModelService(provider),
         chatkit=ChatKitServices(db, threads, files, runs, keys),
-        responses=ResponseService(db, engine, server_tools, EventLog(db), flush_seconds=settings.stream_flush_seconds,
+        responses=ResponseService(db, engine, server_tools, EventLog(db), containers,
+                                  flush_seconds=settings.stream_flush_seconds,
                                   keepalive_seconds=settings.stream_keepalive_seconds),
         conversations=ConversationService(db, threads),
+        containers=containers,
         startup=[engine.startup, ingestion.start, sweeper.start],
         shutdown=[provider.aclose, ingestion.stop, sweeper.stop, engine.shutdown],
     )
@@ -161,6 +169,7 @@ def connect(services: Services) -> None:
     if services.sandboxes is not None:
         sandboxes = services.sandboxes
         hooks.thread_deleted.connect(lambda e: sandboxes.drop(e.thread_id))
+        hooks.container_ended.connect(lambda e: sandboxes.drop(e.container_id))
     hooks.thread_deleted.connect(lambda e: services.runs.delete_for_thread(e.session, e.thread_id))
     hooks.thread_deleted.connect(services.chatkit.threads.backing_thread_deleted)
     hooks.file_deleted.connect(lambda e: services.vector_stores.on_file_deleted(e.session, e.file_id))
@@ -176,7 +185,7 @@ async def announce(tool: CodeInterpreterTool) -> None:
 
 
 def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools, files: FileService,
-                     blobs: BlobStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
+                     blobs: BlobStore, containers: ContainerStore) -> Optional[tuple[SandboxPool, CodeInterpreterTool]]:
     """Register the ``code_interpreter`` tool (unless it is ``off``)."""
     if settings.code_interpreter_sandbox == "off":
         return None
@@ -194,7 +203,7 @@ def code_interpreter(settings: Settings, db: Database, server_tools: ServerTools
                        uid_base=settings.code_interpreter_uid_base,
                        max_sandboxes=settings.code_interpreter_max_sandboxes)
     tool = CodeInterpreterTool(db, pool, read_blob=blobs.read, store_output=files.store_output,
-                               timeout=settings.code_interpreter_timeout)
+                               timeout=settings.code_interpreter_timeout, containers=containers)
     server_tools.register(tool)
     return pool, tool
 

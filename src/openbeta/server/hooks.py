@@ -15,6 +15,8 @@ hook (event)              fired by                          connected (in ``comp
 :class:`ProjectArchived`  ``ProjectService.archive``        key ring forgets the project's keys; its
                                                             realtime sessions end
 :class:`FilesQueued`      ``VectorStoreService``            the ingestion workers wake
+:class:`ContainerEnded`   ``ContainerStore`` (expired or    the container's sandbox stops
+                          deleted)
 ========================  ================================  =============================================
 
 Hooks that carry a ``session`` run inside the unit of work that fires them (a handler's writes
@@ -87,6 +89,13 @@ class FilesQueued:
     """Vector store files wait to be ingested (committed)."""
 
 
+@dataclass(frozen=True)
+class ContainerEnded:
+    """A container expired or was deleted (committed): its files are gone."""
+
+    container_id: str
+
+
 @dataclass
 class Hooks:
     """The server's hooks, one of each, built by the composition root and handed to the parts that fire them."""
@@ -97,7 +106,8 @@ class Hooks:
     key_revoked: Hook[KeyRevoked] = field(default_factory=Hook)
     project_archived: Hook[ProjectArchived] = field(default_factory=Hook)
     files_queued: Hook[FilesQueued] = field(default_factory=Hook)
+    container_ended: Hook[ContainerEnded] = field(default_factory=Hook)
 
 
-__all__ = ["FileDeleted", "FilesQueued", "Hook", "Hooks", "KeyRevoked", "MessageAdding", "ProjectArchived",
+__all__ = ["ContainerEnded", "FileDeleted", "FilesQueued", "Hook", "Hooks", "KeyRevoked", "MessageAdding", "ProjectArchived",
            "ThreadDeleted"]

@@ -192,6 +192,10 @@ class Settings(BaseSettings):
     code_interpreter_max_sandboxes: int = Field(default=32, gt=0)
     #: The first of the user ids sandboxes run as (one per live interpreter).
     code_interpreter_uid_base: int = Field(default=200000, gt=0)
+    #: Files one container may hold (``/v1/containers``; uploads, copies and files the code writes).
+    container_max_files: int = Field(default=200, gt=0)
+    #: Bytes one container's files may take together (in the blob store; staged into ``/mnt/data``).
+    container_max_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     #: Comma-separated URL prefixes of the MCP servers responses' ``mcp`` tools may call; empty: none.
     mcp_allowed_urls: str = ""
     #: Seconds to connect to an MCP server; to list its tools; to make one call (from connecting to its answer).

@@ -56,8 +56,15 @@ class FilePath(WireModel):
 
 
 class ContainerFileCitation(WireModel):
+    """A file the code interpreter wrote into a container, named in the text from ``start_index`` to
+    ``end_index`` (its ``sandbox:/mnt/data/...`` link)."""
+
     type: Literal["container_file_citation"] = "container_file_citation"
     container_id: str
+    file_id: str
+    filename: str
+    start_index: int
+    end_index: int
     file_id: str
     filename: str
     start_index: int
@@ -292,9 +299,24 @@ class FileSearchTool(WireModel):
     filters: Optional[dict[str, Any]] = None
 
 
+class AutoContainer(WireModel):
+    """``container: {"type": "auto"}``: a container made for the response (``file_ids`` copied in), or the
+    one an earlier response of the same conversation or chain made, while it runs."""
+
+    type: Literal["auto"] = "auto"
+    file_ids: Optional[Annotated[list[str], Field(max_length=50)]] = None
+    memory_limit: Optional[Literal["1g", "4g", "16g", "64g"]] = None
+    network_policy: Optional[dict[str, Any]] = None
+
+
+class AutoContainerParam(AutoContainer):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["auto"]
+
+
 class CodeInterpreterTool(WireModel):
     type: Literal["code_interpreter"] = "code_interpreter"
-    container: Union[str, dict[str, Any]]
+    container: Union[str, AutoContainer]
 
 
 class McpToolFilter(WireModel):
@@ -344,6 +366,7 @@ class FileSearchToolParam(FileSearchTool):
 class CodeInterpreterToolParam(CodeInterpreterTool):
     model_config = _STRICT
     type: Literal["code_interpreter"]
+    container: Union[Annotated[str, Field(min_length=1, max_length=64)], AutoContainerParam]
 
 
 class McpToolFilterParam(McpToolFilter):
@@ -375,7 +398,7 @@ class McpToolParam(McpTool):
 #: naming ``tools[i]`` (:data:`SUPPORTED_TOOLS`).
 ToolParam = Annotated[Union[FunctionToolParam, FileSearchToolParam, CodeInterpreterToolParam, McpToolParam],
                       Field(discriminator="type")]
-SUPPORTED_TOOLS = ("function", "file_search", "mcp")
+SUPPORTED_TOOLS = ("function", "file_search", "code_interpreter", "mcp")
 
 
 class ToolChoiceFunction(WireModel):
@@ -543,6 +566,29 @@ class FileSearchCallParam(RequestModel):
     results: Optional[list[FileSearchResultParam]] = None
 
 
+class CodeInterpreterLogsParam(RequestModel):
+    type: Literal["logs"]
+    logs: str
+
+
+class CodeInterpreterImageParam(RequestModel):
+    type: Literal["image"]
+    url: str
+
+
+class CodeInterpreterCallParam(RequestModel):
+    """An earlier response's code_interpreter call sent back: kept as given (the model does not read it:
+    its output is not the server's record)."""
+
+    type: Literal["code_interpreter_call"]
+    id: str
+    status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"]
+    container_id: str
+    code: Optional[str] = None
+    outputs: Optional[list[Annotated[Union[CodeInterpreterLogsParam, CodeInterpreterImageParam],
+                                     Field(discriminator="type")]]] = None
+
+
 class McpApprovalResponseParam(RequestModel):
     """The caller's answer to an ``mcp_approval_request`` of the context: approved, the call runs in the
     response this item is input of."""
@@ -628,6 +674,7 @@ INPUT_ITEM_PARAMS: dict[str, type[RequestModel]] = {
     "function_call": FunctionCallParam,
     "function_call_output": FunctionCallOutputParam,
     "file_search_call": FileSearchCallParam,
+    "code_interpreter_call": CodeInterpreterCallParam,
     "mcp_list_tools": McpListToolsParam,
     "mcp_call": McpCallParam,
     "mcp_approval_request": McpApprovalRequestParam,

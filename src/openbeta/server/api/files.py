@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from ...types.file import FilePurpose, FileUploadParams
@@ -43,25 +43,36 @@ def _too_large(max_bytes: int) -> PayloadTooLarge:
                            param="file", code="file_too_large")
 
 
-@router.post("")
-async def upload_file(request: Request, project: str = Project, svc: FileService = Files) -> dict:
-    limit = svc.max_bytes + ENVELOPE_BYTES
+async def upload_form(request: Request, max_bytes: int, fields: str) -> FormData:
+    """A multipart upload's form (its one file and up to 16 fields), its size bounded by ``max_bytes``
+    before and while it is read; ``fields``: what the form must hold, for the error when it is not one."""
+    limit = max_bytes + ENVELOPE_BYTES
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise _too_large(svc.max_bytes)
-    count_received(request, limit, _too_large(svc.max_bytes))
+        raise _too_large(max_bytes)
+    count_received(request, limit, _too_large(max_bytes))
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise InvalidRequest("Uploads must be sent as multipart/form-data with 'file' and 'purpose' fields.",
+        raise InvalidRequest(f"Uploads must be sent as multipart/form-data with {fields}.",
                              code="invalid_content_type")
     try:
-        form = await request.form(max_files=1, max_fields=16)
+        return await request.form(max_files=1, max_fields=16)
     except MultiPartException as exc:
         raise InvalidRequest(f"Could not parse the multipart form: {exc.message}", code="invalid_value") from None
+
+
+def uploaded(form: FormData) -> UploadFile:
+    """The form's ``file`` (400 when it has none)."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidRequest("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
+    return upload
+
+
+@router.post("")
+async def upload_file(request: Request, project: str = Project, svc: FileService = Files) -> dict:
+    form = await upload_form(request, svc.max_bytes, "'file' and 'purpose' fields")
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InvalidRequest("Missing required parameter: 'file'.", param="file",
-                                 code="missing_required_parameter")
+        upload = uploaded(form)
         params = validate(FileUploadParams, _nest([(k, v) for k, v in form.multi_items() if k != "file"]))
         filename = upload.filename or "file"
         return await run_in_threadpool(svc.create, project, upload.file, filename, params)

@@ -322,6 +322,17 @@ function applyEvent(items, { event, data }) {
   }
 }
 
+/** The box a chat's next message is typed in (Enter sends, Shift+Enter makes a new line). */
+function Composer({ id, label, text, setText, onSend, busy, busyLabel }) {
+  return html`<form class="composer" onSubmit=${onSend}>
+    <label for=${id} class="sr">${label}</label>
+    <textarea id=${id} class="grow" placeholder=${`${label} (Enter sends, Shift+Enter for a new line)`} value=${text}
+      onInput=${(e) => setText(e.target.value)}
+      onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); onSend(); } }} />
+    <button class="primary" disabled=${busy || !text.trim()}>${busy ? busyLabel : "Send"}</button>
+  </form>`;
+}
+
 function Chat({ assistant }) {
   const [thread, setThread] = useState(null);
   const [text, setText] = useState("");
@@ -376,13 +387,7 @@ function Chat({ assistant }) {
       ${pending && !busy && html`<${ToolOutputsForm} key=${pending.run.id} run=${pending.run}
         onSubmit=${(outs) => follow(`/threads/${pending.run.thread_id}/runs/${pending.run.id}/submit_tool_outputs`, { tool_outputs: outs })} />`}
     </div>
-    <form class="composer" onSubmit=${send}>
-      <label for="composer" class="sr">Message</label>
-      <textarea id="composer" class="grow" placeholder="Message (Enter sends, Shift+Enter for a new line)" value=${text}
-        onInput=${(e) => setText(e.target.value)}
-        onKeyDown=${(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } }} />
-      <button class="primary" disabled=${busy || !text.trim()}>${busy ? "Running…" : "Send"}</button>
-    </form>
+    <${Composer} id="composer" label="Message" text=${text} setText=${setText} onSend=${send} busy=${busy} busyLabel="Running…" />
   </div>`;
 }
 
@@ -410,6 +415,252 @@ function Playground() {
     </div>
     <div>${selected ? html`<${Chat} assistant=${selected} />` : html`<div class="card"><p class="muted">Pick or create an assistant to chat.</p></div>`}</div>
   </div>`;
+}
+
+// ------------------------------------------------------------------ responses playground
+
+/** The text of a Responses message part, with its file citations as links that open the cited file. */
+function OutputText({ part }) {
+  const value = part.text || "";
+  const notes = (part.annotations || []).filter((a) => a.type === "file_citation" && a.index != null)
+    .map((a, i) => ({ ...a, n: i + 1 })).sort((a, b) => a.index - b.index);
+  if (!notes.length) return html`<span>${value}</span>`;
+  const out = []; let at = 0;
+  for (const a of notes) {
+    const cut = Math.min(Math.max(a.index, at), value.length);
+    out.push(value.slice(at, cut));
+    out.push(html`<a class="cite" href="#" title=${`open ${a.filename || a.file_id}`} data-file=${a.file_id}
+      onClick=${(e) => { e.preventDefault(); openFile(a.file_id); }}>[${a.n}]</a>`);
+    at = cut;
+  }
+  out.push(value.slice(at));
+  return html`<span>${out}</span>`;
+}
+
+function InputContent({ content }) {
+  if (typeof content === "string") return html`<span>${content}</span>`;
+  return (content || []).map((part) => (part.type === "input_text" || part.type === "text" ? html`<span>${part.text}</span>`
+    : part.type === "output_text" ? html`<${OutputText} part=${part} />` : html`<span class="muted">[${part.type}]</span>`));
+}
+
+/** One item of a response's output or of a conversation (messages, function calls and outputs, file searches). */
+function ResponseItem({ item }) {
+  if (item.type === "message") {
+    return html`<div class=${`msg ${item.role}`} data-testid=${`r-msg-${item.role}`}><span class="role">${item.role}</span>${
+      item.role === "assistant" ? (item.content || []).map((p) => (p.type === "output_text" ? html`<${OutputText} part=${p} />`
+        : html`<span class="muted">[${p.type}]</span>`)) : html`<${InputContent} content=${item.content} />`}</div>`;
+  }
+  if (item.type === "function_call") {
+    return html`<div class="tool" data-testid="r-function-call"><b>function</b> ${item.name} <span class="muted">${item.call_id}</span>
+      <pre>${item.arguments}</pre>${item.output != null && html`<div class="muted">output</div><pre>${item.output}</pre>`}</div>`;
+  }
+  if (item.type === "function_call_output") {
+    return html`<div class="tool" data-testid="r-function-output"><b>function output</b> <span class="muted">${item.call_id}</span>
+      <pre>${typeof item.output === "string" ? item.output : JSON.stringify(item.output)}</pre></div>`;
+  }
+  if (item.type === "file_search_call") {
+    return html`<div class="tool" data-testid="r-file-search"><b>file search</b> <${Badge} status=${item.status} />
+      ${(item.queries || []).length > 0 && html`<span class="muted"> · ${item.queries.join(" · ")}</span>`}
+      ${(item.results || []).map((r) => html`<div class="chunk" data-testid="r-result">
+        <a href="#" class="cite" data-file=${r.file_id} onClick=${(e) => { e.preventDefault(); openFile(r.file_id); }}>${r.filename || r.file_id}</a>
+        <span class="muted"> · score ${Number(r.score).toFixed(3)}</span><pre>${r.text}</pre></div>`)}</div>`;
+  }
+  return html`<div class="tool"><b>${item.type}</b> <span class="muted">${item.id}</span></div>`;
+}
+
+/** Applies one streamed Responses event to the exchange it belongs to ({response, output}). */
+function applyResponseEvent(turn, { event, data }) {
+  const item = (id) => turn.output.find((it) => it.id === id);
+  if (/^response\.(created|in_progress|queued|completed|incomplete|failed)$/.test(event)) {
+    turn.response = data.response;
+    if (event !== "response.created" && event !== "response.in_progress" && event !== "response.queued") {
+      turn.output = data.response.output.map((done) => ({ ...(item(done.id) || {}), ...done }));
+    }
+    return;
+  }
+  if (event === "response.output_item.added") { turn.output.push({ ...data.item }); return; }
+  if (event === "response.output_item.done") {
+    const at = turn.output.findIndex((it) => it.id === data.item.id);
+    if (at >= 0) turn.output[at] = data.item; else turn.output.push(data.item);
+    return;
+  }
+  const it = data.item_id && item(data.item_id);
+  if (!it) return;
+  if (event === "response.content_part.added") { (it.content = it.content || [])[data.content_index] = { ...data.part, annotations: [] }; return; }
+  if (event === "response.output_text.delta") {
+    const parts = it.content = it.content || [];
+    const part = parts[data.content_index] || (parts[data.content_index] = { type: "output_text", text: "", annotations: [] });
+    part.text += data.delta;
+    return;
+  }
+  if (event === "response.output_text.annotation.added") {
+    const part = (it.content || [])[data.content_index];
+    if (part) part.annotations = [...(part.annotations || []), data.annotation];
+    return;
+  }
+  if (event === "response.function_call_arguments.delta") { it.arguments = (it.arguments || "") + data.delta; return; }
+  const hosted = /^response\.file_search_call\.(in_progress|searching|completed|failed)$/.exec(event);
+  if (hosted) it.status = hosted[1];
+}
+
+function ResponseLine({ response }) {
+  const u = response.usage;
+  return html`<div class="runline" data-testid="response-line">response <span data-testid="response-id">${response.id}</span>
+    <${Badge} status=${response.status} />${u && html`<span data-testid="r-usage"> · ${u.input_tokens} input + ${u.output_tokens} output = ${u.total_tokens} tokens</span>`}
+    ${response.incomplete_details && html` · <span class="muted">${response.incomplete_details.reason}</span>`}
+    ${response.error && html` · <span class="error">${response.error.code}: ${response.error.message}</span>`}</div>`;
+}
+
+/** A form with an output for each of the response's function calls (sent as ``function_call_output`` items). */
+function FunctionOutputsForm({ calls, onSubmit }) {
+  const [outputs, setOutputs] = useState(() => Object.fromEntries(calls.map((c) => [c.call_id, ""])));
+  return html`<form class="tool" data-testid="function-outputs" onSubmit=${(e) => { e.preventDefault();
+      onSubmit(calls.map((c) => ({ type: "function_call_output", call_id: c.call_id, output: outputs[c.call_id] }))); }}>
+    <b>The response called functions: answer them</b>
+    ${calls.map((c, i) => html`<div>
+      <label for=${`fo-${c.call_id}`}>${c.name}(${c.arguments}) → output</label>
+      <input id=${`fo-${c.call_id}`} autofocus=${i === 0} value=${outputs[c.call_id]}
+        onInput=${(e) => setOutputs({ ...outputs, [c.call_id]: e.target.value })} />
+    </div>`)}
+    <div class="row" style=${{ marginTop: ".4rem" }}><button class="primary">Send function outputs</button></div>
+  </form>`;
+}
+
+/** The playground's settings as a create body (without ``input`` and the chain's link). */
+function responseSettings(f) {
+  const body = { model: f.model, include: ["file_search_call.results"] };
+  if (f.instructions) body.instructions = f.instructions;
+  const tools = [];
+  const fns = parseJSON(f.functions, "Functions");
+  for (const fn of fns ? (Array.isArray(fns) ? fns : [fns]) : []) tools.push({ type: "function", ...fn });
+  if (f.file_search) {
+    if (!f.vector_store) throw new Error("Pick a vector store for file search.");
+    tools.push({ type: "file_search", vector_store_ids: [f.vector_store] });
+  }
+  if (tools.length) body.tools = tools;
+  if (f.format === "json_object") body.text = { format: { type: "json_object" } };
+  if (f.format === "json_schema") {
+    const schema = parseJSON(f.schema, "The JSON schema");
+    if (!schema) throw new Error("Write the JSON schema of the answer.");
+    body.text = { format: { type: "json_schema", name: f.schema_name || "answer", schema, strict: true } };
+  }
+  return body;
+}
+
+function ResponseSettings({ f, setF }) {
+  const [stores] = useAsync(() => api("/vector_stores?limit=100"), []);
+  const set = (k) => (e) => setF((old) => ({ ...old, [k]: e.target.type === "checkbox" ? e.target.checked : e.target.value }));
+  const storeList = (stores.data && stores.data.data) || [];
+  return html`<div class="card"><h2>Response settings</h2>
+    <label for="r-model">Model</label><${ModelField} id="r-model" value=${f.model} onChange=${set("model")} />
+    <label for="r-instr">Instructions</label><textarea id="r-instr" value=${f.instructions} onInput=${set("instructions")} />
+    <label for="r-fns">Functions (JSON: one definition or an array)</label>
+    <textarea id="r-fns" class="code" placeholder='{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}'
+      value=${f.functions} onInput=${set("functions")} />
+    <label class="inline"><input id="r-fs" type="checkbox" checked=${f.file_search} onChange=${set("file_search")} /> file search</label>
+    <label for="r-vs">Vector store (file search)</label><${ErrorText} error=${stores.error} />
+    <select id="r-vs" value=${f.vector_store} onChange=${set("vector_store")}>
+      <option value="" selected=${!f.vector_store}>—</option>
+      ${storeList.map((s) => html`<option value=${s.id} selected=${f.vector_store === s.id}>${s.name || s.id} (${s.file_counts.completed} files)</option>`)}
+    </select>
+    <label for="r-format">Text format</label>
+    <select id="r-format" value=${f.format} onChange=${set("format")}>
+      ${["text", "json_object", "json_schema"].map((v) => html`<option value=${v} selected=${f.format === v}>${v}</option>`)}
+    </select>
+    ${f.format === "json_schema" && html`<label for="r-schema-name">Schema name</label>
+      <input id="r-schema-name" value=${f.schema_name} onInput=${set("schema_name")} />
+      <label for="r-schema">JSON schema</label>
+      <textarea id="r-schema" class="code" placeholder='{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": false}'
+        value=${f.schema} onInput=${set("schema")} />`}
+  </div>`;
+}
+
+/** Bind the chain to a conversation (or an Assistants thread, read as one) and see its items. */
+function ConversationPicker({ conversation, onPick, version }) {
+  const [list, reload] = useAsync(() => api("/threads?limit=100"), []);
+  const [error, setError] = useState(null);
+  const [items] = useAsync(() => (conversation ? api(`/conversations/${conversation}/items?order=asc&limit=100`)
+    : Promise.resolve(null)), [conversation, version]);
+  async function create() {
+    setError(null);
+    try { const c = await api("/conversations", { method: "POST", body: {} }); reload(); onPick(c.id); } catch (err) { setError(err); }
+  }
+  const rows = (list.data && list.data.data) || [];
+  return html`<div class="card"><h2>Conversation</h2><${ErrorText} error=${error || list.error || items.error} />
+    <label for="r-conv">Bind a conversation (or an Assistants thread)</label>
+    <select id="r-conv" value=${conversation || ""} onChange=${(e) => onPick(e.target.value || null)}>
+      <option value="" selected=${!conversation}>none: chain with previous_response_id</option>
+      ${rows.map((t) => html`<option value=${t.id} selected=${conversation === t.id}>${t.id} · ${fmtTime(t.created_at)}</option>`)}
+    </select>
+    <div class="row" style=${{ marginTop: ".6rem" }}><button onClick=${create}>New conversation</button><button onClick=${reload}>Refresh</button></div>
+    ${items.data && html`<h3>Items</h3><div class="chat" data-testid="conversation-items">
+      ${items.data.data.length === 0 && html`<p class="muted">No items yet.</p>`}
+      ${items.data.data.map((it) => html`<${ResponseItem} item=${it} />`)}</div>`}
+  </div>`;
+}
+
+function ResponsesPlayground() {
+  const [f, setF] = useState({ model: "", instructions: "", functions: "", file_search: false, vector_store: "",
+    format: "text", schema_name: "answer", schema: "" });
+  const [conversation, setConversation] = useState(null);
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [version, setVersion] = useState(0);
+  const turns = useRef([]);
+  const [, redraw] = useState(0);
+  const bump = () => redraw((n) => n + 1);
+  const box = useRef(null);
+  useDefaultModel((name) => setF((old) => (old.model ? old : { ...old, model: name })), setError);
+  useEffect(() => { if (box.current) box.current.scrollTop = box.current.scrollHeight; });
+
+  const last = turns.current.length ? turns.current[turns.current.length - 1] : null;
+  const lastId = last && last.response ? last.response.id : null;
+  const answered = new Set(turns.current.flatMap((t) => t.input).filter((i) => i.type === "function_call_output").map((i) => i.call_id));
+  const pending = last && last.response && last.response.status === "completed"
+    ? last.output.filter((it) => it.type === "function_call" && !answered.has(it.call_id)) : [];
+
+  async function respond(input) {
+    setError(null);
+    let body;
+    try { body = { ...responseSettings(f), input }; } catch (err) { setError(err); return; }
+    if (conversation) body.conversation = conversation;
+    else if (lastId) body.previous_response_id = lastId;
+    const turn = { input, response: null, output: [] };
+    turns.current.push(turn); bump(); setBusy(true);
+    try {
+      for await (const ev of stream("/responses", body)) {
+        if (ev.event === "error") { setError(new Error((ev.data.error || ev.data).message || "stream error")); continue; }
+        applyResponseEvent(turn, ev); bump();
+      }
+    } catch (err) { setError(err); } finally { setBusy(false); setVersion((v) => v + 1); bump(); }
+  }
+  function send(e) {
+    if (e) e.preventDefault();
+    const content = text.trim(); if (!content || busy) return;
+    setText(""); respond([{ type: "message", role: "user", content }]);
+  }
+  function restart() { turns.current = []; setError(null); bump(); }
+  function pick(id) { setConversation(id); restart(); }
+
+  return html`<div class="cols">
+    <div><${ResponseSettings} f=${f} setF=${setF} />
+      <${ConversationPicker} conversation=${conversation} onPick=${pick} version=${version} /></div>
+    <div class="card">
+      <div class="row"><h2 class="grow">Responses</h2>
+        <span class="muted" data-testid="chain-id">${conversation ? `conversation ${conversation}` : lastId ? `after ${lastId}` : "new chain"}</span>
+        <button onClick=${() => pick(null)} disabled=${busy}>New chain</button></div>
+      <${ErrorText} error=${error} />
+      <div class="chat" ref=${box} aria-live="polite" data-testid="r-chat">
+        ${turns.current.length === 0 && html`<p class="muted">Send input to create a response.</p>`}
+        ${turns.current.map((t) => html`
+          ${t.input.map((i) => html`<${ResponseItem} item=${i} />`)}
+          ${t.output.map((it) => html`<${ResponseItem} key=${it.id} item=${it} />`)}
+          ${t.response && html`<${ResponseLine} response=${t.response} />`}`)}
+        ${pending.length > 0 && !busy && html`<${FunctionOutputsForm} key=${lastId} calls=${pending} onSubmit=${respond} />`}
+      </div>
+      <${Composer} id="r-input" label="Input" text=${text} setText=${setText} onSend=${send} busy=${busy} busyLabel="Responding…" />
+    </div></div>`;
 }
 
 // ------------------------------------------------------------------ inspector
@@ -703,7 +954,8 @@ function KeyDialog({ onSave, message }) {
     </form></div>`;
 }
 
-const PAGES = { playground: ["Playground", Playground], inspector: ["Inspector", Inspector], files: ["Files & vector stores", Files],
+const PAGES = { playground: ["Assistants playground", Playground], responses: ["Responses playground", ResponsesPlayground],
+  inspector: ["Inspector", Inspector], files: ["Files & vector stores", Files],
   voice: ["Voice", Voice] };
 
 function currentPage() { const p = location.hash.replace(/^#\/?/, ""); return PAGES[p] ? p : "playground"; }

@@ -33,10 +33,6 @@ class ProviderHandle:
                 provider = self._provider
         return provider
 
-    @property
-    def built(self) -> bool:
-        return self._provider is not None
-
     async def aclose(self) -> None:
         """Close the provider, if it was ever built."""
         provider, self._provider = self._provider, None

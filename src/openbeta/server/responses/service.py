@@ -22,7 +22,7 @@ import asyncio
 import dataclasses
 from typing import Any, AsyncIterator, Iterable, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ...types.response_events import FINAL_EVENTS
@@ -40,7 +40,8 @@ from ..services.base import list_page
 from ..services.items import (check_approvals, check_call_outputs, compaction_content, normalize_input, stored_from_input,
                               wire_item)
 from ..store import Database
-from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq
+from ..services.containers import ContainerService
+from ..store.items import MAX_FORK_DEPTH, depth, insert_item, last_seq, lineage
 from ..store.rows import load, owned
 from ..store.tables import MessageRow, ResponseEventRow, RunRow, RunStepRow, ThreadRow, VectorStoreRow
 from ..tools.registry import ServerTools
@@ -137,9 +138,10 @@ class ResponseLaunch:
 
 
 class ResponseService:
-    def __init__(self, db: Database, engine: RunEngine, tools: ServerTools, event_log: EventLog, *,
-                 flush_seconds: float = 0.25, keepalive_seconds: float = 15.0) -> None:
+    def __init__(self, db: Database, engine: RunEngine, tools: ServerTools, event_log: EventLog,
+                 containers: ContainerService, *, flush_seconds: float = 0.25, keepalive_seconds: float = 15.0) -> None:
         self.db = db
+        self.containers = containers
         self.engine = engine
         self.tools = tools
         self.log = event_log
@@ -165,11 +167,14 @@ class ResponseService:
             raise InvalidRequest("Missing required parameter: 'model'.", param="model",
                                  code="missing_required_parameter")
         items = normalize_input(params.input)
+        container, made = self._container(project, params, given.get("tools") or [])
         with self.engine.starting() as start:
             s = start.session
-            engine_tools, shown_tools, resources = self._tools(s, project, given.get("tools") or [])
+            engine_tools, shown_tools, resources = self._tools(s, project, given.get("tools") or [], container)
             choice, engine_choice = self._tool_choice(given.get("tool_choice"), shown_tools)
-            thread_id, conversation = self._thread(s, project, params, store)
+            thread_id, conversation, fresh = self._thread(s, project, params, store)
+            if made and container is not None:
+                self.containers.bind(s, container, thread_id)
             items = self._resolve(s, project, items)
             if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
                 check_call_outputs(items, self._call_ids(s, thread_id))
@@ -197,21 +202,25 @@ class ResponseService:
                 "safety_identifier": params.safety_identifier, "prompt_cache_key": params.prompt_cache_key,
                 "prompt_cache_retention": params.prompt_cache_retention, "include": list(params.include or []),
             }
-            for item in items:
-                insert_item(s, thread_id, stored_from_input(item, thread_id), input_of=run["id"])
+            rows = [insert_item(s, thread_id, stored_from_input(item, thread_id), input_of=run["id"]) for item in items]
             s.flush()
-            run["_after_seq"] = last_seq(s, thread_id)
+            # the input just written is the thread's newest (the thread is new, or locked by _thread)
+            run["_after_seq"] = max(row.seq for row in rows) if rows else last_seq(s, thread_id)
             events = ResponseEvents(
-                ResponseTranslator(background=background, include=params.include or ()), self.log, run["id"],
+                ResponseTranslator(background=background, include=params.include or (), container=container),
+                self.log, run["id"],
                 kept=store, flush_seconds=self.flush_seconds,
                 on_end=None if store else (lambda: self._forget(run["id"], thread_id)))
             self.engine.translators[run["id"]] = events
             try:
-                launch = start.new(run, [], stream=bool(params.stream) and not background, tool_resources=resources)
+                # a new thread holds only this input: its history is known without reading it back
+                launch = start.new(run, [], stream=bool(params.stream) and not background, tool_resources=resources,
+                                   history=[row.body for row in rows] if fresh else None)
                 prelude = events.prelude(launch.prelude)
                 if store:
-                    s.add_all(ResponseEventRow(response_id=run["id"], seq=e["sequence_number"], type=e["type"],
-                                               created_at=now(), data=e) for e in prelude)
+                    s.execute(insert(ResponseEventRow), [
+                        {"response_id": run["id"], "seq": e["sequence_number"], "type": e["type"],
+                         "created_at": now(), "data": e} for e in prelude])
             except BaseException:
                 self.engine.translators.pop(run["id"], None)
                 raise
@@ -272,9 +281,44 @@ class ResponseService:
 
     # ------------------------------------------------------------ create: the pieces
 
-    def _tools(self, s: Session, project: str, tools: list[dict[str, Any]]
+    def _container(self, project: str, params: ResponseCreateParams, tools: list[dict[str, Any]]
+                   ) -> tuple[Optional[str], bool]:
+        """The container the response's ``code_interpreter`` tool runs in (``None``: it has none), and
+        whether it is an auto container made now (it then serves the response's thread)."""
+        found = [(i, tool) for i, tool in enumerate(tools) if tool["type"] == "code_interpreter"]
+        if not found:
+            return None, False
+        if len(found) > 1:
+            raise InvalidRequest("Only one code_interpreter tool is supported.", param=f"tools[{found[1][0]}]",
+                                 code="invalid_value")
+        if self.tools.unsupported([{"type": "code_interpreter"}]):
+            raise InvalidRequest("The code_interpreter tool is turned off on this server.",
+                                 param=f"tools[{found[0][0]}]", code="unsupported_tool")
+        i, tool = found[0]
+        return self.containers.for_tool(project, tool["container"], f"tools[{i}].container",
+                                        self._context_threads(project, params))
+
+    def _context_threads(self, project: str, params: ResponseCreateParams) -> list[str]:
+        """The threads a response continues (its conversation's, or its previous response's and the ones
+        that one forks from), newest first; none for a new chain, or when the one named is not found
+        (creating the response then says so)."""
+        with self.db.session() as s:
+            try:
+                if params.conversation is not None:
+                    conversation = params.conversation if isinstance(params.conversation, str) \
+                        else params.conversation.id
+                    return [self._conversation(s, project, conversation).id]
+                if params.previous_response_id is not None:
+                    previous = self._response_row(s, project, params.previous_response_id, "previous_response_id")
+                    return [thread_id for thread_id, _ in lineage(s, previous.thread_id)]
+            except NotFound:
+                pass
+        return []
+
+    def _tools(self, s: Session, project: str, tools: list[dict[str, Any]], container: Optional[str] = None
                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Optional[dict[str, Any]]]:
-        """(the engine's tools, the tools as the response shows them, the run's own tool_resources)."""
+        """(the engine's tools, the tools as the response shows them, the run's own tool_resources);
+        ``container``: where its code_interpreter runs."""
         engine_tools: list[dict[str, Any]] = []
         shown: list[dict[str, Any]] = []
         stores: list[str] = []
@@ -289,6 +333,10 @@ class ResponseService:
                       "parameters": tool.get("parameters"), "strict": tool.get("strict", True) is not False}
                 engine_tools.append({"type": "function", "function": {k: v for k, v in fn.items() if v is not None}})
                 shown.append({"type": "function", **fn})
+                continue
+            if tool["type"] == "code_interpreter":
+                engine_tools.append({"type": "code_interpreter", "code_interpreter": {"container_id": container}})
+                shown.append({"type": "code_interpreter", "container": tool["container"]})
                 continue
             if tool["type"] == "mcp":
                 engine, seen = self._mcp(tool, i, shown)
@@ -350,9 +398,11 @@ class ResponseService:
                                  param="tool_choice.type", code="invalid_value")
         return choice, {"type": choice["type"]}
 
-    def _thread(self, s: Session, project: str, params: ResponseCreateParams, store: bool) -> tuple[str, Optional[str]]:
-        """The thread the response runs on (locked: one active response or run per thread), and its
-        conversation id when it continues one."""
+    def _thread(self, s: Session, project: str, params: ResponseCreateParams, store: bool
+                ) -> tuple[str, Optional[str], bool]:
+        """The thread the response runs on (locked: one active response or run per thread), its
+        conversation id when it continues one, and whether the thread is new and forks from none (so
+        it holds nothing yet)."""
         if params.conversation is not None:
             conversation = params.conversation if isinstance(params.conversation, str) else params.conversation.id
             row = self._conversation(s, project, conversation)
@@ -360,9 +410,9 @@ class ResponseService:
             if busy:
                 raise InvalidRequest(f"Conversation {conversation} has an active response or run {busy}; wait for "
                                      "it to end.", param="conversation", code="conversation_in_use")
-            return row.id, conversation
+            return row.id, conversation, False
         if params.previous_response_id is None:
-            return self._new_thread(s, project, None, None), None
+            return self._new_thread(s, project, None, None), None, True
         previous = self._response_row(s, project, params.previous_response_id, "previous_response_id",
                                       kept_only=True)
         if previous.status not in TERMINAL:
@@ -372,22 +422,21 @@ class ResponseService:
         assert thread is not None
         newest = s.scalar(select(RunRow.id).where(RunRow.thread_id == thread.id).order_by(RunRow.seq.desc()).limit(1))
         if store and thread.kind == "chain" and newest == previous.id and not active_run_id(s, thread.id):
-            return thread.id, None
+            return thread.id, None, False
         mark = max(previous.body.get("_after_seq", 0), s.scalar(
             select(func.max(MessageRow.seq)).where(MessageRow.run_id == previous.id)) or 0)
         if depth(s, thread.id) >= MAX_FORK_DEPTH:
             raise InvalidRequest(f"This chain of responses branches more than {MAX_FORK_DEPTH} times deep; start "
                                  "a new one (or a conversation).", param="previous_response_id",
                                  code="invalid_value")
-        return self._new_thread(s, project, thread.id, mark), None
+        return self._new_thread(s, project, thread.id, mark), None, False
 
     @staticmethod
     def _new_thread(s: Session, project: str, parent: Optional[str], fork_seq: Optional[int]) -> str:
         body = {"id": new_id("thread_"), "object": "thread", "created_at": now(), "tool_resources": {},
                 "metadata": {}}
-        s.add(ThreadRow(id=body["id"], project_id=project, created_at=body["created_at"], body=body, kind="chain",
-                        parent_id=parent, fork_seq=fork_seq))
-        s.flush()
+        s.execute(insert(ThreadRow).values(id=body["id"], project_id=project, created_at=body["created_at"], body=body,
+                                           kind="chain", parent_id=parent, fork_seq=fork_seq))
         return body["id"]
 
     @staticmethod

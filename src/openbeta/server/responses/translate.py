@@ -42,10 +42,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from ..runs.items import (CALL_ITEMS, MCP_ITEMS, call_item, call_item_id, file_search_results, mcp_item,
-                          message_content, strip_markers)
 from ...types.response_events import build_event
 from ...types.responses import FileSearchCall, FunctionCall, Message, OutputText
+from ..runs.items import (CALL_ITEMS, MCP_ITEMS, call_item, call_item_id, code_interpreter_item,
+                          file_search_results, mcp_item, message_content, strip_markers)
+from ..tools.code_interpreter import CONTAINER_KEY
 from .render import render_response
 
 INTERNAL_PREFIX = "openbeta."
@@ -101,8 +102,10 @@ class ResponseTranslator:
     response taken over from another replica): the items it announced, the next sequence number."""
 
     def __init__(self, *, background: bool = False, include: Iterable[str] = (), next_seq: int = 0,
-                 output: Optional[list[dict[str, Any]]] = None) -> None:
+                 output: Optional[list[dict[str, Any]]] = None, container: Optional[str] = None) -> None:
         self.background = background
+        #: Where the response's code_interpreter runs (its calls' ``container_id``).
+        self.container = container
         self.include = frozenset(include)
         self.seq = next_seq
         self.output: list[dict[str, Any]] = list(output or [])
@@ -260,6 +263,13 @@ class ResponseTranslator:
             return
         if call.kind == "function":
             self._arguments(call, (tool_call.get("function") or {}).get("arguments") or "")
+        elif call.kind == "code_interpreter" and not call.done:
+            body = tool_call.get("code_interpreter") or {}
+            self._code(call, body.get("input") or "")
+            if "outputs" in body:  # its last delta: what the code showed
+                outputs = [{k: v for k, v in output.items() if k != "index"} for output in body["outputs"]]
+                record = {"id": call.id, "type": call.kind, call.kind: {"input": call.arguments, "outputs": outputs}}
+                self._call_done(call, record, "completed")
         elif not call.done:  # a server call's last delta: what it found
             record = {"id": call.id, "type": call.kind, call.kind: tool_call.get(call.kind) or {}}
             self._call_done(call, record, "completed")
@@ -272,18 +282,40 @@ class ResponseTranslator:
             self._emit("response.function_call_arguments.delta", item_id=call.item_id, output_index=call.index,
                        delta=fragment)
 
+    def _code(self, call: _Call, piece: str) -> None:
+        """More of a code_interpreter call's code, as the model writes it."""
+        if not piece:
+            return
+        call.arguments += piece
+        self.output[call.index or 0]["code"] = call.arguments
+        self._emit("response.code_interpreter_call_code.delta", item_id=call.item_id, output_index=call.index,
+                   delta=piece)
+
+    def _interpreting(self, call: _Call) -> None:
+        """A code_interpreter call's code is whole and runs."""
+        call.searching = True
+        item = self.output[call.index or 0]
+        item.update(code=call.arguments, status="interpreting")
+        self._emit("response.code_interpreter_call_code.done", item_id=call.item_id, output_index=call.index,
+                   code=call.arguments)
+        self._emit("response.code_interpreter_call.interpreting", item_id=call.item_id, output_index=call.index)
+
     def _announce(self, call: _Call) -> None:
         """``output_item.added`` for a call (a function call's arguments so far follow as one delta)."""
         call.index = len(self.output)
         if call.kind == "function":
             item = FunctionCall(id=call.item_id, call_id=call.id, name=call.name, arguments="",
                                 status="in_progress").to_dict()
+        elif call.kind == "code_interpreter":
+            item = code_interpreter_item(call.item_id, "in_progress", None, "", None, (), self.container)
         else:
             item = FileSearchCall(id=call.item_id, status="in_progress").to_dict()
         self.output.append(item)
         self._emit("response.output_item.added", output_index=call.index, item=dict(item))
         if call.kind == "file_search":
             self._emit("response.file_search_call.in_progress", item_id=call.item_id, output_index=call.index)
+        elif call.kind == "code_interpreter":
+            self._emit("response.code_interpreter_call.in_progress", item_id=call.item_id, output_index=call.index)
         elif call.arguments:
             self._emit("response.function_call_arguments.delta", item_id=call.item_id, output_index=call.index,
                        delta=call.arguments)
@@ -291,6 +323,9 @@ class ResponseTranslator:
     def _call_started(self, started: dict[str, Any]) -> None:
         """A server call begins: its input is complete."""
         call = self._calls.get((started.get("call") or {}).get("id", ""))
+        if call is not None and call.kind == "code_interpreter" and call.index is not None and not call.searching:
+            self._interpreting(call)
+            return
         if call is not None and call.kind == "mcp_call" and call.index is not None and not call.searching:
             self._mcp_arguments_done(call)
             return
@@ -321,6 +356,17 @@ class ResponseTranslator:
                            name=call.name, arguments=call.arguments)
             item = FunctionCall(id=call.item_id, call_id=call.id, name=call.name, arguments=call.arguments,
                                 status=status).to_dict()
+        elif call.kind == "code_interpreter":
+            body = (record or {}).get("code_interpreter") or {}
+            code = body.get("input") or call.arguments
+            if code.startswith(call.arguments) and len(code) > len(call.arguments):
+                self._code(call, code[len(call.arguments):])
+            if record is not None and status == "completed":
+                if not call.searching:
+                    self._interpreting(call)
+                self._emit("response.code_interpreter_call.completed", item_id=call.item_id, output_index=call.index)
+            item = code_interpreter_item(call.item_id, status, record.get(CONTAINER_KEY) if record else None,
+                                         call.arguments, body.get("outputs"), self.include, self.container)
         else:
             if record is not None and status == "completed":
                 if not call.searching:

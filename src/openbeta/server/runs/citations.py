@@ -151,11 +151,17 @@ class CitationStream:
 
 
 def path_annotations(text: str, paths: dict[str, str], offset: int = 0) -> list[dict[str, Any]]:
-    """``file_path`` annotations for the ``sandbox:/mnt/data/...`` links of files the code wrote."""
+    """``file_path`` annotations for the ``sandbox:/mnt/data/...`` links of files the code wrote. A file
+    of a container is named ``<container id>/<file id>`` in ``paths``: its annotation carries the
+    ``container_id`` too (a response shows it as a ``container_file_citation``)."""
     out = []
     for match in SANDBOX_LINK.finditer(text):
         file_id = paths.get(match.group(1))
         if file_id:
-            out.append({"type": "file_path", "text": match.group(0), "start_index": offset + match.start(),
-                        "end_index": offset + match.end(), "file_path": {"file_id": file_id}})
+            container, _, file_id = file_id.rpartition("/")
+            note = {"type": "file_path", "text": match.group(0), "start_index": offset + match.start(),
+                    "end_index": offset + match.end(), "file_path": {"file_id": file_id}}
+            if container:
+                note["container_id"] = container
+            out.append(note)
     return out

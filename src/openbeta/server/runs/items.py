@@ -22,15 +22,17 @@ and items as a chat request's messages (:func:`items_to_chat`).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...types.responses import FileSearchCall, FunctionCall, McpApprovalRequest, McpCall, McpListTools
+from ...types.responses import (CodeInterpreterCall, FileSearchCall, FunctionCall, McpApprovalRequest, McpCall,
+                                McpListTools)
 from ..store.items import lineage
-from ..tools.mcp import shown_output
 from ..store.tables import MessageRow, RunRow, RunStepRow
+from ..tools.code_interpreter import CONTAINER_KEY
+from ..tools.mcp import shown_output
 from .citations import MARKER
 
 #: Id prefix of each item type (a message's is ``msg_``, as in the Assistants API).
@@ -43,9 +45,12 @@ ITEM_PREFIXES = {
 COMPACTED = "Summary of the conversation so far:\n"
 #: A run's tool call type -> the item type it becomes.
 CALL_ITEMS = {"function": "function_call", "file_search": "file_search_call",
+              "code_interpreter": "code_interpreter_call",
               "mcp_list_tools": "mcp_list_tools", "mcp_call": "mcp_call", "mcp_approval_request": "mcp_approval_request"}
 #: The item types of an MCP tool's calls (each recorded under its own type).
 MCP_ITEMS = ("mcp_list_tools", "mcp_call", "mcp_approval_request")
+#: ``include`` value that shows a code_interpreter call's outputs.
+SHOWN_OUTPUTS = "code_interpreter_call.outputs"
 CALL_PREFIX = "call_"
 #: A call's item status from its step's status.
 STEP_ITEM_STATUS = {"completed": "completed", "in_progress": "in_progress", "failed": "incomplete",
@@ -82,6 +87,11 @@ def strip_markers(text: str, annotations: list[dict[str, Any]], raw_offset: int 
             notes.append({"type": "file_citation", "file_id": note["file_citation"]["file_id"],
                           "filename": found.group(3) if found else "", "index": length})
             pos = end
+        elif note.get("type") == "file_path" and note.get("container_id"):
+            link = text[start:end]
+            notes.append({"type": "container_file_citation", "container_id": note["container_id"],
+                          "file_id": note["file_path"]["file_id"], "filename": link.rsplit("/", 1)[-1],
+                          "start_index": length, "end_index": length + len(link)})
         elif note.get("type") == "file_path":
             notes.append({"type": "file_path", "file_id": note["file_path"]["file_id"], "index": length})
     out.append(text[pos:])
@@ -127,6 +137,16 @@ def file_search_results(record: dict[str, Any]) -> list[dict[str, Any]]:
             for r in (record.get("file_search") or {}).get("results") or []]
 
 
+def code_interpreter_item(item_id: str, status: str, container: Optional[str], code: str,
+                          outputs: Optional[list[dict[str, Any]]], include: Iterable[str] = (),
+                          default_container: Optional[str] = None) -> dict[str, Any]:
+    """A code_interpreter call as a response shows it: its ``outputs`` (logs, and images as ``data:`` URLs)
+    only when ``include`` names them."""
+    shown = [o for o in outputs or [] if o.get("type") == "logs" or (o.get("type") == "image" and o.get("url"))]
+    return CodeInterpreterCall(id=item_id, status=status, container_id=container or default_container or "",
+                               code=code, outputs=shown if SHOWN_OUTPUTS in include else None).to_dict()
+
+
 def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str]] = None) -> dict[str, Any]:
     """A run's tool call (as its step records it) as a stored item (private keys included)."""
     kind = record["type"]
@@ -139,6 +159,10 @@ def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str
         item = FileSearchCall(id=item_id, status=status, results=file_search_results(record),
                               queries=list(queries if queries is not None else record.get("_queries") or []))
         return {**item.to_dict(), "_record": record}
+    if kind == "code_interpreter":
+        body = record["code_interpreter"]
+        return {**code_interpreter_item(item_id, status, record.get(CONTAINER_KEY), body.get("input") or "",
+                                        body.get("outputs"), (SHOWN_OUTPUTS,)), "_record": record}
     if kind in MCP_ITEMS:
         return {**mcp_item(kind, item_id, record[kind], status), "_record": record}
     raise ValueError(f"no item for a {kind} call")
@@ -270,7 +294,7 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
                 out.append({"role": "assistant", "content": None, "tool_calls": calls})
             calls.append(call)
             continue
-        if kind == "file_search_call" and item.get("_record"):
+        if kind in ("file_search_call", "code_interpreter_call") and item.get("_record"):
             seen = replay(item["_record"])
             if seen is not None:
                 name, arguments, output = seen

@@ -84,17 +84,19 @@ class Starts:
         self.early: list[tuple[str, Any, "concurrent.futures.Future[None]"]] = []
 
     def new(self, run: dict[str, Any], prelude: list[Event], *, stream: bool,
-            tool_resources: Optional[dict[str, Any]] = None) -> Launch:
+            tool_resources: Optional[dict[str, Any]] = None, history: Optional[list[dict[str, Any]]] = None) -> Launch:
         """Insert a new ``queued`` run (with its own ``tool_resources``, if any), claimed by this replica.
         A streamed one starts in this same unit of work, and the engine starts on it before the commit:
-        the model is asked while the commit is written, and nothing is announced or written until it is."""
+        the model is asked while the commit is written, and nothing is announced or written until it is.
+        ``history``: what the run reads of its thread, when the caller knows it (it wrote all of it in
+        this unit of work); else it is read."""
         session = self.session
         claim = self.engine.claim()
         prelude = [*prelude, ("thread.run.created", run), ("thread.run.queued", run)]
         if not stream:
             insert_run(session, run, claim, tool_resources)
             return Launch(run, prelude, self.engine)
-        started, messages = insert_started_run(session, run, claim, tool_resources)
+        started, messages = insert_started_run(session, run, claim, tool_resources, history)
         # The first turn's message step, written here rather than while the model is asked: the
         # same commit makes it durable, and no database work competes with the model's first token.
         message = assistant_message_body(started)

@@ -90,14 +90,16 @@ def insert_run(session: Any, body: dict[str, Any], claim: Claim = (None, None),
 
 
 def insert_started_run(session: Any, run: dict[str, Any], claim: Claim = (None, None),
-                       tool_resources: Optional[dict[str, Any]] = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                       tool_resources: Optional[dict[str, Any]] = None,
+                       history: Optional[list[dict[str, Any]]] = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert a new ``queued`` run already moved to ``in_progress``, in the unit of work that
-    creates it; return its started body and its thread's messages, oldest first."""
+    creates it; return its started body and its thread's messages, oldest first (``history``, when
+    the caller knows them)."""
     started = dict(run, status="in_progress", started_at=now())
     _insert_run(session, started, claim, tool_resources)
     log_transition(run, None)
     log_transition(started, "queued")
-    return started, history_rows(session, started)
+    return started, history if history is not None else history_rows(session, started)
 
 
 def insert_step(session: Any, body: dict[str, Any], message: Optional[dict[str, Any]] = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any, BinaryIO, Iterator, Optional, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import select
 
@@ -97,15 +97,18 @@ class FileService:
 
 
 class ExpirySweeper:
-    """Deletes files whose ``expires_at`` has passed, every ``interval`` seconds."""
+    """Deletes files whose ``expires_at`` has passed, every ``interval`` seconds, and runs the other
+    expiries it is given (``also``: each returns how many objects it expired)."""
 
-    def __init__(self, files: FileService, interval: float = 60.0) -> None:
+    def __init__(self, files: FileService, interval: float = 60.0,
+                 also: Sequence[Callable[[], int]] = ()) -> None:
         self.files = files
         self.interval = interval
+        self.also = list(also)
         self._task: Optional[asyncio.Task] = None
 
     def sweep(self) -> int:
-        gone = 0
+        gone = sum(expire() for expire in self.also)
         for project, file_id in self.files.expired(now()):
             try:
                 self.files.delete(project, file_id)

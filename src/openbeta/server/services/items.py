@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from ...types.responses import INPUT_ITEM_PARAMS
 from ..errors import InvalidRequest, from_validation_error
 from ..ids import new_id, now
-from ..runs.items import ITEM_PREFIXES, message_content
+from ..runs.items import ITEM_PREFIXES, SHOWN_OUTPUTS, message_content
 
 #: ``include`` values that change what an item shows.
 SHOWN_RESULTS = "file_search_call.results"
@@ -258,8 +258,8 @@ def stored_from_input(item: dict[str, Any], thread_id: str, *, run_id: Optional[
 
 
 def wire_item(body: dict[str, Any], include: Iterable[str] = ()) -> dict[str, Any]:
-    """A stored item as the API shows it (private keys left out; ``file_search_call`` results only when
-    ``include`` names them)."""
+    """A stored item as the API shows it (private keys left out; ``file_search_call`` results and
+    ``code_interpreter_call`` outputs only when ``include`` names them)."""
     kind = body.get("type", "message")
     if kind == "message":
         return {"type": "message", "id": body["id"], "role": body.get("role") or "user",
@@ -267,4 +267,6 @@ def wire_item(body: dict[str, Any], include: Iterable[str] = ()) -> dict[str, An
     out = {k: v for k, v in body.items() if not k.startswith("_")}
     if kind == "file_search_call" and SHOWN_RESULTS not in include:
         out["results"] = None
+    if kind == "code_interpreter_call" and SHOWN_OUTPUTS not in include:
+        out["outputs"] = None
     return out

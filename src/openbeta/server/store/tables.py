@@ -142,6 +142,48 @@ class RunStepRow(Base):
     __table_args__ = (Index("ix_run_steps_run_seq", "run_id", "seq"),)
 
 
+# ---------------------------------------------------------------- containers
+
+class ContainerRow(Base):
+    """A code interpreter container (migration ``containers``): ``status`` ``running`` or ``expired``;
+    ``expires_at`` = ``last_active_at`` + ``expires_after.minutes``; ``thread_id``: the thread an
+    ``auto`` container serves."""
+
+    __tablename__ = "containers"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    project_id: Mapped[str] = project_column()
+    thread_id: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (Index("ix_containers_project_seq", "project_id", "seq"),
+                      Index("ix_containers_status_expires", "status", "expires_at"),
+                      Index("ix_containers_thread", "thread_id"))
+
+
+class ContainerFileRow(Base):
+    """A file of a container: its ``path`` under ``/mnt/data``; its bytes in the blob store under its id."""
+
+    __tablename__ = "container_files"
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    container_id: Mapped[str] = mapped_column(String(64), ForeignKey("containers.id", ondelete="CASCADE"),
+                                              nullable=False)
+    path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The stored file (``file-...``) it was copied from, if it was.
+    origin: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    body: Mapped[dict[str, Any]] = mapped_column(DocumentType, nullable=False)
+
+    __table_args__ = (UniqueConstraint("container_id", "path", name="uq_container_files_path"),
+                      Index("ix_container_files_container_seq", "container_id", "seq"))
+
+
 # ---------------------------------------------------------------- files and vector stores
 
 class FileRow(Base):

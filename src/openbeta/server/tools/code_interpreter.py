@@ -29,7 +29,9 @@ stopped ``cancel_grace_seconds`` later; a call still waiting for a thread is dro
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -42,8 +44,11 @@ from typing import Any, Callable, Optional
 
 from sqlalchemy import select
 
+from ...types.containers import MEMORY_LIMIT_MB
+from ..errors import APIError
 from ..ids import new_id
 from ..store import Database
+from ..store.containers import ContainerStore
 from ..store.rows import run_tool_resources
 from ..store.tables import DEFAULT_PROJECT_ID, FileRow, MessageRow, RunStepRow, ThreadRow
 from .registry import RETRY_KEY, ServerToolResult
@@ -80,6 +85,8 @@ PARAMETERS = {"type": "object", "properties": {"code": {"type": "string", "descr
               "required": ["code"]}
 #: Paths (``/mnt/data/...``) of the files a call wrote -> their file ids; never shown to callers.
 FILES_KEY = "_files"
+#: On a response's call: the container it ran in (its written files are that container's files).
+CONTAINER_KEY = "_container"
 #: What one call may turn into files: the largest file, how many, and all of them together.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_FILES_PER_CALL = 20
@@ -168,6 +175,11 @@ def partial_code(arguments: str) -> Optional[str]:
     return None
 
 
+def container_of(tool: dict[str, Any]) -> Optional[str]:
+    """The container a run's ``code_interpreter`` tool runs in (a response's), else ``None``."""
+    return (tool.get("code_interpreter") or {}).get("container_id")
+
+
 def render_output(execution: Execution, images: list[str], written: list[str]) -> str:
     """What the model reads back."""
     parts = []
@@ -175,7 +187,8 @@ def render_output(execution: Execution, images: list[str], written: list[str]) -
         parts.append(execution.logs.rstrip("\n"))
     if execution.error:
         parts.append(execution.error.rstrip("\n"))
-    parts.extend(f"[image {file_id} shown to the user]" for file_id in images)
+    parts.extend(f"[image {file_id} shown to the user]" if file_id else "[image shown to the user]"
+                 for file_id in images)
     parts.extend(f"[file saved: sandbox:{path}]" for path in written)
     return "\n".join(parts) if parts else "(no output)"
 
@@ -204,7 +217,9 @@ class SandboxPool:
     def _workdir(self, thread_id: str) -> Optional[Path]:
         return self.root / safe_name(thread_id) if self.launcher.host_directory else None
 
-    def get(self, thread_id: str) -> Sandbox:
+    def get(self, thread_id: str, memory_bytes: Optional[int] = None) -> Sandbox:
+        """The sandbox of ``thread_id`` (a thread's or a container's id), made when it has none (with
+        ``memory_bytes`` of address space when given and below the pool's limit)."""
         victim = None
         with self._lock:
             box = self._boxes.get(thread_id)
@@ -219,7 +234,10 @@ class SandboxPool:
                 victim = self._boxes.pop(idle[0][1])
                 used.discard(victim.uid)
             uid = next(self.uid_base + n for n in range(self.max_sandboxes) if self.uid_base + n not in used)
-            box = Sandbox(self.launcher, uid, self.limits, self._workdir(thread_id))
+            limits = self.limits
+            if memory_bytes is not None and memory_bytes < limits.memory_bytes:
+                limits = dataclasses.replace(limits, memory_bytes=memory_bytes)
+            box = Sandbox(self.launcher, uid, limits, self._workdir(thread_id))
             self._boxes[thread_id] = box
         if victim is not None:
             victim.stop()
@@ -282,16 +300,19 @@ class CodeInterpreterTool:
     type = "code_interpreter"
 
     def __init__(self, db: Database, pool: SandboxPool, *, read_blob: Callable[[str], bytes],
-                 store_output: Callable[[str, bytes, str], dict[str, Any]], timeout: float) -> None:
+                 store_output: Callable[[str, bytes, str], dict[str, Any]], timeout: float,
+                 containers: Optional[ContainerStore] = None) -> None:
         self.db = db
+        #: Containers, where a response's calls run (their files are ``/mnt/data``).
+        self.containers = containers
         self.pool = pool
         self.read_blob = read_blob
         self.store_output = store_output
         self.timeout = timeout
         self._checked: Optional[tuple[Optional[str]]] = None
         self._check_lock = threading.Lock()
-        #: The call under way (or waiting for a thread) of each run.
-        self._calls: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        #: The call under way (or waiting for a thread) of each run, and its sandbox's key.
+        self._calls: dict[str, tuple[concurrent.futures.Future[dict[str, Any]], str]] = {}
         self._calls_lock = threading.Lock()
 
     def _project(self, thread_id: str) -> str:
@@ -347,9 +368,10 @@ class CodeInterpreterTool:
 
     async def run(self, run: dict[str, Any], tool: dict[str, Any], call_id: str, arguments: str) -> ServerToolResult:
         code = code_of(arguments)
-        future = self.pool.executor.submit(self.execute, run, code)
+        container = container_of(tool)
+        future = self.pool.executor.submit(self.execute, run, code, container)
         with self._calls_lock:
-            self._calls[run["id"]] = future
+            self._calls[run["id"]] = (future, container or run["thread_id"])
         try:
             record = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -357,10 +379,10 @@ class CodeInterpreterTool:
             if not future.cancelled() or (task is not None and task.cancelling()):
                 raise
             record = self._record(code, Execution(logs="", error="ExecutionCancelled: the run was cancelled before "
-                                                                  "this code ran."), [], {})
+                                                                  "this code ran."), [], {}, container)
         finally:
             with self._calls_lock:
-                if self._calls.get(run["id"]) is future:
+                if self._calls.get(run["id"], (None,))[0] is future:
                     del self._calls[run["id"]]
         record["id"] = call_id
         return ServerToolResult(record=record, output=self.replay(record)[1])
@@ -370,10 +392,10 @@ class CodeInterpreterTool:
         waiting for a thread is dropped; a running one is interrupted, and its sandbox killed when
         the code has not stopped ``cancel_grace_seconds`` later. Never blocks."""
         with self._calls_lock:
-            future = self._calls.get(run["id"])
+            future, key = self._calls.get(run["id"], (None, run["thread_id"]))
         if future is not None and future.cancel():
             return
-        box = self.pool.peek(run["thread_id"])
+        box = self.pool.peek(key)
         if box is not None and future is not None:
             box.cancel()
 
@@ -381,16 +403,23 @@ class CodeInterpreterTool:
         body = record["code_interpreter"]
         return json.dumps({"code": body["input"]}), record.get("_output") or ""
 
-    def execute(self, run: dict[str, Any], code: str) -> dict[str, Any]:
-        """Run ``code`` in the run's thread's sandbox; return the call's record (blocking)."""
+    def execute(self, run: dict[str, Any], code: str, container: Optional[str] = None) -> dict[str, Any]:
+        """Run ``code`` in the sandbox of the run's thread (or of ``container``, a response's); return the
+        call's record (blocking)."""
+        def failed(error: str) -> dict[str, Any]:
+            return self._record(code, Execution(logs="", error=error), [], {}, container)
+
         if self.unavailable:
-            execution = Execution(logs="", error=f"The code interpreter is not available on this server: "
-                                                 f"{self.unavailable}")
-            return self._record(code, execution, [], {})
+            return failed(f"The code interpreter is not available on this server: {self.unavailable}")
+        memory = None
+        if container is not None:
+            memory = self._container_memory(container)
+            if isinstance(memory, str):
+                return failed(memory)
         try:
-            box = self.pool.get(run["thread_id"])
+            box = self.pool.get(container or run["thread_id"], memory)
         except SandboxError as exc:
-            return self._record(code, Execution(logs="", error=str(exc)), [], {})
+            return failed(str(exc))
         notes: list[str] = []
         with box.lock:
             box.begin()
@@ -398,15 +427,15 @@ class CodeInterpreterTool:
                 if not box.alive:
                     box.start()
                     box.staged, box.placed = {}, set()
-                    notes += self._restore(box, run["thread_id"])
-                notes += self._stage(box, run)
+                    if container is None:
+                        notes += self._restore(box, run["thread_id"])
+                notes += self._stage(box, run) if container is None else self._stage_container(box, container)
                 before = box.list_files(MAX_LISTED)
                 execution = box.run_code(code, self.timeout)
             except FileRefused as exc:
-                return self._record(code, Execution(logs="", error=f"The sandbox could not list its files: {exc}"),
-                                    [], {})
+                return failed(f"The sandbox could not list its files: {exc}")
             except SandboxError as exc:
-                return self._record(code, Execution(logs="", error=str(exc)), [], {})
+                return failed(str(exc))
             after: dict[str, tuple[int, int]] = {}
             if not execution.restarted:
                 try:
@@ -414,7 +443,10 @@ class CodeInterpreterTool:
                 except (FileRefused, SandboxError) as exc:
                     notes.append(f"[the files the code wrote could not be collected: {exc}]")
             project = self._project(run["thread_id"])
-            images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
+            if container is None:
+                images = [self.store_output(project, png, f"{new_id('image-')}.png")["id"] for png in execution.images]
+            else:  # a response shows its images inline
+                images = [f"data:image/png;base64,{base64.b64encode(png).decode()}" for png in execution.images]
             written: dict[str, str] = {}
             skipped = []
             budget, attempts = MAX_BYTES_PER_CALL, 2 * MAX_FILES_PER_CALL
@@ -432,33 +464,52 @@ class CodeInterpreterTool:
                             data = box.read_file(relative, limit)
                             if data is not None:
                                 budget -= len(data)
-                                written[path] = self.store_output(project, data, Path(relative).name)["id"]
+                                written[path] = self._keep(project, container, path, data)
                                 box.staged[path] = written[path]
-                    except (SandboxError, TimeoutError):
+                                box.placed.add(written[path])
+                    except (SandboxError, TimeoutError, APIError):
                         data = None
                 if data is None:
                     skipped.append(path)
         if skipped:
             notes.append(f"[not saved as files (over {MAX_FILES_PER_CALL} files, {MAX_FILE_BYTES // 2 ** 20} MiB "
-                         f"each or {MAX_BYTES_PER_CALL // 2 ** 20} MiB in all, or not regular files): "
-                         f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}]")
+                         f"each or {MAX_BYTES_PER_CALL // 2 ** 20} MiB in all, not regular files, or past the "
+                         f"container's bounds): {', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}]")
         if notes:
             execution.logs = "\n".join([execution.logs.rstrip("\n"), *notes] if execution.logs else notes)
-        return self._record(code, execution, images, written, fixable=bool(execution.error) and not execution.restarted)
+        if container is not None and self.containers is not None:
+            self.containers.touch_id(container)
+        return self._record(code, execution, images, written, container,
+                            fixable=bool(execution.error) and not execution.restarted)
+
+    def _keep(self, project: str, container: Optional[str], path: str, data: bytes) -> str:
+        """Store a file the code wrote: as an ``assistants_output`` file of the run's project, or as the
+        container's file at its path (``source: assistant``); return its id."""
+        if container is None or self.containers is None:
+            return self.store_output(project, data, Path(path).name)["id"]
+        return self.containers.copy_file(container, path, data, "assistant", replace=True)["id"]
 
     @staticmethod
-    def _record(code: str, execution: Execution, images: list[str], written: dict[str, str], *,
-                fixable: bool = False) -> dict[str, Any]:
-        """The step's call; ``fixable``: the code itself failed (an exception it raised), so the
-        model may try again (:data:`RETRY_KEY`)."""
+    def _record(code: str, execution: Execution, images: list[str], written: dict[str, str],
+                container: Optional[str] = None, *, fixable: bool = False) -> dict[str, Any]:
+        """The step's call; ``images``: file ids (a run's) or ``data:`` URLs (a response's, in ``container``);
+        ``fixable``: the code itself failed (an exception it raised), so the model may try again
+        (:data:`RETRY_KEY`)."""
         outputs: list[dict[str, Any]] = []
         logs = "\n".join(p.rstrip("\n") for p in (execution.logs, execution.error) if p)
         if logs:
             outputs.append({"type": "logs", "logs": logs})
-        outputs.extend({"type": "image", "image": {"file_id": file_id}} for file_id in images)
-        return {"type": "code_interpreter", "code_interpreter": {"input": code, "outputs": outputs},
-                FILES_KEY: written, "_output": render_output(execution, images, list(written)),
-                RETRY_KEY: fixable}
+        if container is None:
+            outputs.extend({"type": "image", "image": {"file_id": file_id}} for file_id in images)
+        else:
+            outputs.extend({"type": "image", "url": url} for url in images)
+        record = {"type": "code_interpreter", "code_interpreter": {"input": code, "outputs": outputs},
+                  FILES_KEY: written, "_output": render_output(execution, images if container is None else
+                                                               ["" for _ in images], list(written)),
+                  RETRY_KEY: fixable}
+        if container is not None:
+            record[CONTAINER_KEY] = container
+        return record
 
     # ------------------------------------------------------------ files (blocking)
 
@@ -490,12 +541,17 @@ class CodeInterpreterTool:
             name = safe_name(filename)
             if f"{MOUNT}/{name}" in staged:
                 name = f"{file_id}-{name}"
-            error = self._put(box, name, file_id, size)
-            if error == "":
-                box.placed.add(file_id)
-            elif error is not None:
-                notes.append(f"[{MOUNT}/{name} could not be put in the sandbox: {error}]")
+            notes += self._place(box, name, file_id, size)
         return notes
+
+    def _place(self, box: Sandbox, relative: str, file_id: str, size: int) -> list[str]:
+        """Put an input file in the sandbox (:meth:`_put`), once; a note when it could not be."""
+        error = self._put(box, relative, file_id, size)
+        if error == "":
+            box.placed.add(file_id)
+        elif error is not None:
+            return [f"[{MOUNT}/{relative} could not be put in the sandbox: {error}]"]
+        return []
 
     def _put(self, box: Sandbox, relative: str, file_id: str, size: int) -> Optional[str]:
         """Put a stored file into the sandbox at ``/mnt/data/<relative>``, within the pool's bytes in
@@ -510,6 +566,28 @@ class CodeInterpreterTool:
         except (FileRefused, TimeoutError) as exc:
             return str(exc)
         return ""
+
+    def _container_memory(self, container: str) -> Any:
+        """The container's memory limit in bytes, or why its code cannot run (it expired, or is gone)."""
+        assert self.containers is not None
+        try:
+            with self.db.session() as s:
+                row = self.containers.running(s, container)
+                limit = row.body.get("memory_limit") or "1g"
+        except APIError as exc:
+            return exc.message
+        return MEMORY_LIMIT_MB.get(limit, 1024) * 1024 * 1024
+
+    def _stage_container(self, box: Sandbox, container: str) -> list[str]:
+        """Put the container's files not yet in the sandbox at their paths; return notes on those that
+        could not be."""
+        assert self.containers is not None
+        notes = []
+        for file_id, path, size in self.containers.files(container):
+            relative = path[len(MOUNT) + 1:]
+            if file_id not in box.placed and path.startswith(MOUNT + "/") and valid_path(relative):
+                notes += self._place(box, relative, file_id, size)
+        return notes
 
     def _restore(self, box: Sandbox, thread_id: str) -> list[str]:
         """Put back the files earlier calls in the thread wrote (newest version of each path);
@@ -547,7 +625,9 @@ class CodeInterpreterTool:
             for call in details.get("tool_calls") or []:
                 if call.get("type") != "code_interpreter":
                     continue
-                paths.update(call.get(FILES_KEY) or {})
+                container = call.get(CONTAINER_KEY)
+                paths.update({path: f"{container}/{file_id}" if container else file_id
+                              for path, file_id in (call.get(FILES_KEY) or {}).items()})
                 images.extend(o["image"]["file_id"] for o in call["code_interpreter"]["outputs"]
-                              if o.get("type") == "image")
+                              if o.get("type") == "image" and "image" in o)
         return images, paths
