@@ -270,8 +270,8 @@ class Turn:
             self._index[index] = len(self.calls)
             self.calls.append(call)
             if server is not None:
-                if hasattr(server[0], "announce"):  # a tool of many functions: the call says which
-                    kind, body = server[0].announce(server[1], "")
+                if hasattr(server[0], "opening"):  # a tool of many functions: the call says which
+                    kind, body = server[0].opening(server[1], "")
                 else:
                     kind = server[0].type
                     body = server[0].first_delta() if hasattr(server[0], "first_delta") else {}
@@ -772,7 +772,7 @@ class RunEngine:
         for index, (server, tool, arguments) in enumerate(calls):
             self._check_cancel(run["id"])
             call = {"id": new_id("call_"), "arguments": arguments}
-            kind, body = server.announce(tool, arguments)
+            kind, body = server.opening(tool, arguments)
             turn.step_delta({"index": index, "id": call["id"], "type": kind, kind: body})
             if run["id"] in self.translators:
                 self.emit(run["id"], CALL_STARTED, {"step_id": step["id"], "index": index, "call": {

@@ -435,7 +435,7 @@ class McpTool:
 
     # ------------------------------------------------------------ the stream
 
-    def announce(self, tool: dict[str, Any], arguments: str) -> tuple[str, dict[str, Any]]:
+    def opening(self, tool: dict[str, Any], arguments: str) -> tuple[str, dict[str, Any]]:
         """(the recorded call's type, its body in the delta that announces it)."""
         config = tool["mcp"]
         kind = config["_kind"]

@@ -100,7 +100,7 @@ class ExpandingTool(Protocol):
         """Calls to make, as one tool step, before the model is asked: ``(per-call run tool, arguments)``."""
         ...
 
-    def announce(self, tool: dict[str, Any], arguments: str) -> tuple[str, dict[str, Any]]:
+    def opening(self, tool: dict[str, Any], arguments: str) -> tuple[str, dict[str, Any]]:
         """A per-call run tool's recorded type and its body in the delta that announces the call."""
         ...
 
