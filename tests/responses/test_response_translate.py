@@ -468,3 +468,35 @@ def test_lifecycle_responses_carry_the_request_echo():
     assert response.truncation == "auto" and response.previous_response_id == "resp_prev"
     assert response.metadata == {"k": "v"} and response.instructions == "Be brief."
     assert response.temperature == 1.0 and response.top_p == 1.0 and response.parallel_tool_calls is True
+
+
+# ---------------------------------------------------------------- MCP calls
+
+def test_mcp_calls_not_seen_streaming_are_announced_and_done_when_their_step_ends():
+    """A stream taken over sees an MCP tool step only when it ends: each call is announced and done then,
+    in OpenAI's order, and the SDK's accumulator rebuilds them."""
+    engine = Engine(response_run())
+    engine.prelude()
+    engine.tool_step = step_body(engine.run, {"type": "tool_calls", "tool_calls": []})
+    engine.emit("thread.run.step.created", engine.tool_step)
+    listed = {"server_label": "calc", "tools": [{"name": "add", "input_schema": {"type": "object"},
+                                                 "description": None, "annotations": None}], "error": None}
+    called = {"server_label": "calc", "name": "add", "arguments": '{"a": 1}', "output": None,
+              "error": {"type": "http_error", "code": 504, "message": "late"}, "approval_request_id": None}
+    asked = {"server_label": "calc", "name": "add", "arguments": '{"a": 2}', "approval_request_id": None}
+    engine.records = [{"id": new_id("call_"), "type": kind, kind: body} for kind, body in (
+        ("mcp_list_tools", listed), ("mcp_call", called), ("mcp_approval_request", asked))]
+    engine.end_tools()
+    engine.end("completed")
+    events = translate(engine)
+    check_numbering(events)
+    assert types(events)[2:-1] == [
+        "response.output_item.added", "response.mcp_list_tools.in_progress", "response.mcp_list_tools.completed",
+        "response.output_item.done", "response.output_item.added", "response.mcp_call.in_progress",
+        "response.mcp_call_arguments.done", "response.mcp_call.failed",
+        "response.output_item.done", "response.output_item.added", "response.output_item.done"]
+    response = final(accumulate(events)[1])
+    listed_item, call, request = response.output
+    assert (listed_item.type, [t.name for t in listed_item.tools]) == ("mcp_list_tools", ["add"])
+    assert (call.type, call.status, call.error.code, call.output) == ("mcp_call", "failed", 504, None)
+    assert (request.type, request.arguments, request.id.startswith("mcpr_")) == ("mcp_approval_request", '{"a": 2}', True)

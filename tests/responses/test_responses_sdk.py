@@ -288,8 +288,10 @@ def test_a_failed_model_fails_the_response(client):
 
 @pytest.mark.parametrize(("body", "param", "code"), [
     ({"tools": [{"type": "web_search"}]}, "tools[0]", "unsupported_tool"),
-    ({"tools": [WEATHER, {"type": "mcp", "server_label": "x", "server_url": "http://x"}]}, "tools[1]",
-     "unsupported_tool"),
+    ({"tools": [WEATHER, {"type": "image_generation"}]}, "tools[1]", "unsupported_tool"),
+    # the shared server allows no MCP server (OPENBETA_MCP_ALLOWED_URLS is empty)
+    ({"tools": [WEATHER, {"type": "mcp", "server_label": "x", "server_url": "http://x"}]}, "tools[1].server_url",
+     "mcp_server_not_allowed"),
     ({"tools": [{"type": "code_interpreter", "container": "cntr_nope"}]}, "tools[0].container", None),
     ({"tools": [{"type": "code_interpreter", "container": {"type": "auto"}},
                 {"type": "code_interpreter", "container": {"type": "auto"}}]}, "tools[1]", "invalid_value"),

@@ -46,6 +46,7 @@ from .store import Database
 from .store.containers import ContainerStore
 from .tools.code_interpreter import CodeInterpreterTool, SandboxPool
 from .tools.file_search import FileSearchTool
+from .tools.mcp import McpLimits, McpTool, parse_allowed
 from .tools.registry import ServerTools
 from .tools.sandbox import BubblewrapLauncher, Limits, UnsafeLauncher
 
@@ -114,6 +115,11 @@ def build_services(settings: Settings) -> Services:
                                 settings.ingestion_workers, poll_seconds=min(2.0, settings.lease_seconds / 2))
     server_tools.register(FileSearchTool(db, vector_stores, wake_ingestion=ingestion.notify,
                                          passage_tokens=passage_tokens(settings), cite_hint=not embedded(settings)))
+    server_tools.register(McpTool(McpLimits(
+        allowed_urls=parse_allowed(settings.mcp_allowed_urls), connect_timeout=settings.mcp_connect_timeout,
+        list_timeout=settings.mcp_list_timeout, call_timeout=settings.mcp_call_timeout,
+        max_tools=settings.mcp_max_tools, max_output_chars=settings.mcp_max_output_chars,
+        max_response_bytes=settings.mcp_max_response_bytes)))
     container_store = ContainerStore(db, blobs, max_files=settings.container_max_files,
                                      max_bytes=settings.container_max_bytes, max_upload=settings.max_upload_bytes,
                                      ended=hooks.container_ended)

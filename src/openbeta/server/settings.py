@@ -198,6 +198,18 @@ class Settings(BaseSettings):
     container_max_files: int = Field(default=200, gt=0)
     #: Bytes one container's files may take together (in the blob store; staged into ``/mnt/data``).
     container_max_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    #: Comma-separated URL prefixes of the MCP servers responses' ``mcp`` tools may call; empty: none.
+    mcp_allowed_urls: str = ""
+    #: Seconds to connect to an MCP server; to list its tools; to make one call (from connecting to its answer).
+    mcp_connect_timeout: float = Field(default=10.0, gt=0)
+    mcp_list_timeout: float = Field(default=30.0, gt=0)
+    mcp_call_timeout: float = Field(default=60.0, gt=0)
+    #: Tools one MCP server's list may hold (after ``allowed_tools``); a longer list fails the response.
+    mcp_max_tools: int = Field(default=128, gt=0)
+    #: Characters of one MCP call's output kept (and shown to the model); more is cut, with a note.
+    mcp_max_output_chars: int = Field(default=100_000, gt=0)
+    #: Bytes of one HTTP answer of an MCP server; a longer one fails the list or call.
+    mcp_max_response_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

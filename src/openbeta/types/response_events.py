@@ -18,7 +18,11 @@ A function call: ``output_item.added`` (function_call), ``function_call_argument
 ``file_search_call.in_progress``, ``.searching``, ``.completed``, ``output_item.done``.
 ``code_interpreter``: ``output_item.added``, ``code_interpreter_call.in_progress``,
 ``code_interpreter_call_code.delta`` ..., ``code_interpreter_call_code.done``, ``.interpreting``,
-``.completed``, ``output_item.done``. A background response created queued opens with
+``.completed``, ``output_item.done``. ``mcp``: its tools listed first (``output_item.added`` mcp_list_tools,
+``mcp_list_tools.in_progress``, ``.completed`` or ``.failed``, ``output_item.done``); a call
+(``output_item.added`` mcp_call, ``mcp_call.in_progress``, ``mcp_call_arguments.delta`` ...,
+``mcp_call_arguments.done``, ``mcp_call.completed`` or ``.failed``, ``output_item.done``); a call that needs
+approval (``output_item.added`` and ``output_item.done`` of its mcp_approval_request). A background response created queued opens with
 ``response.queued``. A cancelled response's stream ends after its open items are done (there is no
 cancel event: retrieve the response).
 """
@@ -97,7 +101,19 @@ class ToolCallProgressEvent(_ItemEvent):
         "response.file_search_call.in_progress", "response.file_search_call.searching",
         "response.file_search_call.completed", "response.code_interpreter_call.in_progress",
         "response.code_interpreter_call.interpreting", "response.code_interpreter_call.completed",
+        "response.mcp_list_tools.in_progress", "response.mcp_list_tools.completed", "response.mcp_list_tools.failed",
+        "response.mcp_call.in_progress", "response.mcp_call.completed", "response.mcp_call.failed",
     ]
+
+
+class McpArgumentsDeltaEvent(_ItemEvent):
+    type: Literal["response.mcp_call_arguments.delta"] = "response.mcp_call_arguments.delta"
+    delta: str
+
+
+class McpArgumentsDoneEvent(_ItemEvent):
+    type: Literal["response.mcp_call_arguments.done"] = "response.mcp_call_arguments.done"
+    arguments: str
 
 
 class CodeDeltaEvent(_ItemEvent):
@@ -139,7 +155,8 @@ class OtherEvent(_Event):
 ResponseStreamEvent = Annotated[
     Union[ResponseLifecycleEvent, OutputItemEvent, ContentPartEvent, OutputTextDeltaEvent, OutputTextDoneEvent,
           AnnotationAddedEvent, FunctionCallArgumentsDeltaEvent, FunctionCallArgumentsDoneEvent,
-          ToolCallProgressEvent, CodeDeltaEvent, CodeDoneEvent, ErrorEvent, OtherEvent],
+          ToolCallProgressEvent, McpArgumentsDeltaEvent, McpArgumentsDoneEvent, CodeDeltaEvent, CodeDoneEvent,
+          ErrorEvent, OtherEvent],
     ByType(),
 ]
 
@@ -172,7 +189,8 @@ FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response
 __all__ = [
     "AnnotationAddedEvent", "CodeDeltaEvent", "CodeDoneEvent", "ContentPartEvent", "EVENT_CLASSES", "ErrorEvent",
     "FINAL_EVENTS", "build_event",
-    "FunctionCallArgumentsDeltaEvent", "FunctionCallArgumentsDoneEvent", "OutputItemEvent",
+    "FunctionCallArgumentsDeltaEvent", "FunctionCallArgumentsDoneEvent", "McpArgumentsDeltaEvent",
+    "McpArgumentsDoneEvent", "OutputItemEvent",
     "OutputTextDeltaEvent", "OutputTextDoneEvent", "ResponseLifecycleEvent", "ResponseStreamEvent",
     "SocketErrorEvent", "ToolCallProgressEvent",
 ]

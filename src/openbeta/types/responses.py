@@ -201,6 +201,67 @@ class Compaction(WireModel):
     created_by: Optional[str] = None
 
 
+class McpListedTool(WireModel):
+    name: str
+    input_schema: dict[str, Any] = Field(default_factory=dict)
+    description: Optional[str] = None
+    annotations: Optional[dict[str, Any]] = None
+
+
+class McpListTools(WireModel):
+    """The tools an MCP server listed for a response (``error``: why it could not list them)."""
+
+    type: Literal["mcp_list_tools"] = "mcp_list_tools"
+    id: str
+    server_label: str
+    tools: list[McpListedTool] = Field(default_factory=list)
+    error: Optional[str] = None
+
+
+class McpCallError(WireModel):
+    """Why an MCP call failed: ``mcp_protocol_error`` (``code``, ``message``: the server's JSON-RPC error),
+    ``mcp_tool_execution_error`` (``content``: what the tool said) or ``http_error`` (``code``, ``message``:
+    the server could not be reached, answered an HTTP error, or did not answer in time)."""
+
+    type: Literal["mcp_protocol_error", "mcp_tool_execution_error", "http_error"]
+    code: Optional[int] = None
+    message: Optional[str] = None
+    content: Optional[Any] = None
+
+
+class McpCall(WireModel):
+    """A call of a tool on an MCP server, made by this server."""
+
+    type: Literal["mcp_call"] = "mcp_call"
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+    output: Optional[str] = None
+    error: Optional[McpCallError] = None
+    status: Optional[Literal["in_progress", "completed", "incomplete", "calling", "failed"]] = None
+    approval_request_id: Optional[str] = None
+
+
+class McpApprovalRequest(WireModel):
+    """A call the model wants to make that needs the caller's approval: the response ends with it, and
+    the next one answers it with an ``mcp_approval_response``."""
+
+    type: Literal["mcp_approval_request"] = "mcp_approval_request"
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+
+
+class McpApprovalResponse(WireModel):
+    type: Literal["mcp_approval_response"] = "mcp_approval_response"
+    id: str
+    approval_request_id: str
+    approve: bool
+    reason: Optional[str] = None
+
+
 class OtherItem(WireModel):
     """An item of a type this version does not know (a newer server's)."""
 
@@ -210,7 +271,8 @@ class OtherItem(WireModel):
 
 #: An item of a response's ``output``, of its ``input_items`` or of a conversation.
 Item = Annotated[
-    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, Compaction, OtherItem],
+    Union[Message, FunctionCall, FunctionCallOutput, FileSearchCall, CodeInterpreterCall, Compaction, McpListTools,
+          McpCall, McpApprovalRequest, McpApprovalResponse, OtherItem],
     ByType()]
 
 
@@ -257,13 +319,36 @@ class CodeInterpreterTool(WireModel):
     container: Union[str, AutoContainer]
 
 
+class McpToolFilter(WireModel):
+    tool_names: Optional[list[str]] = None
+    read_only: Optional[bool] = None
+
+
+class McpApprovalFilter(WireModel):
+    always: Optional[McpToolFilter] = None
+    never: Optional[McpToolFilter] = None
+
+
+class McpTool(WireModel):
+    """Tools of an MCP server the operator allows (``OPENBETA_MCP_ALLOWED_URLS``), reached over Streamable
+    HTTP. ``headers`` are sent to it and never shown back (the response echoes the tool without them)."""
+
+    type: Literal["mcp"] = "mcp"
+    server_label: str
+    server_url: Optional[str] = None
+    server_description: Optional[str] = None
+    headers: Optional[dict[str, str]] = None
+    allowed_tools: Optional[Union[list[str], McpToolFilter]] = None
+    require_approval: Optional[Union[Literal["always", "never"], McpApprovalFilter]] = None
+
+
 class OtherTool(WireModel):
     """A tool type the server does not run (``web_search``, ``mcp``, ``computer_use_preview`` ...)."""
 
     type: str
 
 
-Tool = Annotated[Union[FunctionTool, FileSearchTool, CodeInterpreterTool, OtherTool], ByType()]
+Tool = Annotated[Union[FunctionTool, FileSearchTool, CodeInterpreterTool, McpTool, OtherTool], ByType()]
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -284,11 +369,36 @@ class CodeInterpreterToolParam(CodeInterpreterTool):
     container: Union[Annotated[str, Field(min_length=1, max_length=64)], AutoContainerParam]
 
 
+class McpToolFilterParam(McpToolFilter):
+    model_config = _STRICT
+
+
+class McpApprovalFilterParam(McpApprovalFilter):
+    model_config = _STRICT
+    always: Optional[McpToolFilterParam] = None
+    never: Optional[McpToolFilterParam] = None
+
+
+class McpToolParam(McpTool):
+    """``connector_id``, ``authorization`` and ``tunnel_id`` (OpenAI's hosted connectors and tunnels) are
+    refused by name before validation (see the server's Responses service); ``defer_loading`` and
+    ``allowed_callers`` likewise."""
+
+    model_config = _STRICT
+    type: Literal["mcp"]
+    server_label: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")]
+    server_url: Annotated[str, Field(min_length=1, max_length=2048)]
+    server_description: Optional[Annotated[str, Field(max_length=4096)]] = None
+    headers: Optional[Annotated[dict[str, Annotated[str, Field(max_length=8192)]], Field(max_length=32)]] = None
+    allowed_tools: Optional[Union[Annotated[list[str], Field(max_length=MAX_TOOLS)], McpToolFilterParam]] = None
+    require_approval: Optional[Union[Literal["always", "never"], McpApprovalFilterParam]] = None
+
+
 #: Tools a request may name. The server refuses other types before validation, with ``unsupported_tool``
 #: naming ``tools[i]`` (:data:`SUPPORTED_TOOLS`).
-ToolParam = Annotated[Union[FunctionToolParam, FileSearchToolParam, CodeInterpreterToolParam],
+ToolParam = Annotated[Union[FunctionToolParam, FileSearchToolParam, CodeInterpreterToolParam, McpToolParam],
                       Field(discriminator="type")]
-SUPPORTED_TOOLS = ("function", "file_search", "code_interpreter")
+SUPPORTED_TOOLS = ("function", "file_search", "code_interpreter", "mcp")
 
 
 class ToolChoiceFunction(WireModel):
@@ -479,6 +589,59 @@ class CodeInterpreterCallParam(RequestModel):
                                      Field(discriminator="type")]]] = None
 
 
+class McpApprovalResponseParam(RequestModel):
+    """The caller's answer to an ``mcp_approval_request`` of the context: approved, the call runs in the
+    response this item is input of."""
+
+    type: Literal["mcp_approval_response"]
+    approval_request_id: Annotated[str, Field(min_length=1, max_length=256)]
+    approve: bool
+    reason: Optional[Annotated[str, Field(max_length=MAX_TEXT_CHARS)]] = None
+    id: Optional[str] = None
+
+
+class McpListedToolParam(RequestModel):
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+    input_schema: dict[str, Any]
+    description: Optional[str] = None
+    annotations: Optional[dict[str, Any]] = None
+
+
+class McpListToolsParam(RequestModel):
+    """An earlier ``mcp_list_tools`` item sent back: a response with an mcp tool of its ``server_label``
+    uses these tools instead of listing them again."""
+
+    type: Literal["mcp_list_tools"]
+    id: str
+    server_label: str
+    tools: list[McpListedToolParam]
+    error: Optional[str] = None
+
+
+class McpCallParam(RequestModel):
+    """An earlier ``mcp_call`` item sent back: the model reads its name, arguments and output."""
+
+    type: Literal["mcp_call"]
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+    output: Optional[str] = None
+    error: Optional[dict[str, Any]] = None
+    status: Optional[Literal["in_progress", "completed", "incomplete", "calling", "failed"]] = None
+    approval_request_id: Optional[str] = None
+
+
+class McpApprovalRequestParam(RequestModel):
+    """An earlier ``mcp_approval_request`` sent back (its id stays what the caller answers)."""
+
+    type: Literal["mcp_approval_request"]
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+
+
 class ReasoningItemParam(RequestModel):
     """Kept as given; never shown to the model (no model here reasons in separate items)."""
 
@@ -512,6 +675,10 @@ INPUT_ITEM_PARAMS: dict[str, type[RequestModel]] = {
     "function_call_output": FunctionCallOutputParam,
     "file_search_call": FileSearchCallParam,
     "code_interpreter_call": CodeInterpreterCallParam,
+    "mcp_list_tools": McpListToolsParam,
+    "mcp_call": McpCallParam,
+    "mcp_approval_request": McpApprovalRequestParam,
+    "mcp_approval_response": McpApprovalResponseParam,
     "reasoning": ReasoningItemParam,
     "compaction": CompactionParam,
     "item_reference": ItemReferenceParam,

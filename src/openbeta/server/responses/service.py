@@ -37,7 +37,7 @@ from ..runs.items import items_to_chat, message_content, run_output, thread_item
 from ..runs.launch import Launch
 from ..runs.records import TransitionRefused, active_run_id, run_body, transition
 from ..services.base import list_page
-from ..services.items import (check_call_outputs, compaction_content, normalize_input, stored_from_input,
+from ..services.items import (check_approvals, check_call_outputs, compaction_content, normalize_input, stored_from_input,
                               wire_item)
 from ..store import Database
 from ..services.containers import ContainerService
@@ -100,6 +100,9 @@ def check_body(data: dict[str, Any]) -> None:
                 raise InvalidRequest(
                     f"The {kind} tool is not supported by this server (tools it runs: "
                     f"{', '.join(SUPPORTED_TOOLS)}).", param=f"tools[{i}]", code="unsupported_tool")
+    for i, tool in enumerate(tools if isinstance(tools, list) else []):
+        if isinstance(tool, dict) and tool.get("type") == "mcp":
+            _check_mcp(tool, f"tools[{i}]")
     for name in UNSUPPORTED_PARAMETERS:
         if data.get(name) is not None:
             raise InvalidRequest(f"'{name}' is not supported by this server.", param=name,
@@ -107,6 +110,22 @@ def check_body(data: dict[str, Any]) -> None:
     if isinstance(data.get("top_logprobs"), int) and data["top_logprobs"] > 0:
         raise InvalidRequest("'top_logprobs' is not supported by this server (no provider here returns "
                              "log probabilities).", param="top_logprobs", code="unsupported_parameter")
+
+
+#: Parameters of an mcp tool for OpenAI's own hosted services (connectors, tunnels, deferred loading).
+MCP_HOSTED = {"connector_id": "OpenAI's hosted connectors are not available here: give the MCP server's own "
+                              "'server_url'.",
+              "authorization": "OAuth tokens for OpenAI's hosted connectors are not supported: send what the MCP "
+                               "server needs in 'headers' (e.g. {\"Authorization\": \"Bearer ...\"}).",
+              "tunnel_id": "OpenAI's Secure MCP Tunnels are not available here: give the MCP server's 'server_url'.",
+              "allowed_callers": "'allowed_callers' is not supported by this server.",
+              "defer_loading": "Deferred loading (tool search) is not supported by this server."}
+
+
+def _check_mcp(tool: dict[str, Any], where: str) -> None:
+    for name, why in MCP_HOSTED.items():
+        if tool.get(name) is not None and not (name == "defer_loading" and tool[name] is False):
+            raise InvalidRequest(why, param=f"{where}.{name}", code="unsupported_parameter")
 
 
 @dataclasses.dataclass
@@ -163,6 +182,9 @@ class ResponseService:
             items = self._resolve(s, project, items)
             if any(item["type"] == "function_call_output" for item in items):  # else no thread read is needed
                 check_call_outputs(items, self._call_ids(s, thread_id))
+            if any(item["type"] == "mcp_approval_response" for item in items):
+                check_approvals(items, thread_items(s, thread_id),
+                                {t["server_label"] for t in shown_tools if t["type"] == "mcp"})
             run = run_body(
                 thread_id, self.engine.expiry_seconds, assistant_id=None, model=params.model,
                 instructions=params.instructions or "", tools=engine_tools, metadata=given.get("metadata") or {},
@@ -320,6 +342,11 @@ class ResponseService:
                 engine_tools.append({"type": "code_interpreter", "code_interpreter": {"container_id": container}})
                 shown.append({"type": "code_interpreter", "container": tool["container"]})
                 continue
+            if tool["type"] == "mcp":
+                engine, seen = self._mcp(tool, i, shown)
+                engine_tools.append(engine)
+                shown.append(seen)
+                continue
             if any(t["type"] == "file_search" for t in shown):
                 raise InvalidRequest("Only one file_search tool is supported.", param=f"tools[{i}]",
                                      code="invalid_value")
@@ -341,6 +368,19 @@ class ResponseService:
             raise InvalidRequest(" ".join(unavailable), param="tools", code="unsupported_tool")
         resources = {"file_search": {"vector_store_ids": stores}} if stores else None
         return engine_tools, shown, resources
+
+    def _mcp(self, tool: dict[str, Any], i: int, shown: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """An mcp tool as the engine runs it and as the response shows it (its ``headers`` never shown)."""
+        label = tool["server_label"]
+        if any(t["type"] == "mcp" and t["server_label"] == label for t in shown):
+            raise InvalidRequest(f"Duplicate MCP server_label '{label}'.", param=f"tools[{i}].server_label",
+                                 code="invalid_value")
+        refusal = self.tools.refusal("mcp", tool["server_url"])
+        if refusal:
+            raise InvalidRequest(refusal, param=f"tools[{i}].server_url", code="mcp_server_not_allowed")
+        config = {k: tool.get(k) for k in ("server_label", "server_url", "headers", "allowed_tools",
+                                           "require_approval", "server_description")}
+        return {"type": "mcp", "mcp": config}, {"type": "mcp", **config, "headers": None}
 
     @staticmethod
     def _tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[Any, Any]:

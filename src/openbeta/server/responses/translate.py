@@ -17,6 +17,13 @@ keeps the output so far, which the lifecycle events carry::
     a file_search call's first delta            -> output_item.added, file_search_call.in_progress
     openbeta.call.started (the search begins)   -> file_search_call.searching
     its result delta                            -> file_search_call.completed, output_item.done
+    an mcp_list_tools call's first delta        -> output_item.added, mcp_list_tools.in_progress
+    its result delta                            -> mcp_list_tools.completed | failed, output_item.done
+    an mcp_call's first delta                   -> output_item.added, mcp_call.in_progress
+    its argument deltas                         -> mcp_call_arguments.delta
+    openbeta.call.started (the call begins)     -> mcp_call_arguments.done
+    its result delta                            -> mcp_call.completed | failed, output_item.done
+    an mcp_approval_request's result delta      -> output_item.added, output_item.done
     thread.run.completed | incomplete | failed  -> response.completed | incomplete | failed
     thread.run.cancelled                        -> openbeta.end (not sent: the stream just ends)
     error                                       -> error
@@ -37,8 +44,8 @@ from typing import Any, Iterable, Optional
 
 from ...types.response_events import build_event
 from ...types.responses import FileSearchCall, FunctionCall, Message, OutputText
-from ..runs.items import (CALL_ITEMS, call_item, call_item_id, code_interpreter_item, file_search_results,
-                          message_content, strip_markers)
+from ..runs.items import (CALL_ITEMS, MCP_ITEMS, call_item, call_item_id, code_interpreter_item,
+                          file_search_results, mcp_item, message_content, strip_markers)
 from ..tools.code_interpreter import CONTAINER_KEY
 from .render import render_response
 
@@ -85,8 +92,9 @@ class _Call:
     arguments: str = ""
     index: Optional[int] = None  # output_index, once announced
     queries: Optional[list[str]] = None
-    searching: bool = False
+    searching: bool = False  # a file_search call's search (an mcp_call's call) has begun
     done: bool = False
+    body: Optional[dict[str, Any]] = None  # an MCP call's server_label, name, approval_request_id
 
 
 class ResponseTranslator:
@@ -237,6 +245,9 @@ class ResponseTranslator:
                 self._call_more(self._calls[call_id], tool_call)
 
     def _call_first(self, call: _Call, tool_call: dict[str, Any]) -> None:
+        if call.kind in MCP_ITEMS:
+            self._mcp_first(call, tool_call.get(call.kind) or {})
+            return
         if call.kind == "function":
             fn = tool_call.get("function") or {}
             call.name = fn.get("name") or ""
@@ -247,6 +258,9 @@ class ResponseTranslator:
             self._announce(call)
 
     def _call_more(self, call: _Call, tool_call: dict[str, Any]) -> None:
+        if call.kind in MCP_ITEMS:
+            self._mcp_more(call, tool_call.get(call.kind) or {})
+            return
         if call.kind == "function":
             self._arguments(call, (tool_call.get("function") or {}).get("arguments") or "")
         elif call.kind == "code_interpreter" and not call.done:
@@ -312,6 +326,9 @@ class ResponseTranslator:
         if call is not None and call.kind == "code_interpreter" and call.index is not None and not call.searching:
             self._interpreting(call)
             return
+        if call is not None and call.kind == "mcp_call" and call.index is not None and not call.searching:
+            self._mcp_arguments_done(call)
+            return
         if call is None or call.kind != "file_search" or call.index is None or call.searching:
             return
         call.queries = _queries(started["call"].get("arguments") or "")
@@ -321,6 +338,9 @@ class ResponseTranslator:
         self._emit("response.file_search_call.searching", item_id=call.item_id, output_index=call.index)
 
     def _call_done(self, call: _Call, record: Optional[dict[str, Any]], status: str) -> None:
+        if call.kind in MCP_ITEMS:
+            self._mcp_done(call, (record or {}).get(call.kind), status)
+            return
         fn = (record or {}).get("function") or {}
         call.name = fn.get("name") or call.name
         if call.index is None:
@@ -356,6 +376,81 @@ class ResponseTranslator:
             item = FileSearchCall(id=call.item_id, status=status, queries=queries,
                                   results=file_search_results(record) if record is not None and RESULTS in self.include
                                   else None).to_dict()
+        call.done = True
+        self.output[call.index] = item
+        self._emit("response.output_item.done", output_index=call.index, item=item)
+
+    # ------------------------------------------------------------ MCP calls
+
+    def _mcp_first(self, call: _Call, body: dict[str, Any]) -> None:
+        call.body = dict(body)
+        if call.kind == "mcp_approval_request":
+            call.arguments = body.get("arguments") or ""
+            return  # announced whole, with its arguments, once the model's call is complete
+        call.index = len(self.output)
+        if call.kind == "mcp_list_tools":
+            self.output.append(mcp_item(call.kind, call.item_id, body, "in_progress"))
+            self._emit("response.output_item.added", output_index=call.index, item=dict(self.output[call.index]))
+            self._emit("response.mcp_list_tools.in_progress", item_id=call.item_id, output_index=call.index)
+            return
+        self.output.append(mcp_item(call.kind, call.item_id, {**body, "arguments": ""}, "in_progress"))
+        self._emit("response.output_item.added", output_index=call.index, item=dict(self.output[call.index]))
+        self._emit("response.mcp_call.in_progress", item_id=call.item_id, output_index=call.index)
+        self._mcp_arguments(call, body.get("arguments") or "")
+
+    def _mcp_more(self, call: _Call, body: dict[str, Any]) -> None:
+        if call.done:
+            return
+        if body.get("done"):
+            self._mcp_done(call, body, "completed")
+        elif call.kind == "mcp_call":
+            self._mcp_arguments(call, body.get("arguments_delta") or "")
+        elif call.kind == "mcp_approval_request":
+            call.arguments += body.get("arguments_delta") or ""
+
+    def _mcp_arguments(self, call: _Call, fragment: str) -> None:
+        if not fragment or call.index is None:
+            return
+        call.arguments += fragment
+        self.output[call.index]["arguments"] = call.arguments
+        self._emit("response.mcp_call_arguments.delta", item_id=call.item_id, output_index=call.index, delta=fragment)
+
+    def _mcp_arguments_done(self, call: _Call) -> None:
+        assert call.index is not None
+        call.searching = True
+        self._emit("response.mcp_call_arguments.done", item_id=call.item_id, output_index=call.index,
+                   arguments=call.arguments)
+
+    def _mcp_done(self, call: _Call, body: Optional[dict[str, Any]], status: str) -> None:
+        """An MCP call's end: ``body`` is what it recorded (``None``: the response ended without it)."""
+        body = {**(call.body or {}), "arguments": call.arguments, **(body or {})}
+        body.pop("done", None)
+        if call.index is None:  # an approval request (or a call not seen streaming): announced now
+            if body is None or not body.get("server_label"):
+                return
+            call.index = len(self.output)
+            self.output.append(mcp_item(call.kind, call.item_id, body, status))
+            if call.kind != "mcp_approval_request":
+                self._emit("response.output_item.added", output_index=call.index,
+                           item=mcp_item(call.kind, call.item_id, {**body, "arguments": "", "tools": [],
+                                                                  "output": None, "error": None}, "in_progress"))
+                progress = "response.mcp_list_tools.in_progress" if call.kind == "mcp_list_tools" \
+                    else "response.mcp_call.in_progress"
+                self._emit(progress, item_id=call.item_id, output_index=call.index)
+            else:
+                self._emit("response.output_item.added", output_index=call.index, item=dict(self.output[call.index]))
+        item = mcp_item(call.kind, call.item_id, body, status)
+        if call.kind == "mcp_list_tools" and status == "completed":
+            self._emit("response.mcp_list_tools.failed" if item.get("error") else "response.mcp_list_tools.completed",
+                       item_id=call.item_id, output_index=call.index)
+        elif call.kind == "mcp_call":
+            if status == "completed":
+                if not call.searching:
+                    self._mcp_arguments_done(call)
+                self._emit("response.mcp_call.failed" if item.get("error") else "response.mcp_call.completed",
+                           item_id=call.item_id, output_index=call.index)
+            else:
+                self._emit("response.mcp_call.failed", item_id=call.item_id, output_index=call.index)
         call.done = True
         self.output[call.index] = item
         self._emit("response.output_item.done", output_index=call.index, item=item)

@@ -38,7 +38,7 @@ from ..ids import new_id, now
 from ..providers.base import Delta, Provider, ProviderError, Usage
 from ..providers.handle import ProviderHandle
 from ..store import Database
-from ..tools.registry import ServerTools
+from ..tools.registry import ServerTools, ToolFailed
 from .citations import CitationStream, annotations, missing_marker, passages, path_annotations, sources
 from .context import Context, PromptTooLong
 from .events import EventBus
@@ -57,7 +57,7 @@ CONTEXT_ERROR = {"code": "server_error",
                             "together are longer than the model can read. Start a new thread, keep fewer messages "
                             "(truncation_strategy), or give the model a larger context (OPENBETA_LOCAL_CONTEXT_SIZE)."}
 #: Tool calls a run taken over may repeat: they change nothing outside the run.
-REPEATABLE_CALLS = frozenset({"function", "file_search"})
+REPEATABLE_CALLS = frozenset({"function", "file_search", "mcp_list_tools", "mcp_approval_request"})
 
 
 #: An event only translated runs get (a face's translator reads it; Assistants streams never see it): a
@@ -270,8 +270,12 @@ class Turn:
             self._index[index] = len(self.calls)
             self.calls.append(call)
             if server is not None:
-                kind = server[0].type
-                body = server[0].first_delta() if hasattr(server[0], "first_delta") else {}
+                if hasattr(server[0], "opening"):  # a tool of many functions: the call says which
+                    kind, body = server[0].opening(server[1], "")
+                else:
+                    kind = server[0].type
+                    body = server[0].first_delta() if hasattr(server[0], "first_delta") else {}
+                call["kind"] = kind
                 first: dict[str, Any] = {"index": self._index[index], "id": call["id"], "type": kind, kind: body}
             else:
                 first = {"index": self._index[index], "id": call["id"], "type": "function",
@@ -295,7 +299,8 @@ class Turn:
             return
         body, call["sent"] = server[0].input_delta(call["arguments"], call["sent"])
         if body is not None:
-            self.step_delta({"index": self._index[index], "type": server[0].type, server[0].type: body})
+            kind = call.get("kind") or server[0].type
+            self.step_delta({"index": self._index[index], "type": kind, kind: body})
 
     def step_delta(self, tool_call: dict[str, Any]) -> None:
         assert self.tool_step is not None
@@ -572,7 +577,7 @@ class RunEngine:
             if turn is not None:
                 await turn.drop_ahead()
             await self._end(run_id, status="incomplete", incomplete_details={"reason": "max_prompt_tokens"})
-        except ProviderError as exc:
+        except (ProviderError, ToolFailed) as exc:
             error = {"code": exc.code, "message": exc.message}
             await self._close(run_id, "failed", "run_failed", error, partial=turn)
             await self._end(run_id, status="failed", last_error=error)
@@ -691,6 +696,14 @@ class RunEngine:
         run_id = run["id"]
         self._check_cancel(run_id)
         messages, steps = history or await db(self.records.history, run)
+        setup = self.tools.setup_calls(run["tools"], messages, steps)
+        if setup:
+            await turn.until_stored()
+            await self._setup(turn, setup)
+            messages, steps = await db(self.records.history, run)
+        expanded = self.tools.expand(run["tools"], messages, steps)
+        if expanded is not run["tools"]:
+            run = turn.run = {**run, "tools": expanded}
         max_tokens = run.get("max_completion_tokens")
         if max_tokens is not None:
             max_tokens -= sum(s["usage"]["completion_tokens"] for s in steps if s.get("usage"))
@@ -745,11 +758,45 @@ class RunEngine:
         await turn.settle_message()
         return await self._tool_calls(turn, used)
 
+    async def _setup(self, turn: Turn, calls: list[tuple[Any, dict[str, Any], str]]) -> None:
+        """Server calls made before the model is asked (an MCP server's tool list, an approved call), as
+        one tool step; a call that fails the run (:class:`ToolFailed`) ends it once the step is stored."""
+        run = turn.run
+        step = step_body(run, {"type": "tool_calls", "tool_calls": []})
+        await db(self.records.add_step, step, owner=self.replica)
+        turn.tool_step = step
+        self.emit(run["id"], "thread.run.step.created", step)
+        self.emit(run["id"], "thread.run.step.in_progress", step)
+        records: list[dict[str, Any]] = []
+        failed: Optional[ToolFailed] = None
+        for index, (server, tool, arguments) in enumerate(calls):
+            self._check_cancel(run["id"])
+            call = {"id": new_id("call_"), "arguments": arguments}
+            kind, body = server.opening(tool, arguments)
+            turn.step_delta({"index": index, "id": call["id"], "type": kind, kind: body})
+            if run["id"] in self.translators:
+                self.emit(run["id"], CALL_STARTED, {"step_id": step["id"], "index": index, "call": {
+                    "id": call["id"], "type": kind, "arguments": arguments}})
+            result = await self._server_call(run, server, tool, call)
+            turn.step_delta({"index": index, "type": kind, kind: server.result_delta(result.record, len(arguments))})
+            records.append(result.record)
+            if result.fails is not None:
+                failed = result.fails
+                break
+        step = await db(self.records.update_step, step["id"], step_details={"type": "tool_calls", "tool_calls": records},
+                        status="completed", owner=self.replica)
+        self.emit(run["id"], "thread.run.step.completed", step)
+        turn.tool_step = None
+        if failed is not None:
+            raise failed
+
     async def _tool_calls(self, turn: Turn, usage: dict[str, int]) -> bool:
         run = turn.run
         assert turn.tool_step is not None
         records: list[dict[str, Any]] = []
         pending: list[dict[str, Any]] = []
+        ends = False
+        failed: Optional[ToolFailed] = None
         for index, call in enumerate(turn.calls):
             if call["server"] is None:
                 record = {"id": call["id"], "type": "function",
@@ -758,25 +805,35 @@ class RunEngine:
                                 "function": {"name": call["name"], "arguments": call["arguments"]}})
             else:
                 server, tool = call["server"]
+                kind = call.get("kind") or server.type
                 if run["id"] in self.translators:  # a face shows when a server call begins (its input is whole)
                     self.emit(run["id"], CALL_STARTED, {"step_id": turn.tool_step["id"], "index": index, "call": {
-                        "id": call["id"], "type": server.type, "arguments": call["arguments"]}})
-                record = (await self._server_call(run, server, tool, call)).record
+                        "id": call["id"], "type": kind, "arguments": call["arguments"]}})
+                result = await self._server_call(run, server, tool, call)
+                record = result.record
+                ends = ends or result.ends
+                failed = failed or result.fails
                 body = server.result_delta(record, call["sent"]) if hasattr(server, "result_delta") \
                     else record[server.type]
-                turn.step_delta({"index": index, "type": server.type, server.type: body})
+                turn.step_delta({"index": index, "type": kind, kind: body})
             records.append(record)
         details = {"type": "tool_calls", "tool_calls": records}
         if run["id"] in self._cancels:  # the step keeps what ran; closing the run cancels it
             await db(self.records.update_step, turn.tool_step["id"], step_details=details, usage=usage,
                      owner=self.replica)
             raise RunCancelled(run["id"])
-        if not pending:
+        if failed is not None:
+            step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
+                            status="completed", usage=usage, owner=self.replica)
+            self.emit(run["id"], "thread.run.step.completed", step)
+            raise failed
+        if not pending and not ends:
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
                             status="completed", usage=usage, owner=self.replica)
             self.emit(run["id"], "thread.run.step.completed", step)
             return True
-        if run.get("_client_calls") == "end":  # a response: its function calls are its answer
+        if run.get("_client_calls") == "end" or not pending:  # a response: its function calls (and calls
+            # waiting for approval) are its answer
             step = await db(self.records.update_step, turn.tool_step["id"], step_details=details,
                             status="completed", usage=usage, owner=self.replica)
             self.emit(run["id"], "thread.run.step.completed", step)

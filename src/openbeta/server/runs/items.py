@@ -27,22 +27,28 @@ from typing import Any, Callable, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...types.responses import CodeInterpreterCall, FileSearchCall, FunctionCall
+from ...types.responses import (CodeInterpreterCall, FileSearchCall, FunctionCall, McpApprovalRequest, McpCall,
+                                McpListTools)
 from ..store.items import lineage
 from ..store.tables import MessageRow, RunRow, RunStepRow
 from ..tools.code_interpreter import CONTAINER_KEY
+from ..tools.mcp import shown_output
 from .citations import MARKER
 
 #: Id prefix of each item type (a message's is ``msg_``, as in the Assistants API).
 ITEM_PREFIXES = {
     "message": "msg_", "function_call": "fc_", "function_call_output": "fco_", "file_search_call": "fs_",
     "code_interpreter_call": "ci_", "reasoning": "rs_", "compaction": "cmp_",
+    "mcp_list_tools": "mcpl_", "mcp_call": "mcp_", "mcp_approval_request": "mcpr_", "mcp_approval_response": "mcpa_",
 }
 #: What precedes a compaction item's summary in the model's context.
 COMPACTED = "Summary of the conversation so far:\n"
 #: A run's tool call type -> the item type it becomes.
 CALL_ITEMS = {"function": "function_call", "file_search": "file_search_call",
-              "code_interpreter": "code_interpreter_call"}
+              "code_interpreter": "code_interpreter_call",
+              "mcp_list_tools": "mcp_list_tools", "mcp_call": "mcp_call", "mcp_approval_request": "mcp_approval_request"}
+#: The item types of an MCP tool's calls (each recorded under its own type).
+MCP_ITEMS = ("mcp_list_tools", "mcp_call", "mcp_approval_request")
 #: ``include`` value that shows a code_interpreter call's outputs.
 SHOWN_OUTPUTS = "code_interpreter_call.outputs"
 CALL_PREFIX = "call_"
@@ -157,7 +163,24 @@ def call_item(record: dict[str, Any], status: str, *, queries: Optional[list[str
         body = record["code_interpreter"]
         return {**code_interpreter_item(item_id, status, record.get(CONTAINER_KEY), body.get("input") or "",
                                         body.get("outputs"), (SHOWN_OUTPUTS,)), "_record": record}
+    if kind in MCP_ITEMS:
+        return {**mcp_item(kind, item_id, record[kind], status), "_record": record}
     raise ValueError(f"no item for a {kind} call")
+
+
+def mcp_item(kind: str, item_id: str, body: dict[str, Any], status: str) -> dict[str, Any]:
+    """An MCP tool's call as an item, from its recorded body (``status``: its step's, as an item status)."""
+    if kind == "mcp_list_tools":
+        return McpListTools(id=item_id, server_label=body["server_label"], tools=body.get("tools") or [],
+                            error=body.get("error")).to_dict()
+    if kind == "mcp_approval_request":
+        return McpApprovalRequest(id=item_id, server_label=body["server_label"], name=body.get("name") or "",
+                                  arguments=body.get("arguments") or "").to_dict()
+    finished = "output" in body or "error" in body
+    shown = ("failed" if body.get("error") else "completed") if finished and status == "completed" else status
+    return McpCall(id=item_id, server_label=body["server_label"], name=body.get("name") or "",
+                   arguments=body.get("arguments") or "", output=body.get("output"), error=body.get("error"),
+                   status=shown, approval_request_id=body.get("approval_request_id")).to_dict()
 
 
 # ---------------------------------------------------------------- a thread's items
@@ -259,6 +282,8 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
     item is its summary, as an assistant message (the model's own words, never the system's). Reasoning
     items and items of unknown types are left out."""
     answered = {i["call_id"] for i in items if i.get("type") == "function_call_output"}
+    declined = {i["approval_request_id"]: i for i in items
+                if i.get("type") == "mcp_approval_response" and not i.get("approve")}
     called = {i["call_id"] for i in items if i.get("type") == "function_call"}
     out: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []  # the assistant message of consecutive calls being built
@@ -280,6 +305,14 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
                 calls.append({"id": item["_record"]["id"], "type": "function",
                               "function": {"name": name, "arguments": arguments}})
                 out.append({"role": "tool", "tool_call_id": item["_record"]["id"], "content": output})
+            continue
+        if kind in ("mcp_call", "mcp_approval_request"):
+            shown = _mcp_call(item, declined)
+            if shown is not None:
+                if not calls:
+                    out.append({"role": "assistant", "content": None, "tool_calls": calls})
+                calls.append(shown[0])
+                out.append(shown[1])
             continue
         if kind == "function_call_output":
             calls = []  # a call after an answer is the model's next turn
@@ -303,6 +336,25 @@ def items_to_chat(items: list[dict[str, Any]], replay: Replay) -> list[dict[str,
         else:
             out.append({"role": "system" if role == "developer" else role, "content": chat_parts(parts)})
     return _ordered(out)
+
+
+def _mcp_call(item: dict[str, Any], declined: dict[str, dict[str, Any]]) -> Optional[tuple[dict[str, Any], dict[str, Any]]]:
+    """An MCP call (or a declined approval request) as a chat tool call and its answer; ``None`` for a
+    request approved or not answered yet (the call it led to, if any, is an item of its own)."""
+    if item["type"] == "mcp_approval_request":
+        answer = declined.get(item["id"]) or declined.get(item.get("_sent_id") or "")
+        if answer is None:
+            return None
+        reason = f" ({answer['reason']})" if answer.get("reason") else ""
+        output = f"The user did not approve this call{reason}; it was not made."
+    elif item.get("_record") is not None:
+        output = shown_output(item["_record"]["mcp_call"])
+    else:
+        output = shown_output(item)
+    call_id = item["id"]
+    return ({"id": call_id, "type": "function", "function": {"name": item.get("name") or "",
+                                                              "arguments": item.get("arguments") or ""}},
+            {"role": "tool", "tool_call_id": call_id, "content": output})
 
 
 def _ordered(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -155,6 +155,37 @@ def check_call_outputs(items: list[dict[str, Any]], known: Iterable[str], param:
                                  param=f"{param}[{i}].call_id", code="invalid_value")
 
 
+def check_approvals(items: list[dict[str, Any]], context: list[dict[str, Any]], labels: set[str],
+                    param: str = "input") -> None:
+    """Every ``mcp_approval_response`` answers an ``mcp_approval_request`` of the context (or earlier in
+    ``items``) of a server among the request's mcp tools (``labels``), once."""
+    requests = {}
+    for item in context:
+        if item.get("type") == "mcp_approval_request":
+            requests[item["id"]] = item
+            if item.get("_sent_id"):
+                requests[item["_sent_id"]] = item
+    answered = {i["approval_request_id"] for i in context if i.get("type") == "mcp_approval_response"}
+    for i, item in enumerate(items):
+        if item["type"] == "mcp_approval_request":
+            requests[item["id"]] = item
+            continue
+        if item["type"] != "mcp_approval_response":
+            continue
+        request = requests.get(item["approval_request_id"])
+        if request is None:
+            raise InvalidRequest(f"No MCP approval request found with id '{item['approval_request_id']}'.",
+                                 param=f"{param}[{i}].approval_request_id", code="invalid_value")
+        if item["approval_request_id"] in answered:
+            raise InvalidRequest(f"MCP approval request '{item['approval_request_id']}' was answered already.",
+                                 param=f"{param}[{i}].approval_request_id", code="invalid_value")
+        answered.add(item["approval_request_id"])
+        if request["server_label"] not in labels:
+            raise InvalidRequest(f"The approved call is for MCP server '{request['server_label']}', which is not "
+                                 "among this request's mcp tools: send that tool again.", param="tools",
+                                 code="invalid_value")
+
+
 # ---------------------------------------------------------------- stored rows
 
 def _blocks(role: str, parts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
@@ -218,6 +249,8 @@ def stored_from_input(item: dict[str, Any], thread_id: str, *, run_id: Optional[
         return body
     body = {k: v for k, v in item.items() if v is not None or k in ("results",)}
     body["id"] = new_id(ITEM_PREFIXES[kind])
+    if kind in ("mcp_list_tools", "mcp_call", "mcp_approval_request") and item.get("id"):
+        body["_sent_id"] = item["id"]  # what an mcp_approval_response sent with it may name
     if kind in ("function_call", "function_call_output"):
         body["status"] = item.get("status") or "completed"
     if kind == "file_search_call":

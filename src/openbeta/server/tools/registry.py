@@ -23,10 +23,23 @@ from typing import Any, Optional, Protocol
 RETRY_KEY = "_retry"
 
 
+class ToolFailed(Exception):
+    """A server tool's call that fails its whole run (``code``, ``message``: the run's ``last_error``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass
 class ServerToolResult:
     record: dict[str, Any]  # the step's tool call, e.g. {"id", "type": "file_search", "file_search": {...}}
     output: str  # what the model reads back
+    #: The run ends (completed) once the step is stored: the call waits for its caller (an approval).
+    ends: bool = False
+    #: The run fails with this once the step is stored.
+    fails: Optional[ToolFailed] = None
 
 
 class ServerTool(Protocol):
@@ -63,6 +76,35 @@ class StreamingTool(Protocol):
         ...
 
 
+class ExpandingTool(Protocol):
+    """A server tool that is many functions (an MCP server's tools), known once the run has looked
+    them up: ``record_types`` (the types of the calls it records), and these."""
+
+    record_types: tuple[str, ...]
+
+    def definitions(self, tool: dict[str, Any]) -> list[dict[str, Any]]:
+        """The functions the model sees for the run's ``tool`` (as :meth:`expand` gave it)."""
+        ...
+
+    def call_for(self, tool: dict[str, Any], name: str) -> Optional[dict[str, Any]]:
+        """The run tool (its per-call form) a model's call of ``name`` runs; ``None``: not this tool's."""
+        ...
+
+    def expand(self, run_tools: list[dict[str, Any]], items: list[dict[str, Any]],
+               steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The run's tools with what the context (``items``) and the run's ``steps`` know of this tool's."""
+        ...
+
+    def setup_calls(self, run_tools: list[dict[str, Any]], items: list[dict[str, Any]],
+                    steps: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        """Calls to make, as one tool step, before the model is asked: ``(per-call run tool, arguments)``."""
+        ...
+
+    def opening(self, tool: dict[str, Any], arguments: str) -> tuple[str, dict[str, Any]]:
+        """A per-call run tool's recorded type and its body in the delta that announces the call."""
+        ...
+
+
 class CancellableTool(Protocol):
     def cancel(self, run: dict[str, Any]) -> None:
         """Stop the call running for ``run`` now (its run is being cancelled); blocking."""
@@ -81,9 +123,36 @@ class ServerTools:
 
     def __init__(self) -> None:
         self._tools: dict[str, ServerTool] = {}
+        self._records: dict[str, ServerTool] = {}
 
     def register(self, tool: ServerTool) -> None:
         self._tools[tool.type] = tool
+        #: recorded call type -> the tool (an expanding tool records calls of several types)
+        for kind in getattr(tool, "record_types", ()):
+            self._records[kind] = tool
+
+    def _for_record(self, kind: str) -> Optional[ServerTool]:
+        return self._tools.get(kind) or self._records.get(kind)
+
+    def _expanding(self) -> list[Any]:
+        return [tool for tool in self._tools.values() if hasattr(tool, "expand")]
+
+    def expand(self, run_tools: list[dict[str, Any]], items: list[dict[str, Any]],
+               steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The run's tools as the next model call sees them (see :class:`ExpandingTool`)."""
+        for tool in self._expanding():
+            if any(t["type"] == tool.type for t in run_tools):
+                run_tools = tool.expand(run_tools, items, steps)
+        return run_tools
+
+    def setup_calls(self, run_tools: list[dict[str, Any]], items: list[dict[str, Any]],
+                    steps: list[dict[str, Any]]) -> list[tuple[ServerTool, dict[str, Any], str]]:
+        """The calls to make before the model is asked (see :class:`ExpandingTool`)."""
+        out: list[tuple[ServerTool, dict[str, Any], str]] = []
+        for tool in self._expanding():
+            if any(t["type"] == tool.type for t in run_tools):
+                out.extend((tool, per_call, arguments) for per_call, arguments in tool.setup_calls(run_tools, items, steps))
+        return out
 
     def unsupported(self, run_tools: list[dict[str, Any]]) -> list[str]:
         return sorted({t["type"] for t in run_tools if t["type"] != "function" and t["type"] not in self._tools})
@@ -96,6 +165,13 @@ class ServerTools:
             if reason:
                 out.append(f"The {kind} tool is not available on this server: {reason}")
         return out
+
+    def refusal(self, kind: str, *args: Any) -> Optional[str]:
+        """Why the registered tool ``kind`` refuses a request's use of it (``None``: it does not)."""
+        refuse = getattr(self._tools.get(kind), "refusal", None)
+        if kind not in self._tools:
+            return f"The {kind} tool is not available on this server."
+        return refuse(*args) if refuse is not None else None
 
     def message_parts(self, steps: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
         """Images and linkable files of the run's calls (see :class:`MessageParts`)."""
@@ -115,7 +191,11 @@ class ServerTools:
             if tool["type"] == "function":
                 out.append({"type": "function", "function": tool["function"]})
             elif tool["type"] in self._tools and tool["type"] not in hidden:
-                out.append(self._tools[tool["type"]].definition(tool))
+                server = self._tools[tool["type"]]
+                if hasattr(server, "definitions"):
+                    out.extend(server.definitions(tool))
+                else:
+                    out.append(server.definition(tool))
         return out
 
     def satisfied(self, steps: list[dict[str, Any]]) -> frozenset[str]:
@@ -125,7 +205,7 @@ class ServerTools:
             if step["step_details"]["type"] != "tool_calls":
                 continue
             for call in step["step_details"]["tool_calls"]:
-                satisfied = getattr(self._tools.get(call["type"]), "satisfied", None)
+                satisfied = getattr(self._for_record(call["type"]), "satisfied", None)
                 if satisfied is not None and satisfied(call):
                     done.add(call["type"])
         return frozenset(done)
@@ -143,7 +223,11 @@ class ServerTools:
             return None
         for tool in run_tools:
             server = self._tools.get(tool["type"])
-            if server is not None and server.definition(tool)["function"]["name"] == name:
+            if server is not None and hasattr(server, "call_for"):
+                per_call = server.call_for(tool, name)
+                if per_call is not None:
+                    return server, per_call
+            elif server is not None and server.definition(tool)["function"]["name"] == name:
                 return server, tool
         return None
 
@@ -152,8 +236,12 @@ class ServerTools:
         if record["type"] == "function":
             fn = record["function"]
             return fn["name"], fn["arguments"], fn.get("output") or ""
-        server = self._tools.get(record["type"])
+        server = self._for_record(record["type"])
         if server is None:
             return None
-        arguments, output = server.replay(record)
-        return record["type"], arguments, output
+        seen = server.replay(record)
+        if seen is None:  # a call the model did not make (a tool list)
+            return None
+        arguments, output = seen
+        name = (record.get(record["type"]) or {}).get("name") if hasattr(server, "expand") else None
+        return name or record["type"], arguments, output
