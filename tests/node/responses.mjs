@@ -1,7 +1,7 @@
 // The Responses API and Conversations through the official openai npm package: node responses.mjs <base_url>
 // Prints one JSON line with what it observed; exits non-zero on a failed assertion.
 import assert from "node:assert/strict";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 
 const client = new OpenAI({ baseURL: process.argv[2], apiKey: "test", maxRetries: 0 });
 const model = "scripted-model";
@@ -75,6 +75,28 @@ assert.deepEqual(items, [
   ["message", "assistant", "and in the conversation"],
 ]);
 
+// containers and their files: create, upload (multipart), list, content, delete
+const container = await client.containers.create({ name: "node-box" });
+assert.ok(container.id.startsWith("cntr_") && container.status === "running");
+const uploaded = await client.containers.files.create(container.id, {
+  file: await toFile(Buffer.from("a,b\n1,2\n"), "data.csv"),
+});
+assert.equal(uploaded.path, "/mnt/data/data.csv");
+assert.equal(uploaded.source, "user");
+const listed = [];
+for await (const file of client.containers.files.list(container.id)) listed.push(file.id);
+assert.deepEqual(listed, [uploaded.id]);
+const content = await client.containers.files.content.retrieve(uploaded.id, { container_id: container.id });
+assert.equal(await content.text(), "a,b\n1,2\n");
+await client.containers.delete(container.id);
+let gone;
+try {
+  await client.containers.retrieve(container.id);
+} catch (caught) {
+  gone = caught;
+}
+assert.ok(gone instanceof OpenAI.NotFoundError);
+
 // errors carry the OpenAI error body
 let error;
 try {
@@ -84,4 +106,5 @@ try {
 }
 assert.ok(error instanceof OpenAI.NotFoundError);
 
-console.log(JSON.stringify({ events, parsed: parsed.output_parsed, items: items.length, status: error.status }));
+console.log(JSON.stringify({ events, parsed: parsed.output_parsed, items: items.length, status: error.status,
+                              container: listed.length }));

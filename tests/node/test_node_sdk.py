@@ -27,7 +27,8 @@ def test_node_sdk_runs(node_modules, live_server):
 def test_node_sdk_responses_and_conversations(node_modules, live_server):
     """``responses.create`` (and a function call answered through ``previous_response_id``), ``responses.stream``
     and its final response (equal to ``retrieve``), ``responses.parse`` with a JSON schema, and
-    ``conversations.create`` / ``items.list`` paged."""
+    ``conversations.create`` / ``items.list`` paged, and ``containers`` with their files (upload, list, content,
+    delete)."""
     result = subprocess.run([NODE, str(HERE / "responses.mjs"), live_server.base_url], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr + result.stdout
@@ -35,7 +36,7 @@ def test_node_sdk_responses_and_conversations(node_modules, live_server):
     assert seen["events"][:2] == ["response.created", "response.in_progress"]
     assert seen["events"][-1] == "response.completed" and seen["events"].count("response.output_text.delta") == 3
     assert seen["parsed"] == {"echo": "structured in node"}
-    assert (seen["items"], seen["status"]) == (3, 404)
+    assert (seen["items"], seen["status"], seen["container"]) == (3, 404, 1)
 
 
 def test_node_polling_helpers_follow_the_poll_hint(node_modules, start_server):
