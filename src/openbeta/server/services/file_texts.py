@@ -38,14 +38,13 @@ class FileTexts:
 
     def text(self, project: str, file_id: str, param: str) -> str:
         try:
-            body = self.files.get(project, file_id)
+            body, chunks = self.files.content(project, file_id)  # the row now; the bytes as they are read
         except NotFound:
             raise InvalidRequest(f"No file found with id '{file_id}'.", param=param, code="invalid_value") from None
         if (body.get("bytes") or 0) > MAX_FILE_BYTES:
             raise InvalidRequest(f"The file '{file_id}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the most "
                                  "a message reads as text; put it in a vector store and use file_search.",
                                  param=param, code="file_too_large")
-        _, chunks = self.files.content(project, file_id)
         try:
             text = parse(body.get("filename") or file_id, b"".join(chunks)).text
         except ParseError as exc:
